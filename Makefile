@@ -1,0 +1,49 @@
+# The portal's commands. `make help` lists them; `make run` and `make test` do all set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format bench messages translations clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(BIN)/.installed ## Compile the French and English messages
+	$(BIN)/pybabel compile -d portal/translations -q
+
+run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000
+	$(BIN)/portal init-db
+	$(BIN)/portal seed-demo
+	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur), equipe@demo.coop (staff) or admin@demo.coop, password: demo-password"
+	$(BIN)/portal run --host $(HOST) --port $(PORT)
+
+test: translations ## Set up, lint and run every test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed ## Check the code style
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(BIN)/.installed ## Fix the code style
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+bench: translations ## Measure speed; figures go to bench/RESULTS.md
+	$(BIN)/python bench/run.py
+
+messages: $(BIN)/.installed ## Extract messages and update the catalogues after changing texts
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+
+clean: ## Remove the virtual environment and caches (keeps the instance folder)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

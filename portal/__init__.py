@@ -1,0 +1,86 @@
+"""The self-service portal of a business and employment cooperative (CAE)."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, current_app, has_request_context, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import load_config
+from portal.extensions import babel, csrf, database, htmx, login_manager
+
+# Templates and static files live beside the package, at the top of the project.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_relative_config=True,
+    )
+    load_config(app, config)
+    if app.config["PROXY_COUNT"]:
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    from portal.web.security import SessionInterface, add_security_headers
+    from portal.web.transactions import commit_or_roll_back
+
+    app.session_interface = SessionInterface()
+    app.permanent_session_lifetime = timedelta(days=app.config["REMEMBER_DAYS"])
+    database.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Log in to see this page.")
+    login_manager.login_message_category = "info"
+    # Flask-Login's own cookie is not used: "remember me" makes the session cookie last,
+    # and the login session row in the database decides whether it is still valid.
+    login_manager.session_protection = None
+
+    from portal.web.errors import register_error_handlers
+
+    register_error_handlers(app)
+    app.after_request(commit_or_roll_back)
+    app.after_request(add_security_headers)
+    register_blueprints(app)
+    register_template_helpers(app)
+
+    from portal.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.auth.views import bp as auth
+    from portal.coop.views import bp as coop
+    from portal.members.views import bp as members
+    from portal.web.views import bp as web
+
+    for blueprint in (web, auth, members, coop):
+        app.register_blueprint(blueprint)
+
+
+def select_locale() -> str:
+    """The member's chosen language, else the one picked before login, else French: the
+    coop's working language, whatever the browser says."""
+    languages = current_app.config["LANGUAGES"]
+    if has_request_context():
+        if current_user.is_authenticated and current_user.locale in languages:
+            return current_user.locale
+        if session.get("locale") in languages:
+            return session["locale"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_template_helpers(app: Flask) -> None:
+    from portal.web.templating import init_templating
+
+    init_templating(app)

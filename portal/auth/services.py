@@ -1,0 +1,178 @@
+"""Passwords, login sessions, lockout after repeated failures, password reset."""
+
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.errors import DomainError
+from portal.members.models import Member
+from portal.outbox.services import queue_email
+
+# argon2id with OWASP's first recommended setting: 19 MiB of memory, 2 passes, 1 lane.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+# Verified against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_MAX_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int = 10
+    window: timedelta = timedelta(minutes=15)
+
+
+class LoginLocked(DomainError):
+    def __init__(self, until: datetime, now: datetime) -> None:
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+        super().__init__(_l("Too many failed attempts: login is locked. Try again in "
+                            "%(minutes)d minutes, or reset your password.", minutes=minutes))
+        self.until = until
+
+
+def hash_password(password: str) -> str:
+    check_password_rules(password)
+    return _hasher.hash(password)
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise DomainError(_l("Choose a password of at least %(n)d characters.",
+                             n=PASSWORD_MIN_LENGTH), field="password")
+    if len(password) > PASSWORD_MAX_LENGTH:
+        raise DomainError(_l("Choose a password of at most %(n)d characters.",
+                             n=PASSWORD_MAX_LENGTH), field="password")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(session: Session, email: str, password: str, ip: str, now: datetime,
+                 policy: LockoutPolicy = LockoutPolicy()) -> Member:
+    """The member with these credentials, or a DomainError with one message for both an
+    unknown email and a wrong password.
+
+    After `policy.max_failures` failures within `policy.window`, for this email or from this
+    IP address, logins are refused for `policy.window` after the last failure, even with the
+    right password."""
+    email = normalise_email(email)
+    locked_until = _locked_until(session, email, ip, now, policy)
+    if locked_until is not None:
+        raise LoginLocked(locked_until, now)
+
+    member = session.scalar(select(Member).where(Member.email == email))
+    stored_hash = member.password_hash if member and member.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored_hash, password)
+        valid = member is not None and member.password_hash is not None and member.active
+    except (VerificationError, InvalidHashError):
+        valid = False
+    if not valid:
+        session.add(LoginFailure(email=email[:254], ip=ip[:45], at=now))
+        session.flush()
+        raise DomainError(_l("Wrong email or password."))
+
+    if _hasher.check_needs_rehash(member.password_hash):
+        member.password_hash = _hasher.hash(password)
+    # A success clears the account's count; the IP's count stays.
+    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    return member
+
+
+def _locked_until(session: Session, email: str, ip: str, now: datetime,
+                  policy: LockoutPolicy) -> datetime | None:
+    """When `max_failures` failures for the email, or from the IP, fall within one window,
+    the lock lasts one window from the last of them. Refused attempts are not recorded, so
+    hammering a locked account does not extend the lock forever."""
+    for column, value in ((LoginFailure.email, email), (LoginFailure.ip, ip)):
+        latest = session.scalars(
+            select(LoginFailure.at)
+            .where(column == value, LoginFailure.at > now - 2 * policy.window)
+            .order_by(LoginFailure.at.desc())
+            .limit(policy.max_failures)
+        ).all()
+        if len(latest) == policy.max_failures and latest[0] - latest[-1] <= policy.window:
+            until = latest[0] + policy.window
+            if until > now:
+                return until
+    return None
+
+
+def start_login_session(session: Session, member: Member, now: datetime, remember: bool,
+                        lifetime: timedelta, user_agent: str = "") -> str:
+    """Record a new logged-in browser and return the token its cookie will carry."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=_digest(token), member=member, created_at=now,
+                             expires_at=now + lifetime, remember=remember,
+                             user_agent=user_agent[:200]))
+    session.flush()
+    member.login_token = token
+    return token
+
+
+def member_for_token(session: Session, token: str, now: datetime) -> Member | None:
+    """The active member logged in with this token, if the login session still exists."""
+    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
+    if login is None or login.expires_at <= now or not login.member.active:
+        return None
+    login.member.login_token = token
+    return login.member
+
+
+def end_login_session(session: Session, token: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
+
+
+def request_password_reset(session: Session, email: str, now: datetime, lifetime: timedelta,
+                           link_for, subject: str, body_template) -> None:
+    """Email a single-use reset link if the account exists; say nothing either way.
+
+    `link_for(token)` makes the absolute URL, `body_template(link)` the text: both come from
+    the web layer, which knows URLs and the reader's language."""
+    member = session.scalar(
+        select(Member).where(Member.email == normalise_email(email), Member.active.is_(True))
+    )
+    if member is None:
+        return
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordResetToken(token_hash=_digest(token), member=member, created_at=now,
+                                   expires_at=now + lifetime))
+    queue_email(session, member.email, subject, body_template(link_for(token)))
+
+
+def reset_token_member(session: Session, token: str, now: datetime) -> PasswordResetToken:
+    """The unused, unexpired reset token, or a DomainError."""
+    reset = session.scalar(
+        select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token))
+    )
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise DomainError(_l("This reset link is invalid or has expired. Ask for a new one."))
+    return reset
+
+
+def reset_password(session: Session, token: str, new_password: str, now: datetime) -> Member:
+    """Set a new password with a reset token, which is then spent; every login session of
+    the member ends, since whoever asked for a reset may not trust them."""
+    reset = reset_token_member(session, token, now)
+    member = reset.member
+    member.password_hash = hash_password(new_password)
+    reset.used_at = now
+    session.execute(delete(LoginSession).where(LoginSession.member_id == member.id))
+    session.execute(delete(LoginFailure).where(LoginFailure.email == member.email))
+    session.flush()
+    return member

@@ -1,0 +1,86 @@
+"""Configuration: defaults here, overrides from `PORTAL_*` environment variables.
+
+Read in the factory, never at import, so tests and processes can each have their own.
+"""
+
+import contextlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+
+MiB = 1024 * 1024
+
+
+class DefaultConfig:
+    # Unset on purpose: `load_config` fills these from the instance folder.
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None
+    DATA_DIR: str | None = None
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    # Uploads (receipt photos up to 15 MB) plus form fields.
+    MAX_CONTENT_LENGTH = 16 * MiB
+    # Set to a true value when served behind HTTPS so cookies are marked Secure even if the
+    # proxy does not say so; requests that arrive over HTTPS get Secure cookies anyway.
+    HTTPS = False
+    # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = 0
+
+    SESSION_COOKIE_NAME = "portal_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # "Remember me" keeps the login for this long; otherwise it ends with the browser.
+    REMEMBER_DAYS = 30
+    # A login without "remember me" is also cut server-side after this many hours.
+    SESSION_HOURS = 12
+
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+    LOGIN_MAX_FAILURES = 10
+    LOGIN_WINDOW_MINUTES = 15
+    PASSWORD_RESET_MINUTES = 60
+
+    MAIL_FROM = "Portail CAE <no-reply@localhost>"
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+
+
+def load_config(app: Flask, config: dict | None) -> None:
+    """Defaults, then `PORTAL_*` environment variables, then the explicit `config` mapping."""
+    app.config.from_object(DefaultConfig)
+    app.config.from_prefixed_env("PORTAL")
+    if config:
+        app.config.update(config)
+
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    if not app.config["DATA_DIR"]:
+        app.config["DATA_DIR"] = str(instance / "data")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A key generated once and kept in the instance folder, so restarts keep sessions."""
+    path = instance / "secret_key"
+    if not path.exists():
+        # Written aside then linked: two processes starting at once agree on one key.
+        fd, draft = tempfile.mkstemp(dir=instance)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        os.unlink(draft)
+    return path.read_text().strip()

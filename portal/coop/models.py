@@ -1,0 +1,35 @@
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Integer, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+
+DEFAULT_CONTRIBUTION_RATE = Decimal("0.10")
+
+
+class CoopSettings(Base):
+    """The coop's legal identity (printed on every invoice) and its defaults. One row."""
+
+    __tablename__ = "coop_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("default_contribution_rate >= 0 AND default_contribution_rate < 1",
+                        name="contribution_rate_range"),
+        CheckConstraint("headcount >= 0", name="headcount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    legal_name: Mapped[str] = mapped_column(String(200), default="")
+    legal_form: Mapped[str] = mapped_column(String(120), default="SCOP SA à capital variable")
+    address: Mapped[str] = mapped_column(Text, default="")
+    siren: Mapped[str] = mapped_column(String(9), default="")
+    siret: Mapped[str] = mapped_column(String(14), default="")
+    vat_number: Mapped[str] = mapped_column(String(13), default="")
+    rcs: Mapped[str] = mapped_column(String(120), default="")
+    share_capital_cents: Mapped[int] = mapped_column(Integer, default=0)
+    default_contribution_rate: Mapped[Decimal] = mapped_column(
+        Numeric(5, 4), default=DEFAULT_CONTRIBUTION_RATE
+    )
+    # Staff count: sets the payroll headcount band (below 11, 11–49, 50 and more).
+    headcount: Mapped[int] = mapped_column(Integer, default=20)

@@ -1,0 +1,36 @@
+from decimal import Decimal
+
+from flask import Blueprint, flash, url_for
+from flask_babel import gettext as _
+
+from portal.coop.forms import CoopSettingsForm
+from portal.coop.services import get_coop_settings, update_coop_settings
+from portal.db import db
+from portal.money import from_cents, to_cents
+from portal.web.access import admin_required
+from portal.web.htmx import redirect_after_post, render
+
+bp = Blueprint("coop", __name__, url_prefix="/admin")
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    current = get_coop_settings(db.session)
+    form = CoopSettingsForm(obj=current)
+    if not form.is_submitted():
+        form.share_capital.data = from_cents(current.share_capital_cents)
+        form.default_contribution_percent.data = current.default_contribution_rate * 100
+    if form.validate_on_submit():
+        update_coop_settings(
+            db.session,
+            legal_name=form.legal_name.data.strip(), legal_form=form.legal_form.data.strip(),
+            address=form.address.data.strip(), siren=form.siren.data, siret=form.siret.data,
+            vat_number=form.vat_number.data, rcs=form.rcs.data.strip(),
+            share_capital_cents=to_cents(form.share_capital.data or Decimal(0)),
+            default_contribution_rate=form.default_contribution_percent.data / 100,
+            headcount=form.headcount.data,
+        )
+        flash(_("Settings saved."), "success")
+        return redirect_after_post(url_for("coop.settings"))
+    return render("coop/settings.html", form=form)

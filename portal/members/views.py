@@ -1,0 +1,16 @@
+from flask import Blueprint
+from flask_login import current_user, login_required
+
+from portal.coop.services import contribution_rate_for, get_coop_settings
+from portal.db import db
+from portal.web.htmx import render
+
+bp = Blueprint("members", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    settings = get_coop_settings(db.session)
+    return render("members/home.html", member=current_user, coop=settings,
+                  contribution_rate=contribution_rate_for(current_user, settings))

@@ -1,0 +1,18 @@
+"""Every model, imported once so that Alembic and the tests see the whole schema."""
+
+from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.coop.models import CoopSettings
+from portal.db import Base
+from portal.members.models import Activity, Member
+from portal.outbox.models import OutboxMessage
+
+__all__ = [
+    "Activity",
+    "Base",
+    "CoopSettings",
+    "LoginFailure",
+    "LoginSession",
+    "Member",
+    "OutboxMessage",
+    "PasswordResetToken",
+]

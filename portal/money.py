@@ -1,0 +1,21 @@
+"""Money: integer cents in the database, Decimal in computation, never float.
+
+Amounts are rounded half-up to the cent (the usual French accounting rule)."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def round_cents(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_cents(amount: Decimal) -> int:
+    if isinstance(amount, float):
+        raise TypeError("money is never a float")
+    return int(round_cents(Decimal(amount)) * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    return round_cents(Decimal(cents) / 100)

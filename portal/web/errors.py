@@ -1,0 +1,44 @@
+"""Friendly error pages in the user's language; never a stack trace."""
+
+import logging
+
+from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("portal")
+
+MESSAGES = {
+    400: (_l("Bad request"), _l("The request could not be understood. Go back and try again.")),
+    403: (_l("Access denied"), _l("This page is reserved for the support team.")),
+    404: (_l("Page not found"), _l("This page does not exist, or it is not yours.")),
+    405: (_l("Not allowed"), _l("This action is not possible here.")),
+    413: (_l("File too large"), _l("The file you sent is too large.")),
+    429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
+    500: (_l("Something went wrong"),
+          _l("An error occurred on our side. Your data is safe; please try again.")),
+}
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    title, message = MESSAGES.get(code, (error.name, error.description))
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def render_csrf_error(error: CSRFError):
+    message = _l("Your form expired or was sent twice. Reload the page and try again.")
+    return render_template("errors/error.html", code=400, title=MESSAGES[400][0],
+                           message=message), 400
+
+
+def render_unexpected(error: Exception):
+    log.exception("unhandled error", exc_info=error)
+    return render_error(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(Exception, render_unexpected)

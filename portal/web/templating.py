@@ -1,0 +1,61 @@
+"""What every template can use: navigation, money and date formats."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import Flask, current_app, request
+from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from portal.money import from_cents
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    icon: str  # the id of a symbol in static/icons.svg
+
+
+# Bottom bar on phones, top bar on wide screens. An item shows once its module exists.
+NAVIGATION = (
+    NavItem("members.home", _l("Home"), "home"),
+    NavItem("sales.index", _l("Invoices"), "invoice"),
+    NavItem("expenses.index", _l("Receipts"), "receipt"),
+    NavItem("workshops.index", _l("Workshops"), "workshop"),
+    NavItem("meetings.index", _l("Meetings"), "meeting"),
+)
+
+
+def money(value: Decimal | int | None, cents: bool = False) -> str:
+    """`1 234,50 €` in French, `€1,234.50` in English. `cents=True` for integer cents."""
+    if value is None:
+        return ""
+    amount = from_cents(value) if cents else Decimal(value)
+    return format_currency(amount, "EUR")
+
+
+def number(value: Decimal) -> str:
+    return format_decimal(value, format="#,##0.##")
+
+
+def percent(rate: Decimal) -> str:
+    return format_decimal(Decimal(rate) * 100, format="#,##0.##") + "\u00a0%"
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def navigation():
+        items = [item for item in NAVIGATION if item.endpoint in current_app.view_functions]
+        return {
+            "navigation": items if current_user.is_authenticated else [],
+            "current_endpoint": request.endpoint,
+            "current_locale": str(get_locale()),
+        }

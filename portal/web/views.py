@@ -1,0 +1,29 @@
+"""Cross-cutting pages: the language switch and a health check."""
+
+from flask import Blueprint, current_app, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from portal.db import db
+from portal.web.htmx import redirect_after_post
+from portal.web.redirects import safe_next
+
+bp = Blueprint("web", __name__)
+
+
+@bp.post("/language")
+def set_language():
+    """Switch between French and English; remembered on the account once logged in."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+    return redirect_after_post(safe_next(request.form.get("next"), url_for("members.home")))
+
+
+@bp.get("/healthz")
+def health():
+    """For the load balancer: the app answers and reaches its database."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,152 @@
+"""Fixtures shared by every test: the app, a database rolled back after each test, a client,
+member factories and a login helper.
+
+The database is SQLite unless PORTAL_TEST_DATABASE_URL names another (CI also runs the
+suite on PostgreSQL). In CI (CI=true) a skipped test fails the run."""
+
+import os
+from contextlib import contextmanager
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import sessionmaker
+
+from portal import create_app
+from portal.cli import upgrade_database
+from portal.db import db, make_engine
+from portal.members.models import MemberStatus, Role
+from portal.members.services import create_member
+
+PASSWORD = "correct horse battery"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if os.environ.get("CI") and skipped and exitstatus == 0:
+        reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped in CI", red=True)
+        session.exitstatus = 1
+
+
+def reset_database(url: str) -> None:
+    """Start from an empty database: a fresh SQLite file, or an emptied PostgreSQL schema."""
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("PORTAL_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    reset_database(url)
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test secret key",
+        "DATA_DIR": str(instance / "data"),
+        # Forms are tested without tokens; test_security checks CSRF with it on.
+        "WTF_CSRF_ENABLED": False,
+        "SMTP_HOST": None,
+    })
+    return app
+
+
+@pytest.fixture(autouse=True)
+def db_session(app):
+    """Every test runs inside one transaction that is rolled back at the end; the app's own
+    commits become savepoints."""
+    state = app.extensions["database"]
+    connection = state.engine.connect()
+    transaction = connection.begin()
+    original = state.sessionmaker
+    state.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
+                                      expire_on_commit=False)
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+    state.sessionmaker = original
+    transaction.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_member(db_session):
+    """Factory: `make_member(email=..., role=..., ...)` with sensible defaults."""
+    counter = iter(range(1, 10_000))
+
+    def make(**fields):
+        number = next(counter)
+        fields.setdefault("email", f"member{number}@example.org")
+        fields.setdefault("full_name", f"Member {number}")
+        fields.setdefault("role", Role.ENTREPRENEUR)
+        if fields["role"] is Role.ENTREPRENEUR:
+            fields.setdefault("status", MemberStatus.EMPLOYEE)
+            fields.setdefault("contract_hours_per_week", Decimal(24))
+            fields.setdefault("hourly_gross_rate_cents", 1450)
+        fields.setdefault("password", PASSWORD)
+        member = create_member(db_session, **fields)
+        db_session.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def entrepreneur(make_member):
+    return make_member(email="camille@example.org", full_name="Camille Durand",
+                       activities=("Traduction", "Cours d'anglais"))
+
+
+@pytest.fixture
+def staff(make_member):
+    return make_member(email="equipe@example.org", full_name="Nadia Benali", role=Role.STAFF)
+
+
+@pytest.fixture
+def admin(make_member):
+    return make_member(email="admin@example.org", full_name="Alex Martin", role=Role.ADMIN)
+
+
+def login(client, email: str, password: str = PASSWORD, **extra):
+    return client.post("/login", data={"email": email, "password": password, **extra})
+
+
+@pytest.fixture
+def logged_in(client, entrepreneur):
+    """A client logged in as an entrepreneur."""
+    response = login(client, entrepreneur.email)
+    assert response.status_code == 303, response.text
+    return client
+
+
+@contextmanager
+def count_queries(engine):
+    """Count the SQL statements run inside the block: `with count_queries(e) as n: ...; n()`."""
+    statements = []
+
+    def record(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield lambda: len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
