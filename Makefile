@@ -19,7 +19,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 translations: $(BIN)/.installed ## Compile the French and English messages
-	$(BIN)/pybabel compile -d portal/translations -q
+	$(BIN)/pybabel compile -d portal/translations
 
 run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000
 	$(BIN)/portal init-db

@@ -8,7 +8,7 @@ import click
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from portal.db import db
 from portal.errors import DomainError
@@ -57,6 +57,7 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create or upgrade the database schema to the latest migration."""
     upgrade_database(current_app.config["DATABASE_URL"])
@@ -64,6 +65,7 @@ def init_db():
 
 
 @click.command("seed-demo")
+@with_appcontext
 @in_transaction
 def seed_demo():
     """Add the demo coop and its members (safe to run again)."""
@@ -86,17 +88,24 @@ def _decimal(value: str | None) -> Decimal | None:
 @click.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", "full_name", default="", help="Full name (defaults to the email).")
-@click.option("--role", type=click.Choice(["entrepreneur", "staff", "admin"]),
-              default="entrepreneur", show_default=True)
-@click.option("--status", type=click.Choice(["accompagne", "salarie", "associe"]),
-              help="Entrepreneurs only (default: accompagne).")
+@click.option(
+    "--role",
+    type=click.Choice(["entrepreneur", "staff", "admin"]),
+    default="entrepreneur",
+    show_default=True,
+)
+@click.option(
+    "--status",
+    type=click.Choice(["accompagne", "salarie", "associe"]),
+    help="Entrepreneurs only (default: accompagne).",
+)
 @click.option("--password", help="Prompted for when omitted.")
 @click.option("--hours-per-week", help="Contract hours per week, 0 to 48.")
 @click.option("--hourly-rate", help="Hourly gross rate in euros.")
 @click.option("--activity", "activities", multiple=True, help="An activity name (repeatable).")
+@with_appcontext
 @in_transaction
-def create_user(email, full_name, role, status, password, hours_per_week, hourly_rate,
-                activities):
+def create_user(email, full_name, role, status, password, hours_per_week, hourly_rate, activities):
     """Create a member who can log in."""
     from portal.members.models import MemberStatus, Role
     from portal.members.services import create_member
@@ -111,9 +120,14 @@ def create_user(email, full_name, role, status, password, hours_per_week, hourly
     if not 0 <= rate <= 1000:
         raise CommandError("--hourly-rate must be between 0 and 1000 euros.")
     member = create_member(
-        db.session, email=email, full_name=full_name, role=Role(role),
-        status=MemberStatus(status) if status else None, password=password,
-        contract_hours_per_week=hours, hourly_gross_rate_cents=to_cents(rate),
+        db.session,
+        email=email,
+        full_name=full_name,
+        role=Role(role),
+        status=MemberStatus(status) if status else None,
+        password=password,
+        contract_hours_per_week=hours,
+        hourly_gross_rate_cents=to_cents(rate),
         activities=activities,
     )
     click.echo(f"Created {member.role} {member.email}.")

@@ -9,19 +9,36 @@ from portal.coop.services import get_coop_settings
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member, member_by_email
 
-DEMO_PASSWORD = "demo-password"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run`, demo only)
 
 DEMO_MEMBERS = (
     dict(email="admin@demo.coop", full_name="Alex Martin", role=Role.ADMIN),
     dict(email="equipe@demo.coop", full_name="Nadia Benali", role=Role.STAFF),
-    dict(email="camille@demo.coop", full_name="Camille Durand", role=Role.ENTREPRENEUR,
-         status=MemberStatus.EMPLOYEE, contract_hours_per_week=Decimal(24),
-         hourly_gross_rate_cents=1450, activities=("Traduction", "Cours d'anglais")),
-    dict(email="leo@demo.coop", full_name="Léo Petit", role=Role.ENTREPRENEUR,
-         status=MemberStatus.SUPPORTED, activities=("Jardinage",)),
-    dict(email="sam@demo.coop", full_name="Sam Moreau", role=Role.ENTREPRENEUR,
-         status=MemberStatus.ASSOCIATE, contract_hours_per_week=Decimal(35),
-         hourly_gross_rate_cents=1800, activities=("Conception web",)),
+    dict(
+        email="camille@demo.coop",
+        full_name="Camille Durand",
+        role=Role.ENTREPRENEUR,
+        status=MemberStatus.EMPLOYEE,
+        contract_hours_per_week=Decimal(24),
+        hourly_gross_rate_cents=1450,
+        activities=("Traduction", "Cours d'anglais"),
+    ),
+    dict(
+        email="leo@demo.coop",
+        full_name="Léo Petit",
+        role=Role.ENTREPRENEUR,
+        status=MemberStatus.SUPPORTED,
+        activities=("Jardinage",),
+    ),
+    dict(
+        email="sam@demo.coop",
+        full_name="Sam Moreau",
+        role=Role.ENTREPRENEUR,
+        status=MemberStatus.ASSOCIATE,
+        contract_hours_per_week=Decimal(35),
+        hourly_gross_rate_cents=1800,
+        activities=("Conception web",),
+    ),
 )
 
 

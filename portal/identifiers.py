@@ -48,6 +48,11 @@ def is_valid_vat_number(value: str) -> bool:
     if not _VAT_FORMAT.match(value):
         return False
     if value.startswith("FR"):
-        return (len(value) == 13 and value[4:].isdigit() and is_valid_siren(value[4:])
-                and value[2:4].isdigit() and french_vat_number(value[4:]) == value)
+        return (
+            len(value) == 13
+            and value[4:].isdigit()
+            and is_valid_siren(value[4:])
+            and value[2:4].isdigit()
+            and french_vat_number(value[4:]) == value
+        )
     return True

@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
 from portal.cli import upgrade_database
-from portal.db import db, make_engine
+from portal.db import make_engine
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
 
@@ -52,34 +52,44 @@ def database_url(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test secret key",
-        "DATA_DIR": str(instance / "data"),
-        # Forms are tested without tokens; test_security checks CSRF with it on.
-        "WTF_CSRF_ENABLED": False,
-        "SMTP_HOST": None,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test secret key",
+            "DATA_DIR": str(instance / "data"),
+            # Forms are tested without tokens; test_security checks CSRF with it on.
+            "WTF_CSRF_ENABLED": False,
+            "SMTP_HOST": None,
+        }
+    )
     return app
 
 
 @pytest.fixture(autouse=True)
 def db_session(app):
     """Every test runs inside one transaction that is rolled back at the end; the app's own
-    commits become savepoints."""
+    commits become savepoints. The test gets its own session on that transaction; each
+    request gets another, as in production (no app context stays pushed between requests)."""
     state = app.extensions["database"]
     connection = state.engine.connect()
     transaction = connection.begin()
     original = state.sessionmaker
-    state.sessionmaker = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                                      expire_on_commit=False)
-    with app.app_context():
-        yield db.session
-        db.session.remove()
+    state.sessionmaker = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    session = state.sessionmaker()
+    yield session
+    session.close()
     state.sessionmaker = original
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield
 
 
 @pytest.fixture
@@ -111,8 +121,11 @@ def make_member(db_session):
 
 @pytest.fixture
 def entrepreneur(make_member):
-    return make_member(email="camille@example.org", full_name="Camille Durand",
-                       activities=("Traduction", "Cours d'anglais"))
+    return make_member(
+        email="camille@example.org",
+        full_name="Camille Durand",
+        activities=("Traduction", "Cours d'anglais"),
+    )
 
 
 @pytest.fixture

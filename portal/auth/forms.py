@@ -5,21 +5,31 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)],
-                       render_kw={"autocomplete": "username", "inputmode": "email"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)],
-                       render_kw={"autocomplete": "username", "inputmode": "email"})
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
 
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("New password"), validators=[DataRequired(), Length(min=12, max=128)],
+        _l("New password"),
+        validators=[DataRequired(), Length(min=12, max=128)],
         description=_l("At least 12 characters. A short sentence is easy to remember."),
         render_kw={"autocomplete": "new-password"},
     )

@@ -35,8 +35,13 @@ class LockoutPolicy:
 class LoginLocked(DomainError):
     def __init__(self, until: datetime, now: datetime) -> None:
         minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-        super().__init__(_l("Too many failed attempts: login is locked. Try again in "
-                            "%(minutes)d minutes, or reset your password.", minutes=minutes))
+        super().__init__(
+            _l(
+                "Too many failed attempts: login is locked. Try again in "
+                "%(minutes)d minutes, or reset your password.",
+                minutes=minutes,
+            )
+        )
         self.until = until
 
 
@@ -47,11 +52,15 @@ def hash_password(password: str) -> str:
 
 def check_password_rules(password: str) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise DomainError(_l("Choose a password of at least %(n)d characters.",
-                             n=PASSWORD_MIN_LENGTH), field="password")
+        raise DomainError(
+            _l("Choose a password of at least %(n)d characters.", n=PASSWORD_MIN_LENGTH),
+            field="password",
+        )
     if len(password) > PASSWORD_MAX_LENGTH:
-        raise DomainError(_l("Choose a password of at most %(n)d characters.",
-                             n=PASSWORD_MAX_LENGTH), field="password")
+        raise DomainError(
+            _l("Choose a password of at most %(n)d characters.", n=PASSWORD_MAX_LENGTH),
+            field="password",
+        )
 
 
 def normalise_email(email: str) -> str:
@@ -62,8 +71,14 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate(session: Session, email: str, password: str, ip: str, now: datetime,
-                 policy: LockoutPolicy = LockoutPolicy()) -> Member:
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    ip: str,
+    now: datetime,
+    policy: LockoutPolicy = LockoutPolicy(),
+) -> Member:
     """The member with these credentials, or a DomainError with one message for both an
     unknown email and a wrong password.
 
@@ -94,8 +109,9 @@ def authenticate(session: Session, email: str, password: str, ip: str, now: date
     return member
 
 
-def _locked_until(session: Session, email: str, ip: str, now: datetime,
-                  policy: LockoutPolicy) -> datetime | None:
+def _locked_until(
+    session: Session, email: str, ip: str, now: datetime, policy: LockoutPolicy
+) -> datetime | None:
     """When `max_failures` failures for the email, or from the IP, fall within one window,
     the lock lasts one window from the last of them. Refused attempts are not recorded, so
     hammering a locked account does not extend the lock forever."""
@@ -113,13 +129,26 @@ def _locked_until(session: Session, email: str, ip: str, now: datetime,
     return None
 
 
-def start_login_session(session: Session, member: Member, now: datetime, remember: bool,
-                        lifetime: timedelta, user_agent: str = "") -> str:
+def start_login_session(
+    session: Session,
+    member: Member,
+    now: datetime,
+    remember: bool,
+    lifetime: timedelta,
+    user_agent: str = "",
+) -> str:
     """Record a new logged-in browser and return the token its cookie will carry."""
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(token_hash=_digest(token), member=member, created_at=now,
-                             expires_at=now + lifetime, remember=remember,
-                             user_agent=user_agent[:200]))
+    session.add(
+        LoginSession(
+            token_hash=_digest(token),
+            member=member,
+            created_at=now,
+            expires_at=now + lifetime,
+            remember=remember,
+            user_agent=user_agent[:200],
+        )
+    )
     session.flush()
     member.login_token = token
     return token
@@ -138,8 +167,15 @@ def end_login_session(session: Session, token: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
 
 
-def request_password_reset(session: Session, email: str, now: datetime, lifetime: timedelta,
-                           link_for, subject: str, body_template) -> None:
+def request_password_reset(
+    session: Session,
+    email: str,
+    now: datetime,
+    lifetime: timedelta,
+    link_for,
+    subject: str,
+    body_template,
+) -> None:
     """Email a single-use reset link if the account exists; say nothing either way.
 
     `link_for(token)` makes the absolute URL, `body_template(link)` the text: both come from
@@ -150,8 +186,11 @@ def request_password_reset(session: Session, email: str, now: datetime, lifetime
     if member is None:
         return
     token = secrets.token_urlsafe(32)
-    session.add(PasswordResetToken(token_hash=_digest(token), member=member, created_at=now,
-                                   expires_at=now + lifetime))
+    session.add(
+        PasswordResetToken(
+            token_hash=_digest(token), member=member, created_at=now, expires_at=now + lifetime
+        )
+    )
     queue_email(session, member.email, subject, body_template(link_for(token)))
 
 

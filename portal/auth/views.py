@@ -22,8 +22,10 @@ def load_member(token: str):
 
 def lockout_policy() -> services.LockoutPolicy:
     config = current_app.config
-    return services.LockoutPolicy(max_failures=config["LOGIN_MAX_FAILURES"],
-                                  window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]))
+    return services.LockoutPolicy(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,17 +35,31 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            member = services.authenticate(db.session, form.email.data, form.password.data,
-                                           ip=request.remote_addr or "", now=utcnow(),
-                                           policy=lockout_policy())
+            member = services.authenticate(
+                db.session,
+                form.email.data,
+                form.password.data,
+                ip=request.remote_addr or "",
+                now=utcnow(),
+                policy=lockout_policy(),
+            )
         except DomainError as error:
             form.form_errors.append(str(error))
         else:
             config = current_app.config
-            lifetime = (timedelta(days=config["REMEMBER_DAYS"]) if form.remember.data
-                        else timedelta(hours=config["SESSION_HOURS"]))
-            services.start_login_session(db.session, member, utcnow(), form.remember.data,
-                                         lifetime, request.user_agent.string)
+            lifetime = (
+                timedelta(days=config["REMEMBER_DAYS"])
+                if form.remember.data
+                else timedelta(hours=config["SESSION_HOURS"])
+            )
+            services.start_login_session(
+                db.session,
+                member,
+                utcnow(),
+                form.remember.data,
+                lifetime,
+                request.user_agent.string,
+            )
             session.permanent = bool(form.remember.data)
             login_user(member)
             target = safe_next(request.args.get("next"), url_for("members.home"))
@@ -66,13 +82,19 @@ def forgot_password():
     if form.validate_on_submit():
         minutes = current_app.config["PASSWORD_RESET_MINUTES"]
         services.request_password_reset(
-            db.session, form.email.data, utcnow(), timedelta(minutes=minutes),
+            db.session,
+            form.email.data,
+            utcnow(),
+            timedelta(minutes=minutes),
             link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
             subject=_("Reset your password"),
             body_template=lambda link: _(
                 "Hello,\n\nTo choose a new password for the portal, open this link within "
                 "%(minutes)d minutes:\n\n%(link)s\n\nIf you did not ask for it, ignore this "
-                "message: your password stays the same.", minutes=minutes, link=link),
+                "message: your password stays the same.",
+                minutes=minutes,
+                link=link,
+            ),
         )
         # The same answer whether or not the account exists.
         flash(_("If an account exists for this email, a reset link is on its way."), "info")

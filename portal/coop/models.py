@@ -14,8 +14,10 @@ class CoopSettings(Base):
     __tablename__ = "coop_settings"
     __table_args__ = (
         CheckConstraint("id = 1", name="single_row"),
-        CheckConstraint("default_contribution_rate >= 0 AND default_contribution_rate < 1",
-                        name="contribution_rate_range"),
+        CheckConstraint(
+            "default_contribution_rate >= 0 AND default_contribution_rate < 1",
+            name="contribution_rate_range",
+        ),
         CheckConstraint("headcount >= 0", name="headcount_positive"),
     )
 

@@ -24,9 +24,13 @@ def settings():
     if form.validate_on_submit():
         update_coop_settings(
             db.session,
-            legal_name=form.legal_name.data.strip(), legal_form=form.legal_form.data.strip(),
-            address=form.address.data.strip(), siren=form.siren.data, siret=form.siret.data,
-            vat_number=form.vat_number.data, rcs=form.rcs.data.strip(),
+            legal_name=form.legal_name.data.strip(),
+            legal_form=form.legal_form.data.strip(),
+            address=form.address.data.strip(),
+            siren=form.siren.data,
+            siret=form.siret.data,
+            vat_number=form.vat_number.data,
+            rcs=form.rcs.data.strip(),
             share_capital_cents=to_cents(form.share_capital.data or Decimal(0)),
             default_contribution_rate=form.default_contribution_percent.data / 100,
             headcount=form.headcount.data,

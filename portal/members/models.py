@@ -45,8 +45,12 @@ def _enum(cls: type[enum.Enum], name: str) -> Enum:
     # Store the values ("salarie"), not the Python names, and as plain strings: no native
     # PostgreSQL enum types to migrate when a value is added.
     return Enum(
-        cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e],
-        validate_strings=True, length=20,
+        cls,
+        name=name,
+        native_enum=False,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+        length=20,
     )
 
 
@@ -55,11 +59,15 @@ class Member(UserMixin, Base):
 
     __tablename__ = "members"
     __table_args__ = (
-        CheckConstraint("contract_hours_per_week >= 0 AND contract_hours_per_week <= 48",
-                        name="contract_hours_range"),
+        CheckConstraint(
+            "contract_hours_per_week >= 0 AND contract_hours_per_week <= 48",
+            name="contract_hours_range",
+        ),
         CheckConstraint("hourly_gross_rate_cents >= 0", name="hourly_rate_positive"),
-        CheckConstraint("contribution_rate IS NULL OR (contribution_rate >= 0 "
-                        "AND contribution_rate < 1)", name="contribution_rate_range"),
+        CheckConstraint(
+            "contribution_rate IS NULL OR (contribution_rate >= 0 AND contribution_rate < 1)",
+            name="contribution_rate_range",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,8 +126,7 @@ class Activity(Base):
     __tablename__ = "activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
-                                           index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     member: Mapped[Member] = relationship(back_populates="activities")
 

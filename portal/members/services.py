@@ -11,10 +11,18 @@ from portal.errors import DomainError
 from portal.members.models import Activity, Member, MemberStatus, Role
 
 
-def create_member(session: Session, *, email: str, full_name: str, role: Role,
-                  status: MemberStatus | None = None, password: str | None = None,
-                  contract_hours_per_week: Decimal = Decimal(0), hourly_gross_rate_cents: int = 0,
-                  activities: tuple[str, ...] = ()) -> Member:
+def create_member(
+    session: Session,
+    *,
+    email: str,
+    full_name: str,
+    role: Role,
+    status: MemberStatus | None = None,
+    password: str | None = None,
+    contract_hours_per_week: Decimal = Decimal(0),
+    hourly_gross_rate_cents: int = 0,
+    activities: tuple[str, ...] = (),
+) -> Member:
     """A new member. Entrepreneurs have a status (default: supported); staff have none."""
     email = normalise_email(email)
     if session.scalar(select(Member.id).where(Member.email == email)) is not None:
@@ -24,7 +32,10 @@ def create_member(session: Session, *, email: str, full_name: str, role: Role,
     elif status is not None:
         raise DomainError(_l("Only entrepreneurs have a status."), field="status")
     member = Member(
-        email=email, full_name=full_name.strip() or email, role=role, status=status,
+        email=email,
+        full_name=full_name.strip() or email,
+        role=role,
+        status=status,
         password_hash=hash_password(password) if password else None,
         contract_hours_per_week=contract_hours_per_week,
         hourly_gross_rate_cents=hourly_gross_rate_cents,

@@ -12,5 +12,9 @@ bp = Blueprint("members", __name__)
 @login_required
 def home():
     settings = get_coop_settings(db.session)
-    return render("members/home.html", member=current_user, coop=settings,
-                  contribution_rate=contribution_rate_for(current_user, settings))
+    return render(
+        "members/home.html",
+        member=current_user,
+        coop=settings,
+        contribution_rate=contribution_rate_for(current_user, settings),
+    )

@@ -16,8 +16,10 @@ MESSAGES = {
     405: (_l("Not allowed"), _l("This action is not possible here.")),
     413: (_l("File too large"), _l("The file you sent is too large.")),
     429: (_l("Too many requests"), _l("Please wait a moment before trying again.")),
-    500: (_l("Something went wrong"),
-          _l("An error occurred on our side. Your data is safe; please try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("An error occurred on our side. Your data is safe; please try again."),
+    ),
 }
 
 
@@ -29,8 +31,9 @@ def render_error(error: HTTPException):
 
 def render_csrf_error(error: CSRFError):
     message = _l("Your form expired or was sent twice. Reload the page and try again.")
-    return render_template("errors/error.html", code=400, title=MESSAGES[400][0],
-                           message=message), 400
+    return render_template(
+        "errors/error.html", code=400, title=MESSAGES[400][0], message=message
+    ), 400
 
 
 def render_unexpected(error: Exception):

@@ -1,0 +1,48 @@
+"""`make bench`: run every `bench/bench_*.py` and write their figures to bench/RESULTS.md.
+
+Each benchmark module has `run() -> str` returning a Markdown section. Figures from one run
+are comparable with each other; across runs these shared machines are noisy."""
+
+import importlib.util
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> None:
+    sections = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        print(f"running {path.name}", file=sys.stderr)
+        sections.append(module.run().strip())
+    header = (
+        "# Benchmark results\n\n"
+        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
+        f"- Machine: {machine()}\n"
+        "- Command: `make bench`\n"
+    )
+    text = header + "\n" + "\n\n".join(sections) + "\n"
+    (HERE / "RESULTS.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

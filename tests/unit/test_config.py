@@ -1,0 +1,50 @@
+from sqlalchemy import text
+
+from portal import create_app
+
+
+def test_database_url_comes_from_the_environment(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'from-env.sqlite3'}"
+    monkeypatch.setenv("PORTAL_DATABASE_URL", url)
+    assert create_app().config["DATABASE_URL"] == url
+
+
+def test_default_database_is_a_sqlite_file_in_the_instance_folder(monkeypatch):
+    monkeypatch.delenv("PORTAL_DATABASE_URL", raising=False)
+    app = create_app()
+    assert app.config["DATABASE_URL"] == f"sqlite:///{app.instance_path}/portal.sqlite3"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}"})
+    first = app.config["SECRET_KEY"]
+    assert len(first) >= 32
+    again = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}"})
+    assert again.config["SECRET_KEY"] == first
+
+
+def test_secret_key_from_the_environment_wins(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "from the environment")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}"})
+    assert app.config["SECRET_KEY"] == "from the environment"
+
+
+def test_data_dir_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_DATA_DIR", str(tmp_path / "uploads"))
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}"})
+    assert app.config["DATA_DIR"] == str(tmp_path / "uploads")
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'p.sqlite3'}"})
+    with app.app_context(), app.extensions["database"].engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_plain_postgresql_urls_use_psycopg_3():
+    from portal.db import normalise_url
+
+    assert normalise_url("postgresql://u:p@h/db").startswith("postgresql+psycopg://")

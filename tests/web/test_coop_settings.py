@@ -1,0 +1,64 @@
+from decimal import Decimal
+
+from portal.coop.models import CoopSettings
+from portal.coop.services import contribution_rate_for, get_coop_settings
+from tests.conftest import login
+
+VALID = {
+    "legal_name": "Coopérative Test",
+    "legal_form": "SCOP SARL",
+    "address": "1 rue X\n69001 Lyon",
+    "siren": "732 829 320",
+    "siret": "732 829 320 00074",
+    "vat_number": "FR 44 732829320",
+    "rcs": "RCS Lyon 732 829 320",
+    "share_capital": "15000,50",
+    "default_contribution_percent": "11.5",
+    "headcount": "25",
+}
+
+
+def test_admin_saves_the_coop_identity(client, admin, db_session):
+    login(client, admin.email)
+    response = client.post("/admin/settings", data=VALID)
+    assert response.status_code == 303
+    settings = db_session.get(CoopSettings, 1)
+    assert settings.legal_name == "Coopérative Test"
+    assert settings.siren == "732829320"
+    assert settings.vat_number == "FR44732829320"
+    assert settings.share_capital_cents == 1_500_050
+    assert settings.default_contribution_rate == Decimal("0.115")
+    assert settings.headcount == 25
+
+
+def test_invalid_identifiers_are_refused_and_nothing_changes(client, admin, db_session):
+    login(client, admin.email)
+    before = get_coop_settings(db_session).legal_name
+    db_session.commit()
+    response = client.post(
+        "/admin/settings", data={**VALID, "siren": "123456789", "vat_number": "FR00732829320"}
+    )
+    assert response.status_code == 200
+    assert "Un SIREN compte 9 chiffres" in response.text
+    assert "Ce numéro de TVA n" in response.text
+    db_session.expire_all()
+    assert get_coop_settings(db_session).legal_name == before
+
+
+def test_contribution_rate_above_fifty_percent_is_refused(client, admin):
+    login(client, admin.email)
+    response = client.post("/admin/settings", data={**VALID, "default_contribution_percent": "60"})
+    assert response.status_code == 200
+    assert "50" in response.text
+
+
+def test_settings_page_is_for_admins_only(client, staff):
+    login(client, staff.email)
+    assert client.get("/admin/settings").status_code == 403
+
+
+def test_member_contribution_rate_defaults_to_the_coop_rate(db_session, entrepreneur):
+    settings = get_coop_settings(db_session)
+    assert contribution_rate_for(entrepreneur, settings) == Decimal("0.10")
+    entrepreneur.contribution_rate = Decimal("0.08")
+    assert contribution_rate_for(entrepreneur, settings) == Decimal("0.08")

@@ -1,0 +1,167 @@
+"""The security baseline: headers, cookies, CSRF, friendly errors, access to every route."""
+
+import re
+
+import pytest
+from werkzeug.routing import Rule
+
+from portal import create_app
+from tests.conftest import PASSWORD, login
+
+# Routes anyone may open without logging in, on purpose.
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "web.set_language",
+    "web.health",
+}
+
+
+def _example_url(rule: Rule) -> str:
+    values = {
+        name: 1 if "int" in str(rule._converters.get(name)) else "x" for name in rule.arguments
+    }
+    return rule.build(values, append_unknown=False)[1]
+
+
+def test_every_route_requires_login_unless_deliberately_public(app, client):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            continue
+        url = _example_url(rule)
+        for method in sorted(rule.methods & {"GET", "POST", "PUT", "PATCH", "DELETE"}):
+            response = client.open(url, method=method)
+            assert response.status_code == 302, (method, url, response.status_code)
+            assert response.location.startswith("/login"), (method, url)
+            checked += 1
+    assert checked >= 3
+
+
+def test_public_endpoints_all_exist(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints >= PUBLIC_ENDPOINTS
+
+
+def test_content_security_policy_forbids_inline_and_eval_scripts(client):
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    script_src = re.search(r"script-src ([^;]+)", policy).group(1)
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert "frame-ancestors 'none'" in policy
+
+
+def test_pages_have_no_inline_script(logged_in):
+    html = logged_in.get("/").text
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None
+    assert re.search(r"<[^>]+\son[a-z]+=", html) is None  # no onclick= and the like
+
+
+def test_protective_headers_on_every_page(client):
+    headers = client.get("/login").headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(client, entrepreneur):
+    response = login(client, entrepreneur.email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert "Secure" not in cookie
+
+
+def test_session_cookie_is_secure_over_https(client, entrepreneur):
+    response = client.post(
+        "/login",
+        base_url="https://localhost",
+        data={"email": entrepreneur.email, "password": PASSWORD},
+    )
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_personal_pages_are_not_cached(logged_in):
+    assert logged_in.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_pages_vary_on_htmx_header(logged_in):
+    assert "HX-Request" in logged_in.get("/").headers["Vary"]
+
+
+@pytest.fixture
+def csrf_on(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+
+def test_form_without_csrf_token_is_refused_with_a_clear_page(client, entrepreneur, csrf_on):
+    response = login(client, entrepreneur.email)
+    assert response.status_code == 400
+    assert "Votre formulaire a expiré" in response.text
+
+
+def test_htmx_request_with_csrf_header_is_accepted(client, entrepreneur, csrf_on):
+    page = client.get("/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+        data={"email": entrepreneur.email, "password": PASSWORD},
+    )
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"] == "/"
+
+
+def test_csrf_header_is_rendered_for_htmx_on_the_body(client, csrf_on):
+    page = client.get("/login").text
+    assert re.search(r'<body[^>]*hx-headers=\'\{"X-CSRFToken": "[^"]+"\}\'', page)
+
+
+def test_unknown_page_is_a_friendly_404_in_french(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "Page introuvable" in response.text
+
+
+def test_staff_page_is_403_for_an_entrepreneur(logged_in):
+    response = logged_in.get("/admin/settings")
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text
+
+
+def test_oversized_request_is_a_friendly_413(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    response = client.post("/login", data={"email": "x" * 2000, "password": "y"})
+    assert response.status_code == 413
+    assert "Fichier trop volumineux" in response.text
+
+
+def test_max_content_length_is_set(app):
+    assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
+
+
+def test_unexpected_error_is_a_friendly_500_without_details(tmp_path):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "x"})
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "Un problème est survenu" in response.text
+    assert "secret internals" not in response.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "\x00", "password": "\x00"},
+        {"email": ["a@example.org", "b@example.org"], "password": ""},
+        {"email": "é" * 300, "password": "p" * 5000},
+        {"remember": "maybe"},
+        {},
+    ],
+)
+def test_malformed_login_form_never_causes_a_500(client, entrepreneur, data):
+    assert client.post("/login", data=data).status_code == 200
