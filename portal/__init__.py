@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
-    from portal.web.security import SessionInterface, add_security_headers
+    from portal.web.security import SessionInterface, add_security_headers, reject_nul_bytes
     from portal.web.transactions import commit_or_roll_back
 
     app.session_interface = SessionInterface()
@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.web.errors import register_error_handlers
 
     register_error_handlers(app)
+    app.before_request(reject_nul_bytes)
     app.after_request(commit_or_roll_back)
     app.after_request(add_security_headers)
     register_blueprints(app)

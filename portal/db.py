@@ -4,10 +4,11 @@ Services use `db.session`, `flush()` but never `commit()`; the web layer commits
 request (see `portal.web.transactions`).
 """
 
+import enum
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -44,6 +45,19 @@ class UTCDateTime(TypeDecorator):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value
+
+
+def str_enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
+    """A column for a Python enum that stores its values ("salarie"), not its names, as plain
+    strings: no native PostgreSQL enum type to migrate when a value is added."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def utcnow() -> datetime:

@@ -5,10 +5,12 @@ from portal.coop.models import CoopSettings
 from portal.db import Base
 from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
+from portal.sync.models import Change
 
 __all__ = [
     "Activity",
     "Base",
+    "Change",
     "CoopSettings",
     "LoginFailure",
     "LoginSession",

@@ -63,7 +63,8 @@ def app(database_url, tmp_path_factory):
             "SMTP_HOST": None,
         }
     )
-    return app
+    yield app
+    app.extensions["database"].engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, utcnow
+from portal.db import Base, UTCDateTime, str_enum, utcnow
 
 
 class Role(enum.StrEnum):
@@ -41,19 +40,6 @@ class MemberStatus(enum.StrEnum):
         }[self]
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Store the values ("salarie"), not the Python names, and as plain strings: no native
-    # PostgreSQL enum types to migrate when a value is added.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        values_callable=lambda e: [m.value for m in e],
-        validate_strings=True,
-        length=20,
-    )
-
-
 class Member(UserMixin, Base):
     """A person who logs in: an entrepreneur, or a member of the support team (staff, admin)."""
 
@@ -74,9 +60,9 @@ class Member(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), default=Role.ENTREPRENEUR)
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), default=Role.ENTREPRENEUR)
     # Only entrepreneurs have a status; staff members have none.
-    status: Mapped[MemberStatus | None] = mapped_column(_enum(MemberStatus, "member_status"))
+    status: Mapped[MemberStatus | None] = mapped_column(str_enum(MemberStatus, "member_status"))
     contract_hours_per_week: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     hourly_gross_rate_cents: Mapped[int] = mapped_column(Integer, default=0)
     # None means "the coop's default rate" (CoopSettings.default_contribution_rate).

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from portal.auth.services import hash_password, normalise_email
 from portal.errors import DomainError
 from portal.members.models import Activity, Member, MemberStatus, Role
+from portal.sync.services import record_change
 
 
 def create_member(
@@ -43,6 +44,7 @@ def create_member(
     member.activities = [Activity(name=name) for name in dict.fromkeys(activities)]
     session.add(member)
     session.flush()
+    record_change(session, "member", member.id)
     return member
 
 

@@ -1,6 +1,6 @@
 """Security headers and cookie flags for every response."""
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -24,6 +24,14 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def reject_nul_bytes() -> None:
+    """No text a person types holds a NUL byte, and PostgreSQL refuses to store one: answer
+    400 before any view sees it."""
+    for values in (request.args, request.form):
+        if any("\x00" in value for value in values.values()):
+            abort(400)
 
 
 def add_security_headers(response: Response) -> Response:

@@ -156,7 +156,6 @@ def test_unexpected_error_is_a_friendly_500_without_details(tmp_path):
 @pytest.mark.parametrize(
     "data",
     [
-        {"email": "\x00", "password": "\x00"},
         {"email": ["a@example.org", "b@example.org"], "password": ""},
         {"email": "é" * 300, "password": "p" * 5000},
         {"remember": "maybe"},
@@ -165,3 +164,10 @@ def test_unexpected_error_is_a_friendly_500_without_details(tmp_path):
 )
 def test_malformed_login_form_never_causes_a_500(client, entrepreneur, data):
     assert client.post("/login", data=data).status_code == 200
+
+
+def test_nul_bytes_in_input_are_refused_with_a_clear_page(client):
+    response = client.post("/login", data={"email": "a\x00@example.org", "password": "\x00"})
+    assert response.status_code == 400
+    assert "Requête invalide" in response.text
+    assert client.get("/login?next=%00").status_code == 400

@@ -1,0 +1,29 @@
+import enum
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base, UTCDateTime, str_enum, utcnow
+
+
+class ChangeOp(enum.StrEnum):
+    UPSERT = "upsert"
+    DELETE = "delete"
+
+
+class Change(Base):
+    """One write the back office cares about, appended in the same transaction as the write.
+
+    The back office reads them in `seq` order through the API's change feed; `seq` is
+    monotonic and, because writers take a lock before appending (see `record_change`),
+    changes commit in `seq` order, so a cursor never skips a change committed later."""
+
+    __tablename__ = "changes"
+
+    # SQLite only autoincrements an INTEGER primary key.
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    op: Mapped[ChangeOp] = mapped_column(str_enum(ChangeOp, "change_op", length=10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
