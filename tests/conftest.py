@@ -151,6 +151,27 @@ def logged_in(client, entrepreneur):
     return client
 
 
+@pytest.fixture
+def committed_database(tmp_path):
+    """Factory for tests that need real commits seen by other threads or processes (no
+    rollback fixture): `committed_database("sqlite")` gives a migrated SQLite file URL,
+    `committed_database("postgresql")` empties and migrates PORTAL_TEST_POSTGRES_URL.
+    Such tests are marked `postgres`; without the server they are skipped (a failure in CI)."""
+
+    def make(kind: str) -> str:
+        if kind == "sqlite":
+            url = f"sqlite:///{tmp_path / 'committed.sqlite3'}"
+        else:
+            url = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+            if not url:
+                pytest.skip("PORTAL_TEST_POSTGRES_URL is not set")
+        reset_database(url)
+        upgrade_database(url)
+        return url
+
+    return make
+
+
 @contextmanager
 def count_queries(engine):
     """Count the SQL statements run inside the block: `with count_queries(e) as n: ...; n()`."""
