@@ -7,7 +7,7 @@ request (see `portal.web.transactions`).
 import enum
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -22,6 +22,7 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Base(DeclarativeBase):
@@ -95,7 +96,11 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A request that may write takes SQLite's write lock at its first statement: writers
+        # then queue on the busy timeout instead of failing when a read lock cannot be
+        # upgraded (SQLITE_BUSY), which makes counters and seat bookings safe under load.
+        may_write = has_request_context() and request.method not in SAFE_METHODS
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write else "BEGIN")
 
 
 class Database:

@@ -48,3 +48,41 @@ def test_plain_postgresql_urls_use_psycopg_3():
     from portal.db import normalise_url
 
     assert normalise_url("postgresql://u:p@h/db").startswith("postgresql+psycopg://")
+
+
+def test_sqlite_write_requests_take_the_write_lock_first(tmp_path):
+    """Two writers at once: the second waits (busy timeout) instead of failing mid-way."""
+    import threading
+
+    from portal.db import db
+
+    url = f"sqlite:///{tmp_path / 'lock.sqlite3'}"
+    app = create_app({"DATABASE_URL": url})
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE counter (n INTEGER)"))
+        db.session.execute(text("INSERT INTO counter VALUES (0)"))
+        db.session.commit()
+    errors = []
+
+    def increment():
+        try:
+            for _ in range(20):
+                with app.test_request_context(method="POST"):
+                    # Read first, then write: without BEGIN IMMEDIATE this is the pattern
+                    # that fails with "database is locked" under contention.
+                    value = db.session.execute(text("SELECT n FROM counter")).scalar()
+                    db.session.execute(text("UPDATE counter SET n = :n"), {"n": value + 1})
+                    db.session.commit()
+                    db.session.remove()
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=increment) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        assert errors == []
+        assert db.session.execute(text("SELECT n FROM counter")).scalar() == 80
+    app.extensions["database"].engine.dispose()
