@@ -44,9 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     # and the login session row in the database decides whether it is still valid.
     login_manager.session_protection = None
 
+    from portal.storage import init_storage
     from portal.web.errors import register_error_handlers
 
     register_error_handlers(app)
+    init_storage(app)
     app.before_request(reject_nul_bytes)
     app.after_request(commit_or_roll_back)
     app.after_request(add_security_headers)

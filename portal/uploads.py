@@ -1,0 +1,122 @@
+"""Uploaded photos and PDFs, checked by their content (never by their name), bounded in size
+and pixels, and re-encoded so that nothing but the picture is kept (no EXIF, no GPS)."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import pillow_heif
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from portal.errors import DomainError
+
+pillow_heif.register_heif_opener()
+
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+LONG_EDGE = 2000
+THUMBNAIL_EDGE = 320
+JPEG_QUALITY = 85
+
+# Leading bytes of each accepted format; HEIC/HEIF are ISO boxes: "ftyp" then a brand.
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    kind: str  # "image" or "pdf"
+    content: bytes  # JPEG re-encoded from the photo, or the PDF as sent
+    content_type: str
+    suffix: str
+    thumbnail: bytes | None  # a small JPEG for lists and queues (images only)
+
+
+def sniff(data: bytes) -> str | None:
+    """The format the bytes really are: "jpeg", "png", "heif", "pdf", or None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS:
+        return "heif"
+    if data.startswith(b"%PDF-"):
+        return "pdf"
+    return None
+
+
+def check_upload(data: bytes, allow_pdf: bool = True) -> CheckedUpload:
+    """A photo (JPEG, PNG, HEIC/HEIF) or, if allowed, a PDF; anything else is a DomainError."""
+    if not data:
+        raise DomainError(_l("The file is empty."), field="file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DomainError(_l("The file is larger than 15 MB."), field="file")
+    kind = sniff(data)
+    if kind == "pdf" and allow_pdf:
+        return _check_pdf(data)
+    if kind in ("jpeg", "png", "heif"):
+        return _reencode_image(data)
+    message = (
+        _l("Send a photo (JPEG, PNG or HEIC) or a PDF.")
+        if allow_pdf
+        else _l("Send a photo (JPEG, PNG or HEIC).")
+    )
+    raise DomainError(message, field="file")
+
+
+def _reencode_image(data: bytes) -> CheckedUpload:
+    too_large = DomainError(
+        _l("This image has too many pixels (40 megapixels at most)."), field="file"
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                # The header gives the size before decoding: refuse bombs before they expand.
+                if image.width * image.height > MAX_PIXELS:
+                    raise too_large
+                image.load()
+                picture = _flatten(ImageOps.exif_transpose(image))
+    except DomainError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_large from None
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        raise DomainError(_l("This image is damaged or incomplete."), field="file") from None
+    picture.thumbnail((LONG_EDGE, LONG_EDGE), Image.Resampling.LANCZOS)
+    content = _jpeg(picture, JPEG_QUALITY)
+    picture.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
+    return CheckedUpload("image", content, "image/jpeg", ".jpg", _jpeg(picture, 75))
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB pixels only, on white where the image was transparent; a new image carries none
+    of the original's metadata."""
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg(image: Image.Image, quality: int) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def _check_pdf(data: bytes) -> CheckedUpload:
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise DomainError(_l("This PDF is protected by a password."), field="file")
+        if len(reader.pages) == 0:
+            raise PyPdfError("no page")
+    except DomainError:
+        raise
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError):
+        raise DomainError(_l("This PDF is damaged or incomplete."), field="file") from None
+    return CheckedUpload("pdf", data, "application/pdf", ".pdf", None)

@@ -1,0 +1,108 @@
+"""Uploads are judged by their content, bounded, and re-encoded without metadata."""
+
+import io
+
+import pytest
+from PIL import Image
+from pypdf import PdfWriter
+
+from portal.errors import DomainError
+from portal.uploads import MAX_UPLOAD_BYTES, check_upload, sniff
+
+
+def jpeg_with_gps(size=(3000, 1500)) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 24.0)  # GPS latitude
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def png_bytes(size=(400, 300), mode="RGBA") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, (0, 128, 0, 128) if mode == "RGBA" else 0).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def image_bomb(width: int, height: int) -> bytes:
+    """A few kilobytes of PNG that would expand to `width` × `height` pixels."""
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_photo_is_reencoded_to_jpeg_without_exif_and_gps():
+    upload = check_upload(jpeg_with_gps())
+    assert upload.kind == "image" and upload.content_type == "image/jpeg"
+    with Image.open(io.BytesIO(upload.content)) as image:
+        assert dict(image.getexif()) == {}
+        assert b"PhoneMaker" not in upload.content
+        # Orientation applied, then the long edge bounded to 2000 px.
+        assert image.size == (1000, 2000)
+
+
+def test_thumbnail_is_kept_small():
+    upload = check_upload(jpeg_with_gps())
+    with Image.open(io.BytesIO(upload.thumbnail)) as thumbnail:
+        assert max(thumbnail.size) == 320
+
+
+def test_png_with_transparency_becomes_a_jpeg_on_white():
+    upload = check_upload(png_bytes())
+    assert sniff(upload.content) == "jpeg"
+
+
+def test_heic_from_an_iphone_is_accepted():
+    import pillow_heif
+
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(Image.new("RGB", (640, 480), "blue")).save(buffer, quality=50)
+    assert sniff(buffer.getvalue()) == "heif"
+    upload = check_upload(buffer.getvalue())
+    assert upload.kind == "image" and sniff(upload.content) == "jpeg"
+
+
+def test_pdf_is_checked_and_kept_as_sent():
+    data = pdf_bytes()
+    upload = check_upload(data)
+    assert upload.kind == "pdf" and upload.content == data and upload.thumbnail is None
+
+
+def test_pdf_refused_where_only_photos_are_allowed():
+    with pytest.raises(DomainError):
+        check_upload(pdf_bytes(), allow_pdf=False)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 100, "Send a photo"),  # an executable named .jpg
+        (b"Just some text, named receipt.png", "Send a photo"),
+        (b"", "empty"),
+        (jpeg_with_gps()[:5000], "damaged or incomplete"),
+        (b"%PDF-1.7\n garbage", "damaged or incomplete"),
+        (image_bomb(8_000, 6_000), "too many pixels"),
+        (image_bomb(20_000, 10_000), "too many pixels"),
+    ],
+)
+def test_bad_files_are_refused_with_a_clear_reason(data, message):
+    with pytest.raises(DomainError) as error:
+        check_upload(data)
+    assert message in str(error.value)
+
+
+def test_file_over_15_mb_is_refused_before_decoding():
+    with pytest.raises(DomainError) as error:
+        check_upload(b"\xff\xd8\xff" + b"\x00" * MAX_UPLOAD_BYTES)
+    assert "15 MB" in str(error.value)
