@@ -53,4 +53,5 @@ def member_by_email(session: Session, email: str) -> Member | None:
 
 
 def set_locale(member: Member, locale: str) -> None:
+    """The member's language, kept for their next login on any device."""
     member.locale = locale

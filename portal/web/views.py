@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from portal.db import db
+from portal.members.services import set_locale
 from portal.web.htmx import redirect_after_post
 from portal.web.redirects import safe_next
 
@@ -18,7 +19,7 @@ def set_language():
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
+            set_locale(current_user, locale)
     return redirect_after_post(safe_next(request.form.get("next"), url_for("members.home")))
 
 
