@@ -1,11 +1,37 @@
+import enum
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base
+from portal.db import Base, str_enum
 
 DEFAULT_CONTRIBUTION_RATE = Decimal("0.10")
+
+
+class ContributionScheme(enum.StrEnum):
+    FLAT = "flat"  # one rate on all revenue
+    BANDED = "banded"  # marginal rates on slices of the year's cumulative revenue
+
+    @property
+    def label(self) -> str:
+        return {
+            ContributionScheme.FLAT: _l("Flat rate"),
+            ContributionScheme.BANDED: _l("Bands on the year's cumulative revenue"),
+        }[self]
+
+
+class ContributionBasis(enum.StrEnum):
+    INVOICED = "invoiced"  # due when an invoice is validated
+    COLLECTED = "collected"  # due when the customer pays
+
+    @property
+    def label(self) -> str:
+        return {
+            ContributionBasis.INVOICED: _l("Invoiced revenue"),
+            ContributionBasis.COLLECTED: _l("Collected revenue"),
+        }[self]
 
 
 class CoopSettings(Base):
@@ -19,6 +45,10 @@ class CoopSettings(Base):
             name="contribution_rate_range",
         ),
         CheckConstraint("headcount >= 0", name="headcount_positive"),
+        CheckConstraint(
+            "contribution_yearly_minimum_cents >= 0 AND fixed_monthly_fees_cents >= 0",
+            name="contribution_amounts_positive",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
@@ -35,3 +65,28 @@ class CoopSettings(Base):
     )
     # Staff count: sets the payroll headcount band (below 11, 11–49, 50 and more).
     headcount: Mapped[int] = mapped_column(Integer, default=20)
+    contribution_scheme: Mapped[ContributionScheme] = mapped_column(
+        str_enum(ContributionScheme, "contribution_scheme"), default=ContributionScheme.FLAT
+    )
+    contribution_basis: Mapped[ContributionBasis] = mapped_column(
+        str_enum(ContributionBasis, "contribution_basis"), default=ContributionBasis.INVOICED
+    )
+    # Charged in full for a whole year, pro rata for the months of a year an entrepreneur is in.
+    contribution_yearly_minimum_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # Insurance and the like, taken from every entrepreneur's margin each month.
+    fixed_monthly_fees_cents: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ContributionBand(Base):
+    """A slice of the year's cumulative revenue excl. VAT and the contribution rate on it:
+    from `start_cents` up to the next band's start (marginal, like income-tax bands)."""
+
+    __tablename__ = "contribution_bands"
+    __table_args__ = (
+        CheckConstraint("start_cents >= 0", name="start_positive"),
+        CheckConstraint("rate >= 0 AND rate < 1", name="rate_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    start_cents: Mapped[int] = mapped_column(Integer, unique=True)
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))

@@ -51,6 +51,10 @@ class Member(UserMixin, Base):
         ),
         CheckConstraint("hourly_gross_rate_cents >= 0", name="hourly_rate_positive"),
         CheckConstraint(
+            "contract_monthly_gross_cents IS NULL OR contract_monthly_gross_cents > 0",
+            name="contract_gross_positive",
+        ),
+        CheckConstraint(
             "contribution_rate IS NULL OR (contribution_rate >= 0 AND contribution_rate < 1)",
             name="contribution_rate_range",
         ),
@@ -65,6 +69,8 @@ class Member(UserMixin, Base):
     status: Mapped[MemberStatus | None] = mapped_column(str_enum(MemberStatus, "member_status"))
     contract_hours_per_week: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
     hourly_gross_rate_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # A contract may fix the monthly gross instead of hours × hourly rate.
+    contract_monthly_gross_cents: Mapped[int | None] = mapped_column(Integer)
     # None means "the coop's default rate" (CoopSettings.default_contribution_rate).
     contribution_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     locale: Mapped[str | None] = mapped_column(String(5))

@@ -22,6 +22,7 @@ def create_member(
     password: str | None = None,
     contract_hours_per_week: Decimal = Decimal(0),
     hourly_gross_rate_cents: int = 0,
+    contract_monthly_gross_cents: int | None = None,
     activities: tuple[str, ...] = (),
 ) -> Member:
     """A new member. Entrepreneurs have a status (default: supported); staff have none."""
@@ -40,6 +41,7 @@ def create_member(
         password_hash=hash_password(password) if password else None,
         contract_hours_per_week=contract_hours_per_week,
         hourly_gross_rate_cents=hourly_gross_rate_cents,
+        contract_monthly_gross_cents=contract_monthly_gross_cents,
     )
     member.activities = [Activity(name=name) for name in dict.fromkeys(activities)]
     session.add(member)

@@ -1,0 +1,48 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base, UTCDateTime, utcnow
+
+
+class Payslip(Base):
+    """A salary actually paid, as the back office's payroll computed it (one per month).
+
+    Its employer cost leaves the entrepreneur's margin on `paid_on`."""
+
+    __tablename__ = "payslips"
+    __table_args__ = (
+        UniqueConstraint("member_id", "period"),
+        CheckConstraint("period LIKE '____-__'", name="period_format"),
+        CheckConstraint(
+            "gross_cents >= 0 AND net_cents >= 0 AND net_cents <= gross_cents"
+            " AND employer_cost_cents >= gross_cents",
+            name="amounts_consistent",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))  # "2026-10"
+    gross_cents: Mapped[int] = mapped_column(Integer)
+    net_cents: Mapped[int] = mapped_column(Integer)
+    employer_cost_cents: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class BalanceSnapshot(Base):
+    """The authoritative margin of an entrepreneur at the end of `date`, from the back office.
+
+    It includes every movement dated on or before that date; the projection adds only later
+    movements. The latest date wins; a second snapshot for the same date replaces the first."""
+
+    __tablename__ = "balance_snapshots"
+    __table_args__ = (UniqueConstraint("member_id", "date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    date: Mapped[date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
