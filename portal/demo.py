@@ -1,13 +1,21 @@
 """Demo data: a coop with its support team and three entrepreneurs. Safe to run twice."""
 
+import calendar
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.coop.services import get_coop_settings
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member, member_by_email
+from portal.money import to_cents
+from portal.payroll import compute_payslip, effective_dates
+from portal.projection.compute import add_months, first_of_month
+from portal.projection.models import BalanceSnapshot, Payslip
+from portal.projection.services import paris_today, record_balance, record_payslip
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run`, demo only)
 
@@ -58,3 +66,38 @@ def seed_demo_data(session: Session) -> Iterator[str]:
         if member_by_email(session, fields["email"]) is None:
             create_member(session, password=DEMO_PASSWORD, **fields)
             yield f"Member: {fields['email']} ({fields['role']})"
+
+    yield from seed_demo_payroll(session)
+
+
+def _month_end(month: date) -> date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def seed_demo_payroll(session: Session) -> Iterator[str]:
+    """Camille's payslips for the eleven months before this one, as the back office would
+    push them, and the balance it sent at the end of the month four months ago."""
+    camille = member_by_email(session, "camille@demo.coop")
+    if camille is None or session.scalar(select(Payslip.id).where(Payslip.member_id == camille.id)):
+        return
+    this_month = first_of_month(paris_today())
+    earliest_rates = effective_dates()[0]
+    for back in range(11, 0, -1):
+        period = add_months(this_month, -back)
+        payslip = compute_payslip(Decimal("1508.00"), 24, max(period, earliest_rates))
+        record_payslip(
+            session,
+            camille,
+            period=f"{period:%Y-%m}",
+            gross_cents=to_cents(payslip.gross),
+            net_cents=to_cents(payslip.net_before_tax),
+            employer_cost_cents=to_cents(payslip.employer_cost),
+            paid_on=_month_end(period),
+        )
+    yield "Payslips: camille@demo.coop, 11 months"
+    if session.scalar(select(BalanceSnapshot.id).where(BalanceSnapshot.member_id == camille.id)):
+        return
+    record_balance(
+        session, camille, on=_month_end(add_months(this_month, -4)), amount_cents=3_820_00
+    )
+    yield "Balance snapshot: camille@demo.coop"

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -12,6 +12,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.coop.models import ContributionBasis, ContributionScheme
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.web.fields import LocalDecimalField
 
@@ -76,3 +77,59 @@ class CoopSettingsForm(FlaskForm):
     def validate_siret(self, field):
         if field.data and self.siren.data and not field.data.startswith(self.siren.data):
             raise ValidationError(_l("The SIRET must start with the SIREN."))
+
+
+class BandForm(Form):
+    """One contribution band: from this cumulative revenue on, this rate."""
+
+    start = LocalDecimalField(
+        _l("From yearly revenue (€)"),
+        validators=[Optional(), NumberRange(min=0, max=Decimal("1e8"))],
+    )
+    percent = LocalDecimalField(
+        _l("Rate (percentage)"), validators=[Optional(), NumberRange(min=0, max=Decimal("99.99"))]
+    )
+
+    def validate_percent(self, field):
+        if (self.start.data is None) != (field.data is None):
+            raise ValidationError(_l("Give both where the band starts and its rate."))
+
+
+BAND_ROWS = 5
+
+
+class ContributionForm(FlaskForm):
+    scheme = RadioField(
+        _l("Contribution scheme"),
+        choices=[(s.value, s.label) for s in ContributionScheme],
+        validators=[InputRequired()],
+    )
+    basis = RadioField(
+        _l("Contribution due on"),
+        choices=[(b.value, b.label) for b in ContributionBasis],
+        validators=[InputRequired()],
+    )
+    yearly_minimum = LocalDecimalField(
+        _l("Yearly minimum contribution (€)"),
+        validators=[Optional(), NumberRange(min=0, max=Decimal("1e6"))],
+        description=_l("Charged a twelfth per month an entrepreneur is in the coop. Empty: none."),
+    )
+    fixed_monthly_fees = LocalDecimalField(
+        _l("Fixed monthly fees (€)"),
+        validators=[Optional(), NumberRange(min=0, max=Decimal("1e5"))],
+        description=_l(
+            "Insurance and the like, taken from each entrepreneur's margin every month."
+        ),
+    )
+    bands = FieldList(FormField(BandForm), min_entries=BAND_ROWS, max_entries=BAND_ROWS)
+
+    def validate_bands(self, field):
+        if self.scheme.data != ContributionScheme.BANDED.value:
+            return
+        starts = [row.start.data for row in field if row.start.data is not None]
+        if not starts:
+            raise ValidationError(_l("A banded scheme needs at least one band."))
+        if min(starts) != 0:
+            raise ValidationError(_l("The first band must start at 0 €."))
+        if len(set(starts)) != len(starts):
+            raise ValidationError(_l("Two bands cannot start at the same amount."))

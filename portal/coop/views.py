@@ -3,9 +3,16 @@ from decimal import Decimal
 from flask import Blueprint, flash, url_for
 from flask_babel import gettext as _
 
-from portal.coop.forms import CoopSettingsForm
-from portal.coop.services import get_coop_settings, update_coop_settings
+from portal.coop.forms import ContributionForm, CoopSettingsForm
+from portal.coop.models import ContributionBasis, ContributionScheme
+from portal.coop.services import (
+    contribution_bands,
+    get_coop_settings,
+    update_contribution_settings,
+    update_coop_settings,
+)
 from portal.db import db
+from portal.errors import DomainError
 from portal.money import from_cents, to_cents
 from portal.web.access import admin_required
 from portal.web.htmx import redirect_after_post, render
@@ -38,3 +45,41 @@ def settings():
         flash(_("Settings saved."), "success")
         return redirect_after_post(url_for("coop.settings"))
     return render("coop/settings.html", form=form)
+
+
+@bp.route("/contribution", methods=["GET", "POST"])
+@admin_required
+def contribution():
+    """How the coop's contribution is computed: flat or banded, on invoiced or collected
+    revenue, a yearly minimum, fixed monthly fees."""
+    current = get_coop_settings(db.session)
+    form = ContributionForm()
+    if not form.is_submitted():
+        form.scheme.data = current.contribution_scheme.value
+        form.basis.data = current.contribution_basis.value
+        form.yearly_minimum.data = from_cents(current.contribution_yearly_minimum_cents)
+        form.fixed_monthly_fees.data = from_cents(current.fixed_monthly_fees_cents)
+        for row, band in zip(form.bands, contribution_bands(db.session), strict=False):
+            row.start.data = from_cents(band.start_cents)
+            row.percent.data = band.rate * 100
+    if form.validate_on_submit():
+        bands = [
+            (to_cents(row.start.data), row.percent.data / 100)
+            for row in form.bands
+            if row.start.data is not None
+        ]
+        try:
+            update_contribution_settings(
+                db.session,
+                scheme=ContributionScheme(form.scheme.data),
+                basis=ContributionBasis(form.basis.data),
+                yearly_minimum_cents=to_cents(form.yearly_minimum.data or Decimal(0)),
+                fixed_monthly_fees_cents=to_cents(form.fixed_monthly_fees.data or Decimal(0)),
+                bands=bands,
+            )
+        except DomainError as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Contribution settings saved."), "success")
+            return redirect_after_post(url_for("coop.contribution"))
+    return render("coop/contribution.html", form=form, flat_rate=current.default_contribution_rate)

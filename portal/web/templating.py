@@ -1,10 +1,11 @@
 """What every template can use: navigation, money and date formats."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask import Flask, current_app, request
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -45,10 +46,22 @@ def percent(rate: Decimal) -> str:
     return format_decimal(Decimal(rate) * 100, format="#,##0.##") + "\u00a0%"
 
 
+def month(value: date, form: str = "LLLL yyyy") -> str:
+    """ "octobre 2026"; `form="LLL"` for a short label ("oct.")."""
+    return format_date(value, form)
+
+
+def day(value: date) -> str:
+    """ "26 nov. 2026" in French."""
+    return format_date(value, "medium")
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["month"] = month
+    app.jinja_env.filters["day"] = day
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

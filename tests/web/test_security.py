@@ -21,7 +21,8 @@ PUBLIC_ENDPOINTS = {
 
 def _example_url(rule: Rule) -> str:
     values = {
-        name: 1 if "int" in str(rule._converters.get(name)) else "x" for name in rule.arguments
+        name: 1 if "integer" in str(rule._converters.get(name)).lower() else "x"
+        for name in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]
 

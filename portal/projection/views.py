@@ -1,0 +1,105 @@
+"""The entrepreneur's home page (the projection), what-if, the explanation, and the staff's
+read-only views. Nothing is cached: every request recomputes from the database."""
+
+from flask import Blueprint, abort, current_app, request, url_for
+from flask_login import current_user, login_required
+
+from portal.db import db
+from portal.members.models import Member
+from portal.projection.chart import build_chart
+from portal.projection.forms import WhatIfForm
+from portal.projection.services import (
+    coop_runways,
+    latest_items,
+    paris_today,
+    projection_for,
+)
+from portal.web.access import staff_required
+from portal.web.htmx import render
+
+bp = Blueprint("projection", __name__)
+
+# Shortcuts on the home page, shown once the module that serves them is installed.
+SHORTCUTS = (("sales.new", "invoice"), ("expenses.new", "receipt"))
+
+
+def _current_entrepreneur() -> Member:
+    if not current_user.is_entrepreneur:
+        abort(404)
+    return current_user
+
+
+def _entrepreneur_or_404(member_id: int) -> Member:
+    """Staff look at any entrepreneur; anything else here is not found."""
+    member = db.session.get(Member, member_id)
+    if member is None or not member.is_entrepreneur:
+        abort(404)
+    return member
+
+
+def _shortcuts() -> list[tuple[str, str]]:
+    views = current_app.view_functions
+    return [(url_for(endpoint), kind) for endpoint, kind in SHORTCUTS if endpoint in views]
+
+
+def home_page(member: Member, staff_view: bool = False):
+    """The projection of `member`: their home page, or the staff's read-only copy."""
+    projection = projection_for(db.session, member, paris_today())
+    return render(
+        "projection/home.html",
+        member=member,
+        projection=projection,
+        chart=build_chart(projection.months),
+        latest=latest_items(db.session, member.id),
+        form=WhatIfForm(formdata=None),
+        shortcuts=[] if staff_view else _shortcuts(),
+        staff_view=staff_view,
+    )
+
+
+@bp.get("/what-if")
+@login_required
+def what_if():
+    """Net, cost and remaining margin for other hours, another gross or more revenue: the
+    fragment for htmx as the entrepreneur types, the full page without JavaScript."""
+    member = _current_entrepreneur()
+    form = WhatIfForm(formdata=request.args)
+    projection = None
+    if request.args and form.validate():
+        projection = projection_for(db.session, member, paris_today(), form.what_if())
+    return render(
+        "projection/what_if.html",
+        "projection/_what_if.html",
+        member=member,
+        form=form,
+        projection=projection,
+    )
+
+
+@bp.get("/how-it-is-computed")
+@login_required
+def explain():
+    member = _current_entrepreneur()
+    projection = projection_for(db.session, member, paris_today())
+    return render("projection/explain.html", member=member, projection=projection)
+
+
+@bp.get("/staff/entrepreneurs")
+@staff_required
+def runways():
+    """Every entrepreneur by runway, shortest first: who needs help first."""
+    return render("projection/runways.html", rows=coop_runways(db.session, paris_today()))
+
+
+@bp.get("/staff/entrepreneurs/<int:member_id>")
+@staff_required
+def member_home(member_id: int):
+    return home_page(_entrepreneur_or_404(member_id), staff_view=True)
+
+
+@bp.get("/staff/entrepreneurs/<int:member_id>/how-it-is-computed")
+@staff_required
+def member_explain(member_id: int):
+    member = _entrepreneur_or_404(member_id)
+    projection = projection_for(db.session, member, paris_today())
+    return render("projection/explain.html", member=member, projection=projection, staff_view=True)
