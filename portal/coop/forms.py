@@ -3,6 +3,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -87,12 +88,24 @@ class BandForm(Form):
         validators=[Optional(), NumberRange(min=0, max=Decimal("1e8"))],
     )
     percent = LocalDecimalField(
-        _l("Rate (percentage)"), validators=[Optional(), NumberRange(min=0, max=Decimal("99.99"))]
+        _l("Rate (percentage)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0, max=Decimal("99.99"), message=_l("A rate must be at least 0 and below 100.")
+            ),
+        ],
     )
 
-    def validate_percent(self, field):
-        if (self.start.data is None) != (field.data is None):
-            raise ValidationError(_l("Give both where the band starts and its rate."))
+    def validate(self, extra_validators=None):
+        # Optional() ends each field's checks when it is empty, so a half-filled row is
+        # caught here, once both fields have been read.
+        valid = super().validate(extra_validators)
+        if valid and (self.start.data is None) != (self.percent.data is None):
+            empty = self.percent if self.percent.data is None else self.start
+            empty.errors = [_l("Give both where the band starts and its rate.")]
+            return False
+        return valid
 
 
 BAND_ROWS = 5
@@ -101,12 +114,12 @@ BAND_ROWS = 5
 class ContributionForm(FlaskForm):
     scheme = RadioField(
         _l("Contribution scheme"),
-        choices=[(s.value, s.label) for s in ContributionScheme],
+        choices=[SelectChoice(s.value, s.label) for s in ContributionScheme],
         validators=[InputRequired()],
     )
     basis = RadioField(
         _l("Contribution due on"),
-        choices=[(b.value, b.label) for b in ContributionBasis],
+        choices=[SelectChoice(b.value, b.label) for b in ContributionBasis],
         validators=[InputRequired()],
     )
     yearly_minimum = LocalDecimalField(
@@ -122,6 +135,11 @@ class ContributionForm(FlaskForm):
         ),
     )
     bands = FieldList(FormField(BandForm), min_entries=BAND_ROWS, max_entries=BAND_ROWS)
+
+    @property
+    def band_list_errors(self) -> list[str]:
+        """Errors about the bands as a whole; each row's own are shown by its fields."""
+        return [str(error) for error in self.bands.errors if not isinstance(error, (dict, list))]
 
     def validate_bands(self, field):
         if self.scheme.data != ContributionScheme.BANDED.value:
