@@ -1,0 +1,38 @@
+"""Camille checks her projection on a phone, tries a what-if, and reads how it is computed."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_login_journey import log_in
+
+
+def test_camille_sees_her_next_salary_and_margin_on_a_phone(page: Page):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name=re.compile("Prochain salaire"))).to_be_visible()
+    expect(page.get_by_text("Disponible maintenant")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("Chiffre d'affaires, dépenses"))).to_be_visible()
+    # Nothing sticks out sideways on a 390-pixel screen.
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390
+    assert errors == []
+
+
+def test_what_if_updates_as_she_types(page: Page):
+    log_in(page, "camille@demo.coop")
+    result = page.locator("#what-if-result")
+    page.get_by_label("Salaire brut mensuel (€)").fill("2000")
+    expect(result).to_contain_text("Coût employeur total")
+    expect(result).to_contain_text("2\u202f000,00")
+    page.get_by_label("Heures par semaine").fill("60")
+    expect(result).to_contain_text("Les heures par semaine doivent être comprises entre 1 et 48.")
+    expect(page).to_have_url(re.compile(r"/$"))  # the page stayed; only the figures changed
+
+
+def test_how_is_this_computed_lists_the_steps(page: Page):
+    log_in(page, "camille@demo.coop")
+    page.get_by_role("link", name="Comment est-ce calculé ?").click()
+    expect(page.get_by_role("heading", name="Comment est-ce calculé ?", level=1)).to_be_visible()
+    expect(page.get_by_text("= Marge disponible maintenant")).to_be_visible()
