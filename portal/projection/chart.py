@@ -10,7 +10,7 @@ from portal.projection.compute import Month
 
 WIDTH = 360
 HEIGHT = 200
-TOP = 10
+TOP = 16
 BOTTOM = 24  # room for the month labels
 LEFT = 4
 SERIES = ("invoiced", "expenses", "salary_cost")
