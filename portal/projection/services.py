@@ -2,14 +2,25 @@
 projection of each entrepreneur, computed from SQL aggregates on every request."""
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, and_, case, extract, func, literal, select, union_all
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    extract,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,14 +176,20 @@ def coop_terms(session: Session) -> CoopTerms:
 # --- Aggregates: one query per source, whatever the history ------------------------------
 
 
+# Statements are built once, at import: building them costs more than running them on a
+# long history. Each takes the list of member ids as the expanding parameter `member_ids`.
+MEMBER_IDS = bindparam("member_ids", expanding=True)
+
+
 def _latest_snapshots():
     latest = (
         select(BalanceSnapshot.member_id, func.max(BalanceSnapshot.date).label("date"))
+        .where(BalanceSnapshot.member_id.in_(MEMBER_IDS))
         .group_by(BalanceSnapshot.member_id)
-        .subquery()
+        .subquery("latest")
     )
     return (
-        select(BalanceSnapshot)
+        select(BalanceSnapshot.member_id, BalanceSnapshot.date, BalanceSnapshot.amount_cents)
         .join(
             latest,
             and_(
@@ -180,25 +197,16 @@ def _latest_snapshots():
                 BalanceSnapshot.date == latest.c.date,
             ),
         )
-        .subquery()
+        .subquery("opening")
     )
 
 
-def openings(session: Session, member_ids: Iterable[int]) -> dict[int, compute.Opening]:
-    snapshots = _latest_snapshots()
-    rows = session.execute(
-        select(snapshots.c.member_id, snapshots.c.date, snapshots.c.amount_cents).where(
-            snapshots.c.member_id.in_(list(member_ids))
-        )
-    )
-    return {
-        member_id: compute.Opening(on=on, amount=from_cents(amount))
-        for member_id, on, amount in rows
-    }
+OPENINGS = select(_latest_snapshots())
 
 
 def monthly_sums(member_column, date_column, sums: dict, where=(), joins=()):
-    """SELECT member, year, month, after-the-opening flag, SUM(...) per group.
+    """SELECT member, year, month, after-the-opening flag, SUM(...) per group, for the
+    members in `member_ids`.
 
     A movement dated on or before its member's latest balance snapshot is already in that
     balance: the flag tells the computation to keep it for history only."""
@@ -213,30 +221,40 @@ def monthly_sums(member_column, date_column, sums: dict, where=(), joins=()):
     for target, condition in joins:
         query = query.join(target, condition)
     query = query.outerjoin(snapshots, snapshots.c.member_id == member_column)
-    return query.where(*where).group_by(member_column, year, month, after)
-
-
-def _payslip_rows(member_ids: list[int]):
-    return monthly_sums(
-        Payslip.member_id,
-        Payslip.paid_on,
-        {"salary_cost": Payslip.employer_cost_cents},
-        where=[Payslip.member_id.in_(member_ids)],
+    return query.where(member_column.in_(MEMBER_IDS), *where).group_by(
+        member_column, year, month, after
     )
 
 
-# Each source: a query builder and the MonthFlows fields its sums fill (cents).
-SOURCES = [_payslip_rows]
+PAYSLIP_FLOWS = monthly_sums(
+    Payslip.member_id, Payslip.paid_on, {"salary_cost": Payslip.employer_cost_cents}
+)
+LAST_PAID_PERIODS = (
+    select(Payslip.member_id, func.max(Payslip.period))
+    .where(Payslip.member_id.in_(MEMBER_IDS))
+    .group_by(Payslip.member_id)
+)
+# One statement per source of movements; each sums some of the MonthFlows fields (cents).
+FLOW_SOURCES = (PAYSLIP_FLOWS,)
+NOT_AMOUNTS = frozenset({"member_id", "year", "month", "after"})
+
+
+def openings(session: Session, member_ids: list[int]) -> dict[int, compute.Opening]:
+    rows = session.execute(OPENINGS, {"member_ids": member_ids})
+    return {
+        member_id: compute.Opening(on=on, amount=from_cents(amount))
+        for member_id, on, amount in rows
+    }
 
 
 def _flows(session: Session, member_ids: list[int]) -> dict[int, list[compute.MonthFlows]]:
     flows: dict[int, list[compute.MonthFlows]] = {member_id: [] for member_id in member_ids}
-    for source in SOURCES:
-        for row in session.execute(source(member_ids)).mappings():
+    for statement in FLOW_SOURCES:
+        for row in session.execute(statement, {"member_ids": member_ids}).mappings():
             amounts = {
                 name: from_cents(int(value))
                 for name, value in row.items()
-                if name not in ("member_id", "year", "month", "after")
+                if name not in NOT_AMOUNTS
             }
             flows[row["member_id"]].append(
                 compute.MonthFlows(
@@ -249,11 +267,7 @@ def _flows(session: Session, member_ids: list[int]) -> dict[int, list[compute.Mo
 
 
 def _last_paid_periods(session: Session, member_ids: list[int]) -> dict[int, date]:
-    rows = session.execute(
-        select(Payslip.member_id, func.max(Payslip.period))
-        .where(Payslip.member_id.in_(member_ids))
-        .group_by(Payslip.member_id)
-    )
+    rows = session.execute(LAST_PAID_PERIODS, {"member_ids": member_ids})
     return {
         member_id: date(int(period[:4]), int(period[5:]), 1) for member_id, period in rows if period
     }

@@ -1,0 +1,200 @@
+"""The projection's speed: the home page and the what-if fragment of an entrepreneur with a
+long history (3,000 invoices with their payments, 10,000 receipts, three years of payslips).
+
+Targets from issue 6: p95 under 30 ms for the home page, under 10 ms for the what-if
+fragment. Served by gunicorn (one sync worker) on loopback and loaded from this script, so
+each figure is a full round trip: an upper bound of the server time. Run from the project
+root with `python -m bench.bench_projection`; `make bench` calls `run()`.
+"""
+
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+from sqlalchemy import insert
+
+from portal import create_app
+from portal.cli import upgrade_database
+from portal.coop.services import get_coop_settings
+from portal.db import db
+from portal.members.models import MemberStatus, Role
+from portal.members.services import create_member
+from portal.projection.compute import add_months, first_of_month
+from portal.projection.models import BalanceSnapshot, Payslip
+from portal.projection.services import paris_today
+
+ROOT = Path(__file__).resolve().parent.parent
+EMAIL = "bench@example.org"
+PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
+INVOICES = 3_000
+RECEIPTS = 10_000
+WARM_UP = 30
+SAMPLES = 300
+TARGET_HOME_MS = 30
+TARGET_WHAT_IF_MS = 10
+
+
+def _seed(url: str) -> None:
+    upgrade_database(url)
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "SMTP_HOST": None})
+    with app.app_context():
+        session = db.session
+        get_coop_settings(session).legal_name = "Coopérative Bench"
+        member = create_member(
+            session,
+            email=EMAIL,
+            full_name="Bench Entrepreneur",
+            role=Role.ENTREPRENEUR,
+            status=MemberStatus.EMPLOYEE,
+            password=PASSWORD,
+            contract_hours_per_week=24,
+            hourly_gross_rate_cents=1450,
+            activities=("Traduction", "Cours"),
+        )
+        this_month = first_of_month(paris_today())
+        session.execute(
+            insert(Payslip),
+            [
+                dict(
+                    member_id=member.id,
+                    period=f"{add_months(this_month, -back):%Y-%m}",
+                    gross_cents=150_800,
+                    net_cents=117_179,
+                    employer_cost_cents=178_937,
+                    paid_on=add_months(this_month, -back) + timedelta(days=27),
+                )
+                for back in range(1, 37)
+            ],
+        )
+        session.add(
+            BalanceSnapshot(
+                member_id=member.id,
+                date=add_months(this_month, -6) - timedelta(days=1),
+                amount_cents=1_200_000,
+            )
+        )
+        _seed_history(session, member, paris_today())
+        session.commit()
+    app.extensions["database"].engine.dispose()
+
+
+def _seed_history(session, member, today: date) -> None:
+    """Invoices with payments and receipts, spread over three years (filled in once the
+    sales and expenses modules exist)."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _request(port: int, path: str, headers: dict, method="GET", body=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    data = response.read()
+    connection.close()
+    return response, data
+
+
+def _log_in(port: int) -> str:
+    response, page = _request(port, "/login", {})
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    body = urlencode({"csrf_token": token.decode(), "email": EMAIL, "password": PASSWORD})
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    response, _ = _request(port, "/login", headers, "POST", body)
+    if response.status != 303:
+        raise RuntimeError(f"login failed: {response.status}")
+    return response.getheader("Set-Cookie").split(";", 1)[0]
+
+
+def _timings_ms(port: int, path: str, headers: dict) -> list[float]:
+    for _ in range(WARM_UP):
+        _request(port, path, headers)
+    samples = []
+    for _ in range(SAMPLES):
+        start = time.perf_counter()
+        response, _ = _request(port, path, headers)
+        samples.append((time.perf_counter() - start) * 1000)
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status}")
+    return samples
+
+
+def _row(name: str, samples: list[float], target: float) -> str:
+    median = statistics.median(samples)
+    p95 = statistics.quantiles(samples, n=20)[-1]
+    verdict = "yes" if p95 < target else "**no**"
+    return f"| {name} | {len(samples)} | {median:.1f} | {p95:.1f} | < {target} | {verdict} |"
+
+
+def run() -> str:
+    """The Markdown section for bench/RESULTS.md."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.sqlite3"
+        _seed(url)
+        port = _free_port()
+        env = {
+            **os.environ,
+            "PORTAL_DATABASE_URL": url,
+            "PORTAL_SECRET_KEY": "bench",
+            "PORTAL_DATA_DIR": f"{folder}/data",
+        }
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "--workers=1",
+                f"--bind=127.0.0.1:{port}",
+                "--log-level=warning",
+                "portal:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    _request(port, "/healthz", {})
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            cookie = _log_in(port)
+            home = _timings_ms(port, "/", {"Cookie": cookie})
+            what_if = _timings_ms(
+                port,
+                "/what-if?hours=30&gross=2100&extra=1500",
+                {"Cookie": cookie, "HX-Request": "true"},
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return "\n".join(
+        [
+            "## Projection (home page and what-if)",
+            "",
+            f"One entrepreneur with {INVOICES:,} invoices (and their payments), "
+            f"{RECEIPTS:,} receipts and 36 payslips, SQLite, gunicorn with one sync worker on "
+            "loopback; each figure is a full HTTP round trip (an upper bound of server time).",
+            "",
+            "| Page | Requests | Median (ms) | p95 (ms) | Target (ms) | p95 on target |",
+            "|---|---:|---:|---:|---:|:---:|",
+            _row("home page `/`", home, TARGET_HOME_MS),
+            _row("what-if fragment (htmx)", what_if, TARGET_WHAT_IF_MS),
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(run())
