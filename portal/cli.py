@@ -102,10 +102,13 @@ def _decimal(value: str | None) -> Decimal | None:
 @click.option("--password", help="Prompted for when omitted.")
 @click.option("--hours-per-week", help="Contract hours per week, 0 to 48.")
 @click.option("--hourly-rate", help="Hourly gross rate in euros.")
+@click.option("--monthly-gross", help="A fixed monthly gross in euros, instead of hours × rate.")
 @click.option("--activity", "activities", multiple=True, help="An activity name (repeatable).")
 @with_appcontext
 @in_transaction
-def create_user(email, full_name, role, status, password, hours_per_week, hourly_rate, activities):
+def create_user(
+    email, full_name, role, status, password, hours_per_week, hourly_rate, monthly_gross, activities
+):
     """Create a member who can log in."""
     from portal.members.models import MemberStatus, Role
     from portal.members.services import create_member
@@ -119,6 +122,9 @@ def create_user(email, full_name, role, status, password, hours_per_week, hourly
         raise CommandError("--hours-per-week must be between 0 and 48.")
     if not 0 <= rate <= 1000:
         raise CommandError("--hourly-rate must be between 0 and 1000 euros.")
+    fixed_gross = _decimal(monthly_gross)
+    if fixed_gross is not None and not 0 < fixed_gross <= 100_000:
+        raise CommandError("--monthly-gross must be between 0 and 100000 euros.")
     member = create_member(
         db.session,
         email=email,
@@ -128,6 +134,7 @@ def create_user(email, full_name, role, status, password, hours_per_week, hourly
         password=password,
         contract_hours_per_week=hours,
         hourly_gross_rate_cents=to_cents(rate),
+        contract_monthly_gross_cents=to_cents(fixed_gross) if fixed_gross else None,
         activities=activities,
     )
     click.echo(f"Created {member.role} {member.email}.")

@@ -301,6 +301,7 @@ def _charge(segments: list[_Segment], inputs: Inputs) -> dict[int, tuple[Decimal
     The entrepreneur is in the coop from the first segment on: their start, their first
     movement or the opening balance, whichever is earliest."""
     scheme = inputs.scheme
+    current = first_of_month(inputs.today)
     years: dict[int, tuple[Decimal, int]] = {}
     charged: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for segment in segments:
@@ -308,7 +309,8 @@ def _charge(segments: list[_Segment], inputs: Inputs) -> dict[int, tuple[Decimal
         year = flows.month.year
         base, months_in = years.get(year, (ZERO, 0))
         base += flows.invoiced if scheme.basis is Basis.INVOICED else flows.collected
-        if segment.first_of_its_month:
+        # Months still to come (an invoice dated ahead) owe no fees nor minimum yet.
+        if segment.first_of_its_month and flows.month <= current:
             months_in += 1
             segment.fees = scheme.fixed_monthly_fees
         years[year] = (base, months_in)
@@ -496,7 +498,7 @@ def project(inputs: Inputs) -> Projection:
     margin_if_paid = margin + inputs.outstanding - extra_contribution
     remaining_if_paid = margin_if_paid - cost if cost is not None else None
 
-    months = _months(segments)
+    months = [month for month in _months(segments) if month.month <= first_of_month(inputs.today)]
     year_months = [month for month in months if month.month.year == this_year]
     year_flows = [s.flows for s in segments if s.flows.month.year == this_year]
 

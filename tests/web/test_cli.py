@@ -48,6 +48,8 @@ def test_create_user_refuses_bad_numbers_with_exit_code_2(app):
         ("--hours-per-week", "60"),
         ("--hours-per-week", "lots"),
         ("--hourly-rate", "-3"),
+        ("--monthly-gross", "0"),
+        ("--monthly-gross", "a lot"),
     ):
         result = app.test_cli_runner().invoke(
             create_user,
@@ -104,3 +106,16 @@ def test_seed_demo_is_safe_to_run_twice(app, db_session):
     assert sorted(a.name for a in camille.activities) == ["Cours d'anglais", "Traduction"]
     roles = dict(db_session.execute(select(Member.email, Member.role)).all())
     assert roles["equipe@demo.coop"] is Role.STAFF and roles["admin@demo.coop"] is Role.ADMIN
+
+
+def test_create_user_with_a_fixed_monthly_gross(app, db_session):
+    result = app.test_cli_runner().invoke(
+        create_user,
+        [
+            *("--email", "fixed@example.org", "--password", "a long enough password"),
+            *("--status", "salarie", "--monthly-gross", "1900,50"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    member = db_session.scalar(select(Member).where(Member.email == "fixed@example.org"))
+    assert member.contract_monthly_gross_cents == 190_050

@@ -238,3 +238,12 @@ def test_every_step_adds_up_to_the_margin():
     parts = ("opening", "collected", "contribution", "expenses", "fees", "salaries")
     assert sum(steps[code] for code in parts) == steps["margin"] == projection.margin
     assert steps["margin"] + steps["employer_cost"] == steps["remaining"]
+
+
+def test_movements_dated_ahead_count_but_owe_no_fees_for_future_months():
+    scheme = Scheme(bands=FLAT_10.bands, fixed_monthly_fees=D(20))
+    flows = (month(2026, 5, invoiced="1000", collected="1000"),)
+    projection = project(inputs(flows=flows, scheme=scheme))
+    # Fees for January to March only; May's cash counts, net of its contribution.
+    assert projection.margin == D(1000 - 100 - 60)
+    assert projection.months[-1].month == date(2026, 3, 1)
