@@ -14,7 +14,7 @@ from portal.members.services import create_member, member_by_email
 from portal.money import to_cents
 from portal.payroll import compute_payslip, effective_dates
 from portal.projection.compute import add_months, first_of_month
-from portal.projection.models import BalanceSnapshot, Payslip
+from portal.projection.models import Payslip
 from portal.projection.services import paris_today, record_balance, record_payslip
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run`, demo only)
@@ -76,9 +76,13 @@ def _month_end(month: date) -> date:
 
 def seed_demo_payroll(session: Session) -> Iterator[str]:
     """Camille's payslips for the eleven months before this one, as the back office would
-    push them, and the balance it sent at the end of the month four months ago."""
+    push them, and the balance it sent at the end of the month four months ago; a balance
+    for Léo, still supported, so his page shows what his activity could pay him."""
     camille = member_by_email(session, "camille@demo.coop")
-    if camille is None or session.scalar(select(Payslip.id).where(Payslip.member_id == camille.id)):
+    leo = member_by_email(session, "leo@demo.coop")
+    if camille is None or leo is None:
+        return
+    if session.scalar(select(Payslip.id).where(Payslip.member_id == camille.id)):
         return
     this_month = first_of_month(paris_today())
     earliest_rates = effective_dates()[0]
@@ -94,10 +98,9 @@ def seed_demo_payroll(session: Session) -> Iterator[str]:
             employer_cost_cents=to_cents(payslip.employer_cost),
             paid_on=_month_end(period),
         )
-    yield "Payslips: camille@demo.coop, 11 months"
-    if session.scalar(select(BalanceSnapshot.id).where(BalanceSnapshot.member_id == camille.id)):
-        return
+    last_month_end = _month_end(add_months(this_month, -1))
     record_balance(
-        session, camille, on=_month_end(add_months(this_month, -4)), amount_cents=3_820_00
+        session, camille, on=_month_end(add_months(this_month, -4)), amount_cents=9_820_00
     )
-    yield "Balance snapshot: camille@demo.coop"
+    record_balance(session, leo, on=last_month_end, amount_cents=2_450_00)
+    yield "Payslips and balances: camille@demo.coop (11 months), leo@demo.coop"
