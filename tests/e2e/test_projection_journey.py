@@ -36,3 +36,8 @@ def test_how_is_this_computed_lists_the_steps(page: Page):
     page.get_by_role("link", name="Comment est-ce calculé ?").click()
     expect(page.get_by_role("heading", name="Comment est-ce calculé ?", level=1)).to_be_visible()
     expect(page.get_by_text("= Marge disponible maintenant")).to_be_visible()
+
+
+def test_leo_still_supported_sees_what_his_activity_could_pay(page: Page):
+    log_in(page, "leo@demo.coop")
+    expect(page.get_by_role("heading", name=re.compile("Une fois salarié"))).to_be_visible()
