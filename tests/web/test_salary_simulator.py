@@ -196,3 +196,9 @@ def test_simulator_writes_nothing(logged_in, db_session):
     logged_in.get("/simulator?amount=2500")
     assert db_session.scalar(select(func.count()).select_from(Change)) == before
     assert db_session.get(CoopSettings, 1) is None
+
+
+def test_amount_is_a_text_input_with_a_decimal_keypad(logged_in):
+    # A number input would refuse "2 500,50" in the browser before the server sees it.
+    field = re.search(r'<input[^>]*name="amount"[^>]*>', logged_in.get("/simulator").text).group(0)
+    assert 'type="text"' in field and 'inputmode="decimal"' in field
