@@ -83,7 +83,11 @@ def check_payroll_settings(
 def default_hours_per_week(member) -> Decimal:
     """The member's contract hours when they have a contract, else a full-time week."""
     hours = getattr(member, "contract_hours_per_week", None)
-    return Decimal(hours).normalize() if hours else DEFAULT_HOURS_PER_WEEK
+    if not hours:
+        return DEFAULT_HOURS_PER_WEEK
+    # 40.00 from the database shows as 40 (normalize() alone would give 4E+1).
+    hours = Decimal(hours)
+    return hours.quantize(Decimal(1)) if hours == hours.to_integral_value() else hours.normalize()
 
 
 def simulate_salary(

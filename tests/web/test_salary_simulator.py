@@ -202,3 +202,9 @@ def test_amount_is_a_text_input_with_a_decimal_keypad(logged_in):
     # A number input would refuse "2 500,50" in the browser before the server sees it.
     field = re.search(r'<input[^>]*name="amount"[^>]*>', logged_in.get("/simulator").text).group(0)
     assert 'type="text"' in field and 'inputmode="decimal"' in field
+
+
+def test_full_contract_hours_show_as_a_plain_number(client, make_member):
+    member = make_member(contract_hours_per_week=Decimal("40.00"))
+    login(client, member.email)
+    assert re.search(r'name="hours_per_week"[^>]*value="40"', client.get("/simulator").text)
