@@ -65,9 +65,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
     from portal.coop.views import bp as coop
     from portal.members.views import bp as members
+    from portal.salary.views import bp as salary
     from portal.web.views import bp as web
 
-    for blueprint in (web, auth, members, coop):
+    for blueprint in (web, auth, members, coop, salary):
         app.register_blueprint(blueprint)
 
 

@@ -1,10 +1,11 @@
 """What every template can use: navigation, money and date formats."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from flask import Flask, current_app, request
-from flask_babel import format_currency, format_decimal, get_locale
+from flask_babel import format_currency, format_date, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -41,14 +42,22 @@ def number(value: Decimal) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
-def percent(rate: Decimal) -> str:
-    return format_decimal(Decimal(rate) * 100, format="#,##0.##") + "\u00a0%"
+def percent(rate: Decimal, places: int = 2) -> str:
+    """A fraction as a percentage: 0.0315 → `3,15 %`; up to `places` decimals shown."""
+    pattern = "#,##0." + "#" * places if places else "#,##0"
+    return format_decimal(Decimal(rate) * 100, format=pattern) + "\u00a0%"
+
+
+def long_date(value: date) -> str:
+    """`1 juin 2026` in French, `June 1, 2026` in English."""
+    return format_date(value, format="long")
 
 
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
+    app.jinja_env.filters["date"] = long_date
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
