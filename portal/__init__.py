@@ -66,9 +66,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.coop.views import bp as coop
     from portal.members.views import bp as members
     from portal.projection.views import bp as projection
+    from portal.salary.views import bp as salary
     from portal.web.views import bp as web
 
-    for blueprint in (web, auth, members, coop, projection):
+    for blueprint in (web, auth, members, coop, salary, projection):
         app.register_blueprint(blueprint)
 
 

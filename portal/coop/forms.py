@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,8 +14,17 @@ from wtforms.validators import (
 )
 
 from portal.coop.models import ContributionBasis, ContributionScheme
+from portal.errors import DomainError
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
+from portal.salary.services import check_payroll_settings
 from portal.web.fields import LocalDecimalField
+
+
+def percent_to_rate(percent: Decimal | None) -> Decimal | None:
+    """2,08 (%) → 0.0208, kept to the 5 decimals the settings store."""
+    if percent is None:
+        return None
+    return (percent / 100).quantize(Decimal("0.00001"), ROUND_HALF_UP)
 
 
 def _checked(check, message):
@@ -74,6 +83,34 @@ class CoopSettingsForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=100_000)],
         description=_l("Sets the payroll rates that depend on size."),
     )
+    work_accident_percent = LocalDecimalField(
+        _l("Work-accident rate (AT/MP), in percent"),
+        validators=[Optional(), NumberRange(min=Decimal("0.01"), max=100)],
+        description=_l("The rate the CARSAT notified; empty: the national average."),
+    )
+    mobility_levy_percent = LocalDecimalField(
+        _l("Mobility levy rate, in percent"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+        description=_l("Set by the commune of the office; due from 11 employees. Empty: none."),
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        try:
+            check_payroll_settings(
+                headcount=self.headcount.data,
+                work_accident_rate=percent_to_rate(self.work_accident_percent.data),
+                mobility_levy_rate=percent_to_rate(self.mobility_levy_percent.data) or Decimal(0),
+            )
+        except DomainError as error:
+            field = {
+                "work_accident_rate": self.work_accident_percent,
+                "mobility_levy_rate": self.mobility_levy_percent,
+            }.get(error.field, self.headcount)
+            field.errors.append(error.message)
+            return False
+        return True
 
     def validate_siret(self, field):
         if field.data and self.siren.data and not field.data.startswith(self.siren.data):

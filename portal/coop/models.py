@@ -46,6 +46,13 @@ class CoopSettings(Base):
         ),
         CheckConstraint("headcount >= 0", name="headcount_positive"),
         CheckConstraint(
+            "work_accident_rate IS NULL OR (work_accident_rate > 0 AND work_accident_rate <= 1)",
+            name="work_accident_rate_range",
+        ),
+        CheckConstraint(
+            "mobility_levy_rate >= 0 AND mobility_levy_rate <= 1", name="mobility_levy_rate_range"
+        ),
+        CheckConstraint(
             "contribution_yearly_minimum_cents >= 0 AND fixed_monthly_fees_cents >= 0",
             name="contribution_amounts_positive",
         ),
@@ -65,6 +72,13 @@ class CoopSettings(Base):
     )
     # Staff count: sets the payroll headcount band (below 11, 11–49, 50 and more).
     headcount: Mapped[int] = mapped_column(Integer, default=20)
+    # The coop's own work-accident (AT/MP) rate as a fraction, notified yearly by the CARSAT;
+    # None means the national average of the payroll rates file.
+    work_accident_rate: Mapped[Decimal | None] = mapped_column(Numeric(6, 5))
+    # Versement mobilité: set by the commune of the workplace, due from 11 employees.
+    mobility_levy_rate: Mapped[Decimal] = mapped_column(
+        Numeric(6, 5), default=Decimal(0), server_default="0"
+    )
     contribution_scheme: Mapped[ContributionScheme] = mapped_column(
         str_enum(ContributionScheme, "contribution_scheme"), default=ContributionScheme.FLAT
     )

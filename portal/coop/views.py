@@ -3,7 +3,7 @@ from decimal import Decimal
 from flask import Blueprint, flash, url_for
 from flask_babel import gettext as _
 
-from portal.coop.forms import ContributionForm, CoopSettingsForm
+from portal.coop.forms import ContributionForm, CoopSettingsForm, percent_to_rate
 from portal.coop.models import ContributionBasis, ContributionScheme
 from portal.coop.services import (
     contribution_bands,
@@ -28,6 +28,10 @@ def settings():
     if not form.is_submitted():
         form.share_capital.data = from_cents(current.share_capital_cents)
         form.default_contribution_percent.data = current.default_contribution_rate * 100
+        if current.work_accident_rate is not None:
+            form.work_accident_percent.data = current.work_accident_rate * 100
+        if current.mobility_levy_rate:
+            form.mobility_levy_percent.data = current.mobility_levy_rate * 100
     if form.validate_on_submit():
         update_coop_settings(
             db.session,
@@ -41,6 +45,8 @@ def settings():
             share_capital_cents=to_cents(form.share_capital.data or Decimal(0)),
             default_contribution_rate=form.default_contribution_percent.data / 100,
             headcount=form.headcount.data,
+            work_accident_rate=percent_to_rate(form.work_accident_percent.data),
+            mobility_levy_rate=percent_to_rate(form.mobility_levy_percent.data) or Decimal(0),
         )
         flash(_("Settings saved."), "success")
         return redirect_after_post(url_for("coop.settings"))

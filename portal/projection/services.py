@@ -32,6 +32,7 @@ from portal.money import from_cents
 from portal.payroll import EmployerSettings
 from portal.projection import compute
 from portal.projection.models import BalanceSnapshot, Payslip
+from portal.salary.services import payroll_settings
 from portal.sync.services import record_change
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -169,7 +170,7 @@ def coop_terms(session: Session) -> CoopTerms:
         scheme=scheme,
         default_rate=settings.default_contribution_rate,
         banded=bool(bands),
-        employer=EmployerSettings(headcount=max(1, settings.headcount)),
+        employer=payroll_settings(settings),
     )
 
 

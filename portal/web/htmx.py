@@ -4,8 +4,11 @@ from flask import Response, make_response, redirect, render_template, request
 
 
 def wants_fragment() -> bool:
-    # A boosted link or form replaces the whole body: it needs the full page.
-    return bool(request.htmx) and not request.htmx.boosted
+    # A boosted link or form replaces the whole body, and going back in history restores it
+    # (htmx keeps no history cache here): both need the full page.
+    return (
+        bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
+    )
 
 
 def render(page: str, fragment: str | None = None, status: int = 200, **context) -> Response:

@@ -42,8 +42,15 @@ def number(value: Decimal) -> str:
     return format_decimal(value, format="#,##0.##")
 
 
-def percent(rate: Decimal) -> str:
-    return format_decimal(Decimal(rate) * 100, format="#,##0.##") + "\u00a0%"
+def percent(rate: Decimal, places: int = 2) -> str:
+    """A fraction as a percentage: 0.0315 → `3,15 %`; up to `places` decimals shown."""
+    pattern = "#,##0." + "#" * places if places else "#,##0"
+    return format_decimal(Decimal(rate) * 100, format=pattern) + "\u00a0%"
+
+
+def long_date(value: date) -> str:
+    """`1 juin 2026` in French, `June 1, 2026` in English."""
+    return format_date(value, format="long")
 
 
 def month(value: date, form: str = "LLLL yyyy") -> str:
@@ -62,6 +69,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["month"] = month
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["date"] = long_date
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -62,3 +62,34 @@ def test_member_contribution_rate_defaults_to_the_coop_rate(db_session, entrepre
     assert contribution_rate_for(entrepreneur, settings) == Decimal("0.10")
     entrepreneur.contribution_rate = Decimal("0.08")
     assert contribution_rate_for(entrepreneur, settings) == Decimal("0.08")
+
+
+def test_admin_sets_the_payroll_rates_in_percent(client, admin, db_session):
+    login(client, admin.email)
+    response = client.post(
+        "/admin/settings",
+        data={**VALID, "work_accident_percent": "1,45", "mobility_levy_percent": "2,95"},
+    )
+    assert response.status_code == 303
+    settings = db_session.get(CoopSettings, 1)
+    assert settings.work_accident_rate == Decimal("0.0145")
+    assert settings.mobility_levy_rate == Decimal("0.0295")
+    page = client.get("/admin/settings").text
+    assert 'value="1,45"' in page and 'value="2,95"' in page
+
+
+def test_empty_payroll_rates_mean_the_national_average_and_no_levy(client, admin, db_session):
+    login(client, admin.email)
+    assert client.post("/admin/settings", data=VALID).status_code == 303
+    settings = db_session.get(CoopSettings, 1)
+    assert settings.work_accident_rate is None
+    assert settings.mobility_levy_rate == 0
+
+
+def test_work_accident_rate_below_the_legal_floor_is_refused(client, admin, db_session):
+    login(client, admin.email)
+    response = client.post("/admin/settings", data={**VALID, "work_accident_percent": "0,1"})
+    assert response.status_code == 200
+    assert "Le taux accidents du travail doit être compris entre 0,5" in response.text
+    db_session.expire_all()
+    assert get_coop_settings(db_session).work_accident_rate is None

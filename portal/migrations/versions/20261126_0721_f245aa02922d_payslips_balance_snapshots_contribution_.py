@@ -1,7 +1,7 @@
 """payslips, balance snapshots, contribution scheme
 
 Revision ID: f245aa02922d
-Revises: 14d2b0b612c4
+Revises: f13cfa2c6709
 Create Date: 2026-11-26 07:21:32.756851+00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal.db
 
 revision = "f245aa02922d"
-down_revision = "14d2b0b612c4"
+down_revision = "f13cfa2c6709"
 branch_labels = None
 depends_on = None
 
