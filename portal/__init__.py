@@ -63,9 +63,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
     from portal.coop.views import bp as coop
     from portal.members.views import bp as members
+    from portal.sales.views import bp as sales
     from portal.web.views import bp as web
 
-    for blueprint in (web, auth, members, coop):
+    for blueprint in (web, auth, members, coop, sales):
         app.register_blueprint(blueprint)
 
 
