@@ -504,6 +504,10 @@ def validate_invoice(
     from portal.coop.services import get_coop_settings
 
     settings = get_coop_settings(session)
+    if not (settings.legal_name and settings.siren and settings.vat_number):
+        raise DomainError(
+            _l("The coop's name, SIREN and VAT number must be set before issuing invoices.")
+        )
     if invoice.is_credit_note:
         original = invoice.credited_invoice
         session.refresh(original, with_for_update=True)
