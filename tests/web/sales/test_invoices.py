@@ -383,3 +383,16 @@ def test_staff_member_is_never_made_trusted(client, staff, make_member, db_sessi
     client.post(f"/staff/entrepreneurs/{other.id}/trusted", data={"trusted": "1"})
     db_session.refresh(other)
     assert not other.trusted_invoicing
+
+
+def test_invoice_list_runs_a_constant_number_of_queries(app, logged_in, make_invoice):
+    from tests.conftest import count_queries
+
+    make_invoice()
+    with count_queries(app.extensions["database"].engine) as few:
+        logged_in.get("/invoices")
+    for _ in range(24):
+        make_invoice()
+    with count_queries(app.extensions["database"].engine) as many:
+        logged_in.get("/invoices")
+    assert few() == many()
