@@ -66,9 +66,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.coop.views import bp as coop
     from portal.members.views import bp as members
     from portal.salary.views import bp as salary
+    from portal.sales.views import bp as sales
     from portal.web.views import bp as web
 
-    for blueprint in (web, auth, members, coop, salary):
+    for blueprint in (web, auth, members, coop, salary, sales):
         app.register_blueprint(blueprint)
 
 

@@ -5,6 +5,7 @@ from portal.coop.models import CoopSettings
 from portal.db import Base
 from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
+from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
 from portal.sync.models import Change
 
 __all__ = [
@@ -12,9 +13,14 @@ __all__ = [
     "Base",
     "Change",
     "CoopSettings",
+    "Customer",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceLine",
     "LoginFailure",
     "LoginSession",
     "Member",
     "OutboxMessage",
     "PasswordResetToken",
+    "Payment",
 ]
