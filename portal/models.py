@@ -3,6 +3,7 @@
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
 from portal.coop.models import CoopSettings
 from portal.db import Base
+from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
 from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
@@ -12,9 +13,12 @@ __all__ = [
     "Base",
     "Change",
     "CoopSettings",
+    "ExpenseCategory",
     "LoginFailure",
     "LoginSession",
     "Member",
     "OutboxMessage",
     "PasswordResetToken",
+    "Receipt",
+    "ReceiptVat",
 ]
