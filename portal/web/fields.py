@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
+from wtforms.widgets import TextInput
 
 
 def parse_decimal(text: str) -> Decimal:
@@ -23,7 +24,11 @@ def parse_decimal(text: str) -> Decimal:
 
 
 class LocalDecimalField(DecimalField):
-    """A decimal that accepts a comma or a dot and spaces between thousands."""
+    """A decimal that accepts a comma or a dot and spaces between thousands.
+
+    A text input with a decimal keypad: a number input refuses "18,40" in some browsers."""
+
+    widget = TextInput()
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("render_kw", {}).setdefault("inputmode", "decimal")
