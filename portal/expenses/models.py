@@ -14,8 +14,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, str_enum, utcnow
 from portal.members.models import Activity, Member
@@ -175,3 +177,26 @@ class ReceiptVat(Base):
     rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     vat_cents: Mapped[int] = mapped_column(Integer)
     receipt: Mapped[Receipt] = relationship(back_populates="vat_lines")
+
+
+# Once approved, only the reimbursement may still be recorded on a receipt.
+_CHANGEABLE_AFTER_APPROVAL = frozenset({"status", "reimbursed_at"})
+
+
+@event.listens_for(Session, "before_flush")
+def _approved_receipts_are_immutable(session: Session, _context, _instances) -> None:
+    for receipt in session.dirty:
+        if not isinstance(receipt, Receipt):
+            continue
+        status = inspect(receipt).attrs.status.history
+        before = status.deleted[0] if status.deleted else receipt.status
+        if before not in (ReceiptStatus.APPROVED, ReceiptStatus.REIMBURSED):
+            continue
+        changed = {
+            attribute.key for attribute in inspect(receipt).attrs if attribute.history.has_changes()
+        }
+        if changed - _CHANGEABLE_AFTER_APPROVAL or receipt.status not in (
+            ReceiptStatus.APPROVED,
+            ReceiptStatus.REIMBURSED,
+        ):
+            raise ValueError(f"receipt {receipt.id} is approved and cannot change: {changed}")

@@ -332,6 +332,22 @@ def test_an_approved_receipt_is_immutable(app, client, db_session, entrepreneur,
     assert client.post(f"/receipts/{receipt.id}/edit", data={}).status_code == 404
 
 
+def test_the_database_layer_refuses_changes_to_an_approved_receipt(
+    app, db_session, entrepreneur, staff
+):
+    with app.app_context():
+        receipt = make_receipt(db_session, entrepreneur)
+        services.submit_receipt(db_session, receipt)
+        services.approve_receipt(db_session, receipt, staff)
+        db_session.commit()
+        receipt.amount_cents = 1
+        with pytest.raises(ValueError, match="approved"):
+            db_session.flush()
+        db_session.rollback()
+        services.record_reimbursement(db_session, receipt)  # still allowed
+        db_session.flush()
+
+
 def test_rejection_needs_a_reason_and_the_member_can_correct_and_resubmit(
     app, client, db_session, entrepreneur, staff, receipt_in_app
 ):
