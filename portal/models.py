@@ -3,6 +3,7 @@
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
 from portal.coop.models import CoopSettings
 from portal.db import Base
+from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
 from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
@@ -14,6 +15,7 @@ __all__ = [
     "Change",
     "CoopSettings",
     "Customer",
+    "ExpenseCategory",
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",
@@ -23,4 +25,6 @@ __all__ = [
     "OutboxMessage",
     "PasswordResetToken",
     "Payment",
+    "Receipt",
+    "ReceiptVat",
 ]
