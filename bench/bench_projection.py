@@ -20,17 +20,25 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from portal import create_app
 from portal.cli import upgrade_database
 from portal.coop.services import get_coop_settings
 from portal.db import db
+from portal.expenses.models import (
+    ExpenseCategory,
+    PaidBy,
+    Receipt,
+    ReceiptKind,
+    ReceiptStatus,
+)
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
 from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.projection.services import paris_today
+from portal.sales.models import Customer, Invoice, InvoiceKind, InvoiceStatus, Payment
 
 ROOT = Path(__file__).resolve().parent.parent
 EMAIL = "bench@example.org"
@@ -88,8 +96,64 @@ def _seed(url: str) -> None:
 
 
 def _seed_history(session, member, today: date) -> None:
-    """Invoices with payments and receipts, spread over three years (filled in once the
-    sales and expenses modules exist)."""
+    """Invoices (two in three paid, one in ten a credit note) and approved receipts, spread
+    over three years; inserted in bulk, as validated documents would be after years of use."""
+    customer = Customer(member_id=member.id, name="Client SAS", siren="542107651")
+    category = session.scalar(select(ExpenseCategory).where(ExpenseCategory.name == "Abonnements"))
+    session.add(customer)
+    session.flush()
+    activities = [activity.id for activity in member.activities]
+    invoices, payments = [], []
+    for n in range(1, INVOICES + 1):
+        day = today - timedelta(days=(n * 1_095) // INVOICES)
+        credit = n % 10 == 0
+        excl = 30_000 + (n * 7_919) % 90_000
+        invoices.append(
+            dict(
+                id=n,
+                member_id=member.id,
+                activity_id=activities[n % len(activities)],
+                customer_id=customer.id,
+                kind=InvoiceKind.CREDIT_NOTE if credit else InvoiceKind.INVOICE,
+                credited_invoice_id=n - 1 if credit else None,
+                status=InvoiceStatus.VALIDATED if credit else InvoiceStatus.SENT,
+                series="credit_note" if credit else "invoice",
+                number_year=day.year,
+                number_sequence=n,
+                number=f"B{n:06}",
+                issue_date=day,
+                due_date=day + timedelta(days=30),
+                total_excl_vat_cents=excl // 10 if credit else excl,
+                vat_cents=excl // 50 if credit else excl // 5,
+                total_incl_vat_cents=(excl // 10 + excl // 50) if credit else excl + excl // 5,
+            )
+        )
+        if not credit and n % 3:
+            payments.append(
+                dict(invoice_id=n, amount_cents=excl + excl // 5, received_on=day + timedelta(20))
+            )
+    session.execute(insert(Invoice), invoices)
+    session.execute(insert(Payment), payments)
+    session.execute(
+        insert(Receipt),
+        [
+            dict(
+                member_id=member.id,
+                idempotency_key=f"{n:032x}",
+                kind=ReceiptKind.RECEIPT,
+                status=ReceiptStatus.APPROVED,
+                spent_on=today - timedelta(days=(n * 1_095) // RECEIPTS),
+                supplier="Papeterie Centrale",
+                amount_cents=1_200 + n % 5_000,
+                vat_cents=200,
+                vat_recoverable_cents=200,
+                category_id=category.id,
+                activity_id=activities[n % len(activities)],
+                paid_by=PaidBy.MEMBER,
+            )
+            for n in range(1, RECEIPTS + 1)
+        ],
+    )
 
 
 def _free_port() -> int:

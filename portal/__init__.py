@@ -64,12 +64,14 @@ def create_app(config: dict | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
     from portal.coop.views import bp as coop
+    from portal.expenses.views import bp as expenses
     from portal.members.views import bp as members
     from portal.projection.views import bp as projection
     from portal.salary.views import bp as salary
+    from portal.sales.views import bp as sales
     from portal.web.views import bp as web
 
-    for blueprint in (web, auth, members, coop, salary, projection):
+    for blueprint in (web, auth, members, coop, salary, sales, expenses, projection):
         app.register_blueprint(blueprint)
 
 

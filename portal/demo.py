@@ -1,21 +1,27 @@
 """Demo data: a coop with its support team and three entrepreneurs. Safe to run twice."""
 
 import calendar
+import io
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.coop.services import get_coop_settings
+from portal.expenses import services as expenses
+from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member, member_by_email
-from portal.money import to_cents
+from portal.money import from_cents, to_cents
 from portal.payroll import compute_payslip, effective_dates
 from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import Payslip
 from portal.projection.services import paris_today, record_balance, record_payslip
+from portal.sales import services as sales
+from portal.sales.models import Customer, CustomerKind
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run`, demo only)
 
@@ -61,12 +67,15 @@ def seed_demo_data(session: Session) -> Iterator[str]:
         settings.rcs = "RCS Lyon 732 829 320"
         settings.share_capital_cents = 1_500_000
         settings.headcount = 20
+        settings.iban = "FR7630006000011234567890189"
+        settings.bic = "AGRIFRPP"
         yield "Coop settings: Coopérative Démo"
     for fields in DEMO_MEMBERS:
         if member_by_email(session, fields["email"]) is None:
             create_member(session, password=DEMO_PASSWORD, **fields)
             yield f"Member: {fields['email']} ({fields['role']})"
-
+    yield from seed_demo_invoices(session)
+    yield from seed_receipts(session)
     yield from seed_demo_payroll(session)
 
 
@@ -104,3 +113,226 @@ def seed_demo_payroll(session: Session) -> Iterator[str]:
     )
     record_balance(session, leo, on=last_month_end, amount_cents=2_450_00)
     yield "Payslips and balances: camille@demo.coop (11 months), leo@demo.coop"
+
+
+DEMO_CUSTOMERS = (
+    dict(
+        name="Éditions du Rhône",
+        siren="542107651",
+        vat_number="FR13542107651",
+        address="8 quai Saint-Vincent",
+        postcode="69001",
+        city="Lyon",
+    ),
+    dict(
+        name="Agence Babel SARL",
+        siren="552081317",
+        vat_number="FR03552081317",
+        address="21 rue de la République",
+        postcode="69002",
+        city="Lyon",
+    ),
+    dict(
+        name="Lycée Ampère",
+        siren="180020026",
+        address="31 rue de la Bourse",
+        postcode="69002",
+        city="Lyon",
+    ),
+    dict(
+        name="Martine Leroy",
+        kind=CustomerKind.INDIVIDUAL,
+        address="4 chemin des Vignes",
+        postcode="69290",
+        city="Craponne",
+    ),
+)
+# (months ago, customer, activity, description, quantity, unit, unit price, fate)
+DEMO_INVOICES = (
+    (11, 0, 0, "Traduction d'un catalogue (anglais → français)", "12", "HUR", "45", "paid"),
+    (10, 1, 0, "Traduction technique, 6 200 mots", "1", "LS", "930", "paid"),
+    (9, 2, 1, "Cours d'anglais, classe de terminale", "10", "HUR", "55", "paid"),
+    (8, 0, 0, "Relecture d'épreuves", "6", "HUR", "40", "paid"),
+    (7, 3, 1, "Cours particuliers d'anglais", "8", "HUR", "35", "paid"),
+    (6, 1, 0, "Traduction de sous-titres", "3", "DAY", "320", "paid"),
+    (5, 2, 1, "Atelier de conversation", "12", "HUR", "55", "paid"),
+    (4, 0, 0, "Traduction d'un rapport annuel", "1", "LS", "1450", "credited"),
+    (3, 1, 0, "Interprétariat de liaison", "2", "DAY", "380", "partly_paid"),
+    (2, 2, 1, "Cours d'anglais, BTS", "15", "HUR", "55", "sent"),
+    (1, 0, 0, "Traduction de fiches produits", "40", "C62", "18.50", "sent"),
+    (0, 1, 0, "Localisation d'un site web", "4", "DAY", "350", "validated"),
+    (0, 3, 1, "Cours particuliers d'anglais", "6", "HUR", "35", "submitted"),
+    (0, 0, 0, "Traduction d'un dossier de presse", "1", "LS", "600", "draft"),
+)
+
+
+def seed_demo_invoices(session: Session) -> Iterator[str]:
+    """A year of Camille's invoicing: paid, partly paid, sent, validated, one awaiting
+    validation, a draft, and a partial credit note."""
+    camille = member_by_email(session, "camille@demo.coop")
+    staff = member_by_email(session, "equipe@demo.coop")
+    if camille is None or staff is None:
+        return
+    if session.query(Customer).filter_by(member_id=camille.id).first() is not None:
+        return
+    customers = [
+        sales.create_customer(session, camille, sales.CustomerInput(**fields))
+        for fields in DEMO_CUSTOMERS
+    ]
+    today = sales.paris_today()
+    for months, customer, activity, text, quantity, unit, price, fate in DEMO_INVOICES:
+        day = today - timedelta(days=30 * months + 3)
+        moment = datetime.combine(day, time(10), tzinfo=UTC)
+        invoice, _created = sales.create_invoice(
+            session,
+            camille,
+            sales.InvoiceInput(
+                customer=customers[customer],
+                activity_id=camille.activities[activity].id,
+                issue_date=day,
+                due_date=None,
+                service_date=day - timedelta(days=2),
+                lines=[sales.LineInput(text, Decimal(quantity), Decimal(price), Decimal(20), unit)],
+            ),
+        )
+        if fate == "draft":
+            continue
+        sales.submit_invoice(session, invoice, moment)
+        if fate == "submitted":
+            continue
+        sales.validate_invoice(session, invoice, staff, day, moment)
+        if fate == "validated":
+            continue
+        sales.mark_sent(session, invoice, moment)
+        paid_on = day + timedelta(days=25)
+        if fate == "paid":
+            amount = from_cents(invoice.total_incl_vat_cents)
+            sales.record_payment(session, invoice, amount, paid_on, staff, "Virement")
+        elif fate == "partly_paid":
+            sales.record_payment(session, invoice, Decimal(300), paid_on, staff, "Virement")
+        elif fate == "credited":
+            credit = sales.create_credit_note(session, invoice, day + timedelta(days=5))
+            sales.update_invoice(
+                session,
+                credit,
+                sales.InvoiceInput(
+                    customer=customers[customer],
+                    activity_id=invoice.activity_id,
+                    issue_date=day + timedelta(days=5),
+                    due_date=day + timedelta(days=5),
+                    lines=[
+                        sales.LineInput(
+                            "Remise commerciale sur le rapport annuel",
+                            Decimal(1),
+                            Decimal(150),
+                            Decimal(20),
+                            "LS",
+                        )
+                    ],
+                ),
+            )
+            sales.submit_invoice(session, credit, moment)
+            sales.validate_invoice(session, credit, staff, day + timedelta(days=5), moment)
+            rest = from_cents(invoice.outstanding_cents)
+            sales.record_payment(session, invoice, rest, paid_on, staff, "Virement")
+    yield f"Invoices: {len(DEMO_INVOICES)} for camille@demo.coop, with 1 credit note"
+
+
+# (supplier, category, amount incl. VAT, {VAT rate: VAT}, paid by the coop?)
+DEMO_RECEIPTS = (
+    ("Brasserie des Terreaux", "Repas d'affaires", "42.90", {"0.10": "3.90"}, False),
+    ("SNCF Voyageurs", "Transport (train, avion, taxi)", "67.00", {"0.10": "6.09"}, False),
+    (
+        "TotalEnergies Villeurbanne",
+        "Carburant (voiture particulière)",
+        "58.20",
+        {"0.20": "9.70"},
+        False,
+    ),
+    ("Bureau Vallée", "Fournitures, logiciels, matériel", "23.88", {"0.20": "3.98"}, False),
+    ("Hôtel du Parc", "Hébergement", "89.00", {"0.10": "8.09"}, False),
+    ("DeepL SE", "Abonnements", "10.99", {"0.20": "1.83"}, True),
+    ("APRR", "Péages", "14.60", {"0.20": "2.43"}, False),
+    ("Le Bouchon Lyonnais", "Repas d'affaires", "61.50", {"0.10": "3.50", "0.20": "4.00"}, False),
+)
+
+
+def receipt_photo(supplier: str, on: date, amount: str, vat: dict[str, str]) -> bytes:
+    """A phone-photo-like picture of a till receipt, drawn for the demo."""
+    image = Image.new("RGB", (900, 1400), (214, 208, 196))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((120, 60, 780, 1340), fill=(252, 251, 247))
+    big, small = ImageFont.load_default(size=46), ImageFont.load_default(size=32)
+    lines = [(supplier, big), (on.strftime("%d/%m/%Y  12:%M"), small), ("", small)]
+    lines += [
+        (f"TVA {Decimal(rate) * 100:g} %   {value} EUR", small) for rate, value in vat.items()
+    ]
+    lines += [("", small), (f"TOTAL TTC   {amount} EUR", big), ("", small), ("Merci !", small)]
+    y = 120
+    for text, font in lines:
+        draw.text((160, y), text, fill=(30, 30, 30), font=font)
+        y += 70
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def seed_receipts(session: Session) -> Iterator[str]:
+    """A year of Camille's receipts: every category, most approved and reimbursed, the
+    recent ones waiting, one rejected, and one mileage claim."""
+    camille = member_by_email(session, "camille@demo.coop")
+    staff = member_by_email(session, "equipe@demo.coop")
+    if session.scalar(select(Receipt.id).where(Receipt.member_id == camille.id).limit(1)):
+        return
+    names = {category.name: category.id for category in session.scalars(select(ExpenseCategory))}
+    today = expenses.paris_today()
+    count = 0
+    for month_back in range(12):
+        for index in range(3):
+            supplier, category, amount, vat, by_coop = DEMO_RECEIPTS[
+                (month_back * 3 + index) % len(DEMO_RECEIPTS)
+            ]
+            on = today - timedelta(days=month_back * 30 + index * 9 + 1)
+            receipt, _ = expenses.create_receipt(
+                session,
+                camille,
+                expenses.ReceiptInput(
+                    spent_on=on,
+                    supplier=supplier,
+                    amount=Decimal(amount),
+                    category_id=names[category],
+                    paid_by=PaidBy.COOP if by_coop else PaidBy.MEMBER,
+                    vat_by_rate={Decimal(rate): Decimal(value) for rate, value in vat.items()},
+                    activity_id=camille.activities[index % len(camille.activities)].id,
+                ),
+                receipt_photo(supplier, on, amount, vat),
+                f"demo{month_back:02d}{index:02d}".ljust(32, "0"),
+            )
+            count += 1
+            if month_back == 0 and index == 0:
+                continue  # the latest one stays a draft
+            expenses.submit_receipt(session, receipt)
+            if month_back == 0:
+                continue  # waiting in the support team's queue
+            if month_back == 2 and index == 1:
+                expenses.reject_receipt(
+                    session, receipt, staff, "Le ticket est illisible : reprenez la photo."
+                )
+                continue
+            expenses.approve_receipt(session, receipt, staff)
+            if month_back > 1 and receipt.to_reimburse:
+                expenses.record_reimbursement(session, receipt)
+    claim, _ = expenses.create_mileage_claim(
+        session,
+        camille,
+        expenses.MileageInput(
+            spent_on=today - timedelta(days=20),
+            distance_km=Decimal("84"),
+            fiscal_horsepower=5,
+            purpose="Lyon – Vienne, cours d'anglais chez un client",
+            activity_id=camille.activities[0].id,
+        ),
+        "demomileage".ljust(32, "0"),
+    )
+    expenses.submit_receipt(session, claim)
+    yield f"Receipts: {count} with photos and 1 mileage claim for camille@demo.coop"

@@ -16,6 +16,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 _PENDING = "storage_written_keys"
+_DOOMED = "storage_keys_to_delete"
 
 
 class Storage(Protocol):
@@ -92,3 +93,20 @@ def _keep_files(session: Session) -> None:
 def _delete_files(session: Session) -> None:
     for backend, key in session.info.pop(_PENDING, []):
         backend.delete(key)
+
+
+def delete_after_commit(session: Session, key: str) -> None:
+    """Delete a file once `session`'s transaction commits (a replaced or deleted receipt's
+    photo): if the transaction rolls back, the rows still point at it, so it stays."""
+    session.info.setdefault(_DOOMED, []).append((storage(), key))
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_doomed(session: Session) -> None:
+    for backend, key in session.info.pop(_DOOMED, []):
+        backend.delete(key)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_doomed(session: Session) -> None:
+    session.info.pop(_DOOMED, None)

@@ -1,13 +1,14 @@
 """Uploaded photos and PDFs, checked by their content (never by their name), bounded in size
 and pixels, and re-encoded so that nothing but the picture is kept (no EXIF, no GPS)."""
 
+import contextlib
 import io
 import warnings
 from dataclasses import dataclass
 
 import pillow_heif
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
@@ -77,7 +78,8 @@ def _reencode_image(data: bytes) -> CheckedUpload:
                 # The header gives the size before decoding: refuse bombs before they expand.
                 if image.width * image.height > MAX_PIXELS:
                     raise too_large
-                image.load()
+                with _strict_decoding():
+                    image.load()
                 picture = _flatten(ImageOps.exif_transpose(image))
     except DomainError:
         raise
@@ -89,6 +91,19 @@ def _reencode_image(data: bytes) -> CheckedUpload:
     content = _jpeg(picture, JPEG_QUALITY)
     picture.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
     return CheckedUpload("image", content, "image/jpeg", ".jpg", _jpeg(picture, 75))
+
+
+@contextlib.contextmanager
+def _strict_decoding():
+    """Refuse truncated images while decoding an upload. WeasyPrint switches Pillow's
+    process-wide LOAD_TRUNCATED_IMAGES on when imported; an upload must never be half
+    grey, so the strict mode is restored for this decoding only."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _flatten(image: Image.Image) -> Image.Image:

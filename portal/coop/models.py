@@ -2,12 +2,19 @@ import enum
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, str_enum
 
 DEFAULT_CONTRIBUTION_RATE = Decimal("0.10")
+# `{year}` and `{number}` (with an optional width: `{number:05}`) are replaced at validation.
+DEFAULT_INVOICE_NUMBER_PATTERN = "F{year}-{number:05}"
+DEFAULT_CREDIT_NOTE_NUMBER_PATTERN = "A{year}-{number:05}"
+DEFAULT_LATE_PENALTY_TERMS = (
+    "Pénalités de retard : taux de refinancement de la BCE majoré de 10 points."
+)
+DEFAULT_EARLY_PAYMENT_TERMS = "Pas d'escompte pour paiement anticipé."
 
 
 class ContributionScheme(enum.StrEnum):
@@ -79,6 +86,21 @@ class CoopSettings(Base):
     mobility_levy_rate: Mapped[Decimal] = mapped_column(
         Numeric(6, 5), default=Decimal(0), server_default="0"
     )
+
+    invoice_number_pattern: Mapped[str] = mapped_column(
+        String(40), default=DEFAULT_INVOICE_NUMBER_PATTERN
+    )
+    credit_note_number_pattern: Mapped[str] = mapped_column(
+        String(40), default=DEFAULT_CREDIT_NOTE_NUMBER_PATTERN
+    )
+    late_penalty_terms: Mapped[str] = mapped_column(String(300), default=DEFAULT_LATE_PENALTY_TERMS)
+    early_payment_terms: Mapped[str] = mapped_column(
+        String(300), default=DEFAULT_EARLY_PAYMENT_TERMS
+    )
+    iban: Mapped[str] = mapped_column(String(34), default="")
+    bic: Mapped[str] = mapped_column(String(11), default="")
+    # "Option pour le paiement de la taxe d'après les débits", printed when set.
+    vat_on_debits: Mapped[bool] = mapped_column(Boolean, default=False)
     contribution_scheme: Mapped[ContributionScheme] = mapped_column(
         str_enum(ContributionScheme, "contribution_scheme"), default=ContributionScheme.FLAT
     )

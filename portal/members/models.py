@@ -75,6 +75,8 @@ class Member(UserMixin, Base):
     contribution_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by staff: this entrepreneur may validate (legally issue) their own invoices.
+    trusted_invoicing: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     activities: Mapped[list["Activity"]] = relationship(

@@ -10,29 +10,41 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
-    Integer,
+    BigInteger,
     String,
     and_,
     bindparam,
     case,
-    extract,
+    cast,
     func,
     literal,
+    literal_column,
     select,
     union_all,
 )
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal.coop.models import ContributionScheme
 from portal.coop.services import contribution_bands, get_coop_settings
 from portal.errors import DomainError
+from portal.expenses.models import Receipt, ReceiptStatus
 from portal.members.models import Member, MemberStatus, Role
 from portal.money import from_cents
 from portal.payroll import EmployerSettings
 from portal.projection import compute
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.salary.services import payroll_settings
+from portal.sales.models import (
+    ISSUED_STATUSES,
+    Customer,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+)
 from portal.sync.services import record_change
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -205,9 +217,31 @@ def _latest_snapshots():
 OPENINGS = select(_latest_snapshots())
 
 
+class month_of(FunctionElement):
+    """The "YYYY-MM" of a date, the cheapest way each database has: grouping a long history
+    by month costs a string slice per row on SQLite instead of two date conversions."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw):
+    # SQLite keeps dates as ISO "YYYY-MM-DD" text.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+SINCE = bindparam("since")
+
+
 def monthly_sums(member_column, date_column, sums: dict, where=(), joins=()):
-    """SELECT member, year, month, after-the-opening flag, SUM(...) per group, for the
-    members in `member_ids`.
+    """SELECT member, "YYYY-MM", after-the-opening flag, SUM(...) per group, for the
+    members in `member_ids`, of movements dated `since` or later.
 
     A movement dated on or before its member's latest balance snapshot is already in that
     balance: the flag tells the computation to keep it for history only."""
@@ -215,15 +249,14 @@ def monthly_sums(member_column, date_column, sums: dict, where=(), joins=()):
     after = case(
         (snapshots.c.date.is_(None), 1), (date_column > snapshots.c.date, 1), else_=0
     ).label("after")
-    year = extract("year", date_column).cast(Integer).label("year")
-    month = extract("month", date_column).cast(Integer).label("month")
+    month = month_of(date_column).label("month")
     columns = [func.coalesce(func.sum(expr), 0).label(name) for name, expr in sums.items()]
-    query = select(member_column.label("member_id"), year, month, after, *columns)
+    query = select(member_column.label("member_id"), month, after, *columns)
     for target, condition in joins:
         query = query.join(target, condition)
     query = query.outerjoin(snapshots, snapshots.c.member_id == member_column)
-    return query.where(member_column.in_(MEMBER_IDS), *where).group_by(
-        member_column, year, month, after
+    return query.where(member_column.in_(MEMBER_IDS), date_column >= SINCE, *where).group_by(
+        member_column, month, after
     )
 
 
@@ -235,9 +268,86 @@ LAST_PAID_PERIODS = (
     .where(Payslip.member_id.in_(MEMBER_IDS))
     .group_by(Payslip.member_id)
 )
+# Receipts that reach the margin: approved, whether reimbursed yet or not.
+COUNTED_RECEIPTS = (ReceiptStatus.APPROVED, ReceiptStatus.REIMBURSED)
+
+
+def _signed(cents_column):
+    """A credit note's amounts are stored positive: they count negative."""
+    return case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -cents_column), else_=cents_column)
+
+
+def _excl_vat_share(cents_incl_vat):
+    """The excl. VAT part of an amount incl. VAT, in its invoice's proportion, rounded
+    half-up to the cent with integers only (never a float): (2·a·ht + ttc) div (2·ttc)."""
+    incl = func.nullif(Invoice.total_incl_vat_cents, 0)
+    scaled = cast(cents_incl_vat, BigInteger) * Invoice.total_excl_vat_cents
+    return (2 * scaled + incl) / (2 * incl)
+
+
+INVOICE_FLOWS = monthly_sums(
+    Invoice.member_id,
+    Invoice.issue_date,
+    {
+        "invoiced": _signed(Invoice.total_excl_vat_cents),
+        "vat_invoiced": _signed(Invoice.vat_cents),
+    },
+    where=[Invoice.status.in_(ISSUED_STATUSES)],
+)
+PAYMENT_FLOWS = monthly_sums(
+    Invoice.member_id,
+    Payment.received_on,
+    {"collected": _excl_vat_share(Payment.amount_cents)},
+    joins=[(Invoice, Invoice.id == Payment.invoice_id)],
+)
+RECEIPT_FLOWS = monthly_sums(
+    Receipt.member_id,
+    Receipt.spent_on,
+    {
+        # What reaches the margin: the amount incl. VAT less the VAT the coop recovers.
+        "expenses": Receipt.amount_cents - Receipt.vat_recoverable_cents,
+        "vat_recoverable": Receipt.vat_recoverable_cents,
+    },
+    where=[Receipt.status.in_(COUNTED_RECEIPTS)],
+)
 # One statement per source of movements; each sums some of the MonthFlows fields (cents).
-FLOW_SOURCES = (PAYSLIP_FLOWS,)
-NOT_AMOUNTS = frozenset({"member_id", "year", "month", "after"})
+FLOW_SOURCES = (INVOICE_FLOWS, PAYMENT_FLOWS, RECEIPT_FLOWS, PAYSLIP_FLOWS)
+
+_OUTSTANDING_CENTS = Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
+OUTSTANDING = (
+    select(Invoice.member_id, func.sum(_excl_vat_share(_OUTSTANDING_CENTS)))
+    .where(
+        Invoice.member_id.in_(MEMBER_IDS),
+        Invoice.kind == InvoiceKind.INVOICE,
+        Invoice.status.in_(ISSUED_STATUSES),
+        _OUTSTANDING_CENTS > 0,
+    )
+    .group_by(Invoice.member_id)
+)
+YEAR_START, YEAR_END = bindparam("year_start"), bindparam("year_end")
+ACTIVITY_INVOICED = (
+    select(Invoice.member_id, Invoice.activity_id, func.sum(_signed(Invoice.total_excl_vat_cents)))
+    .where(
+        Invoice.member_id.in_(MEMBER_IDS),
+        Invoice.status.in_(ISSUED_STATUSES),
+        Invoice.issue_date.between(YEAR_START, YEAR_END),
+    )
+    .group_by(Invoice.member_id, Invoice.activity_id)
+)
+ACTIVITY_EXPENSES = (
+    select(
+        Receipt.member_id,
+        Receipt.activity_id,
+        func.sum(Receipt.amount_cents - Receipt.vat_recoverable_cents),
+    )
+    .where(
+        Receipt.member_id.in_(MEMBER_IDS),
+        Receipt.status.in_(COUNTED_RECEIPTS),
+        Receipt.spent_on.between(YEAR_START, YEAR_END),
+    )
+    .group_by(Receipt.member_id, Receipt.activity_id)
+)
+NOT_AMOUNTS = frozenset({"member_id", "month", "after"})
 
 
 def openings(session: Session, member_ids: list[int]) -> dict[int, compute.Opening]:
@@ -248,10 +358,13 @@ def openings(session: Session, member_ids: list[int]) -> dict[int, compute.Openi
     }
 
 
-def _flows(session: Session, member_ids: list[int]) -> dict[int, list[compute.MonthFlows]]:
+def _flows(
+    session: Session, member_ids: list[int], since: date
+) -> dict[int, list[compute.MonthFlows]]:
     flows: dict[int, list[compute.MonthFlows]] = {member_id: [] for member_id in member_ids}
+    params = {"member_ids": member_ids, "since": since}
     for statement in FLOW_SOURCES:
-        for row in session.execute(statement, {"member_ids": member_ids}).mappings():
+        for row in session.execute(statement, params).mappings():
             amounts = {
                 name: from_cents(int(value))
                 for name, value in row.items()
@@ -259,7 +372,7 @@ def _flows(session: Session, member_ids: list[int]) -> dict[int, list[compute.Mo
             }
             flows[row["member_id"]].append(
                 compute.MonthFlows(
-                    month=date(row["year"], row["month"], 1),
+                    month=date(int(row["month"][:4]), int(row["month"][5:7]), 1),
                     after_opening=bool(row["after"]),
                     **amounts,
                 )
@@ -294,14 +407,17 @@ def projections(
     today: date,
     terms: CoopTerms,
     what_if: compute.WhatIf | None = None,
+    with_activities: bool = True,
 ) -> dict[int, compute.Projection]:
-    """The projection of each member, from a fixed number of aggregate queries."""
+    """The projection of each member, from a fixed number of aggregate queries whatever
+    their history. The per-activity breakdown, only the home page shows, is optional."""
     member_ids = [member.id for member in members]
     opening_by_member = openings(session, member_ids)
-    flows = _flows(session, member_ids)
+    since = _history_needed_since(members, opening_by_member, today, history=what_if is None)
+    flows = _flows(session, member_ids, since)
     last_paid = _last_paid_periods(session, member_ids)
     outstanding = _outstanding(session, member_ids)
-    activities = _activity_totals(session, member_ids, today.year)
+    activities = _activity_totals(session, members, today.year) if with_activities else {}
     result = {}
     for member in members:
         result[member.id] = compute.project(
@@ -322,20 +438,78 @@ def projections(
     return result
 
 
+def _history_needed_since(
+    members: Sequence[Member], opening_by_member: dict, today: date, history: bool
+) -> date:
+    """The oldest movement date the projections need. Once the back office has sent a
+    balance, older movements are in it: only the chart's twelve months (not for a what-if)
+    and the calendar years whose cumulative revenue sets a banded contribution matter. A
+    member without a balance needs everything."""
+    window = compute.add_months(compute.first_of_month(today), 1 - compute.CHART_MONTHS)
+    needed = []
+    for member in members:
+        opening = opening_by_member.get(member.id)
+        if opening is None:
+            return date.min
+        oldest = min(opening.on, window) if history else opening.on
+        needed.append(date(min(oldest.year, today.year), 1, 1))
+    return min(needed, default=date.min)
+
+
 def _outstanding(session: Session, member_ids: list[int]) -> dict[int, Decimal]:
-    return {}
+    rows = session.execute(OUTSTANDING, {"member_ids": member_ids})
+    return {member_id: from_cents(int(cents)) for member_id, cents in rows}
 
 
 def _activity_totals(
-    session: Session, member_ids: list[int], year: int
+    session: Session, members: Sequence[Member], year: int
 ) -> dict[int, list[compute.ActivityTotals]]:
-    return {}
+    """This year's revenue and expenses per activity, the activities with none included;
+    movements without an activity come last."""
+    member_ids = [member.id for member in members]
+    params = {
+        "member_ids": member_ids,
+        "year_start": date(year, 1, 1),
+        "year_end": date(year, 12, 31),
+    }
+    sums: dict[tuple[int, int | None], list[int]] = {}
+    for column, statement in enumerate((ACTIVITY_INVOICED, ACTIVITY_EXPENSES)):
+        for member_id, activity_id, cents in session.execute(statement, params):
+            sums.setdefault((member_id, activity_id), [0, 0])[column] = int(cents)
+    result: dict[int, list[compute.ActivityTotals]] = {}
+    for member in members:
+        keys = [activity.id for activity in member.activities]
+        names = {activity.id: activity.name for activity in member.activities}
+        unknown = [
+            key[1]
+            for key in sums
+            if key[0] == member.id and key[1] is not None and key[1] not in names
+        ]
+        rows = []
+        for activity_id in [*keys, *unknown, None]:
+            invoiced, expenses = sums.get((member.id, activity_id), (0, 0))
+            if activity_id is None and not (invoiced or expenses):
+                continue
+            rows.append(
+                compute.ActivityTotals(
+                    name=names.get(activity_id),
+                    invoiced=from_cents(invoiced),
+                    expenses=from_cents(expenses),
+                )
+            )
+        if any(row.invoiced or row.expenses for row in rows):
+            result[member.id] = rows
+    return result
 
 
 def projection_for(
     session: Session, member: Member, today: date, what_if: compute.WhatIf | None = None
 ) -> compute.Projection:
-    return projections(session, [member], today, coop_terms(session), what_if)[member.id]
+    """One entrepreneur's projection; a what-if leaves out the per-activity breakdown."""
+    terms = coop_terms(session)
+    return projections(session, [member], today, terms, what_if, with_activities=what_if is None)[
+        member.id
+    ]
 
 
 @dataclass(frozen=True)
@@ -354,7 +528,7 @@ def coop_runways(session: Session, today: date) -> list[RunwayRow]:
             .order_by(Member.full_name)
         )
     )
-    by_member = projections(session, members, today, coop_terms(session))
+    by_member = projections(session, members, today, coop_terms(session), with_activities=False)
     rows = [RunwayRow(member, by_member[member.id]) for member in members]
 
     def urgency(row: RunwayRow):
@@ -377,23 +551,65 @@ class LatestItem:
     amount_cents: int
     status: str | None = None
 
+    @property
+    def status_label(self) -> str:
+        if self.kind == "receipt":
+            return ReceiptStatus(self.status).label
+        if self.status:
+            return InvoiceStatus(self.status).label
+        return ""
+
+
+LATEST_MEMBER = bindparam("member_id")
+LATEST_ITEMS = (
+    union_all(
+        select(
+            cast(Invoice.kind, String).label("kind"),
+            Invoice.id.label("id"),
+            Invoice.issue_date.label("day"),
+            func.coalesce(Invoice.number, Customer.name).label("label"),
+            Invoice.total_incl_vat_cents.label("amount_cents"),
+            cast(Invoice.status, String).label("status"),
+            Invoice.created_at.label("at"),
+        )
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .where(Invoice.member_id == LATEST_MEMBER),
+        select(
+            literal("receipt", String),
+            Receipt.id,
+            Receipt.spent_on,
+            Receipt.supplier,
+            Receipt.amount_cents,
+            cast(Receipt.status, String),
+            Receipt.created_at,
+        ).where(Receipt.member_id == LATEST_MEMBER),
+        select(
+            literal("payslip", String),
+            Payslip.id,
+            Payslip.paid_on,
+            Payslip.period,
+            Payslip.net_cents,
+            literal(None, String),
+            Payslip.recorded_at,
+        ).where(Payslip.member_id == LATEST_MEMBER),
+    )
+    .order_by(literal_column("day").desc(), literal_column("at").desc())
+    .limit(bindparam("limit"))
+)
+
 
 def latest_items(session: Session, member_id: int, limit: int = 3) -> list[LatestItem]:
-    """The member's latest invoices, receipts and payslips, newest first, in one query."""
-    payslips = select(
-        literal("payslip").label("kind"),
-        Payslip.id.label("id"),
-        Payslip.paid_on.label("on"),
-        Payslip.period.label("label"),
-        Payslip.net_cents.label("amount_cents"),
-        literal(None, String).label("status"),
-    ).where(Payslip.member_id == member_id)
-    union = union_all(*[part for part in (payslips, *_latest_queries(member_id))]).subquery()
-    rows = session.execute(
-        select(union).order_by(union.c.on.desc(), union.c.id.desc()).limit(limit)
-    )
-    return [LatestItem(**row) for row in rows.mappings()]
-
-
-def _latest_queries(member_id: int) -> list:
-    return []
+    """The member's latest invoices (drafts included), receipts and payslips, by their date,
+    newest first, in one query."""
+    rows = session.execute(LATEST_ITEMS, {"member_id": member_id, "limit": limit}).mappings()
+    return [
+        LatestItem(
+            kind=str(row["kind"]),
+            id=row["id"],
+            on=row["day"],
+            label=row["label"] or "",
+            amount_cents=row["amount_cents"],
+            status=row["status"],
+        )
+        for row in rows
+    ]

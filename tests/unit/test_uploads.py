@@ -106,3 +106,12 @@ def test_file_over_15_mb_is_refused_before_decoding():
     with pytest.raises(DomainError) as error:
         check_upload(b"\xff\xd8\xff" + b"\x00" * MAX_UPLOAD_BYTES)
     assert "15 MB" in str(error.value)
+
+
+def test_truncated_photo_is_refused_even_after_weasyprint_loosened_pillow():
+    import weasyprint  # noqa: F401 (its import sets Pillow's LOAD_TRUNCATED_IMAGES)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    with pytest.raises(DomainError):
+        check_upload(jpeg_with_gps()[:5000])

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from portal import create_app
 from tests.conftest import PASSWORD, login
@@ -21,7 +22,7 @@ PUBLIC_ENDPOINTS = {
 
 def _example_url(rule: Rule) -> str:
     values = {
-        name: 1 if "integer" in str(rule._converters.get(name)).lower() else "x"
+        name: 1 if isinstance(rule._converters.get(name), NumberConverter) else "x"
         for name in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]

@@ -1,7 +1,7 @@
 """payslips, balance snapshots, contribution scheme
 
 Revision ID: f245aa02922d
-Revises: f13cfa2c6709
+Revises: 6611c66b8c2c
 Create Date: 2026-11-26 07:21:32.756851+00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal.db
 
 revision = "f245aa02922d"
-down_revision = "f13cfa2c6709"
+down_revision = "6611c66b8c2c"
 branch_labels = None
 depends_on = None
 

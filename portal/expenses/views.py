@@ -1,0 +1,416 @@
+"""Receipts: the entrepreneur's capture and lists, the support team's queue and decisions.
+
+URL map
+    /receipts                       index         a member's receipts by month and category
+    /receipts/new                   new           a receipt with its photo or PDF
+    /receipts/mileage/new           new_mileage   a mileage claim without receipt
+    /receipts/<id>                  show          one receipt, its photo and its actions
+    /receipts/<id>/edit             edit          change a draft or rejected receipt
+    /receipts/<id>/submit|delete                  the entrepreneur's actions
+    /receipts/<id>/file|thumbnail                 the photo or PDF, after the ownership check
+    /receipts/export.csv            export        a year of receipts for a spreadsheet
+    /receipts/queue                 queue         staff: receipts waiting for a decision
+    /receipts/<id>/approve|reject|reimburse       staff decisions
+    /receipts/categories            categories    admin: the category list and its VAT rules
+"""
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.db import db
+from portal.errors import DomainError
+from portal.expenses import services
+from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
+from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
+from portal.members.models import Member
+from portal.money import from_cents
+from portal.storage import storage
+from portal.uploads import MAX_UPLOAD_BYTES
+from portal.web.access import admin_required, owned_or_404, staff_required
+from portal.web.htmx import redirect_after_post, render
+
+bp = Blueprint("expenses", __name__, url_prefix="/receipts")
+
+
+@bp.context_processor
+def template_helpers():
+    return {
+        "month_name": lambda month: format_date(date(2000, month, 1), "LLLL").capitalize(),
+        "year_total": _year_total,
+        "today_iso": lambda: services.paris_today().isoformat(),
+    }
+
+
+@bp.app_template_filter("date_short")
+def date_short(value: date) -> str:
+    return format_date(value, "medium")
+
+
+def _year_total(months: list[services.Totals]) -> services.Totals:
+    return services.Totals(
+        None,
+        *(
+            sum(getattr(t, name) for t in months)
+            for name in (
+                "count",
+                "excl_vat_cents",
+                "vat_cents",
+                "amount_cents",
+                "vat_recoverable_cents",
+            )
+        ),
+    )
+
+
+def receipt_or_404(receipt_id: int) -> Receipt:
+    """The current member's receipt (the support team sees every receipt), else 404."""
+    return owned_or_404(db.session, Receipt, receipt_id)
+
+
+def _show_error(form, error: DomainError) -> None:
+    target = getattr(form, error.field, None) if error.field else None
+    if target is None and error.field == "vat":
+        target = form.vat_20
+    if target is not None:
+        target.errors = [*target.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+def _uploaded_bytes() -> bytes | None:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return None
+    # One byte more than allowed is enough to know the file is too large.
+    try:
+        return upload.stream.read(MAX_UPLOAD_BYTES + 1)
+    finally:
+        upload.close()
+
+
+def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else default
+
+
+# --- the entrepreneur's lists ---------------------------------------------------------------
+
+
+@bp.get("")
+@login_required
+def index():
+    member = current_user
+    if current_user.is_staff and request.args.get("member", type=int):
+        member = db.session.get(Member, request.args.get("member", type=int)) or abort(404)
+    today = services.paris_today()
+    year = _int_arg("year", today.year, 2000, today.year)
+    month = _int_arg("month", None, 1, 12)
+    category_id = request.args.get("category", type=int)
+    page = _int_arg("page", 1, 1, 10_000)
+    receipts, has_more = services.receipts_page(
+        db.session, member.id, year, month, category_id, page
+    )
+    return render(
+        "expenses/index.html",
+        "expenses/_list.html",
+        member=member,
+        year=year,
+        month=month,
+        category_id=category_id,
+        page_number=page,
+        has_more=has_more,
+        receipts=receipts,
+        months=services.totals_by_month(db.session, member.id, year),
+        by_category=services.totals_by_category(db.session, member.id, year, month),
+        categories=services.categories(db.session, include_inactive=True),
+        years=range(today.year, max(today.year - 5, 2000) - 1, -1),
+    )
+
+
+@bp.get("/export.csv")
+@login_required
+def export():
+    member = current_user
+    if current_user.is_staff and request.args.get("member", type=int):
+        member = db.session.get(Member, request.args.get("member", type=int)) or abort(404)
+    year = _int_arg("year", services.paris_today().year, 2000, 2100)
+
+    buffer = io.StringIO()
+    # A BOM and semicolons: what a French spreadsheet opens without asking.
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(
+        [_("Date"), _("Supplier or purpose"), _("Category"), _("Related activity"), _("Paid by"),
+         _("Status"), _("Excl. VAT"), _("VAT"), _("Incl. VAT"), _("VAT recoverable"),
+         _("Distance (km)"), _("Note")]
+    )  # fmt: skip
+    for receipt in services.receipts_for_export(db.session, member.id, year):
+        writer.writerow(
+            [receipt.spent_on.isoformat(), receipt.supplier or receipt.note,
+             receipt.category.name, receipt.activity.name if receipt.activity else "",
+             str(receipt.paid_by.label), str(receipt.status.label),
+             *(_decimal(cents) for cents in (receipt.excl_vat_cents, receipt.vat_cents,
+                                             receipt.amount_cents, receipt.vat_recoverable_cents)),
+             str(receipt.distance_km or "").replace(".", ","), receipt.note]
+        )  # fmt: skip
+
+    filename = f"receipts-{year}.csv"
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _decimal(cents: int) -> str:
+    return str(from_cents(cents)).replace(".", ",")
+
+
+# --- capture --------------------------------------------------------------------------------
+
+
+def _receipt_input(form: ReceiptForm) -> services.ReceiptInput:
+    return services.ReceiptInput(
+        spent_on=form.spent_on.data,
+        supplier=form.supplier.data or "",
+        amount=form.amount.data,
+        category_id=form.category_id.data,
+        paid_by=PaidBy(form.paid_by.data),
+        vat_by_rate=form.vat_by_rate(),
+        activity_id=form.activity_id.data,
+        note=form.note.data or "",
+    )
+
+
+def _receipt_form(**kwargs) -> ReceiptForm:
+    return ReceiptForm(
+        activities=current_user.activities,
+        categories=[c for c in services.categories(db.session) if not c.for_mileage],
+        **kwargs,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = _receipt_form()
+    if not form.is_submitted():
+        form.spent_on.data = services.paris_today()
+    if form.validate_on_submit():
+        try:
+            receipt, created = services.create_receipt(
+                db.session,
+                current_user,
+                _receipt_input(form),
+                _uploaded_bytes(),
+                form.idempotency_key.data,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            if created:
+                flash(_("Receipt saved."), "success")
+            else:
+                flash(_("This receipt had already been saved."), "info")
+            return redirect_after_post(url_for("expenses.show", receipt_id=receipt.id))
+    return render("expenses/new.html", "expenses/_receipt_form.html", form=form, receipt=None)
+
+
+@bp.route("/mileage/new", methods=["GET", "POST"])
+@login_required
+def new_mileage():
+    form = MileageForm(activities=current_user.activities)
+    if not form.is_submitted():
+        form.spent_on.data = services.paris_today()
+    if form.validate_on_submit():
+        try:
+            receipt, created = services.create_mileage_claim(
+                db.session,
+                current_user,
+                services.MileageInput(
+                    spent_on=form.spent_on.data,
+                    distance_km=form.distance_km.data,
+                    fiscal_horsepower=form.fiscal_horsepower.data,
+                    purpose=form.purpose.data or "",
+                    electric=form.electric.data,
+                    activity_id=form.activity_id.data,
+                    paid_by=PaidBy(form.paid_by.data),
+                ),
+                form.idempotency_key.data,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(
+                _("Mileage claim saved.") if created else _("This claim had already been saved."),
+                "success",
+            )
+            return redirect_after_post(url_for("expenses.show", receipt_id=receipt.id))
+    return render("expenses/mileage.html", form=form)
+
+
+@bp.get("/<int:receipt_id>")
+@login_required
+def show(receipt_id: int):
+    receipt = receipt_or_404(receipt_id)
+    return render("expenses/show.html", receipt=receipt, reject_form=RejectForm())
+
+
+@bp.route("/<int:receipt_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(receipt_id: int):
+    receipt = receipt_or_404(receipt_id)
+    if receipt.member_id != current_user.id or not receipt.is_editable:
+        abort(404)
+    form = _receipt_form(obj=receipt, idempotency_key=receipt.idempotency_key)
+    if not form.is_submitted():
+        form.amount.data = from_cents(receipt.amount_cents)
+        for name, rate in form.VAT_FIELDS.items():
+            line = next((v for v in receipt.vat_lines if v.rate == rate), None)
+            getattr(form, name).data = from_cents(line.vat_cents) if line else None
+        form.paid_by.data = receipt.paid_by.value
+    if form.validate_on_submit():
+        try:
+            services.update_receipt(db.session, receipt, _receipt_input(form), _uploaded_bytes())
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Receipt saved."), "success")
+            return redirect_after_post(url_for("expenses.show", receipt_id=receipt.id))
+    return render("expenses/new.html", "expenses/_receipt_form.html", form=form, receipt=receipt)
+
+
+def _act(receipt_id: int, action, success: str, *args):
+    receipt = receipt_or_404(receipt_id)
+    try:
+        action(db.session, receipt, *args)
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return redirect_after_post(url_for("expenses.show", receipt_id=receipt.id))
+
+
+@bp.post("/<int:receipt_id>/submit")
+@login_required
+def submit(receipt_id: int):
+    if receipt_or_404(receipt_id).member_id != current_user.id:
+        abort(404)
+    return _act(receipt_id, services.submit_receipt, _("Sent to the support team."))
+
+
+@bp.post("/<int:receipt_id>/delete")
+@login_required
+def delete(receipt_id: int):
+    receipt = receipt_or_404(receipt_id)
+    if receipt.member_id != current_user.id:
+        abort(404)
+    try:
+        services.delete_receipt(db.session, receipt)
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect_after_post(url_for("expenses.show", receipt_id=receipt_id))
+    flash(_("Draft deleted."), "success")
+    return redirect_after_post(url_for("expenses.index"))
+
+
+def _stored_file(key: str | None, content_type: str) -> Response:
+    if not key or not storage().exists(key):
+        abort(404)
+    response = Response(storage().read(key), mimetype=content_type)
+    # Personal documents: the browser may keep them, shared caches must not.
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+@bp.get("/<int:receipt_id>/file")
+@login_required
+def file(receipt_id: int):
+    receipt = receipt_or_404(receipt_id)
+    return _stored_file(receipt.file_key, receipt.file_content_type or "application/octet-stream")
+
+
+@bp.get("/<int:receipt_id>/thumbnail")
+@login_required
+def thumbnail(receipt_id: int):
+    receipt = receipt_or_404(receipt_id)
+    return _stored_file(receipt.thumbnail_key, "image/jpeg")
+
+
+# --- the support team -------------------------------------------------------------------------
+
+
+@bp.get("/queue")
+@staff_required
+def queue():
+    page = _int_arg("page", 1, 1, 10_000)
+    receipts, has_more = services.review_queue(db.session, page)
+    return render("expenses/queue.html", receipts=receipts, page_number=page, has_more=has_more)
+
+
+@bp.post("/<int:receipt_id>/approve")
+@staff_required
+def approve(receipt_id: int):
+    return _act(receipt_id, services.approve_receipt, _("Receipt approved."), current_user)
+
+
+@bp.post("/<int:receipt_id>/reject")
+@staff_required
+def reject(receipt_id: int):
+    receipt = receipt_or_404(receipt_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            services.reject_receipt(db.session, receipt, current_user, form.reason.data)
+        except DomainError as error:
+            form.reason.errors = [str(error)]
+        else:
+            flash(_("Receipt rejected; the entrepreneur will see why."), "success")
+            return redirect_after_post(url_for("expenses.queue"))
+    return render("expenses/show.html", receipt=receipt, reject_form=form)
+
+
+@bp.post("/<int:receipt_id>/reimburse")
+@staff_required
+def reimburse(receipt_id: int):
+    return _act(receipt_id, services.record_reimbursement, _("Reimbursement recorded."))
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@admin_required
+def categories():
+    form = CategoryForm()
+    category_id = request.form.get("category_id", type=int)
+    category = db.session.get(ExpenseCategory, category_id) if category_id else None
+    if category_id and category is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            services.save_category(
+                db.session,
+                name=form.name.data,
+                vat_recovery_rate=form.vat_recovery_percent.data / 100,
+                active=form.active.data,
+                category=category,
+            )
+        except DomainError as error:
+            _show_error(form, error)
+        else:
+            flash(_("Category saved."), "success")
+            return redirect_after_post(url_for("expenses.categories"))
+    return render(
+        "expenses/categories.html",
+        form=form,
+        editing=category,
+        categories=services.categories(db.session, include_inactive=True),
+    )

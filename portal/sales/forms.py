@@ -1,0 +1,171 @@
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+
+from portal.errors import DomainError
+from portal.identifiers import compact
+from portal.sales.models import CustomerKind, OperationType
+from portal.sales.services import (
+    MAX_LINES,
+    UNITS,
+    VAT_RATES,
+    CustomerInput,
+    InvoiceInput,
+    LineInput,
+)
+from portal.web.fields import LocalDecimalField
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _rate_label(rate: Decimal) -> str:
+    return f"{rate.normalize():f}".replace(".", ",") + " %"
+
+
+class LineForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    description = StringField(_l("Description"), validators=[Optional(), Length(max=500)])
+    quantity = LocalDecimalField(_l("Quantity"), validators=[Optional()])
+    unit = SelectField(_l("Unit"), choices=choices(UNITS.items()), validate_choice=False)
+    unit_price = LocalDecimalField(_l("Unit price excl. VAT (€)"), validators=[Optional()])
+    discount = LocalDecimalField(_l("Discount (%)"), validators=[Optional()])
+    vat_rate = SelectField(
+        _l("VAT"),
+        choices=choices((str(rate), _rate_label(rate)) for rate in VAT_RATES),
+        validate_choice=False,
+        default="20",
+    )
+
+    def is_blank(self) -> bool:
+        return not (self.description.data or "").strip() and self.unit_price.data is None
+
+    def to_line(self) -> LineInput:
+        if self.quantity.data is None or self.unit_price.data is None:
+            raise DomainError(_l("Enter a quantity and a price on each line."), field="lines")
+        try:
+            rate = Decimal(self.vat_rate.data or "")
+        except InvalidOperation:
+            raise DomainError(_l("Choose a VAT rate from the list."), field="lines") from None
+        return LineInput(
+            description=self.description.data or "",
+            quantity=self.quantity.data,
+            unit=self.unit.data or "",
+            unit_price=self.unit_price.data,
+            discount_percent=self.discount.data or Decimal(0),
+            vat_rate=rate,
+        )
+
+
+class InvoiceForm(FlaskForm):
+    form_token = HiddenField()
+    customer_id = SelectField(
+        _l("Customer"), coerce=int, validate_choice=False, validators=[InputRequired()]
+    )
+    activity_id = SelectField(_l("Activity"), validate_choice=False)
+    issue_date = DateField(
+        _l("Issue date"),
+        validators=[DataRequired()],
+        description=_l("When validated, the invoice is dated that day, keeping its term."),
+    )
+    due_date = DateField(
+        _l("Due date"),
+        validators=[Optional()],
+        description=_l("30 days after the issue date if left empty; 60 days at most."),
+    )
+    service_date = DateField(_l("Date of the service or delivery"), validators=[Optional()])
+    operation_type = SelectField(
+        _l("Type of operation"),
+        choices=choices((kind.value, kind.label) for kind in OperationType),
+        default=OperationType.SERVICES.value,
+    )
+    purchase_order = StringField(
+        _l("Customer's purchase order number"), validators=[Optional(), Length(max=60)]
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES + 1)
+
+    def filled_lines(self):
+        return [entry.form for entry in self.lines if not entry.form.is_blank()]
+
+    def to_input(self, customer) -> InvoiceInput:
+        activity = self.activity_id.data
+        try:
+            activity_id = int(activity) if activity else None
+        except ValueError:
+            raise DomainError(_l("Choose one of your activities."), field="activity_id") from None
+        return InvoiceInput(
+            customer=customer,
+            activity_id=activity_id,
+            issue_date=self.issue_date.data,
+            due_date=self.due_date.data,
+            service_date=self.service_date.data,
+            operation_type=OperationType(self.operation_type.data),
+            purchase_order=self.purchase_order.data or "",
+            notes=self.notes.data or "",
+            lines=[line.to_line() for line in self.filled_lines()],
+        )
+
+
+class CustomerForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices((kind.value, kind.label) for kind in CustomerKind),
+        default=CustomerKind.COMPANY.value,
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=10)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    country = StringField(_l("Country code"), default="FR", validators=[Optional(), Length(max=2)])
+    email = EmailField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    siren = StringField(
+        _l("SIREN"),
+        filters=[compact],
+        description=_l("Mandatory for French companies (9 digits)."),
+        validators=[Optional(), Length(max=9)],
+    )
+    siret = StringField(_l("SIRET"), filters=[compact], validators=[Optional(), Length(max=14)])
+    vat_number = StringField(
+        _l("VAT number"), filters=[compact], validators=[Optional(), Length(max=14)]
+    )
+
+    def to_input(self) -> CustomerInput:
+        return CustomerInput(
+            kind=CustomerKind(self.kind.data),
+            name=self.name.data or "",
+            address=self.address.data or "",
+            postcode=self.postcode.data or "",
+            city=self.city.data or "",
+            country_code=self.country.data or "FR",
+            email=self.email.data or "",
+            siren=self.siren.data or "",
+            siret=self.siret.data or "",
+            vat_number=self.vat_number.data or "",
+        )
+
+
+class PaymentForm(FlaskForm):
+    amount = LocalDecimalField(_l("Amount received (€)"), validators=[InputRequired()])
+    received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
+
+
+class ReturnForm(FlaskForm):
+    comment = TextAreaField(_l("What to correct"), validators=[DataRequired(), Length(max=2000)])

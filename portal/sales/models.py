@@ -1,0 +1,273 @@
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.members.models import Activity, Member
+
+
+class CustomerKind(enum.StrEnum):
+    COMPANY = "company"
+    INDIVIDUAL = "individual"
+
+    @property
+    def label(self) -> str:
+        return {CustomerKind.COMPANY: _l("Company"), CustomerKind.INDIVIDUAL: _l("Individual")}[
+            self
+        ]
+
+
+class Customer(Base):
+    """Someone an entrepreneur invoices. Belongs to one entrepreneur."""
+
+    __tablename__ = "customers"
+    __table_args__ = (Index("ix_customers_member_name", "member_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[CustomerKind] = mapped_column(
+        str_enum(CustomerKind, "customer_kind"), default=CustomerKind.COMPANY
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country_code: Mapped[str] = mapped_column(String(2), default="FR")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    siren: Mapped[str] = mapped_column(String(9), default="")
+    siret: Mapped[str] = mapped_column(String(14), default="")
+    vat_number: Mapped[str] = mapped_column(String(14), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship()
+
+
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    VALIDATED = "validated"
+    SENT = "sent"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+
+    @property
+    def label(self) -> str:
+        return {
+            InvoiceStatus.DRAFT: _l("Draft"),
+            InvoiceStatus.SUBMITTED: _l("Awaiting validation"),
+            InvoiceStatus.RETURNED: _l("Returned"),
+            InvoiceStatus.VALIDATED: _l("Validated"),
+            InvoiceStatus.SENT: _l("Sent"),
+            InvoiceStatus.PARTLY_PAID: _l("Partly paid"),
+            InvoiceStatus.PAID: _l("Paid"),
+        }[self]
+
+    @property
+    def is_editable(self) -> bool:
+        return self in (InvoiceStatus.DRAFT, InvoiceStatus.RETURNED)
+
+    @property
+    def is_issued(self) -> bool:
+        """Validated: numbered, legally issued, frozen for ever."""
+        return self in ISSUED_STATUSES
+
+
+ISSUED_STATUSES = (
+    InvoiceStatus.VALIDATED,
+    InvoiceStatus.SENT,
+    InvoiceStatus.PARTLY_PAID,
+    InvoiceStatus.PAID,
+)
+
+
+class OperationType(enum.StrEnum):
+    """Nature of the operation, a mandatory mention (BT-23 in Factur-X)."""
+
+    SERVICES = "services"
+    GOODS = "goods"
+    MIXED = "mixed"
+
+    @property
+    def label(self) -> str:
+        return {
+            OperationType.SERVICES: _l("Services"),
+            OperationType.GOODS: _l("Goods"),
+            OperationType.MIXED: _l("Goods and services"),
+        }[self]
+
+
+class Invoice(Base):
+    """An invoice or a credit note (avoir). Amounts are positive in both; the kind says which.
+
+    Once validated it has a number and never changes again: corrections are credit notes.
+    `seller` and `buyer` are snapshots taken at validation, so the document reprints the
+    same even if the coop moves or the customer is edited."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("series", "number_year", "number_sequence", name="uq_invoices_number"),
+        UniqueConstraint("number", name="uq_invoices_number_text"),
+        UniqueConstraint("member_id", "form_token", name="uq_invoices_member_form_token"),
+        Index("ix_invoices_member_id_desc", "member_id", "id"),
+        Index("ix_invoices_status_submitted", "status", "submitted_at"),
+        CheckConstraint(
+            "(number IS NULL) = (status IN ('draft', 'submitted', 'returned'))",
+            name="numbered_when_issued",
+        ),
+        CheckConstraint("due_date >= issue_date", name="due_after_issue"),
+        CheckConstraint(
+            "total_excl_vat_cents >= 0 AND vat_cents >= 0 AND paid_cents >= 0",
+            name="amounts_positive",
+        ),
+        CheckConstraint(
+            "(kind = 'credit_note') = (credited_invoice_id IS NOT NULL)",
+            name="credit_note_references_invoice",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="RESTRICT"))
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[InvoiceKind] = mapped_column(
+        str_enum(InvoiceKind, "invoice_kind"), default=InvoiceKind.INVOICE
+    )
+    status: Mapped[InvoiceStatus] = mapped_column(
+        str_enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.DRAFT
+    )
+    credited_invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
+    # Legal number, assigned at validation: series ("invoice" / "credit_note"), year, rank.
+    series: Mapped[str | None] = mapped_column(String(20))
+    number_year: Mapped[int | None] = mapped_column(Integer)
+    number_sequence: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[str | None] = mapped_column(String(35))
+
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    service_date: Mapped[date | None] = mapped_column(Date)
+    operation_type: Mapped[OperationType] = mapped_column(
+        str_enum(OperationType, "operation_type"), default=OperationType.SERVICES
+    )
+    purchase_order: Mapped[str] = mapped_column(String(60), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    total_excl_vat_cents: Mapped[int] = mapped_column(Integer, default=0)
+    vat_cents: Mapped[int] = mapped_column(Integer, default=0)
+    total_incl_vat_cents: Mapped[int] = mapped_column(Integer, default=0)
+    paid_cents: Mapped[int] = mapped_column(Integer, default=0)
+    credited_cents: Mapped[int] = mapped_column(Integer, default=0)
+
+    return_comment: Mapped[str] = mapped_column(Text, default="")
+    form_token: Mapped[str | None] = mapped_column(String(64))
+    seller: Mapped[dict | None] = mapped_column(JSON)
+    buyer: Mapped[dict | None] = mapped_column(JSON)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    validated_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    activity: Mapped[Activity | None] = relationship()
+    customer: Mapped[Customer] = relationship()
+    credited_invoice: Mapped["Invoice | None"] = relationship(remote_side=[id])
+    lines: Mapped[list["InvoiceLine"]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.position", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list["Payment"]] = relationship(
+        back_populates="invoice", order_by="Payment.received_on"
+    )
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind is InvoiceKind.CREDIT_NOTE
+
+    @property
+    def outstanding_cents(self) -> int:
+        if not self.status.is_issued or self.is_credit_note:
+            return 0
+        return max(0, self.total_incl_vat_cents - self.paid_cents - self.credited_cents)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.outstanding_cents > 0 and self.due_date < today
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "position"),
+        CheckConstraint("quantity >= 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price_positive"),
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    unit: Mapped[str] = mapped_column(String(3), default="C62")
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))  # a percentage: 20.00
+    net_cents: Mapped[int] = mapped_column(Integer)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class InvoiceCounter(Base):
+    """The last number given in a series and year. Its row is locked by the validating
+    transaction, so numbers are handed out one at a time and a rollback gives them back."""
+
+    __tablename__ = "invoice_counters"
+
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Payment(Base):
+    """Money received for an invoice, recorded by staff or pushed by the back office."""
+
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    received_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="payments")

@@ -1,0 +1,553 @@
+"""Sales URLs: the entrepreneur's invoices and customers, and the support team's queue."""
+
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, flash, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.coop.services import get_coop_settings
+from portal.db import db, utcnow
+from portal.errors import DomainError
+from portal.members.models import Member, Role
+from portal.money import from_cents
+from portal.sales import services
+from portal.sales.documents import pdf_filename, render_pdf
+from portal.sales.forms import CustomerForm, InvoiceForm, PaymentForm, ReturnForm, choices
+from portal.sales.models import Customer, Invoice, InvoiceStatus
+from portal.sales.services import paris_today
+from portal.web.access import owned_or_404, staff_required
+from portal.web.htmx import redirect_after_post, render
+from portal.web.redirects import safe_next
+
+bp = Blueprint("sales", __name__)
+
+
+# --- Loading -----------------------------------------------------------------------------
+
+
+def invoice_or_404(invoice_id: int) -> Invoice:
+    """The invoice if it is the current member's (staff see every one); else 404."""
+    return owned_or_404(db.session, Invoice, invoice_id)
+
+
+def customer_or_404(customer_id: int | None) -> Customer:
+    """The current member's customer; another member's is a 404, even for staff, since a
+    customer is only ever used on its own entrepreneur's invoices."""
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    if customer is None or customer.member_id != current_user.id:
+        abort(404)
+    return customer
+
+
+def _date_arg(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _int_arg(name: str, default: int | None = None) -> int | None:
+    try:
+        return int(request.args.get(name, ""))
+    except ValueError:
+        return default
+
+
+def _filters(member_id: int | None) -> services.InvoiceFilters:
+    status = request.args.get("status", "")
+    if status not in {s.value for s in InvoiceStatus} | {services.OVERDUE}:
+        status = ""
+    return services.InvoiceFilters(
+        status=status,
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+        member_id=member_id,
+        query=request.args.get("q", "")[:100],
+    )
+
+
+def _show(invoice: Invoice) -> Response:
+    return redirect_after_post(url_for("sales.show", invoice_id=invoice.id))
+
+
+# --- The entrepreneur's invoices -----------------------------------------------------------
+
+
+@bp.get("/invoices")
+@login_required
+def index():
+    filters = _filters(current_user.id)
+    results = services.list_invoices(db.session, filters, paris_today(), _int_arg("page", 1))
+    return render(
+        "sales/index.html",
+        "sales/_invoice_list.html",
+        results=results,
+        filters=filters,
+        today=paris_today(),
+        statuses=list(InvoiceStatus),
+        staff_view=False,
+    )
+
+
+@bp.get("/invoices.csv")
+@login_required
+def export():
+    return _csv(_filters(current_user.id), "factures.csv")
+
+
+def _csv(filters: services.InvoiceFilters, filename: str) -> Response:
+    rows = services.export_csv(db.session, filters, paris_today())
+    return Response(
+        stream_with_context(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _customer_choices() -> list[tuple[int, str]]:
+    customers = services.search_customers(db.session, current_user.id, limit=1000)
+    return [(customer.id, customer.name) for customer in customers]
+
+
+def _prepare(form: InvoiceForm, member: Member) -> None:
+    form.customer_id.choices = choices([(0, _("Choose a customer")), *_customer_choices()])
+    form.activity_id.choices = choices(
+        [("", _("No activity"))]
+        + [(str(activity.id), activity.name) for activity in member.activities]
+    )
+
+
+def _edit_page(form: InvoiceForm, invoice: Invoice | None, status: int = 200) -> Response:
+    return render(
+        "sales/edit.html",
+        "sales/_invoice_form.html",
+        status=status,
+        form=form,
+        invoice=invoice,
+        totals=_preview_totals(form),
+    )
+
+
+def _preview_totals(form: InvoiceForm):
+    """Totals of the lines typed so far; lines not yet complete count as nothing."""
+    lines = []
+    for entry in form.filled_lines():
+        try:
+            line = entry.to_line()
+        except DomainError:
+            continue
+        if line.vat_rate in services.VAT_RATES and 0 <= line.discount_percent <= 100:
+            lines.append(line)
+    return services.compute_totals(lines)
+
+
+def _handle_line_actions(form: InvoiceForm) -> bool:
+    """Add or remove a line without saving (the htmx buttons, or plain submits without
+    JavaScript). True when the request was one of those."""
+    action = request.form.get("action", "save")
+    if action == "add_line":
+        if len(form.lines.entries) >= services.MAX_LINES:
+            form.form_errors.append(_("An invoice has at most %(n)d lines.", n=services.MAX_LINES))
+        else:
+            form.lines.append_entry()
+        return True
+    if action.startswith("remove_line:"):
+        try:
+            index = int(action.split(":", 1)[1])
+        except ValueError:
+            return True
+        if 0 <= index < len(form.lines.entries) and len(form.lines.entries) > 1:
+            del form.lines.entries[index]
+        return True
+    return False
+
+
+def _apply_error(form: InvoiceForm, error: DomainError) -> None:
+    target = getattr(form, error.field, None) if error.field and error.field != "lines" else None
+    if target is not None:
+        target.errors = [*target.errors, str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/invoices/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = InvoiceForm()
+    _prepare(form, current_user)
+    if request.method == "GET":
+        form.form_token.data = uuid.uuid4().hex
+        form.issue_date.data = paris_today()
+        form.due_date.data = services.default_due_date(paris_today())
+        customer_id = _int_arg("customer_id")
+        if customer_id:
+            form.customer_id.data = customer_or_404(customer_id).id
+        if len(current_user.activities) == 1:
+            form.activity_id.data = str(current_user.activities[0].id)
+    elif not _handle_line_actions(form) and form.validate():
+        customer = customer_or_404(form.customer_id.data)
+        try:
+            invoice, created = services.create_invoice(
+                db.session, current_user, form.to_input(customer), form.form_token.data[:64]
+            )
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            if created:
+                flash(_("Draft saved."), "success")
+            return _show(invoice)
+    return _edit_page(form, None)
+
+
+@bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(invoice_id: int):
+    invoice = invoice_or_404(invoice_id)
+    if invoice.member_id != current_user.id:
+        abort(404)
+    if not invoice.status.is_editable:
+        flash(_("This invoice can no longer be changed."), "error")
+        return _show(invoice)
+    form = InvoiceForm(data=_form_data(invoice)) if request.method == "GET" else InvoiceForm()
+    _prepare(form, current_user)
+    if request.method == "POST" and not _handle_line_actions(form) and form.validate():
+        customer = customer_or_404(form.customer_id.data)
+        try:
+            services.update_invoice(db.session, invoice, form.to_input(customer))
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            flash(_("Draft saved."), "success")
+            return _show(invoice)
+    return _edit_page(form, invoice)
+
+
+def _form_data(invoice: Invoice) -> dict:
+    return dict(
+        customer_id=invoice.customer_id,
+        activity_id=str(invoice.activity_id or ""),
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        service_date=invoice.service_date,
+        operation_type=invoice.operation_type.value,
+        purchase_order=invoice.purchase_order,
+        notes=invoice.notes,
+        lines=[
+            dict(
+                description=line.description,
+                quantity=line.quantity,
+                unit=line.unit,
+                unit_price=from_cents(line.unit_price_cents),
+                discount=line.discount_percent or None,
+                vat_rate=str(line.vat_rate.normalize()),
+            )
+            for line in invoice.lines
+        ],
+    )
+
+
+@bp.post("/invoices/totals")
+@login_required
+def totals():
+    """Live totals while typing: computed by the server, never saved."""
+    form = InvoiceForm()
+    form.lines.validate(form)
+    return render("sales/_totals.html", "sales/_totals.html", totals=_preview_totals(form))
+
+
+@bp.get("/invoices/<int:invoice_id>")
+@login_required
+def show(invoice_id: int):
+    invoice = invoice_or_404(invoice_id)
+    seller, buyer = services.document_parties(invoice, get_coop_settings(db.session))
+    credit_notes = db.session.scalars(
+        select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
+    ).all()
+    return render(
+        "sales/show.html",
+        invoice=invoice,
+        seller=seller,
+        buyer=buyer,
+        credit_notes=credit_notes,
+        can_validate=services.can_validate(invoice, current_user),
+        payment_form=PaymentForm(received_on=paris_today()),
+        return_form=ReturnForm(),
+        today=paris_today(),
+        credit_token=uuid.uuid4().hex,
+    )
+
+
+def _act(invoice: Invoice, action, success: str) -> Response:
+    try:
+        action()
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
+    return _show(invoice)
+
+
+def _own_invoice_or_404(invoice_id: int) -> Invoice:
+    invoice = invoice_or_404(invoice_id)
+    if invoice.member_id != current_user.id:
+        abort(404)
+    return invoice
+
+
+@bp.post("/invoices/<int:invoice_id>/submit")
+@login_required
+def submit(invoice_id: int):
+    invoice = _own_invoice_or_404(invoice_id)
+    return _act(
+        invoice,
+        lambda: services.submit_invoice(db.session, invoice, utcnow()),
+        _("Sent to the support team for validation."),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/validate")
+@login_required
+def validate(invoice_id: int):
+    invoice = invoice_or_404(invoice_id)
+    try:
+        services.validate_invoice(db.session, invoice, current_user, paris_today(), utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Invoice %(number)s validated.", number=invoice.number), "success")
+    next_url = safe_next(request.form.get("next"), url_for("sales.show", invoice_id=invoice.id))
+    return redirect_after_post(next_url)
+
+
+@bp.post("/invoices/<int:invoice_id>/sent")
+@login_required
+def mark_sent(invoice_id: int):
+    invoice = _own_invoice_or_404(invoice_id)
+    return _act(
+        invoice,
+        lambda: services.mark_sent(db.session, invoice, utcnow()),
+        _("Marked as sent."),
+    )
+
+
+@bp.post("/invoices/<int:invoice_id>/delete")
+@login_required
+def delete(invoice_id: int):
+    invoice = _own_invoice_or_404(invoice_id)
+    try:
+        services.delete_draft(db.session, invoice)
+    except DomainError as error:
+        flash(str(error), "error")
+        return _show(invoice)
+    flash(_("Draft deleted."), "success")
+    return redirect_after_post(url_for("sales.index"))
+
+
+@bp.post("/invoices/<int:invoice_id>/credit-note")
+@login_required
+def credit_note(invoice_id: int):
+    invoice = _own_invoice_or_404(invoice_id)
+    try:
+        credit = services.create_credit_note(
+            db.session, invoice, paris_today(), request.form.get("form_token", "")[:64]
+        )
+    except DomainError as error:
+        flash(str(error), "error")
+        return _show(invoice)
+    flash(_("Credit note drafted: lower the lines for a partial credit, then submit."), "info")
+    return redirect_after_post(url_for("sales.edit", invoice_id=credit.id))
+
+
+@bp.get("/invoices/<int:invoice_id>/pdf")
+@login_required
+def pdf(invoice_id: int):
+    invoice = invoice_or_404(invoice_id)
+    seller, buyer = services.document_parties(invoice, get_coop_settings(db.session))
+    response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Customers ---------------------------------------------------------------------------
+
+
+@bp.get("/customers")
+@login_required
+def customers():
+    query = request.args.get("q", "")[:100]
+    return render(
+        "sales/customers.html",
+        "sales/_customer_list.html",
+        customers=services.search_customers(db.session, current_user.id, query),
+        query=query,
+    )
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@login_required
+def new_customer():
+    form = CustomerForm()
+    if form.validate_on_submit():
+        try:
+            customer = services.create_customer(db.session, current_user, form.to_input())
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            flash(_("Customer saved."), "success")
+            if request.args.get("for") == "invoice":
+                return redirect_after_post(url_for("sales.new", customer_id=customer.id))
+            return redirect_after_post(url_for("sales.customers"))
+    return render("sales/customer_form.html", form=form, customer=None)
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_customer(customer_id: int):
+    customer = customer_or_404(customer_id)
+    form = CustomerForm(obj=customer)
+    if request.method == "GET":
+        form.kind.data = customer.kind.value
+        form.country.data = customer.country_code
+    if form.validate_on_submit():
+        try:
+            services.update_customer(db.session, customer, form.to_input())
+        except DomainError as error:
+            _apply_error(form, error)
+        else:
+            flash(_("Customer saved."), "success")
+            return redirect_after_post(url_for("sales.customers"))
+    return render("sales/customer_form.html", form=form, customer=customer)
+
+
+# --- The support team ----------------------------------------------------------------------
+
+
+def _entrepreneurs() -> list[Member]:
+    return list(
+        db.session.scalars(
+            select(Member).where(Member.role == Role.ENTREPRENEUR).order_by(Member.full_name)
+        )
+    )
+
+
+@bp.get("/staff/invoices/queue")
+@staff_required
+def queue():
+    filters = _filters(_int_arg("member"))
+    results = services.validation_queue(db.session, filters, paris_today(), _int_arg("page", 1))
+    return render(
+        "sales/queue.html",
+        "sales/_queue_list.html",
+        results=results,
+        filters=filters,
+        entrepreneurs=_entrepreneurs(),
+        return_form=ReturnForm(),
+    )
+
+
+@bp.post("/staff/invoices/validate")
+@staff_required
+def validate_selected():
+    """Validate the ticked invoices of the queue; those that cannot be are named."""
+    validated, refused = 0, []
+    for raw_id in request.form.getlist("ids")[:200]:
+        invoice = db.session.get(Invoice, int(raw_id)) if raw_id.isdigit() else None
+        if invoice is None:
+            continue
+        try:
+            services.validate_invoice(db.session, invoice, current_user, paris_today(), utcnow())
+        except DomainError as error:
+            refused.append(f"#{invoice.id}: {error}")
+        else:
+            validated += 1
+    if validated:
+        flash(_("%(n)d invoice(s) validated.", n=validated), "success")
+    for message in refused:
+        flash(message, "error")
+    return redirect_after_post(url_for("sales.queue"))
+
+
+@bp.post("/staff/invoices/<int:invoice_id>/return")
+@staff_required
+def return_invoice(invoice_id: int):
+    invoice = invoice_or_404(invoice_id)
+    form = ReturnForm()
+    comment = form.comment.data or "" if form.validate() else ""
+    try:
+        services.return_invoice(db.session, invoice, current_user, comment, utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(_("Invoice returned to %(name)s.", name=invoice.member.full_name), "success")
+    return redirect_after_post(safe_next(request.form.get("next"), url_for("sales.queue")))
+
+
+@bp.get("/staff/invoices")
+@staff_required
+def all_invoices():
+    filters = _filters(_int_arg("member"))
+    results = services.list_invoices(db.session, filters, paris_today(), _int_arg("page", 1))
+    return render(
+        "sales/staff_index.html",
+        "sales/_invoice_list.html",
+        results=results,
+        filters=filters,
+        today=paris_today(),
+        statuses=list(InvoiceStatus),
+        entrepreneurs=_entrepreneurs(),
+        staff_view=True,
+    )
+
+
+@bp.get("/staff/invoices.csv")
+@staff_required
+def staff_export():
+    return _csv(_filters(_int_arg("member")), "factures-coop.csv")
+
+
+@bp.post("/staff/invoices/<int:invoice_id>/payments")
+@staff_required
+def add_payment(invoice_id: int):
+    invoice = invoice_or_404(invoice_id)
+    form = PaymentForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return _show(invoice)
+    return _act(
+        invoice,
+        lambda: services.record_payment(
+            db.session,
+            invoice,
+            form.amount.data or Decimal(0),
+            form.received_on.data,
+            current_user,
+            form.reference.data or "",
+        ),
+        _("Payment recorded."),
+    )
+
+
+@bp.post("/staff/entrepreneurs/<int:member_id>/trusted")
+@staff_required
+def set_trusted(member_id: int):
+    member = db.session.get(Member, member_id) or abort(404)
+    trusted = request.form.get("trusted") == "1"
+    try:
+        services.set_trusted(db.session, member, trusted, current_user)
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        message = (
+            _("%(name)s may now validate their own invoices.", name=member.full_name)
+            if trusted
+            else _("%(name)s's invoices go through the support team again.", name=member.full_name)
+        )
+        flash(message, "success")
+    return redirect_after_post(safe_next(request.form.get("next"), url_for("sales.queue")))

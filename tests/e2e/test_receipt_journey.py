@@ -1,0 +1,49 @@
+"""Camille photographs a receipt on her phone, and finds it in her list."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_login_journey import log_in
+from tests.unit.test_uploads import jpeg_with_gps
+
+
+def test_camille_uploads_a_receipt_photo_on_her_phone_and_sees_it_in_the_list(page: Page, tmp_path):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    photo = tmp_path / "ticket.jpg"
+    photo.write_bytes(jpeg_with_gps((1600, 1200)))
+    log_in(page, "camille@demo.coop")
+    page.get_by_role("link", name="Dépenses").click()
+    page.get_by_role("link", name="Nouvelle dépense").click()
+    expect(page.get_by_text("Prendre une photo")).to_be_visible()
+    expect(page.get_by_text("Choisir un fichier")).to_be_visible()
+    page.locator("input[type=file]").set_input_files(str(photo))
+    expect(page.get_by_text("ticket.jpg")).to_be_visible()
+    page.get_by_label("Montant TTC (€)").fill("18,40")
+    page.get_by_label("Fournisseur").fill("Librairie Passages")
+    page.get_by_label("TVA à 20 %").fill("1,00")
+    page.get_by_label("Catégorie").select_option(label="Fournitures, logiciels, matériel")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Dépense enregistrée.")).to_be_visible()
+    expect(page.get_by_role("img", name="Photo du justificatif")).to_be_visible()
+    page.get_by_role("link", name="Retour à la liste").click()
+    item = page.get_by_role("link", name=re.compile("Librairie Passages"))
+    expect(item).to_be_visible()
+    expect(item).to_contain_text("18,40")
+    assert errors == []
+
+
+def test_a_bad_file_is_refused_and_what_was_typed_is_kept(page: Page, tmp_path):
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"MZ\x90\x00not really a photo" * 100)
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    page.goto("/receipts/new")
+    page.locator("input[type=file]").set_input_files(str(fake))
+    page.get_by_label("Montant TTC (€)").fill("12")
+    page.get_by_label("Fournisseur").fill("Garage Martin")
+    page.get_by_label("Catégorie").select_option(label="Péages")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Envoyez une photo (JPEG, PNG ou HEIC) ou un PDF.")).to_be_visible()
+    expect(page.get_by_label("Fournisseur")).to_have_value("Garage Martin")

@@ -1,0 +1,398 @@
+"""The entrepreneur's invoices through the web: drafts, live totals, workflow, bad input."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.members.models import Role
+from portal.sales.models import CustomerKind, Invoice, InvoiceStatus
+from portal.sales.services import CustomerInput, create_customer, paris_today
+from tests.conftest import login
+
+
+def form(customer, **overrides):
+    data = {
+        "form_token": "token-1",
+        "customer_id": str(customer.id),
+        "issue_date": "2026-11-02",
+        "due_date": "",
+        "operation_type": "services",
+        "lines-0-description": "Traduction",
+        "lines-0-quantity": "2",
+        "lines-0-unit": "HUR",
+        "lines-0-unit_price": "1 234,50",
+        "lines-0-vat_rate": "20",
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
+def count(db_session):
+    return db_session.scalar(select(func.count(Invoice.id)))
+
+
+def test_new_invoice_form_offers_my_customers(logged_in, customer):
+    page = logged_in.get("/invoices/new")
+    assert page.status_code == 200
+    assert "Client SAS" in page.text
+
+
+def test_draft_is_saved_with_server_side_totals(logged_in, customer, db_session):
+    response = logged_in.post("/invoices/new", data=form(customer))
+    assert response.status_code == 303
+    invoice = db_session.scalar(select(Invoice))
+    assert invoice.status is InvoiceStatus.DRAFT and invoice.number is None
+    assert invoice.total_excl_vat_cents == 246_900
+    assert invoice.vat_cents == 49_380
+    assert invoice.due_date == date(2026, 12, 2)  # 30 days by default
+
+
+def test_double_submit_of_the_same_form_makes_one_invoice(logged_in, customer, db_session):
+    first = logged_in.post("/invoices/new", data=form(customer))
+    second = logged_in.post("/invoices/new", data=form(customer))
+    assert first.location == second.location
+    assert count(db_session) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"lines-0-quantity": "-2"}, "ne peuvent pas être négatifs"),
+        ({"lines-0-unit_price": "-5"}, "ne peuvent pas être négatifs"),
+        ({"lines-0-vat_rate": "19.6"}, "taux de TVA"),
+        ({"lines-0-unit_price": "10 000 001"}, "trop élevé"),
+        ({"due_date": "2026-10-01"}, "avant la date d"),
+        ({"due_date": "2027-03-01"}, "60 jours"),
+        ({"lines-0-quantity": "deux"}, "Saisissez un nombre"),
+        ({"issue_date": "hier"}, "date"),
+    ],
+)
+def test_bad_input_is_refused_with_a_french_message(
+    logged_in, customer, db_session, overrides, message
+):
+    response = logged_in.post("/invoices/new", data=form(customer, **overrides))
+    assert response.status_code == 200
+    assert message in response.text
+    assert count(db_session) == 0
+
+
+def test_more_than_200_lines_are_refused(logged_in, customer, db_session):
+    data = form(customer)
+    for n in range(1, 205):
+        data.update(
+            {
+                f"lines-{n}-description": "x",
+                f"lines-{n}-quantity": "1",
+                f"lines-{n}-unit": "C62",
+                f"lines-{n}-unit_price": "1",
+                f"lines-{n}-vat_rate": "20",
+            }
+        )
+    response = logged_in.post("/invoices/new", data=data)
+    assert response.status_code == 200
+    assert "200 lignes" in response.text
+    assert count(db_session) == 0
+
+
+def test_another_members_customer_is_a_404(client, make_member, customer, db_session):
+    other = make_member(email="other@example.org")
+    login(client, other.email)
+    assert client.post("/invoices/new", data=form(customer)).status_code == 404
+    assert client.get(f"/customers/{customer.id}/edit").status_code == 404
+    assert count(db_session) == 0
+
+
+def test_another_members_invoice_is_a_404(client, make_member, make_invoice):
+    invoice = make_invoice()
+    other = make_member(email="other@example.org")
+    login(client, other.email)
+    for url in (
+        f"/invoices/{invoice.id}",
+        f"/invoices/{invoice.id}/pdf",
+        f"/invoices/{invoice.id}/edit",
+    ):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/invoices/{invoice.id}/submit").status_code == 404
+
+
+def test_live_totals_fragment_follows_the_typed_lines(logged_in, customer):
+    response = logged_in.post(
+        "/invoices/totals",
+        data=form(customer, **{"lines-0-unit_price": "100"}),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert 'id="totals"' in response.text and "<html" not in response.text
+    assert "240,00" in response.text  # 2 × 100 + 20 % VAT
+
+
+def test_add_line_returns_the_form_fragment_to_htmx_and_the_page_without(
+    logged_in, customer, db_session
+):
+    data = form(customer, action="add_line")
+    fragment = logged_in.post("/invoices/new", data=data, headers={"HX-Request": "true"})
+    assert 'name="lines-1-description"' in fragment.text and "<html" not in fragment.text
+    page = logged_in.post("/invoices/new", data=data)
+    assert page.status_code == 200 and "<html" in page.text
+    assert count(db_session) == 0  # adding a line saves nothing
+
+
+def test_remove_line(logged_in, customer):
+    data = form(
+        customer,
+        action="remove_line:0",
+        **{
+            "lines-1-description": "B",
+            "lines-1-quantity": "1",
+            "lines-1-unit_price": "1",
+            "lines-1-vat_rate": "20",
+        },
+    )
+    response = logged_in.post("/invoices/new", data=data, headers={"HX-Request": "true"})
+    assert 'value="B"' in response.text and 'value="Traduction"' not in response.text
+
+
+def test_submit_then_staff_validate_numbers_the_invoice(
+    client, entrepreneur, staff, make_invoice, coop, db_session
+):
+    invoice = make_invoice()
+    login(client, entrepreneur.email)
+    assert client.post(f"/invoices/{invoice.id}/submit").status_code == 303
+    client.post("/logout")
+    login(client, staff.email)
+    queue = client.get("/staff/invoices/queue")
+    assert "Client SAS" in queue.text
+    assert client.post(f"/invoices/{invoice.id}/validate").status_code == 303
+    db_session.refresh(invoice)
+    assert invoice.status is InvoiceStatus.VALIDATED
+    assert invoice.number == f"F{paris_today().year}-00001"
+    assert invoice.issue_date == paris_today()
+    assert invoice.due_date == paris_today() + timedelta(days=30)
+    assert invoice.seller["siren"] == "732829320"
+
+
+def test_entrepreneur_cannot_validate_unless_trusted(
+    client, entrepreneur, staff, make_invoice, coop, db_session
+):
+    invoice = make_invoice()
+    login(client, entrepreneur.email)
+    client.post(f"/invoices/{invoice.id}/validate")
+    db_session.refresh(invoice)
+    assert invoice.number is None
+    client.post("/logout")
+    login(client, staff.email)
+    client.post(f"/staff/entrepreneurs/{entrepreneur.id}/trusted", data={"trusted": "1"})
+    client.post("/logout")
+    login(client, entrepreneur.email)
+    client.post(f"/invoices/{invoice.id}/validate")
+    db_session.refresh(invoice)
+    assert invoice.status is InvoiceStatus.VALIDATED and invoice.number
+
+
+def test_staff_return_needs_a_comment_and_shows_it(
+    client, entrepreneur, staff, make_invoice, db_session
+):
+    invoice = make_invoice()
+    login(client, entrepreneur.email)
+    client.post(f"/invoices/{invoice.id}/submit")
+    client.post("/logout")
+    login(client, staff.email)
+    client.post(f"/staff/invoices/{invoice.id}/return", data={"comment": ""})
+    db_session.refresh(invoice)
+    assert invoice.status is InvoiceStatus.SUBMITTED
+    client.post(f"/staff/invoices/{invoice.id}/return", data={"comment": "SIREN du client ?"})
+    db_session.refresh(invoice)
+    assert invoice.status is InvoiceStatus.RETURNED
+    client.post("/logout")
+    login(client, entrepreneur.email)
+    assert "SIREN du client ?" in client.get(f"/invoices/{invoice.id}").text
+
+
+def test_validated_invoice_never_changes_and_is_never_deleted(
+    logged_in, issued_invoice, customer, db_session
+):
+    total = issued_invoice.total_incl_vat_cents
+    logged_in.post(f"/invoices/{issued_invoice.id}/edit", data=form(customer))
+    logged_in.post(f"/invoices/{issued_invoice.id}/delete")
+    db_session.refresh(issued_invoice)
+    assert issued_invoice.total_incl_vat_cents == total
+    assert db_session.get(Invoice, issued_invoice.id) is not None
+
+
+def test_queue_is_for_staff_only(logged_in):
+    assert logged_in.get("/staff/invoices/queue").status_code == 403
+
+
+def test_bulk_validation_numbers_in_order(client, staff, make_invoice, coop, db_session):
+    from portal.db import utcnow
+    from portal.sales.services import submit_invoice
+
+    invoices = [make_invoice() for _ in range(3)]
+    for invoice in invoices:
+        submit_invoice(db_session, invoice, utcnow())
+    db_session.commit()
+    login(client, staff.email)
+    client.post("/staff/invoices/validate", data={"ids": [str(i.id) for i in invoices]})
+    for invoice in invoices:
+        db_session.refresh(invoice)
+    numbers = [invoice.number_sequence for invoice in invoices]
+    assert numbers == [1, 2, 3]
+
+
+def test_overdue_invoices_are_flagged_on_my_list(logged_in, issued_invoice, db_session):
+    issued_invoice.due_date = paris_today() - timedelta(days=1)
+    issued_invoice.issue_date = paris_today() - timedelta(days=31)
+    db_session.commit()
+    page = logged_in.get("/invoices?status=overdue")
+    assert issued_invoice.number in page.text and "En retard" in page.text
+
+
+def test_list_filters_by_status_and_paginates(logged_in, make_invoice):
+    for _ in range(30):
+        make_invoice()
+    first = logged_in.get("/invoices?status=draft")
+    assert "30 factures" in first.text and "Page 1 sur 2" in first.text
+    assert logged_in.get("/invoices?status=paid").text.count("invoice-card") == 0
+    fragment = logged_in.get("/invoices?page=2", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and fragment.text.count("invoice-card") == 5
+
+
+def test_bad_filters_are_ignored_not_a_500(logged_in):
+    assert logged_in.get("/invoices?status=zzz&from=hier&page=abc").status_code == 200
+
+
+def test_csv_export_lists_my_invoices_only(
+    client, entrepreneur, make_member, make_invoice, db_session
+):
+    make_invoice()
+    other = make_member(email="other@example.org", activities=("Jardinage",))
+    theirs = create_customer(
+        db_session, other, CustomerInput(name="=Leur client", kind=CustomerKind.INDIVIDUAL)
+    )
+    make_invoice(member=other, for_customer=theirs)
+    login(client, entrepreneur.email)
+    text = client.get("/invoices.csv").get_data(as_text=True)
+    rows = text.strip().splitlines()
+    assert rows[0].lstrip("\ufeff").startswith("Numéro;")
+    assert len(rows) == 2 and "Client SAS" in rows[1] and ";1200,00;" in rows[1]
+    assert "Leur client" not in text
+
+
+def test_customer_created_from_the_invoice_form_is_preselected(logged_in):
+    response = logged_in.post(
+        "/customers/new?for=invoice",
+        data={"kind": "company", "name": "Nouveau client", "siren": "542 107 651", "country": "FR"},
+    )
+    assert response.status_code == 303 and "/invoices/new?customer_id=" in response.location
+    page = logged_in.get(response.location)
+    assert "selected value" in page.text or "Nouveau client" in page.text
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("siren", "123456789", "SIREN"),
+        ("siret", "12345678901234", "SIRET"),
+        ("vat_number", "FR00123456789", "TVA"),
+    ],
+)
+def test_customer_identifiers_are_checked(logged_in, db_session, field, value, message):
+    response = logged_in.post("/customers/new", data={"kind": "company", "name": "X", field: value})
+    assert response.status_code == 200 and message in response.text
+
+
+def test_customer_search(logged_in, customer):
+    response = logged_in.get("/customers?q=client", headers={"HX-Request": "true"})
+    assert "Client SAS" in response.text and "<html" not in response.text
+    assert "Client SAS" not in logged_in.get("/customers?q=zzz").text
+
+
+def test_staff_records_payments_and_status_follows(client, staff, issued_invoice, db_session):
+    login(client, staff.email)
+    url = f"/staff/invoices/{issued_invoice.id}/payments"
+    client.post(url, data={"amount": "100", "received_on": "2026-11-27", "reference": "VIR 1"})
+    db_session.refresh(issued_invoice)
+    assert issued_invoice.status is InvoiceStatus.PARTLY_PAID
+    too_much = client.post(
+        url, data={"amount": "100000", "received_on": "2026-11-27"}, follow_redirects=True
+    )
+    assert "plus que" in too_much.text
+    rest = Decimal(issued_invoice.outstanding_cents) / 100
+    client.post(url, data={"amount": str(rest), "received_on": "2026-11-28"})
+    db_session.refresh(issued_invoice)
+    assert issued_invoice.status is InvoiceStatus.PAID and issued_invoice.outstanding_cents == 0
+
+
+def test_partial_credit_note_references_the_invoice_and_is_numbered_in_its_series(
+    client, entrepreneur, staff, issued_invoice, db_session
+):
+    login(client, entrepreneur.email)
+    response = client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "c1"})
+    credit = db_session.scalar(
+        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
+    )
+    assert response.location.endswith(f"/invoices/{credit.id}/edit")
+    client.post(
+        f"/invoices/{credit.id}/edit",
+        data=form(
+            issued_invoice.customer,
+            **{"lines-0-unit_price": "100", "lines-0-quantity": "1", "lines-0-vat_rate": "20"},
+        ),
+    )
+    client.post(f"/invoices/{credit.id}/submit")
+    client.post("/logout")
+    login(client, staff.email)
+    client.post(f"/invoices/{credit.id}/validate")
+    db_session.refresh(credit)
+    db_session.refresh(issued_invoice)
+    assert credit.number == f"A{paris_today().year}-00001"
+    assert credit.total_incl_vat_cents == 12_000
+    assert issued_invoice.credited_cents == 12_000
+    assert issued_invoice.outstanding_cents == issued_invoice.total_incl_vat_cents - 12_000
+
+
+def test_credit_note_cannot_exceed_the_invoice(
+    client, entrepreneur, staff, issued_invoice, db_session
+):
+    login(client, entrepreneur.email)
+    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "c1"})
+    credit = db_session.scalar(
+        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
+    )
+    client.post(
+        f"/invoices/{credit.id}/edit",
+        data=form(
+            issued_invoice.customer, **{"lines-0-unit_price": "99999", "lines-0-quantity": "1"}
+        ),
+    )
+    client.post(f"/invoices/{credit.id}/submit")
+    client.post("/logout")
+    login(client, staff.email)
+    page = client.post(f"/invoices/{credit.id}/validate", follow_redirects=True)
+    assert "ne peut pas dépasser" in page.text
+    db_session.refresh(credit)
+    assert credit.number is None
+
+
+def test_staff_member_is_never_made_trusted(client, staff, make_member, db_session):
+    other = make_member(email="s2@example.org", role=Role.STAFF)
+    login(client, staff.email)
+    client.post(f"/staff/entrepreneurs/{other.id}/trusted", data={"trusted": "1"})
+    db_session.refresh(other)
+    assert not other.trusted_invoicing
+
+
+def test_invoice_list_runs_a_constant_number_of_queries(app, logged_in, make_invoice):
+    from tests.conftest import count_queries
+
+    make_invoice()
+    with count_queries(app.extensions["database"].engine) as few:
+        logged_in.get("/invoices")
+    for _ in range(24):
+        make_invoice()
+    with count_queries(app.extensions["database"].engine) as many:
+        logged_in.get("/invoices")
+    assert few() == many()

@@ -1,0 +1,261 @@
+"""The projection from real invoices, payments, credit notes and receipts, created through
+the sales and expenses services, and the home page's fixed number of queries."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert, select
+
+from portal.coop.models import ContributionBasis
+from portal.coop.services import get_coop_settings
+from portal.db import utcnow
+from portal.expenses import services as expenses
+from portal.expenses.models import ExpenseCategory, PaidBy
+from portal.projection.compute import WhatIf
+from portal.projection.services import paris_today, projection_for, record_balance
+from portal.sales import services as sales
+from portal.sales.models import Invoice
+from tests.conftest import count_queries
+from tests.unit.test_uploads import png_bytes
+
+TODAY = paris_today()
+CUSTOMER = sales.CustomerInput(
+    name="Client SAS",
+    address="2 avenue du Client",
+    postcode="75001",
+    city="Paris",
+    siren="542107651",
+    vat_number="FR13542107651",
+)
+
+
+@pytest.fixture
+def coop(db_session):
+    settings = get_coop_settings(db_session)
+    settings.legal_name = "Coopérative Test"
+    settings.address = "12 rue de la Coopération\n69001 Lyon"
+    settings.siren = "732829320"
+    settings.vat_number = "FR44732829320"
+    db_session.commit()
+    return settings
+
+
+@pytest.fixture
+def issue(db_session, coop, staff):
+    """`issue(member, excl_vat, activity=0)`: an invoice at 20 % VAT, validated today."""
+    customers = {}
+
+    def make(member, excl_vat: str, activity: int = 0, on=TODAY) -> Invoice:
+        if member.id not in customers:
+            customers[member.id] = sales.create_customer(db_session, member, CUSTOMER)
+        invoice, _ = sales.create_invoice(
+            db_session,
+            member,
+            sales.InvoiceInput(
+                customer=customers[member.id],
+                issue_date=TODAY,
+                due_date=None,
+                lines=[sales.LineInput("Traduction", Decimal(1), Decimal(excl_vat), Decimal(20))],
+                activity_id=member.activities[activity].id,
+            ),
+        )
+        sales.submit_invoice(db_session, invoice, utcnow())
+        sales.validate_invoice(db_session, invoice, staff, on, utcnow())
+        db_session.commit()
+        return invoice
+
+    return make
+
+
+@pytest.fixture
+def pay(db_session, staff):
+    def make(invoice: Invoice, incl_vat: str, on=TODAY) -> None:
+        sales.record_payment(db_session, invoice, Decimal(incl_vat), on, staff)
+        db_session.commit()
+
+    return make
+
+
+@pytest.fixture
+def spend(app_context, db_session, staff):
+    """`spend(member, incl_vat, vat, approve=True)`: a receipt with its photo, in a category
+    whose VAT the coop recovers in full."""
+    counter = iter(range(1, 1000))
+
+    def make(member, incl_vat: str, vat: str, approve: bool = True, activity: int | None = 0):
+        category = db_session.scalar(
+            select(ExpenseCategory).where(ExpenseCategory.name == "Abonnements")
+        )
+        receipt, _ = expenses.create_receipt(
+            db_session,
+            member,
+            expenses.ReceiptInput(
+                spent_on=TODAY,
+                supplier="Papeterie Centrale",
+                amount=Decimal(incl_vat),
+                category_id=category.id,
+                paid_by=PaidBy.MEMBER,
+                vat_by_rate={Decimal("0.20"): Decimal(vat)},
+                activity_id=None if activity is None else member.activities[activity].id,
+            ),
+            png_bytes(),
+            f"{next(counter):032x}",
+        )
+        expenses.submit_receipt(db_session, receipt)
+        if approve:
+            expenses.approve_receipt(db_session, receipt, staff)
+        db_session.commit()
+        return receipt
+
+    return make
+
+
+def test_margin_counts_payments_excl_vat_less_contribution_and_expenses(
+    db_session, entrepreneur, issue, pay, spend
+):
+    invoice = issue(entrepreneur, "1000")  # 1 200 € incl. VAT
+    pay(invoice, "600")  # half: 500 € excl. VAT collected
+    spend(entrepreneur, "120", "20")  # 100 € once the VAT is recovered
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    # 500 collected − 10 % of the 1 000 invoiced − 100 of expenses.
+    assert projection.margin == Decimal("300.00")
+    assert projection.outstanding == Decimal("500.00")
+    assert projection.margin_if_paid == Decimal("800.00")
+    assert projection.vat_invoiced_this_year == Decimal("200.00")
+    assert projection.vat_recoverable_this_year == Decimal("20.00")
+
+
+def test_payment_share_excl_vat_is_rounded_to_the_cent(db_session, entrepreneur, issue, pay):
+    invoice = issue(entrepreneur, "100")  # 120 € incl. VAT
+    pay(invoice, "10")  # 10 × 100 / 120 = 8,333… → 8,33
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.months[-1].collected == Decimal("8.33")
+    assert projection.outstanding == Decimal("91.67")  # 110 × 100 / 120
+
+
+def test_contribution_on_collected_revenue_follows_payments(db_session, entrepreneur, issue, pay):
+    get_coop_settings(db_session).contribution_basis = ContributionBasis.COLLECTED
+    db_session.commit()
+    invoice = issue(entrepreneur, "1000")
+    pay(invoice, "600")
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.margin == Decimal("450.00")  # 500 − 10 % of 500
+    assert projection.margin_if_paid == Decimal("900.00")  # + 500 − 50
+
+
+def test_credit_note_takes_back_the_revenue_and_its_contribution(
+    db_session, entrepreneur, issue, staff
+):
+    invoice = issue(entrepreneur, "1000")
+    credit = sales.create_credit_note(db_session, invoice, TODAY)
+    sales.submit_invoice(db_session, credit, utcnow())
+    sales.validate_invoice(db_session, credit, staff, TODAY, utcnow())
+    db_session.commit()
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.invoiced_this_year == 0
+    assert projection.contribution_this_year == 0
+    assert projection.outstanding == 0
+    assert projection.margin == 0
+
+
+def test_drafts_and_unapproved_receipts_do_not_count(db_session, entrepreneur, issue, spend, coop):
+    customer = sales.create_customer(db_session, entrepreneur, CUSTOMER)
+    sales.create_invoice(
+        db_session,
+        entrepreneur,
+        sales.InvoiceInput(
+            customer=customer,
+            issue_date=TODAY,
+            due_date=None,
+            lines=[sales.LineInput("Draft", Decimal(1), Decimal(5000), Decimal(20))],
+        ),
+    )
+    spend(entrepreneur, "120", "20", approve=False)
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert not projection.has_data
+
+
+def test_another_members_invoices_stay_out(db_session, entrepreneur, make_member, issue, pay):
+    other = make_member(activities=("Jardinage",))
+    pay(issue(other, "5000"), "6000")
+    assert not projection_for(db_session, entrepreneur, TODAY).has_data
+    assert projection_for(db_session, other, TODAY).margin == Decimal("4500.00")
+
+
+def test_home_page_shows_activities_latest_items_and_shortcuts(
+    logged_in, entrepreneur, issue, pay, spend
+):
+    invoice = issue(entrepreneur, "1000", activity=0)
+    issue(entrepreneur, "300", activity=1)
+    pay(invoice, "1200")
+    receipt = spend(entrepreneur, "120", "20", activity=1)
+    page = logged_in.get("/").text
+    # Activities are listed by name: "Cours d'anglais" then "Traduction".
+    assert "Cours d&#39;anglais" in page and "Traduction" in page
+    assert f'href="/invoices/{invoice.id}"' in page
+    assert f'href="/receipts/{receipt.id}"' in page
+    assert 'href="/invoices/new"' in page and 'href="/receipts/new"' in page
+    assert "Nouvelle facture" in page and "Nouveau justificatif" in page
+
+
+def test_new_payment_shows_on_the_next_request(logged_in, entrepreneur, issue, pay):
+    invoice = issue(entrepreneur, "1000")
+    before = logged_in.get("/how-it-is-computed").text
+    pay(invoice, "1200")
+    after = logged_in.get("/how-it-is-computed").text
+    assert "1\u202f000,00\xa0€" in after.split("Paiements reçus")[1][:400]
+    assert "1\u202f000,00\xa0€" not in before.split("Paiements reçus")[1][:400]
+
+
+def test_old_movements_inside_the_balance_leave_the_margin_alone(
+    db_session, entrepreneur, issue, pay
+):
+    long_ago = TODAY - timedelta(days=800)
+    pay(issue(entrepreneur, "5000", on=long_ago), "6000", on=long_ago)
+    # Without a balance from the back office, all of history counts.
+    assert projection_for(db_session, entrepreneur, TODAY).margin == Decimal("4500.00")
+    record_balance(db_session, entrepreneur, on=TODAY - timedelta(days=1), amount_cents=100_000)
+    pay(issue(entrepreneur, "1000"), "1200")
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.margin == Decimal("1900.00")  # 1 000 + 1 000 − 100
+    what_if = projection_for(db_session, entrepreneur, TODAY, WhatIf(gross=Decimal(1800)))
+    assert what_if.margin == projection.margin
+
+
+def test_home_page_queries_do_not_grow_with_history(
+    app, logged_in, db_session, entrepreneur, issue, pay, spend
+):
+    def queries() -> int:
+        with count_queries(app.extensions["database"].engine) as counted:
+            assert logged_in.get("/").status_code == 200
+        return counted()
+
+    invoice = issue(entrepreneur, "100")
+    pay(invoice, "60")
+    spend(entrepreneur, "12", "2")
+    queries()  # the first request after login also refreshes the login session
+    one = queries()
+    # 1 999 more validated invoices, copies of the first with their own numbers and dates
+    # (no lines: the totals the projection reads live on the invoice).
+    template = {
+        column.key: getattr(invoice, column.key)
+        for column in Invoice.__table__.columns
+        if column.key not in ("id", "number", "number_sequence", "form_token")
+    }
+    db_session.execute(
+        insert(Invoice),
+        [
+            {
+                **template,
+                "number": f"BULK-{n}",
+                "number_sequence": 10_000 + n,
+                "issue_date": TODAY - timedelta(days=n % 700),
+                "due_date": TODAY - timedelta(days=n % 700) + timedelta(days=30),
+            }
+            for n in range(1, 2_000)
+        ],
+    )
+    db_session.commit()
+    assert db_session.scalar(select(Invoice.id).order_by(Invoice.id.desc()).limit(1))
+    assert queries() == one
