@@ -478,23 +478,17 @@ def _activity_totals(
             sums.setdefault((member_id, activity_id), [0, 0])[column] = int(cents)
     result: dict[int, list[compute.ActivityTotals]] = {}
     for member in members:
-        keys = [activity.id for activity in member.activities]
-        names = {activity.id: activity.name for activity in member.activities}
-        unknown = [
-            key[1]
-            for key in sums
-            if key[0] == member.id and key[1] is not None and key[1] not in names
-        ]
+        # Invoices and receipts only take the member's own activities (their services
+        # check it); a deleted activity leaves them without one.
+        named = [(activity.id, activity.name) for activity in member.activities]
         rows = []
-        for activity_id in [*keys, *unknown, None]:
+        for activity_id, name in [*named, (None, None)]:
             invoiced, expenses = sums.get((member.id, activity_id), (0, 0))
             if activity_id is None and not (invoiced or expenses):
                 continue
             rows.append(
                 compute.ActivityTotals(
-                    name=names.get(activity_id),
-                    invoiced=from_cents(invoiced),
-                    expenses=from_cents(expenses),
+                    name=name, invoiced=from_cents(invoiced), expenses=from_cents(expenses)
                 )
             )
         if any(row.invoiced or row.expenses for row in rows):

@@ -199,6 +199,20 @@ def test_home_page_shows_activities_latest_items_and_shortcuts(
     assert "Nouvelle facture" in page and "Nouveau justificatif" in page
 
 
+def test_breakdown_per_activity_for_the_year(db_session, entrepreneur, issue, spend):
+    issue(entrepreneur, "1000", activity=0)
+    issue(entrepreneur, "300", activity=1)
+    spend(entrepreneur, "120", "20", activity=1)
+    spend(entrepreneur, "60", "10", activity=None)
+    rows = projection_for(db_session, entrepreneur, TODAY).activities
+    first, second = (activity.name for activity in entrepreneur.activities)
+    assert [(row.name, row.invoiced, row.expenses) for row in rows] == [
+        (first, Decimal("1000.00"), Decimal("0.00")),
+        (second, Decimal("300.00"), Decimal("100.00")),
+        (None, Decimal("0.00"), Decimal("50.00")),  # no activity: last
+    ]
+
+
 def test_new_payment_shows_on_the_next_request(logged_in, entrepreneur, issue, pay):
     invoice = issue(entrepreneur, "1000")
     before = logged_in.get("/how-it-is-computed").text
