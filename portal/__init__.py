@@ -61,11 +61,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
+    from portal.calendar.views import bp as calendar
     from portal.coop.views import bp as coop
     from portal.members.views import bp as members
     from portal.web.views import bp as web
+    from portal.workshops.views import bp as workshops
 
-    for blueprint in (web, auth, members, coop):
+    for blueprint in (web, auth, members, coop, workshops, calendar):
         app.register_blueprint(blueprint)
 
 

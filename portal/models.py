@@ -1,15 +1,19 @@
 """Every model, imported once so that Alembic and the tests see the whole schema."""
 
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.calendar.models import CalendarFeedToken
 from portal.coop.models import CoopSettings
 from portal.db import Base
 from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
+from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
 __all__ = [
     "Activity",
     "Base",
+    "Booking",
+    "CalendarFeedToken",
     "Change",
     "CoopSettings",
     "LoginFailure",
@@ -17,4 +21,6 @@ __all__ = [
     "Member",
     "OutboxMessage",
     "PasswordResetToken",
+    "Workshop",
+    "WorkshopAudience",
 ]
