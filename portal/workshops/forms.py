@@ -13,6 +13,7 @@ from wtforms import (
     TimeField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -67,7 +68,7 @@ class WorkshopForm(FlaskForm):
     )
     audience = CheckboxesField(
         _l("For"),
-        choices=[(status.value, status.label) for status in MemberStatus],
+        choices=[SelectChoice(status.value, status.label) for status in MemberStatus],
         description=_l("Tick none for everyone."),
     )
 

@@ -20,6 +20,7 @@ from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
 
 bp = Blueprint("workshops", __name__, url_prefix="/workshops")
 
+ATTENDANCE_VALUES = frozenset(mark.value for mark in Attendance)
 # Where a service's field names land on the staff form.
 FORM_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
 
@@ -299,7 +300,7 @@ def attendance(workshop_id: int):
     for key, value in request.form.items():
         booking_id = key.removeprefix("attendance-")
         if key.startswith("attendance-") and booking_id.isdigit():
-            if value and value not in Attendance:
+            if value and value not in ATTENDANCE_VALUES:
                 abort(400)
             marks[int(booking_id)] = Attendance(value) if value else None
     try:
