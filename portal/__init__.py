@@ -63,14 +63,16 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
+    from portal.calendar.views import bp as calendar
     from portal.coop.views import bp as coop
     from portal.expenses.views import bp as expenses
     from portal.members.views import bp as members
     from portal.salary.views import bp as salary
     from portal.sales.views import bp as sales
     from portal.web.views import bp as web
+    from portal.workshops.views import bp as workshops
 
-    for blueprint in (web, auth, members, coop, salary, sales, expenses):
+    for blueprint in (web, auth, members, coop, salary, sales, expenses, workshops, calendar):
         app.register_blueprint(blueprint)
 
 

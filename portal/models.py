@@ -1,6 +1,7 @@
 """Every model, imported once so that Alembic and the tests see the whole schema."""
 
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.calendar.models import CalendarFeedToken
 from portal.coop.models import CoopSettings
 from portal.db import Base
 from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
@@ -8,10 +9,13 @@ from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
 from portal.sync.models import Change
+from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
 __all__ = [
     "Activity",
     "Base",
+    "Booking",
+    "CalendarFeedToken",
     "Change",
     "CoopSettings",
     "Customer",
@@ -27,4 +31,6 @@ __all__ = [
     "Payment",
     "Receipt",
     "ReceiptVat",
+    "Workshop",
+    "WorkshopAudience",
 ]

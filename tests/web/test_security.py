@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",
     "web.set_language",
     "web.health",
+    "calendar.feed",  # authenticated by the secret token in its URL
 }
 
 
