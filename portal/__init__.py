@@ -64,10 +64,11 @@ def create_app(config: dict | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
     from portal.coop.views import bp as coop
+    from portal.meetings.views import bp as meetings
     from portal.members.views import bp as members
     from portal.web.views import bp as web
 
-    for blueprint in (web, auth, members, coop):
+    for blueprint in (web, auth, members, coop, meetings):
         app.register_blueprint(blueprint)
 
 
