@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     DateField,
     MultipleFileField,
+    SelectChoice,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -51,7 +52,7 @@ class MeetingForm(FlaskForm):
     )
     statuses = CheckboxesField(
         _l("Invite"),
-        choices=[(status.value, status.label) for status in MemberStatus],
+        choices=[SelectChoice(status.value, status.label) for status in MemberStatus],
         default=[status.value for status in MemberStatus],
     )
 

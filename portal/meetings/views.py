@@ -249,11 +249,11 @@ def edit_notes(ref: str):
     meeting = meeting_or_404(ref)
     form = NotesForm(notes=meeting.notes)
     if form.validate_on_submit():
-        uploads = [
-            services.Upload(file.filename or "", file.read())
-            for file in request.files.getlist(form.attachments.name)
-            if file and file.filename
-        ]
+        uploads = []
+        for file in request.files.getlist(form.attachments.name):
+            if file and file.filename:
+                uploads.append(services.Upload(file.filename, file.read()))
+            file.close()
         try:
             services.publish_notes(db.session, meeting, form.notes.data, uploads, utcnow())
         except DomainError as error:
