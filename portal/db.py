@@ -23,8 +23,9 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Made by migrations in dialect-specific SQL, not in the models (SQLite's FTS5 tables and
-# their shadow tables, PostgreSQL's expression indexes): schema comparisons skip them.
-SEARCH_OBJECTS = ("meeting_search", "ix_meetings_search")
+# their shadow tables; PostgreSQL's generated tsvector column and its GIN index): schema
+# comparisons skip them.
+SEARCH_OBJECTS = ("meeting_search", "ix_meetings_search", "search_vector")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

@@ -2,8 +2,8 @@
 
 SQLite: `meeting_search` is an FTS5 table whose content is the `meetings` table, kept in step
 by triggers (see the migration), so no code path can forget to index a change.
-PostgreSQL: a GIN index on `to_tsvector('french', <SEARCH_DOCUMENT>)`; the query below uses the
-very same expression, which is what lets the planner use the index."""
+PostgreSQL: a stored generated column `search_vector` = `to_tsvector('french', <title, agenda,
+notes>)` with a GIN index, so neither matching nor ranking re-parses the texts."""
 
 import re
 from dataclasses import dataclass
@@ -12,9 +12,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-# Must match the expression of the PostgreSQL index created in the migration, character for
-# character, or the index is not used.
-SEARCH_DOCUMENT = "coalesce(title, '') || ' ' || coalesce(agenda, '') || ' ' || coalesce(notes, '')"
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 # Snippet highlight markers: control characters that no typed text contains (NUL bytes are
@@ -78,9 +75,9 @@ def _search_postgresql(session, terms, member_id, limit):
     tsquery = " & ".join(f"{_pg_lexeme(term)}:*" for term in terms)
     sql = text(
         "WITH hits AS ("  # noqa: S608 (constant SQL; words are bound parameters)
-        f" SELECT m.id, m.notes, ts_rank(to_tsvector('french', {SEARCH_DOCUMENT}), q) AS rank, q"
+        " SELECT m.id, m.notes, ts_rank(m.search_vector, q) AS rank, q"
         " FROM meetings m, to_tsquery('french', :tsquery) q"
-        f" WHERE to_tsvector('french', {SEARCH_DOCUMENT}) @@ q"
+        " WHERE m.search_vector @@ q"
         f" AND m.notes_published_at IS NOT NULL {_invited_only(member_id)}"
         " ORDER BY rank DESC LIMIT :limit)"
         " SELECT id, ts_headline('french', coalesce(notes, ''), q,"

@@ -97,7 +97,14 @@ def test_search_index_exists_where_expected(scenario):
         found = session.execute(
             text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_meetings_search'")
         ).scalar_one()
-        assert "gin" in found and "to_tsvector('french'" in found
+        assert "gin (search_vector)" in found
+        generated = session.execute(
+            text(
+                "SELECT generation_expression FROM information_schema.columns "
+                "WHERE table_name = 'meetings' AND column_name = 'search_vector'"
+            )
+        ).scalar_one()
+        assert "to_tsvector('french'" in generated
     else:
         found = session.execute(
             text("SELECT sql FROM sqlite_master WHERE name = 'meeting_search'")
