@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from portal import create_app
 from tests.conftest import PASSWORD, login
@@ -21,7 +21,8 @@ PUBLIC_ENDPOINTS = {
 
 def _example_url(rule: Rule) -> str:
     values = {
-        name: 1 if "int" in str(rule._converters.get(name)) else "x" for name in rule.arguments
+        name: 1 if isinstance(rule._converters.get(name), IntegerConverter) else "x"
+        for name in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]
 
