@@ -555,3 +555,31 @@ def test_meeting_pages_have_no_inline_script(logged_in, db_session):
         html = logged_in.get(url).text
         assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html) is None, url
         assert re.search(r"<[^>]+\son[a-z]+=", html) is None, url
+
+
+def test_staff_list_counts_answers_and_edit_keeps_paris_time(
+    client, db_session, staff, entrepreneur
+):
+    meeting = schedule(db_session, title="Réunion à venir")
+    services.answer_invitation(db_session, meeting, entrepreneur, "yes", "", meeting.created_at)
+    db_session.commit()
+    staff_client(client, staff)
+    page = client.get("/meetings/").text
+    assert "Réunion à venir" in page and "1 oui, 0 peut-être, 0 non, 0 sans réponse" in page
+    form = client.get(f"/meetings/{meeting.ref}/edit").text
+    assert 'value="18:30"' in form
+    response = client.post(
+        f"/meetings/{meeting.ref}/edit",
+        data={
+            "title": "Réunion déplacée",
+            "day": services.paris_time(meeting.starts_at).date().isoformat(),
+            "start": "19:00",
+            "end": "21:00",
+            "location": "Salle B",
+        },
+    )
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert services.paris_time(meeting.starts_at).time() == time(19, 0)
+    assert meeting.title == "Réunion déplacée" and len(meeting.invitations) == 1
+    assert client.get(f"/meetings/{meeting.ref}/notes").status_code == 200
