@@ -66,13 +66,15 @@ def register_blueprints(app: Flask) -> None:
     from portal.calendar.views import bp as calendar
     from portal.coop.views import bp as coop
     from portal.expenses.views import bp as expenses
+    from portal.meetings.views import bp as meetings
     from portal.members.views import bp as members
     from portal.salary.views import bp as salary
     from portal.sales.views import bp as sales
     from portal.web.views import bp as web
     from portal.workshops.views import bp as workshops
 
-    for blueprint in (web, auth, members, coop, salary, sales, expenses, workshops, calendar):
+    blueprints = (web, auth, members, coop, salary, sales, expenses, workshops, meetings, calendar)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

@@ -5,6 +5,7 @@ from portal.calendar.models import CalendarFeedToken
 from portal.coop.models import CoopSettings
 from portal.db import Base
 from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
+from portal.meetings.models import Meeting, MeetingAttachment, MeetingInvitation, MeetingRsvp
 from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
@@ -25,6 +26,10 @@ __all__ = [
     "InvoiceLine",
     "LoginFailure",
     "LoginSession",
+    "Meeting",
+    "MeetingAttachment",
+    "MeetingInvitation",
+    "MeetingRsvp",
     "Member",
     "OutboxMessage",
     "PasswordResetToken",

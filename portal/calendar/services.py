@@ -24,8 +24,14 @@ def _workshop_events(session: Session, member: Member) -> list[CalendarEvent]:
     return calendar_events_for(session, member)
 
 
+def _meeting_events(session: Session, member: Member) -> list[CalendarEvent]:
+    from portal.meetings.services import calendar_events_for
+
+    return calendar_events_for(session, member)
+
+
 # Everything that puts events in a member's calendar; each source returns plain events.
-EVENT_SOURCES: tuple[EventSource, ...] = (_workshop_events,)
+EVENT_SOURCES: tuple[EventSource, ...] = (_workshop_events, _meeting_events)
 
 
 def to_ical(events: Iterable[CalendarEvent], name: str) -> bytes:

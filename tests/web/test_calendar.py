@@ -97,3 +97,14 @@ def test_feed_marks_cancelled_workshops_and_waiting_places(
 def test_feed_settings_need_login_and_csrf_forms(logged_in):
     page = logged_in.get("/calendar").text
     assert 'action="/calendar/feed"' in page and 'name="csrf_token"' in page
+
+
+def test_feed_also_lists_the_members_upcoming_meetings(logged_in, booked_workshop, db_session):
+    from tests.web.test_meetings import schedule
+
+    meeting = schedule(db_session, days_from_now=10)
+    url = create_feed(logged_in)
+    calendar = icalendar.Calendar.from_ical(logged_in.application.test_client().get(url).data)
+    summaries = sorted(str(event["SUMMARY"]) for event in calendar.walk("VEVENT"))
+    assert summaries == ["Réseaux sociaux", "Réunion mensuelle"]
+    assert f"meeting-{meeting.ref}@cae-portal" in {str(e["UID"]) for e in calendar.walk("VEVENT")}
