@@ -1,5 +1,6 @@
 """Every model, imported once so that Alembic and the tests see the whole schema."""
 
+from portal.api.models import ApiClient, ApiToken, IdempotencyKey, RateWindow
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
 from portal.coop.models import CoopSettings
 from portal.db import Base
@@ -9,12 +10,16 @@ from portal.sync.models import Change
 
 __all__ = [
     "Activity",
+    "ApiClient",
+    "ApiToken",
     "Base",
     "Change",
     "CoopSettings",
+    "IdempotencyKey",
     "LoginFailure",
     "LoginSession",
     "Member",
     "OutboxMessage",
     "PasswordResetToken",
+    "RateWindow",
 ]
