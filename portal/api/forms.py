@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField
+from wtforms import SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,7 +20,7 @@ class ApiClientForm(FlaskForm):
     )
     scopes = SelectMultipleField(
         _l("Permissions"),
-        choices=[(scope, SCOPE_LABELS[scope]) for scope in SCOPES],
+        choices=[SelectChoice(scope, SCOPE_LABELS[scope]) for scope in SCOPES],
         default=list(SCOPES),
         validators=[DataRequired()],
         widget=ListWidget(prefix_label=False),

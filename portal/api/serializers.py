@@ -78,7 +78,7 @@ def member_representation(session: Session, member: Member) -> dict:
             "contribution_rate": decimal_string(member.contribution_rate),
             "effective_contribution_rate": decimal_string(contribution_rate_for(member, settings)),
         },
-        "activities": [activity.name for activity in member.activities],
+        "activities": sorted(activity.name for activity in member.activities),
         "created_at": iso(member.created_at),
     }
 

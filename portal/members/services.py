@@ -104,7 +104,7 @@ def put_entrepreneur(
             _l("The contribution rate is a fraction of revenue, from 0 to below 1."),
             field="contribution_rate",
         )
-    if changes.get("hourly_gross_rate_cents", 0) < 0:
+    if (changes.get("hourly_gross_rate_cents") or 0) < 0:
         raise DomainError(_l("The hourly rate cannot be negative."), field="hourly_rate")
     for name in ("full_name", "status", "contract_hours_per_week", "hourly_gross_rate_cents"):
         if changes.get(name) is not None:
