@@ -60,7 +60,8 @@ def iso(value: date | datetime | None) -> str | None:
 
 
 def _int_id(entity_id: str) -> int | None:
-    return int(entity_id) if entity_id.isdigit() and len(entity_id) < 19 else None
+    digits = entity_id.isascii() and entity_id.isdigit()
+    return int(entity_id) if digits and len(entity_id) < 19 else None
 
 
 def member_representation(session: Session, member: Member) -> dict:

@@ -85,7 +85,8 @@ def changes():
                 400, "invalid_cursor", "`after` is a cursor returned as `next` by this feed."
             ) from None
     limit_text = request.args.get("limit", str(DEFAULT_LIMIT))
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+    digits = limit_text.isascii() and limit_text.isdigit()
+    if not digits or not 1 <= int(limit_text) <= MAX_LIMIT:
         raise ApiError(400, "invalid_limit", f"`limit` is a whole number from 1 to {MAX_LIMIT}.")
     page = feed_page(db.session, after, int(limit_text), SERIALIZERS)
     return {"items": page.items, "next": page.next, "has_more": page.has_more}

@@ -59,7 +59,7 @@ def set_locale(member: Member, locale: str) -> None:
 def member_by_ref(session: Session, ref: str) -> Member | None:
     """A member named by id ("42") or by email ("camille@example.org"), as the back office
     names them."""
-    if ref.isdigit() and len(ref) < 19:
+    if ref.isascii() and ref.isdigit() and len(ref) < 19:
         return session.get(Member, int(ref))
     if "@" in ref and len(ref) <= 254:
         return member_by_email(session, ref)

@@ -85,7 +85,9 @@ def test_deletions_and_unknown_entities_carry_no_data(client, bearer, db_session
     ]
 
 
-@pytest.mark.parametrize("limit", ["0", "1001", "-1", "abc", "1.5", "", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "limit", ["0", "1001", "-1", "abc", "1.5", "", "99999999999999999999", "²"]
+)
 def test_bad_limit_is_a_400_problem(client, bearer, limit):
     response = client.get(f"/api/v1/changes?limit={limit}", headers=bearer)
     assert response.status_code == 400
