@@ -17,20 +17,34 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.coop.models import CoopSettings
 from portal.coop.services import contribution_rate_for, get_coop_settings
 from portal.members.models import Member
 from portal.money import from_cents, round_cents
 
 Serializer = Callable[[Session, str], dict | None]
+BatchSerializer = Callable[[Session, list[str]], dict[str, dict]]
 
 SERIALIZERS: dict[str, Serializer] = {}
+# Optional: many at once, for the feed's pages of up to 1,000 items (ids missing from the
+# result are gone). Without one, the feed calls the single serializer once per entity.
+BATCH_SERIALIZERS: dict[str, BatchSerializer] = {}
 
 
 def register(entity: str) -> Callable[[Serializer], Serializer]:
     def decorator(function: Serializer) -> Serializer:
         SERIALIZERS[entity] = function
+        return function
+
+    return decorator
+
+
+def register_batch(entity: str) -> Callable[[BatchSerializer], BatchSerializer]:
+    def decorator(function: BatchSerializer) -> BatchSerializer:
+        BATCH_SERIALIZERS[entity] = function
         return function
 
     return decorator
@@ -64,8 +78,10 @@ def _int_id(entity_id: str) -> int | None:
     return int(entity_id) if digits and len(entity_id) < 19 else None
 
 
-def member_representation(session: Session, member: Member) -> dict:
-    settings = get_coop_settings(session)
+def member_representation(
+    session: Session, member: Member, settings: CoopSettings | None = None
+) -> dict:
+    settings = settings or get_coop_settings(session)
     return {
         "id": member.id,
         "email": member.email,
@@ -82,6 +98,16 @@ def member_representation(session: Session, member: Member) -> dict:
         "activities": sorted(activity.name for activity in member.activities),
         "created_at": iso(member.created_at),
     }
+
+
+@register_batch("member")
+def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    ids = {member_id for member_id in map(_int_id, entity_ids) if member_id is not None}
+    members = session.scalars(
+        select(Member).where(Member.id.in_(ids)).options(selectinload(Member.activities))
+    )
+    settings = get_coop_settings(session)
+    return {str(m.id): member_representation(session, m, settings) for m in members}
 
 
 @register("member")

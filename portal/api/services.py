@@ -250,7 +250,9 @@ class FeedPage:
     has_more: bool
 
 
-def feed_page(session: Session, after: int, limit: int, serializers: dict) -> FeedPage:
+def feed_page(
+    session: Session, after: int, limit: int, serializers: dict, batch_serializers: dict
+) -> FeedPage:
     """The changes after sequence number `after`, oldest first, with each entity's current
     representation (None when it no longer exists, or for a deletion).
 
@@ -260,25 +262,30 @@ def feed_page(session: Session, after: int, limit: int, serializers: dict) -> Fe
     rows = changes_after(session, after, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
-    representations: dict[tuple[str, str], dict | None] = {}
-    items = []
+    wanted: dict[str, list[str]] = {}
     for change in rows:
-        data = None
         if change.op == "upsert":
-            key = (change.entity, change.entity_id)
-            if key not in representations:
-                serialize = serializers.get(change.entity)
-                representations[key] = serialize(session, change.entity_id) if serialize else None
-            data = representations[key]
-        items.append(
-            {
-                "seq": change.seq,
-                "entity": change.entity,
-                "id": change.entity_id,
-                "op": str(change.op),
-                "at": change.at.isoformat(),
-                "data": data,
-            }
-        )
+            wanted.setdefault(change.entity, []).append(change.entity_id)
+    representations: dict[tuple[str, str], dict | None] = {}
+    for entity, ids in wanted.items():
+        ids = list(dict.fromkeys(ids))
+        if entity in batch_serializers:
+            found = batch_serializers[entity](session, ids)
+            representations.update({(entity, i): found.get(i) for i in ids})
+        elif entity in serializers:
+            representations.update({(entity, i): serializers[entity](session, i) for i in ids})
+    items = [
+        {
+            "seq": change.seq,
+            "entity": change.entity,
+            "id": change.entity_id,
+            "op": str(change.op),
+            "at": change.at.isoformat(),
+            "data": representations.get((change.entity, change.entity_id))
+            if change.op == "upsert"
+            else None,
+        }
+        for change in rows
+    ]
     last = rows[-1].seq if rows else after
     return FeedPage(items=items, next=encode_cursor(last), has_more=has_more)

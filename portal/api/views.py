@@ -15,7 +15,7 @@ from portal.api import inputs
 from portal.api.errors import ApiError, problem
 from portal.api.idempotency import idempotent
 from portal.api.oauth import authenticate_request, authorization
-from portal.api.serializers import SERIALIZERS, member_representation
+from portal.api.serializers import BATCH_SERIALIZERS, SERIALIZERS, member_representation
 from portal.api.services import BadCursor, decode_cursor, feed_page
 from portal.db import db
 from portal.errors import DomainError
@@ -88,7 +88,7 @@ def changes():
     digits = limit_text.isascii() and limit_text.isdigit()
     if not digits or not 1 <= int(limit_text) <= MAX_LIMIT:
         raise ApiError(400, "invalid_limit", f"`limit` is a whole number from 1 to {MAX_LIMIT}.")
-    page = feed_page(db.session, after, int(limit_text), SERIALIZERS)
+    page = feed_page(db.session, after, int(limit_text), SERIALIZERS, BATCH_SERIALIZERS)
     return {"items": page.items, "next": page.next, "has_more": page.has_more}
 
 

@@ -43,7 +43,7 @@ def test_feed_read_while_writers_commit_never_skips_a_change(committed_database,
         while True:
             finished = done.is_set()
             with Session() as session:
-                page = feed_page(session, decode_cursor(cursor), 7, SERIALIZERS)
+                page = feed_page(session, decode_cursor(cursor), 7, SERIALIZERS, {})
             seen.extend(item["seq"] for item in page.items)
             cursor = page.next
             if finished and not page.has_more:

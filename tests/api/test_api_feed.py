@@ -136,3 +136,24 @@ def test_money_and_decimal_formats():
     assert decimal_string(Decimal("24")) == "24.00"
     assert decimal_string(Decimal("0.1000")) == "0.10"
     assert decimal_string(Decimal("0.125")) == "0.125"
+
+
+def test_feed_page_data_takes_a_bounded_number_of_queries(app, client, bearer, make_member):
+    from tests.conftest import count_queries
+
+    _items, cursor = _all_items(client, bearer, limit=1000)
+    for _ in range(30):
+        make_member(activities=("Traduction",))
+    with count_queries(app.extensions["database"].engine) as queries:
+        page = client.get(f"/api/v1/changes?after={cursor}&limit=1000", headers=bearer).json
+    assert len(page["items"]) == 30
+    assert all(item["data"]["activities"] == ["Traduction"] for item in page["items"])
+    assert queries() < 20
+
+
+def test_single_and_batch_member_serializers_agree(db_session, entrepreneur):
+    from portal.api.serializers import BATCH_SERIALIZERS
+
+    single = SERIALIZERS["member"](db_session, str(entrepreneur.id))
+    batch = BATCH_SERIALIZERS["member"](db_session, [str(entrepreneur.id), "x", "999999"])
+    assert batch == {str(entrepreneur.id): single}
