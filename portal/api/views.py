@@ -4,6 +4,7 @@ sync:write) except the OpenAPI document; every write is `@idempotent`.
 Another module adds its endpoints to `bp` in its own `api.py`, imported by
 `portal.api.register_api` (see the README's "Sync API" section)."""
 
+import importlib
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -165,3 +166,11 @@ def _check_if_match(member) -> None:
     current.add_etag()
     if not request.if_match.contains(current.get_etag()[0]):
         raise ApiError(412, "precondition_failed", "The member changed since it was read.")
+
+
+# Modules whose endpoints join this blueprint, imported here so that their routes exist
+# before the blueprint is registered: each module adds its `portal.<module>.api` in one line.
+API_MODULES: tuple[str, ...] = ()
+
+for _module in API_MODULES:
+    importlib.import_module(_module)
