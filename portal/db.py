@@ -108,7 +108,10 @@ def _tune_sqlite(engine: Engine) -> None:
         # A request that may write takes SQLite's write lock at its first statement: writers
         # then queue on the busy timeout instead of failing when a read lock cannot be
         # upgraded (SQLITE_BUSY), which makes counters and seat bookings safe under load.
-        may_write = has_request_context() and request.method not in SAFE_METHODS
+        # A transaction can also ask for it explicitly (the API's request counter).
+        may_write = (
+            has_request_context() and request.method not in SAFE_METHODS
+        ) or connection.get_execution_options().get("portal_sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write else "BEGIN")
 
 

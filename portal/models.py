@@ -1,5 +1,6 @@
 """Every model, imported once so that Alembic and the tests see the whole schema."""
 
+from portal.api.models import ApiClient, ApiToken, IdempotencyKey, RateWindow
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
 from portal.calendar.models import CalendarFeedToken
 from portal.coop.models import CoopSettings
@@ -14,6 +15,8 @@ from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
 __all__ = [
     "Activity",
+    "ApiClient",
+    "ApiToken",
     "Base",
     "Booking",
     "CalendarFeedToken",
@@ -21,6 +24,7 @@ __all__ = [
     "CoopSettings",
     "Customer",
     "ExpenseCategory",
+    "IdempotencyKey",
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",
@@ -34,6 +38,7 @@ __all__ = [
     "OutboxMessage",
     "PasswordResetToken",
     "Payment",
+    "RateWindow",
     "Receipt",
     "ReceiptVat",
     "Workshop",
