@@ -158,7 +158,7 @@ def _payroll_date(value: str | None):
 
     from flask_babel import gettext as _
 
-    from portal.salary.services import paris_today
+    from portal.dates import paris_today
 
     if value is None:
         return paris_today()

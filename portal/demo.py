@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.coop.services import get_coop_settings
+from portal.dates import PARIS, paris_today
 from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
@@ -22,7 +23,6 @@ from portal.sales import services as sales
 from portal.sales.models import Customer, CustomerKind
 from portal.workshops.models import Attendance
 from portal.workshops.services import (
-    PARIS,
     book_seat,
     create_or_update_workshop,
     record_attendance,
@@ -150,7 +150,7 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
         sales.create_customer(session, camille, sales.CustomerInput(**fields))
         for fields in DEMO_CUSTOMERS
     ]
-    today = sales.paris_today()
+    today = paris_today()
     for months, customer, activity, text, quantity, unit, price, fate in DEMO_INVOICES:
         day = today - timedelta(days=30 * months + 3)
         moment = datetime.combine(day, time(10), tzinfo=UTC)
@@ -256,7 +256,7 @@ def seed_receipts(session: Session) -> Iterator[str]:
     if session.scalar(select(Receipt.id).where(Receipt.member_id == camille.id).limit(1)):
         return
     names = {category.name: category.id for category in session.scalars(select(ExpenseCategory))}
-    today = expenses.paris_today()
+    today = paris_today()
     count = 0
     for month_back in range(12):
         for index in range(3):

@@ -3,7 +3,6 @@
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.calendar.events import CalendarEvent
 from portal.calendar.services import to_ical
+from portal.dates import PARIS
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.meetings.models import (
@@ -30,7 +30,6 @@ from portal.storage import new_key, save_with_transaction
 from portal.sync.services import record_change
 from portal.uploads import check_upload
 
-PARIS = ZoneInfo("Europe/Paris")
 REF_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or typed
 REF_LENGTH = 8
 MAX_ATTACHMENTS_PER_UPLOAD = 5

@@ -25,8 +25,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.dates import PARIS
 from portal.members.models import MemberStatus
-from portal.workshops.services import PARIS
 
 
 class CheckboxesField(SelectMultipleField):

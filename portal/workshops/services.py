@@ -9,7 +9,6 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import has_request_context, url_for
 from flask_babel import force_locale, format_datetime
@@ -20,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.calendar.events import CalendarEvent
+from portal.dates import PARIS
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.members.models import Member, MemberStatus
@@ -33,7 +33,6 @@ from portal.workshops.models import (
     WorkshopAudience,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 # How far back the personal calendar feed reaches.
 FEED_HISTORY = timedelta(days=180)
 

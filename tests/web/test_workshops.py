@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.dates import PARIS
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.members.models import MemberStatus
@@ -318,7 +319,7 @@ def test_staff_create_a_workshop_with_paris_times_and_markdown(staff_client, db_
     response = staff_client.post("/workshops/new", data=data)
     assert response.status_code == 303
     workshop = db_session.scalars(select(Workshop)).one()
-    assert workshop.starts_at.astimezone(services.PARIS).strftime("%H:%M") == "09:30"
+    assert workshop.starts_at.astimezone(PARIS).strftime("%H:%M") == "09:30"
     assert workshop.audience_statuses == {MemberStatus.EMPLOYEE, MemberStatus.ASSOCIATE}
     assert workshop.ref
     page = staff_client.get(response.location).text
@@ -372,7 +373,7 @@ def test_staff_edit_refuses_fewer_seats_than_confirmed(
     workshop = make_workshop(seats=3)
     for member in (make_member(), make_member()):
         book(db_session, workshop, member)
-    start = workshop.starts_at.astimezone(services.PARIS)
+    start = workshop.starts_at.astimezone(PARIS)
     data = workshop_form(
         day=start.date().isoformat(),
         start_time=start.strftime("%H:%M"),
