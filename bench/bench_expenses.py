@@ -77,9 +77,9 @@ def _fill_database(url: str) -> tuple[int, int]:
 
     from portal import create_app
     from portal.cli import upgrade_database
+    from portal.dates import paris_today
     from portal.db import db
     from portal.expenses.models import ExpenseCategory, Receipt
-    from portal.expenses.services import paris_today
     from portal.members.models import MemberStatus, Role
     from portal.members.services import create_member
 

@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from portal import create_app
 from portal.cli import upgrade_database
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.db import db
 from portal.expenses.models import (
     ExpenseCategory,
@@ -38,7 +39,6 @@ from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
 from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import BalanceSnapshot, Payslip
-from portal.projection.services import paris_today
 from portal.sales.models import Customer, Invoice, InvoiceKind, InvoiceStatus, Payment
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -44,11 +44,13 @@ def create_app(config: dict | None = None) -> Flask:
     # and the login session row in the database decides whether it is still valid.
     login_manager.session_protection = None
 
+    from portal.api import init_api
     from portal.storage import init_storage
     from portal.web.errors import register_error_handlers
 
     register_error_handlers(app)
     init_storage(app)
+    init_api(app)
     app.before_request(reject_nul_bytes)
     app.after_request(commit_or_roll_back)
     app.after_request(add_security_headers)
@@ -62,16 +64,23 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.api.admin import bp as api_admin
+    from portal.api.views import bp as api
+    from portal.api.views import oauth_bp as oauth
     from portal.auth.views import bp as auth
+    from portal.calendar.views import bp as calendar
     from portal.coop.views import bp as coop
     from portal.expenses.views import bp as expenses
+    from portal.meetings.views import bp as meetings
     from portal.members.views import bp as members
     from portal.projection.views import bp as projection
     from portal.salary.views import bp as salary
     from portal.sales.views import bp as sales
     from portal.web.views import bp as web
+    from portal.workshops.views import bp as workshops
 
-    for blueprint in (web, auth, members, coop, salary, sales, expenses, projection):
+    pages = (web, auth, members, coop, salary, sales, expenses, workshops, meetings, calendar)
+    for blueprint in (*pages, projection, api, oauth, api_admin):
         app.register_blueprint(blueprint)
 
 
@@ -79,6 +88,9 @@ def select_locale() -> str:
     """The member's chosen language, else the one picked before login, else French: the
     coop's working language, whatever the browser says."""
     languages = current_app.config["LANGUAGES"]
+    if has_request_context() and request.path.startswith(("/api/", "/oauth/")):
+        # A program calls the API: English unless its request asks for French.
+        return request.accept_languages.best_match(languages) or "en"
     if has_request_context():
         if current_user.is_authenticated and current_user.locale in languages:
             return current_user.locale

@@ -55,6 +55,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(simulate_salary)
+    from portal.api.commands import COMMANDS as api_commands
+
+    for api_command in api_commands:
+        app.cli.add_command(api_command)
 
 
 @click.command("init-db")
@@ -161,7 +165,7 @@ def _payroll_date(value: str | None):
 
     from flask_babel import gettext as _
 
-    from portal.salary.services import paris_today
+    from portal.dates import paris_today
 
     if value is None:
         return paris_today()

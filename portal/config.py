@@ -46,6 +46,12 @@ class DefaultConfig:
     LOGIN_WINDOW_MINUTES = 15
     PASSWORD_RESET_MINUTES = 60
 
+    # The sync API: bearer tokens live at most an hour; requests per client and minute;
+    # how long an Idempotency-Key is remembered.
+    API_TOKEN_SECONDS = 3600
+    API_RATE_LIMIT = 1200
+    API_IDEMPOTENCY_HOURS = 24
+
     MAIL_FROM = "Portail CAE <no-reply@localhost>"
     SMTP_HOST: str | None = None
     SMTP_PORT = 587

@@ -22,6 +22,10 @@ NAMING_CONVENTION = {
 }
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Made by migrations in dialect-specific SQL, not in the models (SQLite's FTS5 tables and
+# their shadow tables; PostgreSQL's generated tsvector column and its GIN index): schema
+# comparisons skip them.
+SEARCH_OBJECTS = ("meeting_search", "ix_meetings_search", "search_vector")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -59,6 +63,11 @@ def str_enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
         validate_strings=True,
         values_callable=lambda members: [member.value for member in members],
     )
+
+
+def is_managed_by_models(name: str | None, type_: str, _parent_names=None) -> bool:
+    """For Alembic's `include_name`: False for the search objects above."""
+    return not (name and any(name == o or name.startswith(o + "_") for o in SEARCH_OBJECTS))
 
 
 def utcnow() -> datetime:
@@ -99,7 +108,10 @@ def _tune_sqlite(engine: Engine) -> None:
         # A request that may write takes SQLite's write lock at its first statement: writers
         # then queue on the busy timeout instead of failing when a read lock cannot be
         # upgraded (SQLITE_BUSY), which makes counters and seat bookings safe under load.
-        may_write = has_request_context() and request.method not in SAFE_METHODS
+        # A transaction can also ask for it explicitly (the API's request counter).
+        may_write = (
+            has_request_context() and request.method not in SAFE_METHODS
+        ) or connection.get_execution_options().get("portal_sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write else "BEGIN")
 
 

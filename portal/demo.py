@@ -11,17 +11,28 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.coop.services import get_coop_settings
+from portal.dates import PARIS, paris_today
+from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
+from portal.meetings import services as meetings
+from portal.meetings.models import Meeting
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member, member_by_email
 from portal.money import from_cents, to_cents
 from portal.payroll import compute_payslip, effective_dates
 from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import Payslip
-from portal.projection.services import paris_today, record_balance, record_payslip
+from portal.projection.services import record_balance, record_payslip
 from portal.sales import services as sales
 from portal.sales.models import Customer, CustomerKind
+from portal.workshops.models import Attendance
+from portal.workshops.services import (
+    book_seat,
+    create_or_update_workshop,
+    record_attendance,
+    workshop_by_ref,
+)
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 (printed by `make run`, demo only)
 
@@ -76,6 +87,8 @@ def seed_demo_data(session: Session) -> Iterator[str]:
             yield f"Member: {fields['email']} ({fields['role']})"
     yield from seed_demo_invoices(session)
     yield from seed_receipts(session)
+    yield from seed_demo_workshops(session)
+    yield from seed_meetings(session)
     yield from seed_demo_payroll(session)
 
 
@@ -179,7 +192,7 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
         sales.create_customer(session, camille, sales.CustomerInput(**fields))
         for fields in DEMO_CUSTOMERS
     ]
-    today = sales.paris_today()
+    today = paris_today()
     for months, customer, activity, text, quantity, unit, price, fate in DEMO_INVOICES:
         day = today - timedelta(days=30 * months + 3)
         moment = datetime.combine(day, time(10), tzinfo=UTC)
@@ -285,7 +298,7 @@ def seed_receipts(session: Session) -> Iterator[str]:
     if session.scalar(select(Receipt.id).where(Receipt.member_id == camille.id).limit(1)):
         return
     names = {category.name: category.id for category in session.scalars(select(ExpenseCategory))}
-    today = expenses.paris_today()
+    today = paris_today()
     count = 0
     for month_back in range(12):
         for index in range(3):
@@ -336,3 +349,244 @@ def seed_receipts(session: Session) -> Iterator[str]:
     )
     expenses.submit_receipt(session, claim)
     yield f"Receipts: {count} with photos and 1 mileage claim for camille@demo.coop"
+
+
+# (ref, days from today, start hour, hours, seats, title, place, description, who books)
+# Who books: members' emails in booking order; seats run out, the rest wait.
+DEMO_WORKSHOPS = (
+    (
+        "DEMO-PAST-1",
+        -300,
+        9,
+        3,
+        12,
+        "Bien démarrer dans la coopérative",
+        "Salle Jacquard",
+        "Le fonctionnement de la CAE, le parcours **accompagné → salarié → associé**, "
+        "et les outils du portail.",
+        ("camille@demo.coop", "leo@demo.coop"),
+    ),
+    (
+        "DEMO-PAST-2",
+        -200,
+        14,
+        2,
+        10,
+        "Fixer ses prix",
+        "Salle Jacquard",
+        "Calculer un prix de revient, un taux journalier, et savoir dire non.",
+        ("camille@demo.coop", "sam@demo.coop"),
+    ),
+    (
+        "DEMO-PAST-3",
+        -90,
+        9,
+        3,
+        8,
+        "Prospecter sans se décourager",
+        "En ligne",
+        "- Trouver ses premiers clients\n- Relancer sans gêner\n- Suivre ses contacts",
+        ("camille@demo.coop", "leo@demo.coop", "sam@demo.coop"),
+    ),
+    (
+        "DEMO-PAST-4",
+        -30,
+        14,
+        2,
+        15,
+        "Notes de frais et justificatifs",
+        "Salle Jacquard",
+        "Ce qui est remboursable, comment photographier un ticket, les délais.",
+        ("camille@demo.coop",),
+    ),
+    (
+        "DEMO-NEXT-1",
+        6,
+        9,
+        3,
+        12,
+        "Réseaux sociaux pour indépendants",
+        "Salle Jacquard",
+        "Choisir **un** réseau et s'y tenir. Apportez votre téléphone.",
+        ("camille@demo.coop", "sam@demo.coop"),
+    ),
+    (
+        "DEMO-NEXT-2",
+        13,
+        14,
+        2,
+        2,
+        "Devis et factures : les mentions obligatoires",
+        "Salle Soie",
+        "Atelier en petit groupe : venez avec un devis en cours.",
+        ("leo@demo.coop", "sam@demo.coop", "camille@demo.coop"),
+    ),
+    (
+        "DEMO-NEXT-3",
+        20,
+        18,
+        2,
+        20,
+        "Devenir associé : questions-réponses",
+        "En ligne",
+        "Parts sociales, vote en assemblée générale, ce que cela change.",
+        (),
+    ),
+    (
+        "DEMO-NEXT-4",
+        34,
+        9,
+        7,
+        10,
+        "Journée comptabilité",
+        "Salle Jacquard",
+        "Lire son compte de résultat et sa trésorerie dans le portail.",
+        (),
+    ),
+)
+
+
+def _paris(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=PARIS)
+
+
+def seed_demo_workshops(session: Session) -> Iterator[str]:
+    """A year of workshops: past ones with attendance, coming ones with bookings, one full
+    with a waiting list (Camille waits)."""
+    today = utcnow().astimezone(PARIS).date()
+    for ref, days, hour, hours, seats, title, place, description, emails in DEMO_WORKSHOPS:
+        if workshop_by_ref(session, ref) is not None:
+            continue
+        starts_at = _paris(today + timedelta(days=days), hour)
+        workshop = create_or_update_workshop(
+            session,
+            ref,
+            {
+                "title": title,
+                "description": description,
+                "facilitator": "Nadia Benali",
+                "place": "" if place == "En ligne" else place,
+                "video_url": "https://visio.example.org/atelier" if place == "En ligne" else "",
+                "starts_at": starts_at,
+                "ends_at": starts_at + timedelta(hours=hours),
+                "seats": seats,
+            },
+        )
+        booked_at = starts_at - timedelta(days=10)
+        bookings = []
+        for number, email in enumerate(emails):
+            member = member_by_email(session, email)
+            at = booked_at + timedelta(minutes=number)
+            bookings.append(book_seat(session, workshop, member, by=member, now=at))
+        if days < 0 and bookings:
+            marks = {b.id: Attendance.PRESENT for b in bookings}
+            marks[bookings[-1].id] = Attendance.EXCUSED if days == -90 else Attendance.PRESENT
+            record_attendance(session, workshop, marks, starts_at + timedelta(hours=hours))
+        yield f"Workshop: {title}"
+
+
+MEETING_THEMES = (
+    ("Trésorerie et délais de paiement", "relances clients, acomptes, délais de paiement"),
+    ("Prospection et réseau", "salons, bouche-à-oreille, sous-traitance entre membres"),
+    ("Fixer ses prix", "calcul du prix de revient, contribution coopérative, marge"),
+    ("Assurances et responsabilité", "responsabilité civile professionnelle, sinistres"),
+    ("Outils numériques", "facturation sur le portail, photos des justificatifs"),
+    ("Devenir associé", "parts sociales, vote en assemblée générale, engagement"),
+    ("Formation professionnelle", "plan de formation, OPCO, ateliers thématiques"),
+    ("Congés et temps de travail", "heures du contrat, congés payés, saisonnalité"),
+    ("Communication", "site web, réseaux sociaux, cartes de visite de la coopérative"),
+    ("Frais professionnels", "notes de frais, indemnités kilométriques, justificatifs"),
+    ("Bilan de l'année", "chiffre d'affaires collectif, projets, nouveaux membres"),
+    ("Entraide et sous-traitance", "annuaire des compétences, chantiers communs"),
+)
+
+
+def _first_tuesday(year: int, month: int) -> date:
+    day = date(year, month, 1)
+    return day + timedelta(days=(1 - day.weekday()) % 7)
+
+
+def _month_back(day: date, months: int) -> tuple[int, int]:
+    index = day.year * 12 + day.month - 1 - months
+    return index // 12, index % 12 + 1
+
+
+def seed_meetings(session: Session) -> Iterator[str]:
+    """A year of monthly meetings with notes (camille has not read the last two), the next
+    one that camille has not answered yet, and a general assembly for the associés (sam)."""
+    if session.scalar(select(Meeting.id).limit(1)) is not None:
+        return
+    now = utcnow()
+    today = meetings.paris_time(now).date()
+    camille, leo, sam = (
+        member_by_email(session, f"{name}@demo.coop") for name in ("camille", "leo", "sam")
+    )
+    past = []
+    for months_back in range(12, 0, -1):
+        year, month = _month_back(today, months_back)
+        day = _first_tuesday(year, month)
+        theme, topics = MEETING_THEMES[month - 1]
+        details = meetings.MeetingDetails(
+            title=f"Réunion mensuelle : {theme}",
+            day=day,
+            start=time(18, 30),
+            end=time(20, 30),
+            location="Salle commune, 12 rue de la Coopération, Lyon",
+            agenda=f"1. Tour de table\n2. {theme} ({topics})\n3. Questions diverses",
+        )
+        starts = meetings.paris_to_utc(day, time(18, 30))
+        meeting = meetings.schedule_meeting(session, details, starts - timedelta(days=20))
+        for member, answer, comment in (
+            (camille, "yes", ""),
+            (leo, "maybe" if month % 3 else "no", "Chantier en cours" if month % 3 == 0 else ""),
+            (sam, "yes", "J'arriverai vers 19 h" if month % 4 == 0 else ""),
+        ):
+            meetings.answer_invitation(
+                session, meeting, member, answer, comment, starts - timedelta(days=5)
+            )
+        notes = (
+            f"## {theme}\n\nPrésents : Camille, Sam et l'équipe d'accompagnement.\n\n"
+            f"Nous avons parlé de : {topics}.\n\n"
+            "- Chacun partage une difficulté du mois et une réussite.\n"
+            "- L'équipe rappelle que les factures se saisissent sur le portail.\n\n"
+            "**Prochaine étape** : un atelier sur le sujet sera proposé.\n"
+        )
+        after = starts + timedelta(days=1)
+        meetings.publish_notes(session, meeting, notes, [], after)
+        meetings.set_attendance(session, meeting, {camille.id, sam.id}, after)
+        past.append((meeting, after))
+    for meeting, after in past[:-2]:
+        invitation = meetings.invitation_for(session, meeting, camille)
+        meetings.mark_notes_read(session, invitation, after + timedelta(days=1))
+    yield "Meetings: a year of monthly meetings with notes"
+
+    year, month = _month_back(today, -1)
+    upcoming = _first_tuesday(year, month)
+    meeting = meetings.schedule_meeting(
+        session,
+        meetings.MeetingDetails(
+            title="Réunion mensuelle : préparer la rentrée",
+            day=upcoming,
+            start=time(18, 30),
+            end=time(20, 30),
+            location="Salle commune, 12 rue de la Coopération, Lyon",
+            video_url="https://visio.example.org/cae-reunion",
+            agenda="1. Nouvelles des membres\n2. Ateliers du trimestre\n3. Pot de l'amitié",
+        ),
+        now,
+    )
+    meetings.answer_invitation(session, meeting, leo, "yes", "", now)
+    meetings.schedule_meeting(
+        session,
+        meetings.MeetingDetails(
+            title="Assemblée générale ordinaire",
+            day=today + timedelta(days=24),
+            start=time(10, 0),
+            end=time(12, 30),
+            location="Maison des associations, Lyon",
+            agenda="1. Rapport de gestion\n2. Approbation des comptes\n3. Élection du conseil",
+            general_assembly=True,
+        ),
+        now,
+    )
+    yield "Meetings: the next monthly meeting and a general assembly"

@@ -1,34 +1,50 @@
 """Every model, imported once so that Alembic and the tests see the whole schema."""
 
+from portal.api.models import ApiClient, ApiToken, IdempotencyKey, RateWindow
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.calendar.models import CalendarFeedToken
 from portal.coop.models import ContributionBand, CoopSettings
 from portal.db import Base
 from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
+from portal.meetings.models import Meeting, MeetingAttachment, MeetingInvitation, MeetingRsvp
 from portal.members.models import Activity, Member
 from portal.outbox.models import OutboxMessage
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
 from portal.sync.models import Change
+from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
 __all__ = [
     "Activity",
+    "ApiClient",
+    "ApiToken",
     "BalanceSnapshot",
     "Base",
+    "Booking",
+    "CalendarFeedToken",
     "Change",
     "ContributionBand",
     "CoopSettings",
     "Customer",
     "ExpenseCategory",
+    "IdempotencyKey",
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",
     "LoginFailure",
     "LoginSession",
+    "Meeting",
+    "MeetingAttachment",
+    "MeetingInvitation",
+    "MeetingRsvp",
     "Member",
     "OutboxMessage",
     "PasswordResetToken",
     "Payment",
     "Payslip",
+    "RateWindow",
     "Receipt",
     "ReceiptVat",
+    "Workshop",
+    "WorkshopAudience",
 ]

@@ -4,13 +4,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, extract, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.expenses.mileage import mileage_allowance
@@ -29,17 +29,12 @@ from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
 from portal.uploads import check_upload
 
-PARIS = ZoneInfo("Europe/Paris")
 # French VAT rates a receipt can show (standard, intermediate, reduced, special).
 VAT_RATES = (Decimal("0.20"), Decimal("0.10"), Decimal("0.055"), Decimal("0.021"))
 MAX_AMOUNT = Decimal("100000")
 MAX_DISTANCE_KM = Decimal("10000")
 EARLIEST_DATE = date(2000, 1, 1)
 PAGE_SIZE = 50
-
-
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.dates import paris_today
 from portal.db import db
 from portal.errors import DomainError
 from portal.expenses import services
@@ -43,7 +44,7 @@ def template_helpers():
     return {
         "month_name": lambda month: format_date(date(2000, month, 1), "LLLL").capitalize(),
         "year_total": _year_total,
-        "today_iso": lambda: services.paris_today().isoformat(),
+        "today_iso": lambda: paris_today().isoformat(),
     }
 
 
@@ -108,7 +109,7 @@ def index():
     member = current_user
     if current_user.is_staff and request.args.get("member", type=int):
         member = db.session.get(Member, request.args.get("member", type=int)) or abort(404)
-    today = services.paris_today()
+    today = paris_today()
     year = _int_arg("year", today.year, 2000, today.year)
     month = _int_arg("month", None, 1, 12)
     category_id = request.args.get("category", type=int)
@@ -139,7 +140,7 @@ def export():
     member = current_user
     if current_user.is_staff and request.args.get("member", type=int):
         member = db.session.get(Member, request.args.get("member", type=int)) or abort(404)
-    year = _int_arg("year", services.paris_today().year, 2000, 2100)
+    year = _int_arg("year", paris_today().year, 2000, 2100)
 
     buffer = io.StringIO()
     # A BOM and semicolons: what a French spreadsheet opens without asking.
@@ -204,7 +205,7 @@ def _receipt_form(**kwargs) -> ReceiptForm:
 def new():
     form = _receipt_form()
     if not form.is_submitted():
-        form.spent_on.data = services.paris_today()
+        form.spent_on.data = paris_today()
     if form.validate_on_submit():
         try:
             receipt, created = services.create_receipt(
@@ -230,7 +231,7 @@ def new():
 def new_mileage():
     form = MileageForm(activities=current_user.activities)
     if not form.is_submitted():
-        form.spent_on.data = services.paris_today()
+        form.spent_on.data = paris_today()
     if form.validate_on_submit():
         try:
             receipt, created = services.create_mileage_claim(

@@ -57,3 +57,74 @@ def member_by_email(session: Session, email: str) -> Member | None:
 def set_locale(member: Member, locale: str) -> None:
     """The member's language, kept for their next login on any device."""
     member.locale = locale
+
+
+def member_by_ref(session: Session, ref: str) -> Member | None:
+    """A member named by id ("42") or by email ("camille@example.org"), as the back office
+    names them."""
+    if ref.isascii() and ref.isdigit() and len(ref) < 19:
+        return session.get(Member, int(ref))
+    if "@" in ref and len(ref) <= 254:
+        return member_by_email(session, ref)
+    return None
+
+
+MAX_HOURS_PER_WEEK = Decimal(48)
+
+
+def put_entrepreneur(
+    session: Session, member: Member | None, email: str, **changes
+) -> tuple[Member, bool]:
+    """Create the entrepreneur with this email, or update `member`: what the back office
+    knows of who is in the coop. Fields not given keep their value (defaults on creation).
+
+    `changes` may hold full_name, status, contract_hours_per_week, hourly_gross_rate_cents,
+    contribution_rate (None: the coop's default) and activities (the full list of names).
+    Staff accounts are not entrepreneurs and are refused; an email stays unique."""
+    created = member is None
+    if created:
+        member = create_member(
+            session,
+            email=email,
+            full_name=changes.pop("full_name", None) or email,
+            role=Role.ENTREPRENEUR,
+            status=changes.pop("status", None),
+            activities=tuple(changes.pop("activities", None) or ()),
+        )
+    elif not member.is_entrepreneur:
+        raise DomainError(_l("This account belongs to the support team, not to an entrepreneur."))
+    email = normalise_email(email)
+    if email != member.email:
+        if member_by_email(session, email) is not None:
+            raise DomainError(_l("A member with this email already exists."), field="email")
+        member.email = email
+    hours = changes.get("contract_hours_per_week")
+    if hours is not None and not 0 <= hours <= MAX_HOURS_PER_WEEK:
+        raise DomainError(_l("Contract hours are between 0 and 48 a week."), field="hours_per_week")
+    rate = changes.get("contribution_rate")
+    if rate is not None and not 0 <= rate < 1:
+        raise DomainError(
+            _l("The contribution rate is a fraction of revenue, from 0 to below 1."),
+            field="contribution_rate",
+        )
+    if (changes.get("hourly_gross_rate_cents") or 0) < 0:
+        raise DomainError(_l("The hourly rate cannot be negative."), field="hourly_rate")
+    for name in ("full_name", "status", "contract_hours_per_week", "hourly_gross_rate_cents"):
+        if changes.get(name) is not None:
+            setattr(member, name, changes[name])
+    if "contribution_rate" in changes:
+        member.contribution_rate = changes["contribution_rate"]
+    if changes.get("activities") is not None:
+        _replace_activities(member, changes["activities"])
+    session.flush()
+    if not created:
+        record_change(session, "member", member.id)
+    return member, created
+
+
+def _replace_activities(member: Member, names: list[str]) -> None:
+    """Keep the rows of names that stay, so that no name is deleted and re-added at once."""
+    wanted = list(dict.fromkeys(names))
+    kept = [activity for activity in member.activities if activity.name in wanted]
+    kept_names = {activity.name for activity in kept}
+    member.activities = kept + [Activity(name=n) for n in wanted if n not in kept_names]

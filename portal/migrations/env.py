@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from portal.db import make_engine
+from portal.db import is_managed_by_models, make_engine
 from portal.models import Base
 
 config = context.config
@@ -47,6 +47,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=is_managed_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -4,9 +4,8 @@ projection of each entrepreneur, computed from SQL aggregates on every request."
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -29,6 +28,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from portal.coop.models import ContributionScheme
 from portal.coop.services import contribution_bands, get_coop_settings
+from portal.dates import PARIS
 from portal.errors import DomainError
 from portal.expenses.models import Receipt, ReceiptStatus
 from portal.members.models import Member, MemberStatus, Role
@@ -47,13 +47,8 @@ from portal.sales.models import (
 )
 from portal.sync.services import record_change
 
-PARIS = ZoneInfo("Europe/Paris")
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 MAX_AMOUNT_CENTS = 100_000_000_00  # a hundred million euros: beyond it, a typo
-
-
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def _entrepreneur(member: Member) -> None:

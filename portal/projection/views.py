@@ -4,6 +4,7 @@ read-only views. Nothing is cached: every request recomputes from the database."
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user, login_required
 
+from portal.dates import paris_today
 from portal.db import db
 from portal.members.models import Member
 from portal.projection.chart import build_chart
@@ -11,7 +12,6 @@ from portal.projection.forms import WhatIfForm
 from portal.projection.services import (
     coop_runways,
     latest_items,
-    paris_today,
     projection_for,
 )
 from portal.web.access import staff_required
@@ -42,8 +42,9 @@ def _shortcuts() -> list[tuple[str, str]]:
     return [(url_for(endpoint), kind) for endpoint, kind in SHORTCUTS if endpoint in views]
 
 
-def home_page(member: Member, staff_view: bool = False):
-    """The projection of `member`: their home page, or the staff's read-only copy."""
+def home_page(member: Member, staff_view: bool = False, **context):
+    """The projection of `member`: their home page, or the staff's read-only copy.
+    `context` adds what other modules show there (the next meeting)."""
     projection = projection_for(db.session, member, paris_today())
     return render(
         "projection/home.html",
@@ -54,6 +55,7 @@ def home_page(member: Member, staff_view: bool = False):
         form=WhatIfForm(formdata=None),
         shortcuts=[] if staff_view else _shortcuts(),
         staff_view=staff_view,
+        **context,
     )
 
 

@@ -6,15 +6,15 @@ whose messages are translated when shown.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import LazyString, format_date, format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.coop.models import CoopSettings
+from portal.dates import paris_today
 from portal.errors import DomainError
 from portal.money import round_cents
 from portal.payroll import (
@@ -25,7 +25,6 @@ from portal.payroll import (
     max_gross_for_budget,
 )
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_HOURS_PER_WEEK = Decimal(35)
 DEFAULT_HEADCOUNT = 20
 
@@ -37,10 +36,6 @@ class Simulation:
     payslip: Payslip
     employer: EmployerSettings
     budget: Decimal | None = None
-
-
-def paris_today() -> date:
-    return datetime.now(PARIS).date()
 
 
 def payroll_settings(coop: CoopSettings | None, headcount: int | None = None) -> EmployerSettings:

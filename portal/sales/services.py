@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -55,12 +54,6 @@ DEFAULT_PAYMENT_DAYS = 30
 MAX_PAYMENT_DAYS = 60
 SERIES = {InvoiceKind.INVOICE: "invoice", InvoiceKind.CREDIT_NOTE: "credit_note"}
 _NUMBER_CHARACTERS = re.compile(r"^[A-Za-z0-9\-+_/]{1,35}$")
-PARIS = ZoneInfo("Europe/Paris")
-
-
-def paris_today() -> date:
-    """Business dates (issue, due, payment) are calendar dates in Paris."""
-    return datetime.now(PARIS).date()
 
 
 # --- Totals ----------------------------------------------------------------------------

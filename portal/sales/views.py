@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.db import db, utcnow
 from portal.errors import DomainError
 from portal.members.models import Member, Role
@@ -18,7 +19,6 @@ from portal.sales import services
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.forms import CustomerForm, InvoiceForm, PaymentForm, ReturnForm, choices
 from portal.sales.models import Customer, Invoice, InvoiceStatus
-from portal.sales.services import paris_today
 from portal.web.access import owned_or_404, staff_required
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next

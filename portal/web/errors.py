@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -23,13 +23,30 @@ MESSAGES = {
 }
 
 
+def answer_errors_under(app: Flask, prefix: str, renderer) -> None:
+    """Let a module answer the errors of its own paths in its own format: the JSON API's
+    clients must never get an HTML page, even for a URL that matches no route."""
+    app.extensions.setdefault("portal.error_renderers", {})[prefix] = renderer
+
+
+def _renderer_for_request():
+    for prefix, renderer in current_app.extensions.get("portal.error_renderers", {}).items():
+        if request.path.startswith(prefix):
+            return renderer
+    return None
+
+
 def render_error(error: HTTPException):
+    if renderer := _renderer_for_request():
+        return renderer(error)
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description))
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 
 def render_csrf_error(error: CSRFError):
+    if renderer := _renderer_for_request():
+        return renderer(error)
     message = _l("Your form expired or was sent twice. Reload the page and try again.")
     return render_template(
         "errors/error.html", code=400, title=MESSAGES[400][0], message=message

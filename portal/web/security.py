@@ -28,10 +28,11 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def reject_nul_bytes() -> None:
     """No text a person types holds a NUL byte, and PostgreSQL refuses to store one: answer
-    400 before any view sees it."""
-    for values in (request.args, request.form):
-        if any("\x00" in value for value in values.values()):
-            abort(400)
+    400 before any view sees it (in the URL's path, its query or a form)."""
+    path_values = [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    for values in (request.args.values(), request.form.values(), path_values):
+        if any("\x00" in value for value in values):
+            abort(400, description="Text may not contain NUL characters.")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from playwright.sync_api import Page, expect
 
+from portal.dates import paris_today
 from portal.payroll import EmployerSettings, compute_payslip, max_gross_for_budget
-from portal.salary.services import paris_today
 from tests.e2e.test_login_journey import log_in
 
 

@@ -7,14 +7,15 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from portal.cli import alembic_config
-from portal.db import make_engine
+from portal.db import is_managed_by_models, make_engine
 from portal.models import Base
 
 
 def test_migrated_schema_matches_the_models(database_url):
     engine = make_engine(database_url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": is_managed_by_models}
+        context = MigrationContext.configure(connection, opts=opts)
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []

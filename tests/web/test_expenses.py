@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from portal.dates import paris_today
 from portal.errors import DomainError
 from portal.expenses import services
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt, ReceiptStatus
@@ -20,7 +21,7 @@ from portal.sync.models import Change
 from tests.conftest import count_queries, login
 from tests.unit.test_uploads import image_bomb, jpeg_with_gps, pdf_bytes, png_bytes
 
-TODAY = services.paris_today()
+TODAY = paris_today()
 
 
 def category(db_session, name: str) -> ExpenseCategory:

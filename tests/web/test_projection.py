@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.coop.models import ContributionBand, ContributionBasis, ContributionScheme
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.errors import DomainError
 from portal.members.models import MemberStatus, Role
 from portal.money import to_cents
@@ -16,7 +17,6 @@ from portal.payroll import compute_payslip
 from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.projection.services import (
-    paris_today,
     projection_for,
     record_balance,
     record_payslip,

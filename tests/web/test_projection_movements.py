@@ -9,11 +9,12 @@ from sqlalchemy import insert, select
 
 from portal.coop.models import ContributionBasis
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy
 from portal.projection.compute import WhatIf
-from portal.projection.services import paris_today, projection_for, record_balance
+from portal.projection.services import projection_for, record_balance
 from portal.sales import services as sales
 from portal.sales.models import Invoice
 from tests.conftest import count_queries

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.payroll import EmployerSettings, compute_payslip, max_gross_for_budget
-from portal.salary.services import paris_today
 from tests.conftest import login
 
 HTMX = {"HX-Request": "true"}

@@ -97,7 +97,7 @@ def test_without_a_database_the_headcount_is_20_and_no_file_is_created(tmp_path)
 
 
 def test_date_defaults_to_today_in_paris(app):
-    from portal.salary.services import paris_today
+    from portal.dates import paris_today
 
     assert as_json(app, "--gross", "2500")["date"] == paris_today().isoformat()
 

@@ -1,7 +1,7 @@
 """payslips, balance snapshots, contribution scheme
 
 Revision ID: f245aa02922d
-Revises: 6611c66b8c2c
+Revises: cc721f871a16
 Create Date: 2026-11-26 07:21:32.756851+00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal.db
 
 revision = "f245aa02922d"
-down_revision = "6611c66b8c2c"
+down_revision = "cc721f871a16"
 branch_labels = None
 depends_on = None
 

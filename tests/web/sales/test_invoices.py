@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from portal.dates import paris_today
 from portal.members.models import Role
 from portal.sales.models import CustomerKind, Invoice, InvoiceStatus
-from portal.sales.services import CustomerInput, create_customer, paris_today
+from portal.sales.services import CustomerInput, create_customer
 from tests.conftest import login
 
 

@@ -1,0 +1,44 @@
+"""The admin's page for API clients: list, create (the secret is shown once), revoke."""
+
+from flask import Blueprint, flash, url_for
+from flask_babel import gettext as _
+
+from portal.api.forms import ApiClientForm
+from portal.api.services import create_client, list_clients, revoke_client
+from portal.db import db, utcnow
+from portal.errors import DomainError
+from portal.web.access import admin_required
+from portal.web.htmx import redirect_after_post, render
+
+bp = Blueprint("api_admin", __name__, url_prefix="/admin/api-clients")
+
+
+@bp.route("", methods=["GET", "POST"])
+@admin_required
+def clients():
+    form = ApiClientForm()
+    created = secret = None
+    if form.validate_on_submit():
+        # Shown on this response only, never stored nor put in a cookie: no redirect.
+        created, secret = create_client(db.session, form.name.data, " ".join(form.scopes.data))
+        form = ApiClientForm(formdata=None)
+    return render(
+        "api/clients.html",
+        form=form,
+        clients=list_clients(db.session),
+        created=created,
+        secret=secret,
+    )
+
+
+@bp.post("/<client_id>/revoke")
+@admin_required
+def revoke(client_id: str):
+    try:
+        client = revoke_client(db.session, client_id, utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        message = _("Client “%(name)s” revoked: its tokens no longer work.", name=client.name)
+        flash(message, "success")
+    return redirect_after_post(url_for("api_admin.clients"))

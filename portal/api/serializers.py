@@ -1,0 +1,119 @@
+"""How each entity looks in the API, and in the change feed's `data`.
+
+`SERIALIZERS` maps an entity name, as passed to `portal.sync.services.record_change`, to a
+function `(session, entity_id: str) -> dict | None` giving the entity's current
+representation (None if it no longer exists). A module makes its entity appear in the feed
+by registering one, e.g. in `portal/sales/api.py`:
+
+    from portal.api.serializers import register
+
+    @register("invoice")
+    def invoice_representation(session, entity_id): ...
+
+Formats, the same everywhere: money is a string with two decimals ("1234.50"; see `money`),
+dates and timestamps are ISO 8601 ("2026-03-31", "2026-03-31T08:00:00+00:00")."""
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from portal.coop.models import CoopSettings
+from portal.coop.services import contribution_rate_for, get_coop_settings
+from portal.members.models import Member
+from portal.money import from_cents, round_cents
+
+Serializer = Callable[[Session, str], dict | None]
+BatchSerializer = Callable[[Session, list[str]], dict[str, dict]]
+
+SERIALIZERS: dict[str, Serializer] = {}
+# Optional: many at once, for the feed's pages of up to 1,000 items (ids missing from the
+# result are gone). Without one, the feed calls the single serializer once per entity.
+BATCH_SERIALIZERS: dict[str, BatchSerializer] = {}
+
+
+def register(entity: str) -> Callable[[Serializer], Serializer]:
+    def decorator(function: Serializer) -> Serializer:
+        SERIALIZERS[entity] = function
+        return function
+
+    return decorator
+
+
+def register_batch(entity: str) -> Callable[[BatchSerializer], BatchSerializer]:
+    def decorator(function: BatchSerializer) -> BatchSerializer:
+        BATCH_SERIALIZERS[entity] = function
+        return function
+
+    return decorator
+
+
+def money(amount: Decimal | None = None, *, cents: int | None = None) -> str | None:
+    """ "1234.50": two decimals, a dot, no thousands separator, never a float."""
+    if cents is not None:
+        amount = from_cents(cents)
+    if amount is None:
+        return None
+    return str(round_cents(Decimal(amount)))
+
+
+def decimal_string(value: Decimal | None, places: int = 2) -> str | None:
+    """A quantity or a rate: at least `places` decimals, more if the value has them
+    ("24.00", "0.10", "0.125")."""
+    if value is None:
+        return None
+    value = Decimal(value).normalize()
+    exponent = min(value.as_tuple().exponent, -places)
+    return str(value.quantize(Decimal(1).scaleb(exponent)))
+
+
+def iso(value: date | datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _int_id(entity_id: str) -> int | None:
+    digits = entity_id.isascii() and entity_id.isdigit()
+    return int(entity_id) if digits and len(entity_id) < 19 else None
+
+
+def member_representation(
+    session: Session, member: Member, settings: CoopSettings | None = None
+) -> dict:
+    settings = settings or get_coop_settings(session)
+    return {
+        "id": member.id,
+        "email": member.email,
+        "name": member.full_name,
+        "role": str(member.role),
+        "status": str(member.status) if member.status else None,
+        "active": member.active,
+        "contract": {
+            "hours_per_week": decimal_string(member.contract_hours_per_week),
+            "hourly_rate": money(cents=member.hourly_gross_rate_cents),
+            "contribution_rate": decimal_string(member.contribution_rate),
+            "effective_contribution_rate": decimal_string(contribution_rate_for(member, settings)),
+        },
+        "activities": sorted(activity.name for activity in member.activities),
+        "created_at": iso(member.created_at),
+    }
+
+
+@register_batch("member")
+def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    ids = {member_id for member_id in map(_int_id, entity_ids) if member_id is not None}
+    members = session.scalars(
+        select(Member).where(Member.id.in_(ids)).options(selectinload(Member.activities))
+    )
+    settings = get_coop_settings(session)
+    return {str(m.id): member_representation(session, m, settings) for m in members}
+
+
+@register("member")
+def member_data(session: Session, entity_id: str) -> dict | None:
+    member_id = _int_id(entity_id)
+    if member_id is None:
+        return None
+    member = session.get(Member, member_id, options=[selectinload(Member.activities)])
+    return member_representation(session, member) if member else None

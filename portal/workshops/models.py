@@ -1,0 +1,147 @@
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.members.models import Member, MemberStatus
+
+
+class BookingStatus(enum.StrEnum):
+    CONFIRMED = "confirmed"
+    WAITING = "waiting"  # on the waiting list, promoted in order when a seat frees up
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            BookingStatus.CONFIRMED: _l("Booked"),
+            BookingStatus.WAITING: _l("Waiting list"),
+            BookingStatus.CANCELLED: _l("Cancelled"),
+        }[self]
+
+
+class Attendance(enum.StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+    EXCUSED = "excused"
+
+    @property
+    def label(self) -> str:
+        return {
+            Attendance.PRESENT: _l("Present"),
+            Attendance.ABSENT: _l("Absent"),
+            Attendance.EXCUSED: _l("Excused"),
+        }[self]
+
+
+class Workshop(Base):
+    """A thematic workshop (atelier) with limited seats, run by the support team or pushed by
+    the back office. `ref` is the stable key the back office knows it by."""
+
+    __tablename__ = "workshops"
+    __table_args__ = (
+        CheckConstraint("seats >= 1", name="seats_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint(
+            "booking_deadline IS NULL OR booking_deadline <= starts_at",
+            name="deadline_before_start",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown
+    facilitator: Mapped[str] = mapped_column(String(120), default="")
+    place: Mapped[str] = mapped_column(String(200), default="")
+    video_url: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seats: Mapped[int] = mapped_column(Integer)
+    # None: bookings stay open until the workshop starts.
+    booking_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    audience: Mapped[list["WorkshopAudience"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="WorkshopAudience.status"
+    )
+
+    @property
+    def audience_statuses(self) -> set[MemberStatus]:
+        """Empty: open to everyone."""
+        return {row.status for row in self.audience}
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def bookings_close_at(self) -> datetime:
+        return self.booking_deadline or self.starts_at
+
+    def is_open_to(self, member: Member) -> bool:
+        statuses = self.audience_statuses
+        return not statuses or member.status in statuses
+
+    def __repr__(self) -> str:
+        return f"<Workshop {self.id} {self.ref} {self.title!r}>"
+
+
+class WorkshopAudience(Base):
+    """One member status a workshop is meant for; a workshop without any is for everyone."""
+
+    __tablename__ = "workshop_audiences"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[MemberStatus] = mapped_column(
+        str_enum(MemberStatus, "member_status"), primary_key=True
+    )
+
+
+_ACTIVE = text("status <> 'cancelled'")
+
+
+class Booking(Base):
+    """A member's seat (or place on the waiting list) at a workshop.
+
+    The database allows one *active* booking per member and workshop; cancelled ones stay as
+    history and do not block booking again. The waiting list is served in `id` order: the
+    order in which people asked."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index(
+            "uq_bookings_one_active_per_member",
+            "workshop_id",
+            "member_id",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+        Index("ix_bookings_workshop_status", "workshop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus, "booking_status"))
+    attendance: Mapped[Attendance | None] = mapped_column(str_enum(Attendance, "attendance"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    workshop: Mapped[Workshop] = relationship()
+    member: Mapped[Member] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is not BookingStatus.CANCELLED
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.id} w{self.workshop_id} m{self.member_id} {self.status}>"

@@ -1,0 +1,553 @@
+"""Workshops: seats, the waiting list, attendance. The rules live here, once, for the staff
+forms, the entrepreneurs' pages and the back office's sync API alike.
+
+Seat counting is safe under concurrency: every booking write first locks the workshop row
+(SELECT ... FOR UPDATE on PostgreSQL; on SQLite write requests already hold the database's
+write lock from their first statement), so two requests never both take the last seat."""
+
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import has_request_context, url_for
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from portal.calendar.events import CalendarEvent
+from portal.dates import PARIS
+from portal.db import utcnow
+from portal.errors import DomainError
+from portal.members.models import Member, MemberStatus
+from portal.outbox.services import queue_email
+from portal.sync.services import record_change
+from portal.workshops.models import (
+    Attendance,
+    Booking,
+    BookingStatus,
+    Workshop,
+    WorkshopAudience,
+)
+
+# How far back the personal calendar feed reaches.
+FEED_HISTORY = timedelta(days=180)
+
+WORKSHOP_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "facilitator",
+        "place",
+        "video_url",
+        "starts_at",
+        "ends_at",
+        "seats",
+        "booking_deadline",
+        "audience",
+    }
+)
+REQUIRED_FIELDS = ("title", "starts_at", "ends_at", "seats")
+
+
+def new_ref() -> str:
+    """A short, unguessable, stable reference the back office can key on."""
+    return "W" + secrets.token_hex(5).upper()
+
+
+def workshop_by_ref(session: Session, ref: str) -> Workshop | None:
+    return session.scalar(select(Workshop).where(Workshop.ref == ref))
+
+
+def _lock(session: Session, workshop: Workshop) -> None:
+    """Hold the workshop row until the transaction ends, and read its latest state."""
+    session.refresh(workshop, with_for_update=True)
+
+
+def confirmed_count(session: Session, workshop: Workshop) -> int:
+    return session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.workshop_id == workshop.id, Booking.status == BookingStatus.CONFIRMED)
+    )
+
+
+# --- Staff: create, edit, cancel -----------------------------------------------------------
+
+
+def create_or_update_workshop(
+    session: Session, ref: str | None, fields: Mapping[str, object]
+) -> Workshop:
+    """Create the workshop with this `ref` (a new one when None), or update it with `fields`.
+
+    Used by the staff forms and by the back office's sync API, so that a pushed workshop
+    obeys the same rules: it ends after it starts, bookings close no later than the start,
+    at least one seat, and seats never drop below the people already confirmed (a raise
+    promotes the waiting list). A cancelled workshop cannot be changed."""
+    unknown = set(fields) - WORKSHOP_FIELDS
+    if unknown:
+        raise ValueError(f"unknown workshop fields: {sorted(unknown)}")
+    workshop = workshop_by_ref(session, ref) if ref else None
+    creating = workshop is None
+    if creating:
+        missing = [name for name in REQUIRED_FIELDS if fields.get(name) in (None, "")]
+        if missing:
+            raise DomainError(_l("This field is required."), field=missing[0])
+        workshop = Workshop(ref=ref or new_ref())
+    else:
+        _lock(session, workshop)
+        if workshop.is_cancelled:
+            raise DomainError(_l("This workshop is cancelled: it can no longer be changed."))
+
+    values = {name: fields[name] for name in WORKSHOP_FIELDS - {"audience"} if name in fields}
+    for text_field in ("title", "description", "facilitator", "place", "video_url"):
+        if text_field in values:
+            values[text_field] = (values[text_field] or "").strip()
+    title = values.get("title", workshop.title)
+    if not title:
+        raise DomainError(_l("This field is required."), field="title")
+    starts_at = values.get("starts_at", workshop.starts_at)
+    ends_at = values.get("ends_at", workshop.ends_at)
+    deadline = values.get("booking_deadline", workshop.booking_deadline)
+    seats = values.get("seats", workshop.seats)
+    if ends_at <= starts_at:
+        raise DomainError(_l("The workshop must end after it starts."), field="ends_at")
+    if deadline is not None and deadline > starts_at:
+        raise DomainError(
+            _l("Bookings must close before the workshop starts."), field="booking_deadline"
+        )
+    if not isinstance(seats, int) or seats < 1:
+        raise DomainError(_l("A workshop has at least one seat."), field="seats")
+    if not creating:
+        confirmed = confirmed_count(session, workshop)
+        if seats < confirmed:
+            raise DomainError(
+                _l(
+                    "%(count)d people already have a seat: the number of seats cannot go "
+                    "below that.",
+                    count=confirmed,
+                ),
+                field="seats",
+            )
+
+    for name, value in values.items():
+        setattr(workshop, name, value)
+    if "audience" in fields:
+        wanted = {MemberStatus(status) for status in fields["audience"] or ()}
+        workshop.audience = [row for row in workshop.audience if row.status in wanted] + [
+            WorkshopAudience(status=status) for status in wanted - workshop.audience_statuses
+        ]
+    if creating:
+        session.add(workshop)
+    session.flush()
+    record_change(session, "workshop", workshop.id)
+    if not creating:
+        promote_waiting(session, workshop)
+    return workshop
+
+
+def cancel_workshop(session: Session, workshop: Workshop, now: datetime) -> None:
+    """Call a workshop off before it starts; everyone booked or waiting gets an email."""
+    _lock(session, workshop)
+    if workshop.is_cancelled:
+        raise DomainError(_l("This workshop is already cancelled."))
+    if workshop.starts_at <= now:
+        raise DomainError(_l("This workshop has already started: it can no longer be cancelled."))
+    workshop.cancelled_at = now
+    session.flush()
+    record_change(session, "workshop", workshop.id)
+    active = session.scalars(
+        select(Booking)
+        .options(joinedload(Booking.member))
+        .where(Booking.workshop_id == workshop.id, Booking.status != BookingStatus.CANCELLED)
+    )
+    for booking in active:
+        with force_locale(booking.member.locale or "fr"):
+            queue_email(
+                session,
+                booking.member.email,
+                _("Workshop cancelled: %(title)s", title=workshop.title),
+                _(
+                    'Hello %(name)s,\n\nThe workshop "%(title)s" planned on %(when)s is '
+                    "cancelled. We are sorry for the inconvenience.\n",
+                    name=booking.member.first_name,
+                    title=workshop.title,
+                    when=format_datetime(workshop.starts_at, "EEEE d MMMM y, HH:mm"),
+                ),
+            )
+
+
+# --- Entrepreneurs: book, cancel, the waiting list ----------------------------------------
+
+
+def _check_acting_for(member: Member, by: Member) -> None:
+    if by.id != member.id and not by.is_staff:
+        raise DomainError(_l("You can only book or cancel a seat for yourself."))
+
+
+def book_seat(
+    session: Session, workshop: Workshop, member: Member, *, by: Member, now: datetime
+) -> Booking:
+    """A seat if one is left, else a place at the end of the waiting list.
+
+    Refused for someone else (unless `by` is staff), for a cancelled or past workshop, after
+    the booking deadline, outside the workshop's audience, and when the member already holds
+    a seat or a place on the list (the database refuses a second active booking too)."""
+    _check_acting_for(member, by)
+    _lock(session, workshop)
+    if workshop.is_cancelled:
+        raise DomainError(_l("This workshop is cancelled."))
+    if workshop.starts_at <= now:
+        raise DomainError(_l("This workshop has already taken place."))
+    if workshop.bookings_close_at() <= now:
+        raise DomainError(_l("Bookings for this workshop are closed."))
+    if not workshop.is_open_to(member):
+        raise DomainError(
+            _l(
+                "This workshop is reserved for: %(audience)s.",
+                audience=audience_label(workshop),
+            )
+        )
+    current = active_booking(session, workshop, member)
+    if current is not None:
+        if current.status is BookingStatus.WAITING:
+            raise DomainError(_l("You are already on the waiting list for this workshop."))
+        raise DomainError(_l("You already have a seat at this workshop."))
+
+    has_seat = confirmed_count(session, workshop) < workshop.seats
+    booking = Booking(
+        workshop_id=workshop.id,
+        member_id=member.id,
+        status=BookingStatus.CONFIRMED if has_seat else BookingStatus.WAITING,
+        created_at=now,
+        confirmed_at=now if has_seat else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(booking)
+    except IntegrityError:
+        # Only reachable without the lock (another writer on the same member): same answer.
+        raise DomainError(_l("You already have a seat at this workshop.")) from None
+    record_change(session, "booking", booking.id)
+    return booking
+
+
+def cancel_booking(
+    session: Session, workshop: Workshop, member: Member, *, by: Member, now: datetime
+) -> Booking:
+    """Give up a seat or a place on the waiting list, until the workshop starts. A freed seat
+    goes to the first person waiting, who is told by email."""
+    _check_acting_for(member, by)
+    _lock(session, workshop)
+    if workshop.is_cancelled:
+        raise DomainError(_l("This workshop is cancelled."))
+    booking = active_booking(session, workshop, member)
+    if booking is None:
+        raise DomainError(_l("You have no booking for this workshop."))
+    if workshop.starts_at <= now:
+        raise DomainError(_l("This workshop has already started: it can no longer be cancelled."))
+    was_confirmed = booking.status is BookingStatus.CONFIRMED
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at = now
+    session.flush()
+    record_change(session, "booking", booking.id)
+    if was_confirmed:
+        promote_waiting(session, workshop, now)
+    return booking
+
+
+def promote_waiting(
+    session: Session, workshop: Workshop, now: datetime | None = None
+) -> list[Booking]:
+    """Give free seats to the waiting list in the order people asked, and email each one.
+    The caller holds the workshop's lock. Nobody is promoted once the workshop has started."""
+    now = now or utcnow()
+    if workshop.is_cancelled or workshop.starts_at <= now:
+        return []
+    free = workshop.seats - confirmed_count(session, workshop)
+    if free <= 0:
+        return []
+    promoted = list(
+        session.scalars(
+            select(Booking)
+            .options(joinedload(Booking.member))
+            .where(Booking.workshop_id == workshop.id, Booking.status == BookingStatus.WAITING)
+            .order_by(Booking.id)
+            .limit(free)
+        )
+    )
+    for booking in promoted:
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = now
+    session.flush()
+    for booking in promoted:
+        record_change(session, "booking", booking.id)
+        _email_promotion(session, booking, workshop)
+    return promoted
+
+
+def _email_promotion(session: Session, booking: Booking, workshop: Workshop) -> None:
+    member = booking.member
+    with force_locale(member.locale or "fr"):
+        link = (
+            url_for("workshops.detail", workshop_id=workshop.id, _external=True)
+            if has_request_context()
+            else ""
+        )
+        queue_email(
+            session,
+            member.email,
+            _("A seat is free: you are booked for %(title)s", title=workshop.title),
+            _(
+                'Hello %(name)s,\n\nA seat came free at the workshop "%(title)s" on '
+                "%(when)s, and you were first on the waiting list: your seat is booked.\n\n"
+                "If you cannot come, please cancel so that the next person can take it:\n"
+                "%(link)s\n",
+                name=member.first_name,
+                title=workshop.title,
+                when=format_datetime(workshop.starts_at, "EEEE d MMMM y, HH:mm"),
+                link=link,
+            ),
+        )
+
+
+# --- Attendance ---------------------------------------------------------------------------
+
+
+def record_attendance(
+    session: Session,
+    workshop: Workshop,
+    marks: Mapping[int, Attendance | None],
+    now: datetime,
+) -> int:
+    """Mark confirmed participants present, absent or excused, from the workshop's day on.
+    `marks` maps booking ids of this workshop to a mark (None clears it). Returns how many
+    changed."""
+    if workshop.is_cancelled:
+        raise DomainError(_l("This workshop is cancelled."))
+    if workshop.starts_at.astimezone(PARIS).date() > now.astimezone(PARIS).date():
+        raise DomainError(_l("Attendance can be recorded from the day of the workshop."))
+    bookings = session.scalars(
+        select(Booking).where(
+            Booking.workshop_id == workshop.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.id.in_(list(marks)),
+        )
+    ).all()
+    changed = 0
+    for booking in bookings:
+        mark = marks[booking.id]
+        if booking.attendance != mark:
+            booking.attendance = mark
+            changed += 1
+    session.flush()
+    for booking in bookings:
+        record_change(session, "booking", booking.id)
+    return changed
+
+
+# --- Reading ------------------------------------------------------------------------------
+
+
+def audience_label(workshop: Workshop) -> str:
+    statuses = workshop.audience_statuses
+    if not statuses:
+        return str(_l("everyone"))
+    return ", ".join(str(status.label) for status in MemberStatus if status in statuses)
+
+
+def active_booking(session: Session, workshop: Workshop, member: Member) -> Booking | None:
+    return session.scalar(
+        select(Booking).where(
+            Booking.workshop_id == workshop.id,
+            Booking.member_id == member.id,
+            Booking.status != BookingStatus.CANCELLED,
+        )
+    )
+
+
+def waiting_position(session: Session, booking: Booking) -> int | None:
+    """1 for the next person to get a seat; None when not waiting."""
+    if booking.status is not BookingStatus.WAITING:
+        return None
+    return session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.workshop_id == booking.workshop_id,
+            Booking.status == BookingStatus.WAITING,
+            Booking.id <= booking.id,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    confirmed: int = 0
+    waiting: int = 0
+
+
+def seat_counts(session: Session, workshop_ids: Iterable[int]) -> dict[int, SeatCount]:
+    """Confirmed and waiting counts for many workshops in one query."""
+    ids = list(workshop_ids)
+    rows = session.execute(
+        select(Booking.workshop_id, Booking.status, func.count())
+        .where(Booking.workshop_id.in_(ids), Booking.status != BookingStatus.CANCELLED)
+        .group_by(Booking.workshop_id, Booking.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for workshop_id, status, count in rows:
+        counts.setdefault(workshop_id, {})[BookingStatus(status).value] = count
+    return {wid: SeatCount(**counts.get(wid, {})) for wid in ids}
+
+
+def bookings_by_workshop(
+    session: Session, member: Member, workshop_ids: Iterable[int]
+) -> dict[int, Booking]:
+    """The member's active booking at each of these workshops, in one query."""
+    bookings = session.scalars(
+        select(Booking).where(
+            Booking.member_id == member.id,
+            Booking.workshop_id.in_(list(workshop_ids)),
+            Booking.status != BookingStatus.CANCELLED,
+        )
+    )
+    return {booking.workshop_id: booking for booking in bookings}
+
+
+def _open_to(member: Member):
+    restricted = exists().where(WorkshopAudience.workshop_id == Workshop.id)
+    matching = exists().where(
+        WorkshopAudience.workshop_id == Workshop.id, WorkshopAudience.status == member.status
+    )
+    return or_(~restricted, matching)
+
+
+def upcoming_for(session: Session, member: Member, now: datetime) -> list[Workshop]:
+    """Workshops a member may book or has booked, not yet started, soonest first."""
+    booked = exists().where(
+        Booking.workshop_id == Workshop.id,
+        Booking.member_id == member.id,
+        Booking.status != BookingStatus.CANCELLED,
+    )
+    query = (
+        select(Workshop)
+        .where(Workshop.starts_at > now)
+        .where(or_(Workshop.cancelled_at.is_(None) & _open_to(member), booked))
+        .order_by(Workshop.starts_at, Workshop.id)
+    )
+    return list(session.scalars(query))
+
+
+def bookings_of(session: Session, member: Member) -> list[Booking]:
+    """The member's active bookings, latest workshop first, with their workshops."""
+    query = (
+        select(Booking)
+        .join(Booking.workshop)
+        .options(joinedload(Booking.workshop))
+        .where(Booking.member_id == member.id, Booking.status != BookingStatus.CANCELLED)
+        .order_by(Workshop.starts_at.desc())
+    )
+    return list(session.scalars(query))
+
+
+def staff_workshops(
+    session: Session, now: datetime, past_page: int = 1, per_page: int = 30
+) -> tuple[list[Workshop], list[Workshop], bool]:
+    """Upcoming workshops (all, soonest first) and a page of past ones (latest first);
+    the flag says whether older ones exist."""
+    upcoming = list(
+        session.scalars(select(Workshop).where(Workshop.ends_at > now).order_by(Workshop.starts_at))
+    )
+    past = list(
+        session.scalars(
+            select(Workshop)
+            .where(Workshop.ends_at <= now)
+            .order_by(Workshop.starts_at.desc(), Workshop.id.desc())
+            .offset((past_page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+    )
+    return upcoming, past[:per_page], len(past) > per_page
+
+
+def participants(session: Session, workshop: Workshop) -> list[Booking]:
+    """Every booking of the workshop: seats first, then the waiting list in order, then
+    cancellations."""
+    order = {BookingStatus.CONFIRMED: 0, BookingStatus.WAITING: 1, BookingStatus.CANCELLED: 2}
+    bookings = session.scalars(
+        select(Booking)
+        .options(joinedload(Booking.member))
+        .where(Booking.workshop_id == workshop.id)
+        .order_by(Booking.id)
+    ).all()
+    return sorted(bookings, key=lambda booking: order[booking.status])
+
+
+def booking_summaries(session: Session, workshop: Workshop) -> list[dict]:
+    """The participants as the back office sees them: member email, status, place on the
+    waiting list, attendance."""
+    summaries = []
+    position = 0
+    for booking in participants(session, workshop):
+        if booking.status is BookingStatus.WAITING:
+            position += 1
+        summaries.append(
+            {
+                "member": booking.member.email,
+                "status": booking.status.value,
+                "position": position if booking.status is BookingStatus.WAITING else None,
+                "attendance": booking.attendance.value if booking.attendance else None,
+            }
+        )
+    return summaries
+
+
+def calendar_events_for(session: Session, member: Member) -> list[CalendarEvent]:
+    """Event source for the personal calendar: the member's seats and waiting-list places
+    from the last months on; a cancelled workshop stays, marked cancelled, so calendar apps
+    remove it."""
+    query = (
+        select(Booking)
+        .join(Booking.workshop)
+        .options(joinedload(Booking.workshop))
+        .where(
+            Booking.member_id == member.id,
+            Booking.status != BookingStatus.CANCELLED,
+            Workshop.ends_at > utcnow() - FEED_HISTORY,
+        )
+    )
+    return [workshop_event(booking.workshop, booking) for booking in session.scalars(query)]
+
+
+def workshop_event(workshop: Workshop, booking: Booking | None = None) -> CalendarEvent:
+    summary = workshop.title
+    status = "CONFIRMED"
+    if booking is not None and booking.status is BookingStatus.WAITING:
+        summary = _("Waiting list: %(title)s", title=workshop.title)
+        status = "TENTATIVE"
+    if workshop.is_cancelled:
+        summary = _("Cancelled: %(title)s", title=workshop.title)
+        status = "CANCELLED"
+    url = (
+        url_for("workshops.detail", workshop_id=workshop.id, _external=True)
+        if has_request_context()
+        else ""
+    )
+    description = workshop.description
+    if workshop.facilitator:
+        description = _("With %(name)s", name=workshop.facilitator) + "\n\n" + description
+    return CalendarEvent(
+        uid=f"workshop-{workshop.ref}@cae-portal",
+        summary=summary,
+        starts_at=workshop.starts_at,
+        ends_at=workshop.ends_at,
+        updated_at=workshop.updated_at,
+        description=description.strip(),
+        location=workshop.place or workshop.video_url,
+        url=url,
+        status=status,
+    )

@@ -1,0 +1,357 @@
+"""Workshops: the URL map. Entrepreneurs browse and book; the support team runs them."""
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.calendar.services import to_ical
+from portal.db import db, utcnow
+from portal.errors import DomainError
+from portal.members.services import member_by_email
+from portal.web.access import staff_required
+from portal.web.htmx import redirect_after_post, render, wants_fragment
+from portal.web.redirects import safe_next
+from portal.workshops import services
+from portal.workshops.forms import AddParticipantForm, WorkshopForm
+from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
+
+bp = Blueprint("workshops", __name__, url_prefix="/workshops")
+
+ATTENDANCE_VALUES = frozenset(mark.value for mark in Attendance)
+# Where a service's field names land on the staff form.
+FORM_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
+
+
+@bp.app_template_filter("audience")
+def audience_filter(workshop: Workshop) -> str:
+    return services.audience_label(workshop)
+
+
+def workshop_or_404(workshop_id: int) -> Workshop:
+    """Workshops are not private: any member may open one, booking rules decide the rest."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        abort(404)
+    return workshop
+
+
+def booking_panel(workshop: Workshop, message: str = "", error: bool = False) -> dict:
+    """Everything `_booking.html` shows for the current member."""
+    booking = services.active_booking(db.session, workshop, current_user)
+    count = services.seat_counts(db.session, [workshop.id])[workshop.id]
+    return {
+        "workshop": workshop,
+        "booking": booking,
+        "count": count,
+        "position": services.waiting_position(db.session, booking) if booking else None,
+        "message": message,
+        "error": error,
+        "now": utcnow(),
+    }
+
+
+# --- Entrepreneurs ------------------------------------------------------------------------
+
+
+@bp.get("")
+@login_required
+def index():
+    now = utcnow()
+    if current_user.is_staff:
+        page = max(request.args.get("page", 1, type=int), 1)
+        upcoming, past, more = services.staff_workshops(db.session, now, past_page=page)
+        counts = services.seat_counts(db.session, [w.id for w in upcoming + past])
+        return render(
+            "workshops/staff_index.html",
+            upcoming=upcoming,
+            past=past,
+            counts=counts,
+            past_page=page,
+            more=more,
+            now=now,
+        )
+    workshops = services.upcoming_for(db.session, current_user, now)
+    ids = [workshop.id for workshop in workshops]
+    return render(
+        "workshops/index.html",
+        workshops=workshops,
+        counts=services.seat_counts(db.session, ids),
+        bookings=services.bookings_by_workshop(db.session, current_user, ids),
+        now=now,
+    )
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    now = utcnow()
+    bookings = services.bookings_of(db.session, current_user)
+    upcoming = [b for b in bookings if b.workshop.ends_at > now]
+    past = [b for b in bookings if b.workshop.ends_at <= now]
+    upcoming.reverse()  # soonest first
+    positions = {b.id: services.waiting_position(db.session, b) for b in upcoming}
+    return render("workshops/mine.html", upcoming=upcoming, past=past, positions=positions, now=now)
+
+
+@bp.get("/<int:workshop_id>")
+@login_required
+def detail(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    return render(
+        "workshops/detail.html",
+        "workshops/_booking.html",
+        audience=services.audience_label(workshop),
+        **booking_panel(workshop),
+    )
+
+
+def _booking_response(workshop: Workshop, action) -> Response:
+    """Run `action`; htmx gets the booking panel in its new state (or with the refusal),
+    a plain form post gets a flash message and a redirect back."""
+    try:
+        if request.form.get("member_id", str(current_user.id)) != str(current_user.id):
+            raise DomainError(_("You can only book or cancel a seat for yourself."))
+        message = action()
+        error = False
+    except DomainError as refusal:
+        message, error = str(refusal), True
+    if wants_fragment():
+        return render(
+            "workshops/detail.html",
+            "workshops/_booking.html",
+            **booking_panel(workshop, message=message, error=error),
+        )
+    flash(message, "error" if error else "success")
+    default = url_for("workshops.detail", workshop_id=workshop.id)
+    return redirect_after_post(safe_next(request.form.get("next"), default))
+
+
+@bp.post("/<int:workshop_id>/book")
+@login_required
+def book(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+
+    def action() -> str:
+        booking = services.book_seat(
+            db.session, workshop, current_user, by=current_user, now=utcnow()
+        )
+        if booking.status is BookingStatus.CONFIRMED:
+            return _("Your seat is booked.")
+        return _(
+            "The workshop is full: you are number %(position)d on the waiting list. "
+            "We will email you if a seat comes free.",
+            position=services.waiting_position(db.session, booking),
+        )
+
+    return _booking_response(workshop, action)
+
+
+@bp.post("/<int:workshop_id>/cancel")
+@login_required
+def cancel(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+
+    def action() -> str:
+        booking = services.cancel_booking(
+            db.session, workshop, current_user, by=current_user, now=utcnow()
+        )
+        if booking.confirmed_at is not None:
+            return _("Your booking is cancelled.")
+        return _("You have left the waiting list.")
+
+    return _booking_response(workshop, action)
+
+
+@bp.get("/<int:workshop_id>/calendar.ics")
+@login_required
+def ics(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    booking = services.active_booking(db.session, workshop, current_user)
+    body = to_ical([services.workshop_event(workshop, booking)], workshop.title)
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="workshop-{workshop.id}.ics"'
+    return response
+
+
+# --- Support team -------------------------------------------------------------------------
+
+
+def _save_workshop(form: WorkshopForm, ref: str | None):
+    try:
+        return services.create_or_update_workshop(db.session, ref, form.service_fields())
+    except DomainError as refusal:
+        field = getattr(form, FORM_FIELDS.get(refusal.field, refusal.field or ""), None)
+        if field is not None:
+            field.errors = [*field.errors, str(refusal)]
+        else:
+            form.form_errors.append(str(refusal))
+        return None
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required
+def new():
+    form = WorkshopForm()
+    if form.validate_on_submit():
+        workshop = _save_workshop(form, None)
+        if workshop is not None:
+            flash(_("Workshop created."), "success")
+            return redirect_after_post(url_for("workshops.detail", workshop_id=workshop.id))
+    return render("workshops/form.html", form=form, workshop=None)
+
+
+@bp.route("/<int:workshop_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    form = WorkshopForm(obj=workshop)
+    if not form.is_submitted():
+        form.fill_from(workshop)
+    if form.validate_on_submit() and _save_workshop(form, workshop.ref) is not None:
+        flash(_("Workshop saved."), "success")
+        return redirect_after_post(url_for("workshops.detail", workshop_id=workshop.id))
+    return render("workshops/form.html", form=form, workshop=workshop)
+
+
+@bp.post("/<int:workshop_id>/cancel-workshop")
+@staff_required
+def cancel_workshop(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    try:
+        services.cancel_workshop(db.session, workshop, utcnow())
+    except DomainError as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(_("The workshop is cancelled; participants are told by email."), "success")
+    return redirect_after_post(url_for("workshops.detail", workshop_id=workshop.id))
+
+
+def _participants_page(workshop: Workshop, form: AddParticipantForm, status: int = 200):
+    bookings = services.participants(db.session, workshop)
+    return render(
+        "workshops/participants.html",
+        workshop=workshop,
+        bookings=bookings,
+        count=services.seat_counts(db.session, [workshop.id])[workshop.id],
+        form=form,
+        attendance_choices=list(Attendance),
+        now=utcnow(),
+        status=status,
+    )
+
+
+@bp.get("/<int:workshop_id>/participants")
+@staff_required
+def participants(workshop_id: int):
+    return _participants_page(workshop_or_404(workshop_id), AddParticipantForm())
+
+
+@bp.post("/<int:workshop_id>/participants")
+@staff_required
+def add_participant(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    form = AddParticipantForm()
+    if form.validate_on_submit():
+        member = member_by_email(db.session, form.email.data)
+        if member is None:
+            form.email.errors = [_("No member has this email.")]
+        else:
+            try:
+                booking = services.book_seat(
+                    db.session, workshop, member, by=current_user, now=utcnow()
+                )
+            except DomainError as refusal:
+                form.email.errors = [str(refusal)]
+            else:
+                flash(
+                    _("%(name)s: %(status)s.", name=member.full_name, status=booking.status.label),
+                    "success",
+                )
+                return redirect_after_post(
+                    url_for("workshops.participants", workshop_id=workshop.id)
+                )
+    return _participants_page(workshop, form)
+
+
+@bp.post("/<int:workshop_id>/participants/<int:booking_id>/cancel")
+@staff_required
+def remove_participant(workshop_id: int, booking_id: int):
+    workshop = workshop_or_404(workshop_id)
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.workshop_id != workshop.id:
+        abort(404)
+    try:
+        services.cancel_booking(db.session, workshop, booking.member, by=current_user, now=utcnow())
+    except DomainError as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(_("Booking of %(name)s cancelled.", name=booking.member.full_name), "success")
+    return redirect_after_post(url_for("workshops.participants", workshop_id=workshop.id))
+
+
+@bp.post("/<int:workshop_id>/attendance")
+@staff_required
+def attendance(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    marks = {}
+    for key, value in request.form.items():
+        booking_id = key.removeprefix("attendance-")
+        if key.startswith("attendance-") and booking_id.isdigit():
+            if value and value not in ATTENDANCE_VALUES:
+                abort(400)
+            marks[int(booking_id)] = Attendance(value) if value else None
+    try:
+        changed = services.record_attendance(db.session, workshop, marks, utcnow())
+    except DomainError as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(_("Attendance saved (%(count)d changed).", count=changed), "success")
+    return redirect_after_post(url_for("workshops.participants", workshop_id=workshop.id))
+
+
+@bp.get("/<int:workshop_id>/participants.csv")
+@staff_required
+def export(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([_("Name"), _("Email"), _("Status"), _("Position"), _("Attendance")])
+    position = 0
+    for booking in services.participants(db.session, workshop):
+        if booking.status is BookingStatus.WAITING:
+            position += 1
+        writer.writerow(
+            [
+                _csv_safe(booking.member.full_name),
+                _csv_safe(booking.member.email),
+                booking.status.label,
+                position if booking.status is BookingStatus.WAITING else "",
+                booking.attendance.label if booking.attendance else "",
+            ]
+        )
+    # A BOM so that spreadsheet software opens the accents right.
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="participants-{workshop.ref}.csv"'
+    )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.get("/<int:workshop_id>/sign-in-sheet")
+@staff_required
+def sign_in_sheet(workshop_id: int):
+    workshop = workshop_or_404(workshop_id)
+    bookings = [
+        b
+        for b in services.participants(db.session, workshop)
+        if b.status is BookingStatus.CONFIRMED
+    ]
+    return render("workshops/sign_in_sheet.html", workshop=workshop, bookings=bookings)

@@ -1,0 +1,159 @@
+"""The change feed: paging, opaque cursors, bounds, order, current data per entity."""
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.api.serializers import SERIALIZERS, decimal_string, money
+from portal.api.services import decode_cursor, encode_cursor
+from portal.sync.models import Change, ChangeOp
+from portal.sync.services import record_change
+
+
+def _all_items(client, bearer, limit):
+    items, cursor = [], None
+    while True:
+        url = f"/api/v1/changes?limit={limit}" + (f"&after={cursor}" if cursor else "")
+        page = client.get(url, headers=bearer).json
+        items += page["items"]
+        cursor = page["next"]
+        if not page["has_more"]:
+            return items, cursor
+
+
+def _seq_now(db_session) -> int:
+    return db_session.scalar(select(func.max(Change.seq))) or 0
+
+
+def test_feed_pages_every_change_once_in_order(client, bearer, make_member, db_session):
+    start = _seq_now(db_session)
+    for _ in range(17):
+        make_member()
+    items, _cursor = _all_items(client, bearer, limit=7)
+    ours = [item for item in items if item["seq"] > start]
+    assert len(ours) == 17
+    seqs = [item["seq"] for item in items]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_changes_sharing_one_timestamp_are_each_delivered_once(client, bearer, db_session):
+    start = _seq_now(db_session)
+    for number in range(50):
+        record_change(db_session, "member", 10_000_000 + number)
+    db_session.commit()
+    cursor = encode_cursor(start)
+    seen = []
+    while True:
+        page = client.get(f"/api/v1/changes?after={cursor}&limit=7", headers=bearer).json
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next"]
+        if not page["has_more"]:
+            break
+    assert seen == [str(10_000_000 + n) for n in range(50)]
+
+
+def test_a_change_committed_after_a_page_appears_on_the_next(client, bearer, make_member):
+    _items, cursor = _all_items(client, bearer, limit=100)
+    member = make_member()
+    page = client.get(f"/api/v1/changes?after={cursor}", headers=bearer).json
+    assert [(i["entity"], i["id"]) for i in page["items"]] == [("member", str(member.id))]
+    again = client.get(f"/api/v1/changes?after={page['next']}", headers=bearer).json
+    assert again == {"items": [], "next": page["next"], "has_more": False}
+
+
+def test_item_carries_the_members_current_data(client, bearer, entrepreneur, db_session):
+    _items, cursor = _all_items(client, bearer, limit=1000)
+    record_change(db_session, "member", entrepreneur.id)
+    db_session.commit()
+    (item,) = client.get(f"/api/v1/changes?after={cursor}", headers=bearer).json["items"]
+    assert set(item) == {"seq", "entity", "id", "op", "at", "data"}
+    assert item["op"] == "upsert" and item["at"].endswith("+00:00")
+    assert item["data"]["email"] == "camille@example.org"
+    assert item["data"]["contract"]["hourly_rate"] == "14.50"
+
+
+def test_deletions_and_unknown_entities_carry_no_data(client, bearer, db_session):
+    _items, cursor = _all_items(client, bearer, limit=1000)
+    record_change(db_session, "member", 999_999, ChangeOp.DELETE)
+    record_change(db_session, "not_yet_registered", "abc")
+    record_change(db_session, "member", 999_998)
+    db_session.commit()
+    items = client.get(f"/api/v1/changes?after={cursor}", headers=bearer).json["items"]
+    assert [(i["op"], i["data"]) for i in items] == [
+        ("delete", None),
+        ("upsert", None),
+        ("upsert", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "limit", ["0", "1001", "-1", "abc", "1.5", "", "99999999999999999999", "²"]
+)
+def test_bad_limit_is_a_400_problem(client, bearer, limit):
+    response = client.get(f"/api/v1/changes?limit={limit}", headers=bearer)
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_limit"
+
+
+def test_limit_defaults_to_100_and_caps_at_1000(client, bearer, db_session):
+    for number in range(120):
+        record_change(db_session, "member", 20_000_000 + number)
+    db_session.commit()
+    assert len(client.get("/api/v1/changes", headers=bearer).json["items"]) == 100
+    page = client.get("/api/v1/changes?limit=1000", headers=bearer).json
+    assert len(page["items"]) <= 1000
+
+
+@pytest.mark.parametrize(
+    "cursor", ["nope", "%00", "djE6LTE", "djI6MTI", "x" * 100, "djE6MDE", "===="]
+)
+def test_bad_cursor_is_a_400_problem(client, bearer, cursor):
+    response = client.get(f"/api/v1/changes?after={cursor}", headers=bearer)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+
+
+def test_cursor_round_trips_and_is_opaque():
+    assert decode_cursor(encode_cursor(12345)) == 12345
+    assert "12345" not in encode_cursor(12345)
+
+
+def test_feed_read_answers_304_to_its_etag(client, bearer):
+    first = client.get("/api/v1/changes", headers=bearer)
+    etag = first.headers["ETag"]
+    second = client.get("/api/v1/changes", headers={**bearer, "If-None-Match": etag})
+    assert second.status_code == 304
+
+
+def test_member_serializer_is_registered():
+    assert "member" in SERIALIZERS
+
+
+def test_money_and_decimal_formats():
+    from decimal import Decimal
+
+    assert money(cents=123450) == "1234.50"
+    assert money(Decimal("0.005")) == "0.01"
+    assert decimal_string(Decimal("24")) == "24.00"
+    assert decimal_string(Decimal("0.1000")) == "0.10"
+    assert decimal_string(Decimal("0.125")) == "0.125"
+
+
+def test_feed_page_data_takes_a_bounded_number_of_queries(app, client, bearer, make_member):
+    from tests.conftest import count_queries
+
+    _items, cursor = _all_items(client, bearer, limit=1000)
+    for _ in range(30):
+        make_member(activities=("Traduction",))
+    with count_queries(app.extensions["database"].engine) as queries:
+        page = client.get(f"/api/v1/changes?after={cursor}&limit=1000", headers=bearer).json
+    assert len(page["items"]) == 30
+    assert all(item["data"]["activities"] == ["Traduction"] for item in page["items"])
+    assert queries() < 20
+
+
+def test_single_and_batch_member_serializers_agree(db_session, entrepreneur):
+    from portal.api.serializers import BATCH_SERIALIZERS
+
+    single = SERIALIZERS["member"](db_session, str(entrepreneur.id))
+    batch = BATCH_SERIALIZERS["member"](db_session, [str(entrepreneur.id), "x", "999999"])
+    assert batch == {str(entrepreneur.id): single}

@@ -1,0 +1,30 @@
+"""An entrepreneur books a workshop seat in one tap on a phone, and cancels it."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_login_journey import log_in
+
+
+def test_booking_button_becomes_booked_cancel_in_place_and_back(page: Page):
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    log_in(page, "leo@demo.coop")
+    page.get_by_role("link", name="Ateliers").click()
+    card = page.get_by_role("article").filter(has_text="Devenir associé")
+    card.get_by_role("button", name="Réserver une place").click()
+    expect(card.get_by_role("button", name="Réservé — annuler")).to_be_visible()
+    expect(card.get_by_role("status")).to_have_text("Votre place est réservée.")
+    box = card.get_by_role("button", name="Réservé — annuler").bounding_box()
+    assert box["height"] >= 44  # a thumb-sized target
+    card.get_by_role("button", name="Réservé — annuler").click()
+    expect(card.get_by_role("button", name="Réserver une place")).to_be_visible()
+    assert errors == []  # no CSP violation, no script error
+
+
+def test_my_bookings_shows_my_place_on_the_waiting_list(page: Page):
+    log_in(page, "camille@demo.coop")
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.goto("/workshops/mine")
+    expect(page.get_by_text("Liste d'attente, n° 1")).to_be_visible()

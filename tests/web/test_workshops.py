@@ -1,0 +1,568 @@
+"""Workshops: booking rules, the waiting list, staff management, attendance, exports."""
+
+import csv
+import io
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.dates import PARIS
+from portal.db import utcnow
+from portal.errors import DomainError
+from portal.members.models import MemberStatus
+from portal.outbox.models import OutboxMessage
+from portal.sync.models import Change
+from portal.workshops import services
+from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
+from tests.conftest import login
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def make_workshop(db_session):
+    def make(seats=10, days=7, **fields):
+        starts_at = utcnow().replace(microsecond=0) + timedelta(days=days)
+        values = {
+            "title": "Fixer ses prix",
+            "description": "Un **atelier** pratique.",
+            "place": "Salle Jacquard",
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(hours=2),
+            "seats": seats,
+            **fields,
+        }
+        workshop = services.create_or_update_workshop(db_session, None, values)
+        db_session.commit()
+        return workshop
+
+    return make
+
+
+@pytest.fixture
+def workshop(make_workshop):
+    return make_workshop()
+
+
+def bookings_of(db_session, workshop):
+    db_session.expire_all()
+    return db_session.scalars(
+        select(Booking).where(Booking.workshop_id == workshop.id).order_by(Booking.id)
+    ).all()
+
+
+def book(db_session, workshop, member, now=None):
+    booking = services.book_seat(db_session, workshop, member, by=member, now=now or utcnow())
+    db_session.commit()
+    return booking
+
+
+# --- Entrepreneur pages -------------------------------------------------------------------
+
+
+def test_upcoming_workshops_are_listed_as_cards_with_seats_left(logged_in, make_workshop):
+    make_workshop(title="Prospecter", seats=12)
+    make_workshop(title="Atelier passé", days=-3)
+    page = logged_in.get("/workshops").text
+    assert "Prospecter" in page and "12 places restantes" in page
+    assert "Atelier passé" not in page
+    assert "Réserver une place" in page
+
+
+def test_booking_in_one_tap_replaces_the_button_with_booked_cancel(logged_in, workshop):
+    response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div class="booking"')  # the fragment alone
+    assert "Réservé — annuler" in response.text
+    assert "Votre place est réservée." in response.text
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_booking_without_javascript_redirects_back_with_a_message(logged_in, workshop):
+    response = logged_in.post(f"/workshops/{workshop.id}/book", data={"next": "/workshops"})
+    assert response.status_code == 303 and response.location == "/workshops"
+    page = logged_in.get("/workshops").text
+    assert "Votre place est réservée." in page and "Réservé — annuler" in page
+
+
+def test_next_never_leads_off_site(logged_in, workshop):
+    response = logged_in.post(
+        f"/workshops/{workshop.id}/book", data={"next": "https://evil.example/"}
+    )
+    assert response.location == f"/workshops/{workshop.id}"
+
+
+def test_double_tap_books_once_and_says_so(logged_in, workshop, db_session):
+    logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    second = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    assert second.status_code == 200
+    assert "Vous avez déjà une place à cet atelier." in second.text
+    assert len(bookings_of(db_session, workshop)) == 1
+
+
+def test_replayed_cancel_form_changes_nothing(logged_in, workshop, db_session):
+    logged_in.post(f"/workshops/{workshop.id}/book")
+    logged_in.post(f"/workshops/{workshop.id}/cancel")
+    changes_before = db_session.scalar(select(func.count()).select_from(Change))
+    replay = logged_in.post(f"/workshops/{workshop.id}/cancel", headers=HX)
+    assert "Vous n'avez pas de réservation pour cet atelier." in unescape(replay.text)
+    assert db_session.scalar(select(func.count()).select_from(Change)) == changes_before
+    assert [b.status for b in bookings_of(db_session, workshop)] == [BookingStatus.CANCELLED]
+
+
+def test_booking_for_another_member_is_refused(logged_in, workshop, make_member, db_session):
+    other = make_member()
+    response = logged_in.post(
+        f"/workshops/{workshop.id}/book", data={"member_id": str(other.id)}, headers=HX
+    )
+    assert "Vous ne pouvez réserver ou annuler une place que pour vous-même." in response.text
+    assert bookings_of(db_session, workshop) == []
+
+
+def test_service_refuses_an_entrepreneur_acting_for_someone_else(
+    db_session, workshop, entrepreneur, make_member
+):
+    other = make_member()
+    with pytest.raises(DomainError):
+        services.book_seat(db_session, workshop, other, by=entrepreneur, now=utcnow())
+
+
+def test_booking_refused_for_a_cancelled_workshop(logged_in, workshop, db_session):
+    services.cancel_workshop(db_session, workshop, utcnow())
+    db_session.commit()
+    response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    assert "Cet atelier est annulé." in response.text
+    assert bookings_of(db_session, workshop) == []
+
+
+def test_booking_refused_when_deadline_passed(logged_in, make_workshop, db_session):
+    workshop = make_workshop(days=2)
+    workshop.booking_deadline = utcnow() - timedelta(minutes=1)
+    db_session.commit()
+    response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    assert "Les réservations pour cet atelier sont closes." in response.text
+    assert bookings_of(db_session, workshop) == []
+
+
+def test_booking_refused_for_a_past_workshop(logged_in, make_workshop, db_session):
+    workshop = make_workshop(days=-1)
+    response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    assert "Cet atelier a déjà eu lieu." in response.text
+    assert bookings_of(db_session, workshop) == []
+
+
+def test_booking_refused_outside_the_audience(logged_in, make_workshop, db_session):
+    workshop = make_workshop(audience=[MemberStatus.ASSOCIATE])
+    assert "Fixer ses prix" not in logged_in.get("/workshops").text
+    response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    assert "Cet atelier est réservé à : Entrepreneur associé." in response.text
+    assert bookings_of(db_session, workshop) == []
+
+
+def test_audience_workshop_is_listed_for_its_statuses(logged_in, make_workshop):
+    make_workshop(title="Pour les salariés", audience=[MemberStatus.EMPLOYEE])
+    assert "Pour les salariés" in logged_in.get("/workshops").text
+
+
+def test_unknown_workshop_is_404(logged_in):
+    assert logged_in.get("/workshops/999999").status_code == 404
+    assert logged_in.post("/workshops/999999/book").status_code == 404
+
+
+def test_database_allows_one_active_booking_per_member(db_session, workshop, entrepreneur):
+    book(db_session, workshop, entrepreneur)
+    db_session.add(
+        Booking(workshop_id=workshop.id, member_id=entrepreneur.id, status=BookingStatus.WAITING)
+    )
+    with pytest.raises(IntegrityError):
+        db_session.flush()
+    db_session.rollback()
+
+
+def test_cancelled_booking_does_not_block_booking_again(db_session, workshop, entrepreneur):
+    book(db_session, workshop, entrepreneur)
+    services.cancel_booking(db_session, workshop, entrepreneur, by=entrepreneur, now=utcnow())
+    again = book(db_session, workshop, entrepreneur)
+    assert again.status is BookingStatus.CONFIRMED
+    assert len(bookings_of(db_session, workshop)) == 2
+
+
+# --- Waiting list -------------------------------------------------------------------------
+
+
+def test_full_workshop_puts_people_on_the_waiting_list_in_order(
+    db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=1)
+    first, second, third = make_member(), make_member(), make_member()
+    assert book(db_session, workshop, first).status is BookingStatus.CONFIRMED
+    waiting = [book(db_session, workshop, second), book(db_session, workshop, third)]
+    assert [b.status for b in waiting] == [BookingStatus.WAITING] * 2
+    assert [services.waiting_position(db_session, b) for b in waiting] == [1, 2]
+
+
+def test_cancellation_promotes_the_first_waiting_and_emails_them(
+    client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=1)
+    first, second, third = make_member(), make_member(), make_member()
+    for member in (first, second, third):
+        book(db_session, workshop, member)
+    login(client, first.email)
+    response = client.post(f"/workshops/{workshop.id}/cancel", headers=HX)
+    assert "Votre réservation est annulée." in response.text
+    statuses = {b.member_id: b.status for b in bookings_of(db_session, workshop)}
+    assert statuses[second.id] is BookingStatus.CONFIRMED
+    assert statuses[third.id] is BookingStatus.WAITING
+    mail = db_session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient == second.email)
+    ).one()
+    assert "Fixer ses prix" in mail.subject and mail.sent_at is not None
+    assert f"/workshops/{workshop.id}" in mail.body
+
+
+def test_leaving_the_waiting_list_promotes_nobody(db_session, make_workshop, make_member):
+    workshop = make_workshop(seats=1)
+    first, second, third = make_member(), make_member(), make_member()
+    for member in (first, second, third):
+        book(db_session, workshop, member)
+    services.cancel_booking(db_session, workshop, second, by=second, now=utcnow())
+    db_session.commit()
+    statuses = [b.status for b in bookings_of(db_session, workshop)]
+    assert statuses == [BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.WAITING]
+
+
+def test_raising_seats_promotes_the_waiting_list(
+    db_session, make_workshop, make_member, app_context
+):
+    workshop = make_workshop(seats=1)
+    members = [make_member() for _ in range(3)]
+    for member in members:
+        book(db_session, workshop, member)
+    services.create_or_update_workshop(db_session, workshop.ref, {"seats": 2})
+    db_session.commit()
+    statuses = [b.status for b in bookings_of(db_session, workshop)]
+    assert statuses == [BookingStatus.CONFIRMED, BookingStatus.CONFIRMED, BookingStatus.WAITING]
+
+
+def test_seats_can_be_lowered_only_down_to_the_confirmed_count(
+    db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=5)
+    for member in (make_member(), make_member(), make_member()):
+        book(db_session, workshop, member)
+    with pytest.raises(DomainError) as refusal:
+        services.create_or_update_workshop(db_session, workshop.ref, {"seats": 2})
+    assert refusal.value.field == "seats"
+    db_session.rollback()
+    services.create_or_update_workshop(db_session, workshop.ref, {"seats": 3})
+    db_session.commit()
+    assert workshop.seats == 3
+
+
+def test_cancelling_after_the_start_is_refused(db_session, make_workshop, entrepreneur):
+    workshop = make_workshop(days=1)
+    book(db_session, workshop, entrepreneur)
+    with pytest.raises(DomainError):
+        services.cancel_booking(
+            db_session,
+            workshop,
+            entrepreneur,
+            by=entrepreneur,
+            now=workshop.starts_at + timedelta(minutes=5),
+        )
+
+
+def test_my_bookings_lists_seats_and_waiting_places(
+    logged_in, db_session, make_workshop, entrepreneur, make_member
+):
+    booked = make_workshop(title="Réseaux sociaux")
+    full = make_workshop(title="Devis et factures", seats=1)
+    book(db_session, booked, entrepreneur)
+    book(db_session, full, make_member())
+    book(db_session, full, entrepreneur)
+    page = logged_in.get("/workshops/mine").text
+    assert "Réseaux sociaux" in page and "Réservé" in page
+    assert "Devis et factures" in page and "Liste d'attente, n° 1" in unescape(page)
+
+
+# --- Staff --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    login(client, staff.email)
+    return client
+
+
+def workshop_form(**overrides):
+    return {
+        "title": "Prospecter",
+        "description": "## Programme\n- Trouver des clients",
+        "facilitator": "Nadia",
+        "place": "Salle Soie",
+        "video_url": "",
+        "day": (utcnow() + timedelta(days=10)).date().isoformat(),
+        "start_time": "09:30",
+        "end_time": "12:00",
+        "seats": "8",
+        "booking_deadline": "",
+        **overrides,
+    }
+
+
+def test_staff_create_a_workshop_with_paris_times_and_markdown(staff_client, db_session):
+    data = workshop_form(audience=["salarie", "associe"])
+    response = staff_client.post("/workshops/new", data=data)
+    assert response.status_code == 303
+    workshop = db_session.scalars(select(Workshop)).one()
+    assert workshop.starts_at.astimezone(PARIS).strftime("%H:%M") == "09:30"
+    assert workshop.audience_statuses == {MemberStatus.EMPLOYEE, MemberStatus.ASSOCIATE}
+    assert workshop.ref
+    page = staff_client.get(response.location).text
+    assert "<h2>Programme</h2>" in page and "<li>Trouver des clients</li>" in page
+    change = db_session.scalars(select(Change).where(Change.entity == "workshop")).one()
+    assert change.entity_id == str(workshop.id)
+
+
+def test_workshop_description_cannot_inject_script(staff_client, db_session):
+    response = staff_client.post(
+        "/workshops/new", data=workshop_form(description="<script>alert(1)</script>")
+    )
+    page = staff_client.get(response.location).text
+    assert "<script>alert(1)" not in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"end_time": "09:00"}, "L'atelier doit finir après avoir commencé."),
+        ({"seats": "0"}, "Entre 1 et 10000 places."),
+        ({"seats": "beaucoup"}, "N'est pas un entier valide."),
+        ({"seats": ""}, "Entrez un nombre de places."),
+        ({"title": ""}, "Ce champ est requis."),
+        ({"day": "31/02/2026"}, "N'est pas une date valide."),
+        ({"start_time": "25:00"}, "N'est pas un horaire valide."),
+        ({"video_url": "javascript:alert(1)"}, "Entrez un lien complet, commençant par https://"),
+    ],
+)
+def test_bad_workshop_form_shows_a_french_message_and_saves_nothing(
+    staff_client, db_session, overrides, message
+):
+    response = staff_client.post("/workshops/new", data=workshop_form(**overrides))
+    assert response.status_code == 200
+    assert message in unescape(response.text)
+    assert db_session.scalar(select(func.count()).select_from(Workshop)) == 0
+
+
+def test_deadline_after_start_is_refused(staff_client, db_session):
+    day = (utcnow() + timedelta(days=10)).date().isoformat()
+    response = staff_client.post(
+        "/workshops/new", data=workshop_form(day=day, booking_deadline=f"{day}T18:00")
+    )
+    assert "Les réservations doivent fermer avant le début de l'atelier." in unescape(response.text)
+    assert db_session.scalar(select(func.count()).select_from(Workshop)) == 0
+
+
+def test_staff_edit_refuses_fewer_seats_than_confirmed(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=3)
+    for member in (make_member(), make_member()):
+        book(db_session, workshop, member)
+    start = workshop.starts_at.astimezone(PARIS)
+    data = workshop_form(
+        day=start.date().isoformat(),
+        start_time=start.strftime("%H:%M"),
+        end_time=(start + timedelta(hours=1)).strftime("%H:%M"),
+        seats="1",
+    )
+    response = staff_client.post(f"/workshops/{workshop.id}/edit", data=data)
+    assert response.status_code == 200
+    assert "2 personnes ont déjà une place" in response.text
+    db_session.refresh(workshop)
+    assert workshop.seats == 3
+
+
+def test_staff_cancel_a_workshop_emails_everyone_booked(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=1)
+    booked, waiting = make_member(), make_member()
+    book(db_session, workshop, booked)
+    book(db_session, workshop, waiting)
+    response = staff_client.post(f"/workshops/{workshop.id}/cancel-workshop")
+    assert response.status_code == 303
+    db_session.refresh(workshop)
+    assert workshop.is_cancelled
+    recipients = set(db_session.scalars(select(OutboxMessage.recipient)))
+    assert recipients == {booked.email, waiting.email}
+    again = staff_client.post(f"/workshops/{workshop.id}/cancel-workshop", follow_redirects=True)
+    assert "Cet atelier est déjà annulé." in again.text
+
+
+def test_cancelled_workshop_cannot_be_edited(staff_client, db_session, workshop):
+    services.cancel_workshop(db_session, workshop, utcnow())
+    db_session.commit()
+    response = staff_client.post(f"/workshops/{workshop.id}/edit", data=workshop_form())
+    assert "Cet atelier est annulé : il ne peut plus être modifié." in response.text
+
+
+def test_staff_list_shows_counts_and_pages_past_workshops(staff_client, make_workshop):
+    make_workshop(title="À venir", seats=4)
+    for number in range(31):
+        make_workshop(title=f"Passé {number}", days=-(number + 1))
+    page = staff_client.get("/workshops").text
+    assert "À venir" in page and "0 / 4 réservées" in page
+    assert "Passé 0" in page and "Passé 30" not in page
+    assert "Passé 30" in staff_client.get("/workshops?page=2").text
+
+
+def test_staff_add_and_remove_a_participant(staff_client, db_session, workshop, entrepreneur):
+    response = staff_client.post(
+        f"/workshops/{workshop.id}/participants", data={"email": entrepreneur.email}
+    )
+    assert response.status_code == 303
+    [booking] = bookings_of(db_session, workshop)
+    assert booking.member_id == entrepreneur.id
+    unknown = staff_client.post(
+        f"/workshops/{workshop.id}/participants", data={"email": "nobody@example.org"}
+    )
+    assert "Aucun membre n'a cette adresse e-mail." in unescape(unknown.text)
+    staff_client.post(f"/workshops/{workshop.id}/participants/{booking.id}/cancel")
+    assert bookings_of(db_session, workshop)[0].status is BookingStatus.CANCELLED
+
+
+def test_attendance_is_recorded_from_the_day_of_the_workshop(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(days=3)
+    member = make_member()
+    booking = book(db_session, workshop, member)
+    early = staff_client.post(
+        f"/workshops/{workshop.id}/attendance",
+        data={f"attendance-{booking.id}": "present"},
+        follow_redirects=True,
+    )
+    assert "La présence peut être notée à partir du jour de l'atelier." in unescape(early.text)
+    workshop.starts_at = utcnow() - timedelta(hours=3)
+    workshop.ends_at = utcnow() - timedelta(hours=1)
+    db_session.commit()
+    staff_client.post(
+        f"/workshops/{workshop.id}/attendance", data={f"attendance-{booking.id}": "excused"}
+    )
+    assert bookings_of(db_session, workshop)[0].attendance is Attendance.EXCUSED
+
+
+def test_bad_attendance_value_is_a_400_and_changes_nothing(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(days=-1)
+    booking = services.book_seat(
+        db_session,
+        workshop,
+        (member := make_member()),
+        by=member,
+        now=workshop.starts_at - timedelta(days=1),
+    )
+    db_session.commit()
+    response = staff_client.post(
+        f"/workshops/{workshop.id}/attendance", data={f"attendance-{booking.id}": "asleep"}
+    )
+    assert response.status_code == 400
+    assert bookings_of(db_session, workshop)[0].attendance is None
+
+
+def test_csv_export_lists_participants_and_defuses_formulas(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=1)
+    book(db_session, workshop, make_member(full_name="=HYPERLINK(1)"))
+    book(db_session, workshop, make_member(full_name="Léa Martin"))
+    response = staff_client.get(f"/workshops/{workshop.id}/participants.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:3] == ["Nom", "Adresse e-mail", "Statut"]
+    assert rows[1][0] == "'=HYPERLINK(1)" and rows[1][2] == "Réservé"
+    assert rows[2][0] == "Léa Martin" and rows[2][2:4] == ["Liste d'attente", "1"]
+
+
+def test_sign_in_sheet_lists_confirmed_participants(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=1)
+    book(db_session, workshop, make_member(full_name="Léa Martin"))
+    book(db_session, workshop, make_member(full_name="En Attente"))
+    page = unescape(staff_client.get(f"/workshops/{workshop.id}/sign-in-sheet").text)
+    assert "Feuille d'émargement" in page and "Léa Martin" in page
+    assert "En Attente" not in page
+
+
+def test_staff_pages_are_403_for_entrepreneurs(logged_in, workshop):
+    for url in ("/workshops/new", f"/workshops/{workshop.id}/participants"):
+        assert logged_in.get(url).status_code == 403
+    assert logged_in.post(f"/workshops/{workshop.id}/cancel-workshop").status_code == 403
+
+
+def test_workshop_pushed_by_the_back_office_is_created_then_updated_by_ref(db_session):
+    starts_at = utcnow() + timedelta(days=5)
+    fields = {
+        "title": "Atelier du back-office",
+        "starts_at": starts_at,
+        "ends_at": starts_at + timedelta(hours=1),
+        "seats": 4,
+    }
+    created = services.create_or_update_workshop(db_session, "BO-42", fields)
+    updated = services.create_or_update_workshop(db_session, "BO-42", {"seats": 6})
+    assert created.id == updated.id and updated.seats == 6
+    assert services.workshop_by_ref(db_session, "BO-42") is created
+
+
+def test_booking_summaries_have_the_api_shape(db_session, make_workshop, make_member):
+    workshop = make_workshop(seats=1)
+    first, second = make_member(), make_member()
+    book(db_session, workshop, first)
+    book(db_session, workshop, second)
+    assert services.booking_summaries(db_session, workshop) == [
+        {"member": first.email, "status": "confirmed", "position": None, "attendance": None},
+        {"member": second.email, "status": "waiting", "position": 1, "attendance": None},
+    ]
+
+
+def test_every_booking_write_is_in_the_change_log(db_session, workshop, entrepreneur):
+    booking = book(db_session, workshop, entrepreneur)
+    services.cancel_booking(db_session, workshop, entrepreneur, by=entrepreneur, now=utcnow())
+    entries = db_session.scalars(select(Change.entity_id).where(Change.entity == "booking")).all()
+    assert entries == [str(booking.id), str(booking.id)]
+
+
+def test_workshop_list_queries_do_not_grow_with_workshops(
+    app, logged_in, make_workshop, entrepreneur, db_session
+):
+    from tests.conftest import count_queries
+
+    make_workshop()
+    engine = app.extensions["database"].engine
+    with count_queries(engine) as few:
+        logged_in.get("/workshops")
+    for _ in range(5):
+        book(db_session, make_workshop(), entrepreneur)
+    with count_queries(engine) as many:
+        logged_in.get("/workshops")
+    assert many() == few()
+
+
+def test_staff_role_can_open_entrepreneur_detail_page(staff_client, workshop):
+    page = staff_client.get(f"/workshops/{workshop.id}").text
+    assert "Participants" in page and "Annuler cet atelier" in page
+
+
+def test_ics_for_one_workshop(logged_in, workshop):
+    response = logged_in.get(f"/workshops/{workshop.id}/calendar.ics")
+    assert response.mimetype == "text/calendar"
+    assert "SUMMARY:Fixer ses prix" in response.text
+    assert f"UID:workshop-{workshop.ref}@cae-portal" in response.text
+    assert "attachment" in response.headers["Content-Disposition"]
