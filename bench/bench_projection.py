@@ -200,17 +200,19 @@ def _timings_ms(port: int, path: str, headers: dict) -> list[float]:
 
 def _server_times(log: Path) -> tuple[list[float], list[float]]:
     """Gunicorn's own duration of each measured request (the last SAMPLES of each path)."""
-    by_path: dict[str, list[float]] = {"/": [], "/what-if": []}
+    by_path: dict[str, list[float]] = {"/": [], "/what-if": [], "/healthz": []}
     for line in log.read_text().splitlines():
         path, microseconds = line.split()
         if path in by_path:
             by_path[path].append(int(microseconds) / 1000)
-    return by_path["/"][-SAMPLES:], by_path["/what-if"][-SAMPLES:]
+    return by_path["/"][-SAMPLES:], by_path["/what-if"][-SAMPLES:], by_path["/healthz"][-SAMPLES:]
 
 
-def _row(name: str, samples: list[float], target: float) -> str:
+def _row(name: str, samples: list[float], target: float | None) -> str:
     median = statistics.median(samples)
     p95 = statistics.quantiles(samples, n=20)[-1]
+    if target is None:
+        return f"| {name} | {len(samples)} | {median:.1f} | {p95:.1f} | – | – |"
     verdict = "yes" if p95 < target else "**no**"
     return f"| {name} | {len(samples)} | {median:.1f} | {p95:.1f} | < {target} | {verdict} |"
 
@@ -248,15 +250,18 @@ def run() -> str:
                 except OSError:
                     time.sleep(0.1)
             cookie = _log_in(port)
+            load = os.getloadavg()[0]
+            # A control: the same server answering its health check, to read the others by.
+            _timings_ms(port, "/healthz", {})
             home = _timings_ms(port, "/", {"Cookie": cookie})
             what_if = _timings_ms(port, WHAT_IF, {"Cookie": cookie, "HX-Request": "true"})
-            server_home, server_what_if = _server_times(Path(folder) / "access.log")
+            server_home, server_what_if, server_health = _server_times(Path(folder) / "access.log")
             # Without a balance from the back office, all three years are summed.
             with sqlite3.connect(f"{folder}/bench.sqlite3") as connection:
                 connection.execute("DELETE FROM balance_snapshots")
             _timings_ms(port, "/", {"Cookie": cookie})
             _timings_ms(port, WHAT_IF, {"Cookie": cookie, "HX-Request": "true"})
-            all_home, all_what_if = _server_times(Path(folder) / "access.log")
+            all_home, all_what_if, _ = _server_times(Path(folder) / "access.log")
         finally:
             server.terminate()
             server.wait(timeout=10)
@@ -270,10 +275,12 @@ def run() -> str:
             "request; the round trip adds the client and the connection. The machine is shared "
             "(2 cores, other engineers' test runs): the tail moves from run to run. With a balance "
             "six months old, the queries read the movements since January of last year; the last "
-            "two rows delete the balance, so every movement of the three years is summed.",
+            "two rows delete the balance, so every movement of the three years is summed. "
+            f"Load average when measuring: {load:.1f}.",
             "",
             "| Page | Requests | Median (ms) | p95 (ms) | Target (ms) | p95 on target |",
             "|---|---:|---:|---:|---:|:---:|",
+            _row("control: `/healthz` (one `SELECT 1`), server time", server_health, None),
             _row("home page `/`, server time", server_home, TARGET_HOME_MS),
             _row("what-if fragment (htmx), server time", server_what_if, TARGET_WHAT_IF_MS),
             _row("home page `/`, round trip", home, TARGET_HOME_MS),
