@@ -73,7 +73,7 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _int_id(entity_id: str) -> int | None:
+def int_id(entity_id: str) -> int | None:
     digits = entity_id.isascii() and entity_id.isdigit()
     return int(entity_id) if digits and len(entity_id) < 19 else None
 
@@ -102,7 +102,7 @@ def member_representation(
 
 @register_batch("member")
 def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    ids = {member_id for member_id in map(_int_id, entity_ids) if member_id is not None}
+    ids = {member_id for member_id in map(int_id, entity_ids) if member_id is not None}
     members = session.scalars(
         select(Member).where(Member.id.in_(ids)).options(selectinload(Member.activities))
     )
@@ -112,7 +112,7 @@ def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
 
 @register("member")
 def member_data(session: Session, entity_id: str) -> dict | None:
-    member_id = _int_id(entity_id)
+    member_id = int_id(entity_id)
     if member_id is None:
         return None
     member = session.get(Member, member_id, options=[selectinload(Member.activities)])
