@@ -73,9 +73,14 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+# Ids are INTEGER columns: a larger number would be an error on PostgreSQL, not a miss.
+MAX_ID = 2**31 - 1
+
+
 def int_id(entity_id: str) -> int | None:
-    digits = entity_id.isascii() and entity_id.isdigit()
-    return int(entity_id) if digits and len(entity_id) < 19 else None
+    """The id in a URL or the feed, or None if it cannot be one (no row has it)."""
+    digits = entity_id.isascii() and entity_id.isdigit() and len(entity_id) < 19
+    return int(entity_id) if digits and int(entity_id) <= MAX_ID else None
 
 
 def member_representation(

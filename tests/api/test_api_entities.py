@@ -72,7 +72,16 @@ def test_invoice_pdf_is_a_factur_x_pdf(client, bearer, issued_invoice):
     assert issued_invoice.number.encode() in xml
 
 
-@pytest.mark.parametrize("path", ["/invoices/999999", "/invoices/0", "/invoices/abc/pdf"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/invoices/999999",
+        "/invoices/0",
+        "/invoices/abc/pdf",
+        "/invoices/2147483648",
+        "/receipts/" + "9" * 18,
+    ],
+)
 def test_unknown_invoice_is_a_404_problem(client, bearer, path):
     response = client.get("/api/v1" + path, headers=bearer)
     assert response.status_code == 404
