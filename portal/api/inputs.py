@@ -3,7 +3,7 @@ never a 500. Write endpoints of every module use these helpers."""
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
@@ -144,3 +144,39 @@ def only_fields(body: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise invalid(unknown[0], f"Unknown field `{unknown[0]}`; allowed: {', '.join(allowed)}.")
+
+
+def integer(body: dict, field: str, minimum: int, maximum: int) -> int | None:
+    value = body.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise invalid(field, f"`{field}` is a whole number from {minimum} to {maximum}.")
+    return value
+
+
+def timestamp(body: dict, field: str) -> datetime | None:
+    """An ISO 8601 date and time with its offset ("2026-03-31T09:30:00+02:00"), in UTC: a
+    time without an offset would be ambiguous."""
+    value = body.get(field)
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(value)
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None or not 2000 <= moment.year <= 2999:
+        raise invalid(field, f'`{field}` is a date and time with its offset, like "{EXAMPLE}".')
+    return moment.astimezone(UTC)
+
+
+EXAMPLE = "2026-03-31T09:30:00+02:00"
+
+
+def optional_json_body() -> dict:
+    """An action whose body may be left out: no body is an empty object."""
+    if not request.get_data(cache=True):
+        return {}
+    return json_body()

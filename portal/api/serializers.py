@@ -73,9 +73,14 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _int_id(entity_id: str) -> int | None:
-    digits = entity_id.isascii() and entity_id.isdigit()
-    return int(entity_id) if digits and len(entity_id) < 19 else None
+# Ids are INTEGER columns: a larger number would be an error on PostgreSQL, not a miss.
+MAX_ID = 2**31 - 1
+
+
+def int_id(entity_id: str) -> int | None:
+    """The id in a URL or the feed, or None if it cannot be one (no row has it)."""
+    digits = entity_id.isascii() and entity_id.isdigit() and len(entity_id) < 19
+    return int(entity_id) if digits and int(entity_id) <= MAX_ID else None
 
 
 def member_representation(
@@ -102,7 +107,7 @@ def member_representation(
 
 @register_batch("member")
 def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    ids = {member_id for member_id in map(_int_id, entity_ids) if member_id is not None}
+    ids = {member_id for member_id in map(int_id, entity_ids) if member_id is not None}
     members = session.scalars(
         select(Member).where(Member.id.in_(ids)).options(selectinload(Member.activities))
     )
@@ -112,7 +117,7 @@ def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
 
 @register("member")
 def member_data(session: Session, entity_id: str) -> dict | None:
-    member_id = _int_id(entity_id)
+    member_id = int_id(entity_id)
     if member_id is None:
         return None
     member = session.get(Member, member_id, options=[selectinload(Member.activities)])

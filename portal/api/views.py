@@ -170,7 +170,12 @@ def _check_if_match(member) -> None:
 
 # Modules whose endpoints join this blueprint, imported here so that their routes exist
 # before the blueprint is registered: each module adds its `portal.<module>.api` in one line.
-API_MODULES: tuple[str, ...] = ()
+API_MODULES: tuple[str, ...] = (
+    "portal.sales.api",
+    "portal.expenses.api",
+    "portal.workshops.api",
+    "portal.meetings.api",
+)
 
 for _module in API_MODULES:
     importlib.import_module(_module)
