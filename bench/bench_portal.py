@@ -477,8 +477,9 @@ hot spot; meeting the ratio would take caching rendered pages, which per-member 
 allow.
 - **Booking p95 under flat-out load** is SQLite's busy handler: writers wait for the write \
 lock by sleeping in growing steps (up to 100 ms) instead of queueing, so the tail grows with \
-concurrent writers. The booking itself runs in about 8 ms with 15 small statements; on \
-PostgreSQL (recommended for several processes) writers queue on row locks instead.
+concurrent writers. The booking itself runs in about 8 ms with 15 small statements. \
+PostgreSQL (recommended for several processes) blocks waiting writers and wakes them, \
+without this sleep.
 """
 
 

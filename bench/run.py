@@ -40,8 +40,8 @@ def main() -> None:
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- Machine: {machine()}\n"
         "- Command: `make bench`\n"
-        f"- Duration: {(time.monotonic() - started) / 60:.1f} minutes (benchmarks only; "
-        "the first run also installs wrk and Lighthouse and seeds the portal's database)\n"
+        f"- Duration: {(time.monotonic() - started) / 60:.1f} minutes (installing wrk "
+        "and Lighthouse, done by the first run only, not included)\n"
     )
     text = header + "\n" + "\n\n".join(sections) + "\n"
     (HERE / "RESULTS.md").write_text(text)
