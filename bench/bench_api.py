@@ -9,11 +9,8 @@ Run from the project root with `python bench/bench_api.py`; `make bench` calls `
 
 import base64
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import harness  # noqa: E402
 
 CHANGES = 100_000
 MEMBERS = 1_000
@@ -66,12 +66,6 @@ def _prepare(url: str) -> tuple[str, str]:
         return client.client_id, secret
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _request(base: str, path: str, token: str, method="GET", body=None, headers=None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, method=method)  # noqa: S310
@@ -94,48 +88,12 @@ def _token(base: str, client_id: str, secret: str) -> str:
         return json.loads(response.read())["access_token"]
 
 
-def _wait_until_up(base: str) -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/healthz", timeout=2).close()  # noqa: S310
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not start")
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    return statistics.quantiles(samples, n=100)[int(fraction * 100) - 1]
-
-
 def run() -> str:
     folder = Path(tempfile.mkdtemp(prefix="bench-api-"))
     url = f"sqlite:///{folder / 'bench.sqlite3'}"
     client_id, secret = _prepare(url)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "PORTAL_DATABASE_URL": url,
-        "PORTAL_SECRET_KEY": "bench",
-        "PORTAL_API_RATE_LIMIT": "1000000000",
-    }
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "portal:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        _wait_until_up(base)
+    env = harness.server_env(url, PORTAL_API_RATE_LIMIT="1000000000")
+    with harness.gunicorn(env, workers=WORKERS) as base:
         token = _token(base, client_id, secret)
 
         # 1. Initial sync: every change, pages of 1,000, as a back office would.
@@ -182,13 +140,10 @@ def run() -> str:
             start = time.perf_counter()
             _request(base, f"/api/v1/members/{1 + number % MEMBERS}", token, "PUT", body, headers)
             writes.append((time.perf_counter() - start) * 1000)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     requests = CLIENTS * REQUESTS_PER_CLIENT
     sync_ok = "yes" if initial_sync < 30 and received == CHANGES else "**no**"
-    write_ok = "yes" if _percentile(writes, 0.95) < 20 else "**no**"
+    write_ok = "yes" if harness.percentile(writes, 0.95) < 20 else "**no**"
     return "\n".join(
         [
             "## Sync API",
@@ -203,9 +158,10 @@ def run() -> str:
             f"| {sync_ok} |",
             f"| Feed pages of 100, {CLIENTS} concurrent clients | {requests} "
             f"| {requests / feed_seconds:,.0f} req/s, p50 {statistics.median(latencies):.0f} ms, "
-            f"p95 {_percentile(latencies, 0.95):.0f} ms | — | — |",
+            f"p95 {harness.percentile(latencies, 0.95):.0f} ms | — | — |",
             f"| Write round trip (`PUT /members/{{id}}`, new key each) | {WRITES} "
-            f"| p50 {statistics.median(writes):.1f} ms, p95 {_percentile(writes, 0.95):.1f} ms "
+            f"| p50 {statistics.median(writes):.1f} ms, "
+            f"p95 {harness.percentile(writes, 0.95):.1f} ms "
             f"| p95 < 20 ms | {write_ok} |",
             "",
         ]

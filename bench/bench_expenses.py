@@ -4,21 +4,19 @@ Targets from issue 5: a photo re-encoded with its thumbnail in under 1.5 s and 3
 memory; the list in constant queries with a p95 under 50 ms. The list is served by gunicorn
 on loopback and loaded from this script. `make bench` calls `run()`."""
 
-import http.cookiejar
-import os
-import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import harness  # noqa: E402
+
 PHOTO_RUNS = 5
 RECEIPTS = 10_000
 REQUESTS = 200
@@ -62,12 +60,6 @@ def photo_figures() -> list[tuple[float, float, float]]:
             ).stdout.split()  # fmt: skip
             runs.append((float(output[0]), float(output[1]), float(output[2])))
     return runs, size
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _fill_database(url: str) -> tuple[int, int]:
@@ -126,23 +118,17 @@ def _fill_database(url: str) -> tuple[int, int]:
 
 
 def _load(base: str, paths: list[str]) -> dict[str, list[float]]:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    form = {"csrf_token": token, "email": "bench@example.org", "password": PASSWORD}
-    opener.open(f"{base}/login", urllib.parse.urlencode(form).encode()).read()
+    browser = harness.log_in(base, "bench@example.org", PASSWORD)
     timings = {}
     for path in paths:
         for _ in range(10):  # warm-up
-            opener.open(base + path).read()
+            browser.get(path)
         samples = []
         for _ in range(REQUESTS):
             start = time.perf_counter()
-            with opener.open(base + path) as response:
-                response.read()
-                assert response.status == 200
+            status, _headers, _body = browser.get(path)
             samples.append((time.perf_counter() - start) * 1000)
+            assert status == 200
         timings[path] = samples
     return timings
 
@@ -151,31 +137,10 @@ def list_figures() -> tuple[int, dict[str, list[float]]]:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.sqlite3"
         queries, year = _fill_database(url)
-        port = _free_port()
-        env = {**os.environ, "PORTAL_DATABASE_URL": url, "PORTAL_SECRET_KEY": "bench",
-               "PORTAL_DATA_DIR": f"{folder}/data"}  # fmt: skip
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "--workers", "2",
-             "--bind", f"127.0.0.1:{port}", "portal:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(f"{base}/healthz").read()  # noqa: S310 (loopback)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        env = harness.server_env(url, f"{folder}/data")
+        with harness.gunicorn(env, workers=2) as base:
             timings = _load(base, [f"/receipts?year={year}", f"/receipts?year={year}&month=1"])
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     return queries, timings
-
-
-def _p95(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=20)[-1]
 
 
 def run() -> str:
@@ -207,7 +172,7 @@ def run() -> str:
         "|---|---:|---:|---:|:---:|",
     ]
     for path, samples in timings.items():
-        p95 = _p95(samples)
+        p95 = harness.percentile(samples, 0.95)
         lines.append(
             f"| `{path.split('?')[1]}` | {statistics.median(samples):.1f} | {p95:.1f} | < 50 "
             f"| {'yes' if p95 < 50 else '**no**'} |"

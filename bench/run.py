@@ -7,6 +7,7 @@ import importlib.util
 import os
 import platform
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def machine() -> str:
 
 
 def main() -> None:
+    started = time.monotonic()
     sections = []
     for path in sorted(HERE.glob("bench_*.py")):
         spec = importlib.util.spec_from_file_location(path.stem, path)
@@ -38,6 +40,8 @@ def main() -> None:
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- Machine: {machine()}\n"
         "- Command: `make bench`\n"
+        f"- Duration: {(time.monotonic() - started) / 60:.1f} minutes (installing wrk "
+        "and Lighthouse, done by the first run only, not included)\n"
     )
     text = header + "\n" + "\n\n".join(sections) + "\n"
     (HERE / "RESULTS.md").write_text(text)

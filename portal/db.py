@@ -5,6 +5,7 @@ request (see `portal.web.transactions`).
 """
 
 import enum
+import functools
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -27,6 +28,19 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # comparisons skip them.
 SEARCH_OBJECTS = ("meeting_search", "ix_meetings_search", "search_vector")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READS_ONLY = "portal_reads_only"
+
+
+def reads_only(view):
+    """Mark a POST view that never writes (a preview computed from the form), so that on
+    SQLite it reads in a plain transaction instead of queueing for the write lock."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        g.setdefault(READS_ONLY, True)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 class Base(DeclarativeBase):
@@ -108,9 +122,13 @@ def _tune_sqlite(engine: Engine) -> None:
         # A request that may write takes SQLite's write lock at its first statement: writers
         # then queue on the busy timeout instead of failing when a read lock cannot be
         # upgraded (SQLITE_BUSY), which makes counters and seat bookings safe under load.
-        # A transaction can also ask for it explicitly (the API's request counter).
+        # A transaction can also ask for it explicitly (the API's request counter). A POST
+        # that only computes (live totals) says so with `reads_only`: taking the write lock
+        # there queued every keystroke of every member behind one another.
         may_write = (
-            has_request_context() and request.method not in SAFE_METHODS
+            has_request_context()
+            and request.method not in SAFE_METHODS
+            and not g.get(READS_ONLY, False)
         ) or connection.get_execution_options().get("portal_sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if may_write else "BEGIN")
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
-from portal.db import db, utcnow
+from portal.db import db, reads_only, utcnow
 from portal.errors import DomainError
 from portal.members.models import Member, Role
 from portal.money import from_cents
@@ -251,6 +251,7 @@ def _form_data(invoice: Invoice) -> dict:
 
 
 @bp.post("/invoices/totals")
+@reads_only  # outermost: loading the logged-in member is the first statement
 @login_required
 def totals():
     """Live totals while typing: computed by the server, never saved."""
