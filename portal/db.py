@@ -43,6 +43,18 @@ def reads_only(view):
     return wrapper
 
 
+# Primary keys are INTEGER columns: PostgreSQL refuses a larger number with an error, where
+# SQLite would simply find nothing.
+MAX_ID = 2**31 - 1
+
+
+def id_from_text(text: str) -> int | None:
+    """The row id written in `text` (a URL segment, a feed id, a back-office reference), or
+    None if it cannot be one: no row has it, and looking it up must not fail."""
+    digits = text.isascii() and text.isdigit() and len(text) < 19
+    return int(text) if digits and int(text) <= MAX_ID else None
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

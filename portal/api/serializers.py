@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.coop.models import CoopSettings
 from portal.coop.services import contribution_rate_for, get_coop_settings
+from portal.db import id_from_text
 from portal.members.models import Member
 from portal.money import from_cents, round_cents
 
@@ -73,14 +74,8 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-# Ids are INTEGER columns: a larger number would be an error on PostgreSQL, not a miss.
-MAX_ID = 2**31 - 1
-
-
-def int_id(entity_id: str) -> int | None:
-    """The id in a URL or the feed, or None if it cannot be one (no row has it)."""
-    digits = entity_id.isascii() and entity_id.isdigit() and len(entity_id) < 19
-    return int(entity_id) if digits and int(entity_id) <= MAX_ID else None
+# The id in a URL or the feed, or None if it cannot be one (no row has it).
+int_id = id_from_text
 
 
 def member_representation(

@@ -175,6 +175,7 @@ API_MODULES: tuple[str, ...] = (
     "portal.expenses.api",
     "portal.workshops.api",
     "portal.meetings.api",
+    "portal.projection.api",
 )
 
 for _module in API_MODULES:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.auth.services import hash_password, normalise_email
+from portal.db import id_from_text
 from portal.errors import DomainError
 from portal.members.models import Activity, Member, MemberStatus, Role
 from portal.sync.services import record_change
@@ -62,8 +63,9 @@ def set_locale(member: Member, locale: str) -> None:
 def member_by_ref(session: Session, ref: str) -> Member | None:
     """A member named by id ("42") or by email ("camille@example.org"), as the back office
     names them."""
-    if ref.isascii() and ref.isdigit() and len(ref) < 19:
-        return session.get(Member, int(ref))
+    if ref.isascii() and ref.isdigit():
+        member_id = id_from_text(ref)
+        return session.get(Member, member_id) if member_id is not None else None
     if "@" in ref and len(ref) <= 254:
         return member_by_email(session, ref)
     return None

@@ -392,6 +392,23 @@ def _fundable(budget: Decimal, hours: Decimal, on: date, employer) -> PayslipFig
         return None
 
 
+def largest_fundable(
+    budget: Decimal, hours: Decimal | None, period: date, employer: EmployerSettings
+) -> PayslipFigures | None:
+    """The payslip of the largest gross whose employer cost `budget` covers, at `hours` a
+    week; without set hours, at the hours that pay is worth (full time first, then pro rata
+    if the pay is below the full-time SMIC). None if it covers no salary at all."""
+    if hours is not None:
+        return _fundable(budget, hours, period, employer)
+    payslip = _fundable(budget, FULL_TIME_HOURS, period, employer)
+    if payslip is None:
+        return None
+    hours = equivalent_hours(payslip.gross, period)
+    if hours != FULL_TIME_HOURS:
+        payslip = _fundable(budget, hours, period, employer) or payslip
+    return payslip
+
+
 def _salary(inputs: Inputs, margin: Decimal) -> Salary:
     period = _next_period(inputs)
     contract, what_if = inputs.contract, inputs.what_if
@@ -425,15 +442,11 @@ def _salary(inputs: Inputs, margin: Decimal) -> Salary:
             return Salary(
                 period, compute_payslip(gross, hours, period, inputs.employer), source, hours
             )
-        # No salary yet: what the margin could pay once salaried, with hours worked out from
-        # that pay (full time first, then pro rata if the pay is below the full-time SMIC).
-        payslip = _fundable(margin, FULL_TIME_HOURS, period, inputs.employer)
+        # No salary yet: what the margin could pay once salaried.
+        payslip = largest_fundable(margin, None, period, inputs.employer)
         if payslip is None:
             return Salary(period, None, "none", None)
-        hours = equivalent_hours(payslip.gross, period)
-        if hours != FULL_TIME_HOURS:
-            payslip = _fundable(margin, hours, period, inputs.employer) or payslip
-        return Salary(period, payslip, "fundable", hours)
+        return Salary(period, payslip, "fundable", payslip.hours_per_week)
     except PayrollError as error:
         return Salary(period, None, "none", None, error.message, error.params)
 

@@ -1,9 +1,10 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
+from portal.members.models import Member
 
 
 class Payslip(Base):
@@ -31,6 +32,8 @@ class Payslip(Base):
     paid_on: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    member: Mapped[Member] = relationship()
+
 
 class BalanceSnapshot(Base):
     """The authoritative margin of an entrepreneur at the end of `date`, from the back office.
@@ -46,3 +49,5 @@ class BalanceSnapshot(Base):
     date: Mapped[date] = mapped_column(Date)
     amount_cents: Mapped[int] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    member: Mapped[Member] = relationship()

@@ -33,7 +33,8 @@ from portal.errors import DomainError
 from portal.expenses.models import Receipt, ReceiptStatus
 from portal.members.models import Member, MemberStatus, Role
 from portal.money import from_cents
-from portal.payroll import EmployerSettings
+from portal.payroll import EmployerSettings, PayrollError
+from portal.payroll import Payslip as PayslipFigures
 from portal.projection import compute
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.salary.services import payroll_settings
@@ -48,7 +49,11 @@ from portal.sales.models import (
 from portal.sync.services import record_change
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-MAX_AMOUNT_CENTS = 100_000_000_00  # a hundred million euros: beyond it, a typo
+# Ten million euros: beyond it, a typo. It also keeps every amount inside the INTEGER
+# columns (2,147,483,647 cents), which PostgreSQL would refuse with an error.
+MAX_AMOUNT_CENTS = 10_000_000_00
+# Business dates the projection can place on its monthly calendar.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def _entrepreneur(member: Member) -> None:
@@ -60,10 +65,18 @@ def _amount(cents: int, field: str, allow_negative: bool = False) -> int:
     if isinstance(cents, bool) or not isinstance(cents, int):
         raise DomainError(_l("An amount must be a whole number of cents."), field=field)
     if abs(cents) > MAX_AMOUNT_CENTS:
-        raise DomainError(_l("This amount is too large."), field=field)
+        raise DomainError(_l("This amount is too large (10 M€ at most)."), field=field)
     if cents < 0 and not allow_negative:
         raise DomainError(_l("This amount cannot be negative."), field=field)
     return cents
+
+
+def _business_date(value: date, field: str, not_a_date) -> date:
+    if not isinstance(value, date):
+        raise DomainError(not_a_date, field=field)
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise DomainError(_l("The date must fall between the years 2000 and 2099."), field=field)
+    return value
 
 
 def record_payslip(
@@ -77,12 +90,13 @@ def record_payslip(
     paid_on: date,
 ) -> Payslip:
     """A payslip as the back office's payroll computed it: one per member and month, a
-    second one for the same month replaces the first. Net ≤ gross ≤ employer cost."""
+    second one for the same month replaces the first (the payroll's correction). Net ≤ gross
+    ≤ employer cost; the period and the payment date fall between 2000 and 2099."""
     _entrepreneur(member)
-    if not isinstance(period, str) or not PERIOD.match(period):
+    match = PERIOD.match(period) if isinstance(period, str) else None
+    if match is None or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         raise DomainError(_l("The period must be a month written YYYY-MM."), field="period")
-    if not isinstance(paid_on, date):
-        raise DomainError(_l("The payment date is not a date."), field="paid_on")
+    _business_date(paid_on, "paid_on", _l("The payment date is not a date."))
     gross = _amount(gross_cents, "gross")
     net = _amount(net_cents, "net")
     cost = _amount(employer_cost_cents, "employer_cost")
@@ -101,10 +115,9 @@ def record_payslip(
 def record_balance(session: Session, member: Member, *, on: date, amount_cents: int):
     """The authoritative margin at the end of `on`: it includes every movement dated on or
     before that day, and the projection adds only later ones. The latest date wins; the
-    same date again replaces the amount."""
+    same date again replaces the amount. The date falls between 2000 and 2099."""
     _entrepreneur(member)
-    if not isinstance(on, date):
-        raise DomainError(_l("The balance date is not a date."), field="date")
+    _business_date(on, "date", _l("The balance date is not a date."))
     amount = _amount(amount_cents, "amount", allow_negative=True)
     snapshot = _upsert(
         session, BalanceSnapshot, dict(member_id=member.id, date=on), dict(amount_cents=amount)
@@ -499,6 +512,38 @@ def projection_for(
     return projections(session, [member], today, terms, what_if, with_activities=what_if is None)[
         member.id
     ]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The home page's figures, with the largest gross the margin can fund, now and if every
+    outstanding invoice is paid (None when payroll cannot compute one for the period)."""
+
+    projection: compute.Projection
+    max_fundable: PayslipFigures | None
+    max_fundable_if_paid: PayslipFigures | None
+    payroll_available: bool
+
+
+def headline_for(session: Session, member: Member, today: date) -> Headline:
+    """The figures the back office reads for an entrepreneur: the projection, and the largest
+    salary its margin funds at the next salary's hours (at the hours that pay is worth when
+    there is no contract), computed only here: the home page needs it only when the margin
+    falls short, and the projection already has it then."""
+    terms = coop_terms(session)
+    projection = projections(session, [member], today, terms, with_activities=False)[member.id]
+    salary = projection.salary
+    hours = salary.hours_per_week if salary.source in ("fixed", "hours") else None
+
+    def largest(budget):
+        return compute.largest_fundable(budget, hours, salary.period, terms.employer)
+
+    try:
+        return Headline(
+            projection, largest(projection.margin), largest(projection.margin_if_paid), True
+        )
+    except PayrollError:
+        return Headline(projection, None, None, False)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,223 @@
+"""The projection in the sync API: payslips and balances pushed by the back office, through
+the same `record_payslip` and `record_balance` as everything else, both in the feed; and an
+entrepreneur's projection, the figures of their home page."""
+
+import calendar
+import re
+from datetime import date
+
+from flask import jsonify
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from portal.api import inputs
+from portal.api.errors import ApiError
+from portal.api.idempotency import idempotent
+from portal.api.serializers import decimal_string, int_id, iso, money, register_batch
+from portal.api.views import bp
+from portal.dates import paris_today
+from portal.db import db
+from portal.members.models import Member
+from portal.members.services import member_by_ref
+from portal.money import to_cents
+from portal.projection.models import BalanceSnapshot, Payslip
+from portal.projection.services import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    headline_for,
+    record_balance,
+    record_payslip,
+)
+
+PERIOD_FORMAT = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+# The next salary as the home page shows it: the contract's, or, for an entrepreneur
+# without one, the most the margin could pay once salaried.
+SALARY_SOURCES = {"fixed": "contract", "hours": "contract", "fundable": "potential"}
+
+
+def payslip_representation(payslip: Payslip) -> dict:
+    return {
+        "id": payslip.id,
+        "member_id": payslip.member_id,
+        "member": payslip.member.email,
+        "period": payslip.period,
+        "gross": money(cents=payslip.gross_cents),
+        "net": money(cents=payslip.net_cents),
+        "employer_cost": money(cents=payslip.employer_cost_cents),
+        "paid_on": iso(payslip.paid_on),
+        "recorded_at": iso(payslip.recorded_at),
+    }
+
+
+def balance_representation(snapshot: BalanceSnapshot, in_effect: bool) -> dict:
+    return {
+        "id": snapshot.id,
+        "member_id": snapshot.member_id,
+        "member": snapshot.member.email,
+        "date": iso(snapshot.date),
+        "amount": money(cents=snapshot.amount_cents),
+        "in_effect": in_effect,
+        "recorded_at": iso(snapshot.recorded_at),
+    }
+
+
+def _ids(entity_ids: list[str]) -> set[int]:
+    return {number for number in map(int_id, entity_ids) if number is not None}
+
+
+@register_batch("payslip")
+def payslips_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    payslips = session.scalars(
+        select(Payslip).where(Payslip.id.in_(_ids(entity_ids))).options(joinedload(Payslip.member))
+    )
+    return {str(payslip.id): payslip_representation(payslip) for payslip in payslips}
+
+
+@register_batch("balance")
+def balances_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    snapshots = list(
+        session.scalars(
+            select(BalanceSnapshot)
+            .where(BalanceSnapshot.id.in_(_ids(entity_ids)))
+            .options(joinedload(BalanceSnapshot.member))
+        )
+    )
+    latest = _latest_dates(session, {snapshot.member_id for snapshot in snapshots})
+    return {
+        str(s.id): balance_representation(s, s.date == latest.get(s.member_id)) for s in snapshots
+    }
+
+
+def _latest_dates(session: Session, member_ids: set[int]) -> dict[int, date]:
+    rows = session.execute(
+        select(BalanceSnapshot.member_id, func.max(BalanceSnapshot.date))
+        .where(BalanceSnapshot.member_id.in_(member_ids))
+        .group_by(BalanceSnapshot.member_id)
+    )
+    return {member_id: latest for member_id, latest in rows}
+
+
+def _entrepreneur_or_404(ref: str, field: str | None = None) -> Member:
+    """Payslips, balances and projections are an entrepreneur's; a support-team account is
+    not found here, like a member that does not exist."""
+    member = member_by_ref(db.session, ref)
+    if member is None or not member.is_entrepreneur:
+        raise ApiError(404, "not_found", "No entrepreneur has this id or email.", field=field)
+    return member
+
+
+def _required_money(body: dict, field: str):
+    amount = inputs.money(body, field)
+    if amount is None:
+        raise inputs.invalid(field, f'`{field}` is required, as a string like "1234.50".')
+    return amount
+
+
+PAYSLIP_FIELDS = ("member", "period", "gross", "net", "employer_cost", "paid_on")
+
+
+@bp.post("/payslips")
+@idempotent
+def create_payslip():
+    """A salary actually paid. One per entrepreneur and month: sending another for the same
+    month replaces it (the payroll's correction) and answers 200 instead of 201."""
+    body = inputs.json_body()
+    inputs.only_fields(body, PAYSLIP_FIELDS)
+    ref = inputs.text(body, "member", 254, required=True)
+    period = body.get("period")
+    if not isinstance(period, str) or not PERIOD_FORMAT.match(period):
+        raise inputs.invalid("period", '`period` is required: a month written "YYYY-MM".')
+    year, month = int(period[:4]), int(period[5:])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise inputs.invalid("period", "`period` falls between the years 2000 and 2099.")
+    gross, net = _required_money(body, "gross"), _required_money(body, "net")
+    employer_cost = _required_money(body, "employer_cost")
+    last_day = date(year, month, calendar.monthrange(year, month)[1])
+    paid_on = inputs.iso_date(body, "paid_on") or last_day
+    member = _entrepreneur_or_404(ref, field="member")
+    existed = db.session.scalar(
+        select(Payslip.id).where(Payslip.member_id == member.id, Payslip.period == period)
+    )
+    payslip = record_payslip(
+        db.session,
+        member,
+        period=period,
+        gross_cents=to_cents(gross),
+        net_cents=to_cents(net),
+        employer_cost_cents=to_cents(employer_cost),
+        paid_on=paid_on,
+    )
+    response = jsonify(payslip_representation(payslip))
+    response.status_code = 200 if existed else 201
+    return response
+
+
+BALANCE_FIELDS = ("date", "amount")
+
+
+@bp.put("/members/<ref>/balance")
+@idempotent
+def put_balance(ref: str):
+    """The authoritative margin at the end of `date`: every movement dated on or before it
+    is in it, and the projection adds only later ones."""
+    member = _entrepreneur_or_404(ref)
+    body = inputs.json_body()
+    inputs.only_fields(body, BALANCE_FIELDS)
+    on = inputs.iso_date(body, "date")
+    if on is None:
+        raise inputs.invalid("date", '`date` is required: a date like "2026-03-31".')
+    amount = _required_money(body, "amount")
+    snapshot = record_balance(db.session, member, on=on, amount_cents=to_cents(amount))
+    latest = _latest_dates(db.session, {member.id})[member.id]
+    return balance_representation(snapshot, in_effect=snapshot.date == latest)
+
+
+@bp.get("/members/<ref>/projection")
+def projection(ref: str):
+    member = _entrepreneur_or_404(ref)
+    headline = headline_for(db.session, member, paris_today())
+    figures = headline.projection
+    salary, payslip = figures.salary, figures.salary.payslip
+    source = SALARY_SOURCES.get(salary.source) if payslip else None
+    # As on the home page: a potential salary has no "after the salary" nor runway.
+    contract = source == "contract"
+
+    def fundable_gross(largest) -> str | None:
+        if not headline.payroll_available:
+            return None
+        return money(largest.gross) if largest else "0.00"
+
+    return {
+        "member_id": member.id,
+        "member": member.email,
+        "date": iso(figures.today),
+        "balance": (
+            {"date": iso(figures.opening.on), "amount": money(figures.opening.amount)}
+            if figures.opening
+            else None
+        ),
+        "margin": money(figures.margin),
+        "next_salary": (
+            {
+                "period": f"{salary.period:%Y-%m}",
+                "source": source,
+                "hours_per_week": decimal_string(salary.hours_per_week),
+                "gross": money(payslip.gross),
+                "net_before_tax": money(payslip.net_before_tax),
+                "employer_cost": money(payslip.employer_cost),
+                "fundable": figures.fundable,
+            }
+            if payslip
+            else None
+        ),
+        "remaining_margin": money(figures.remaining) if contract else None,
+        "runway_months": figures.runway_months if contract else None,
+        "max_fundable_gross": fundable_gross(headline.max_fundable),
+        "outstanding": money(figures.outstanding),
+        "if_outstanding_paid": {
+            "margin": money(figures.margin_if_paid),
+            "remaining_margin": money(figures.remaining_if_paid) if contract else None,
+            "runway_months": figures.runway_if_paid if contract else None,
+            "max_fundable_gross": fundable_gross(headline.max_fundable_if_paid),
+        },
+    }
