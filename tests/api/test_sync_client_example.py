@@ -101,3 +101,31 @@ def test_example_client_does_a_full_then_an_incremental_sync(live_api, tmp_path)
     assert [(c["entity"], c["data"]["ref"], c["data"]["seats"]) for c in incremental] == [
         ("workshop", "BO-1", 25)
     ]
+
+
+def test_example_client_pushes_payslips_and_balances_once_however_often_it_runs(live_api, tmp_path):
+    base_url, credentials = live_api
+    client = load_example()
+    token = client.get_token(base_url, *credentials)
+    client.write(
+        base_url, token, "PUT", "/members/camille@example.org", {"name": "Camille"}, "member-1"
+    )
+    push_file = tmp_path / "payroll.jsonl"
+    payslip = {
+        "member": "camille@example.org",
+        "period": "2026-10",
+        "gross": "1508.00",
+        "net": "1176.24",
+        "employer_cost": "1850.00",
+    }
+    balance = {"member": "camille@example.org", "date": "2026-10-31", "amount": "9820.00"}
+    push_file.write_text(
+        json.dumps({"payslip": payslip}) + "\n\n" + json.dumps({"balance": balance}) + "\n"
+    )
+    assert client.push_file(base_url, *credentials, push_file) == 2
+    assert client.push_file(base_url, *credentials, push_file) == 2  # a re-run: replayed
+
+    changes = run(client, base_url, credentials, tmp_path / "sync.cursor")
+    assert [change["entity"] for change in changes] == ["member", "payslip", "balance"]
+    assert changes[1]["data"]["paid_on"] == "2026-10-31"
+    assert changes[2]["data"]["amount"] == "9820.00"
