@@ -2,8 +2,10 @@
 and accounting know, and reads back the figures of the entrepreneur's home page."""
 
 import json
+import re
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pytest
 from babel.numbers import format_currency
@@ -17,6 +19,7 @@ from portal.sync.models import Change
 from tests.api.conftest import write_headers
 from tests.conftest import login
 
+PORTAL = Path(__file__).parents[2] / "portal"
 TODAY = paris_today()
 YESTERDAY = TODAY - timedelta(days=1)
 PAYSLIP = {
@@ -54,6 +57,17 @@ def projection(client, bearer, member) -> dict:
     response = client.get(f"/api/v1/members/{member.id}/projection", headers=bearer)
     assert response.status_code == 200, response.json
     return response.json
+
+
+def test_every_entity_the_code_records_has_a_feed_serializer():
+    """An entity recorded without a serializer would reach the back office with `data`
+    null, as if it had been deleted."""
+    from portal.api.serializers import BATCH_SERIALIZERS, SERIALIZERS
+
+    sources = "".join(path.read_text() for path in PORTAL.rglob("*.py"))
+    recorded = set(re.findall(r'record_change\(\s*\w+,\s*"(\w+)"', sources))
+    assert {"payslip", "balance", "member", "invoice"} <= recorded
+    assert recorded <= set(SERIALIZERS) | set(BATCH_SERIALIZERS)
 
 
 # --- POST /payslips ------------------------------------------------------------------------
