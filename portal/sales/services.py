@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
@@ -389,23 +389,40 @@ def format_number(pattern: str, year: int, number: int) -> str:
     return pattern.format(year=year, number=number)
 
 
-def check_number_pattern(pattern: str) -> None:
-    """`{year}` and `{number}` only, the number required, and a result that e-invoicing
-    accepts (35 characters at most, letters, digits and - + _ /)."""
+def check_number_pattern(pattern: str, field: str = "invoice_number_pattern") -> None:
+    """`{number}` and `{year}` both required (the count restarts each year, so the year keeps
+    numbers unique), nothing else, and a result that e-invoicing accepts (35 characters at
+    most, letters, digits and - + _ /)."""
     try:
         names = {name for _text, name, _spec, _conv in string.Formatter().parse(pattern) if name}
         sample = format_number(pattern, 2026, 99999)
     except (ValueError, KeyError, IndexError):
         names, sample = set(), ""
-    if "number" not in names or not names <= {"year", "number"}:
+    if names != {"year", "number"}:
         raise DomainError(
-            _l("The pattern needs {number}, and may use {year}, for example F{year}-{number:05}."),
-            field="invoice_number_pattern",
+            _l("The pattern needs {year} and {number}, for example F{year}-{number:05}."),
+            field=field,
         )
     if not _NUMBER_CHARACTERS.match(sample):
         raise DomainError(
             _l("A number has at most 35 letters, digits, and - + _ / characters."),
-            field="invoice_number_pattern",
+            field=field,
+        )
+
+
+def check_number_patterns(invoice_pattern: str, credit_note_pattern: str) -> None:
+    """Both patterns are valid, and their fixed starts differ without one starting the other
+    (F… and A…), so an invoice number can never equal a credit note's."""
+    check_number_pattern(invoice_pattern, "invoice_number_pattern")
+    check_number_pattern(credit_note_pattern, "credit_note_number_pattern")
+    starts = [pattern.split("{", 1)[0] for pattern in (invoice_pattern, credit_note_pattern)]
+    if not all(starts) or starts[0].startswith(starts[1]) or starts[1].startswith(starts[0]):
+        raise DomainError(
+            _l(
+                "Invoices and credit notes need numbers that start differently, "
+                "for example F{year}-{number:05} and A{year}-{number:05}."
+            ),
+            field="credit_note_number_pattern",
         )
 
 
@@ -519,7 +536,20 @@ def validate_invoice(
     invoice.issue_date = today
     invoice.due_date = today + term
     invoice.series, invoice.number_year, invoice.number_sequence = series, today.year, sequence
-    invoice.number = format_number(pattern, today.year, sequence)
+    number = format_number(pattern, today.year, sequence)
+    if session.scalar(select(Invoice.id).where(Invoice.number == number)) is not None:
+        # Only after a pattern change that brings back numbers already issued. The caller
+        # may still commit, so the number goes back to the counter, whose row this
+        # transaction holds: no gap, and no failure on the unique index.
+        session.execute(
+            update(InvoiceCounter)
+            .where(InvoiceCounter.series == series, InvoiceCounter.year == today.year)
+            .values(last_number=InvoiceCounter.last_number - 1)
+        )
+        raise DomainError(
+            _l("The number %(number)s is already used: change the number pattern.", number=number)
+        )
+    invoice.number = number
     invoice.status = InvoiceStatus.VALIDATED
     invoice.seller, invoice.buyer = seller, buyer
     invoice.validated_at = now
