@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.errors import DomainError
 from portal.identifiers import compact
-from portal.sales.models import CustomerKind, OperationType
+from portal.sales.models import CustomerKind, OperationType, PaymentMethod
 from portal.sales.services import (
     MAX_LINES,
     UNITS,
@@ -164,6 +164,11 @@ class CustomerForm(FlaskForm):
 class PaymentForm(FlaskForm):
     amount = LocalDecimalField(_l("Amount received (€)"), validators=[InputRequired()])
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    method = SelectField(
+        _l("Payment method"),
+        choices=choices((method.value, method.label) for method in PaymentMethod),
+        default=PaymentMethod.TRANSFER.value,
+    )
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.coop.models import CoopSettings
 from portal.errors import DomainError
@@ -31,6 +31,7 @@ from portal.sales.models import (
     InvoiceStatus,
     OperationType,
     Payment,
+    PaymentMethod,
 )
 from portal.sync.services import record_change
 
@@ -647,9 +648,11 @@ def record_payment(
     on: date,
     by: Member | None,
     reference: str = "",
+    method: PaymentMethod = PaymentMethod.TRANSFER,
 ) -> Payment:
-    """Money received for an issued invoice, never more than is outstanding; the status
-    follows (partly paid, paid). Staff and the back-office sync both call this."""
+    """Money received for an issued invoice, by one of the known methods, never more than
+    is outstanding; the status follows (partly paid, paid). Staff and the back-office sync
+    both call this."""
     session.refresh(invoice, with_for_update=True)
     if invoice.is_credit_note or not invoice.status.is_issued:
         raise DomainError(_l("Payments are recorded on validated invoices only."))
@@ -657,6 +660,8 @@ def record_payment(
         raise DomainError(_l("Enter an amount above zero."), field="amount")
     if amount > MAX_AMOUNT:
         raise DomainError(_l("This amount is too large (10 M€ at most)."), field="amount")
+    if not isinstance(method, PaymentMethod):
+        raise DomainError(_l("Choose how the customer paid."), field="method")
     cents = to_cents(amount)
     if cents > invoice.outstanding_cents:
         raise DomainError(
@@ -667,6 +672,7 @@ def record_payment(
         invoice=invoice,
         amount_cents=cents,
         received_on=on,
+        method=method,
         reference=(reference or "").strip()[:100],
         recorded_by_id=by.id if by else None,
     )
@@ -801,6 +807,7 @@ CSV_HEADER = (
     "Total TTC",
     "Payé",
     "Reste dû",
+    "Moyens de paiement",
 )
 
 
@@ -821,7 +828,11 @@ def export_csv(session: Session, filters: InvoiceFilters, today: date) -> Iterat
     yield flush()
     statement = (
         _filtered(select(Invoice), filters, today)
-        .options(joinedload(Invoice.customer), joinedload(Invoice.member))
+        .options(
+            joinedload(Invoice.customer),
+            joinedload(Invoice.member),
+            selectinload(Invoice.payments),
+        )
         .order_by(Invoice.id)
         .execution_options(yield_per=500)
     )
@@ -845,11 +856,27 @@ def export_csv(session: Session, filters: InvoiceFilters, today: date) -> Iterat
                         invoice.outstanding_cents,
                     )
                 ),
+                _payment_methods(invoice),
             )
         )
         if count % 500 == 0:
             yield flush()
     yield flush()
+
+
+CSV_METHODS = {
+    PaymentMethod.TRANSFER: "Virement",
+    PaymentMethod.CHEQUE: "Chèque",
+    PaymentMethod.CARD: "Carte",
+    PaymentMethod.CASH: "Espèces",
+    PaymentMethod.DIRECT_DEBIT: "Prélèvement",
+    PaymentMethod.OTHER: "Autre",
+}
+
+
+def _payment_methods(invoice: Invoice) -> str:
+    """The methods of the invoice's payments, each once, in the order they came."""
+    return ", ".join(dict.fromkeys(CSV_METHODS[payment.method] for payment in invoice.payments))
 
 
 def _csv_amount(cents: int) -> str:

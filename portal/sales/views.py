@@ -18,7 +18,7 @@ from portal.money import from_cents
 from portal.sales import services
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.forms import CustomerForm, InvoiceForm, PaymentForm, ReturnForm, choices
-from portal.sales.models import Customer, Invoice, InvoiceStatus
+from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from portal.web.access import owned_or_404, staff_required
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
@@ -530,6 +530,7 @@ def add_payment(invoice_id: int):
             form.received_on.data,
             current_user,
             form.reference.data or "",
+            PaymentMethod(form.method.data),
         ),
         _("Payment recorded."),
     )
