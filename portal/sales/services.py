@@ -196,6 +196,20 @@ def create_customer(session: Session, member: Member, data: CustomerInput) -> Cu
     return customer
 
 
+def quick_create_customer(session: Session, member: Member, data: CustomerInput) -> Customer:
+    """A customer created from the invoice form. The same name and SIREN again (a second
+    tap on a slow connection) give the customer the first tap created, not a twin."""
+    checked = _checked_customer(data)
+    existing = session.scalar(
+        select(Customer).where(
+            Customer.member_id == member.id,
+            Customer.name == checked["name"],
+            Customer.siren == checked["siren"],
+        )
+    )
+    return existing or create_customer(session, member, data)
+
+
 def update_customer(session: Session, customer: Customer, data: CustomerInput) -> Customer:
     """Editing a customer never changes an issued invoice: those keep a snapshot."""
     for name, value in _checked_customer(data).items():

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.dates import paris_today
 from portal.members.models import Role
-from portal.sales.models import CustomerKind, Invoice, InvoiceStatus
+from portal.sales.models import Customer, CustomerKind, Invoice, InvoiceStatus
 from portal.sales.services import CustomerInput, create_customer
 from tests.conftest import login
 
@@ -397,3 +397,44 @@ def test_invoice_list_runs_a_constant_number_of_queries(app, logged_in, make_inv
     with count_queries(app.extensions["database"].engine) as many:
         logged_in.get("/invoices")
     assert few() == many()
+
+
+def test_quick_customer_creation_keeps_what_was_typed_and_chooses_the_customer(
+    logged_in, db_session
+):
+    data = form(
+        type("Nobody", (), {"id": 0}),
+        action="create_customer",
+        **{"new_customer-name": "Boulangerie Durand", "new_customer-siren": "542 107 651"},
+    )
+    response = logged_in.post("/invoices/new", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text  # the form fragment, for htmx
+    customer = db_session.scalar(select(Customer).where(Customer.name == "Boulangerie Durand"))
+    assert customer.siren == "542107651"
+    assert f'<option selected value="{customer.id}">Boulangerie Durand</option>' in response.text
+    assert 'value="Traduction"' in response.text and 'value="1 234,50"' in response.text
+    assert count(db_session) == 0  # the invoice itself is not saved yet
+    logged_in.post("/invoices/new", data=data)  # a second tap makes no twin
+    assert db_session.scalar(select(func.count(Customer.id))) == 1
+
+
+def test_quick_customer_with_a_bad_siren_says_why_and_creates_nothing(logged_in, db_session):
+    data = form(
+        type("Nobody", (), {"id": 0}),
+        action="create_customer",
+        **{"new_customer-name": "Boulangerie", "new_customer-siren": "123456789"},
+    )
+    response = logged_in.post("/invoices/new", data=data)
+    assert "Un SIREN compte 9 chiffres" in response.text
+    assert '<details class="quick-customer" open>' in response.text
+    assert db_session.scalar(select(func.count(Customer.id))) == 0
+
+
+def test_customer_search_in_the_invoice_form_narrows_the_list(logged_in, customer, db_session):
+    create_customer(db_session, customer.member, CustomerInput(name="Atelier Bleu", siren=""))
+    db_session.commit()
+    data = form(customer, action="find_customer", customer_query="atelier", customer_id="0")
+    response = logged_in.post("/invoices/new", data=data, headers={"HX-Request": "true"})
+    assert "Atelier Bleu" in response.text and "Client SAS" not in response.text
+    assert '<option selected value="' in response.text  # the only match is chosen
