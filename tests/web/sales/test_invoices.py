@@ -438,3 +438,68 @@ def test_customer_search_in_the_invoice_form_narrows_the_list(logged_in, custome
     response = logged_in.post("/invoices/new", data=data, headers={"HX-Request": "true"})
     assert "Atelier Bleu" in response.text and "Client SAS" not in response.text
     assert '<option selected value="' in response.text  # the only match is chosen
+
+
+def test_full_credit_note_cancels_what_is_due(
+    client, entrepreneur, staff, issued_invoice, db_session
+):
+    login(client, entrepreneur.email)
+    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "full"})
+    credit = db_session.scalar(
+        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
+    )
+    client.post(f"/invoices/{credit.id}/submit")
+    client.post("/logout")
+    login(client, staff.email)
+    client.post(f"/invoices/{credit.id}/validate")
+    db_session.expire_all()
+    assert credit.total_incl_vat_cents == issued_invoice.total_incl_vat_cents
+    assert issued_invoice.outstanding_cents == 0
+    assert issued_invoice.status is InvoiceStatus.PAID  # settled by the credit
+    assert db_session.get(Invoice, issued_invoice.id).number  # still there, never deleted
+
+
+def _two_entrepreneurs_invoices(db_session, make_member, make_invoice):
+    from portal.db import utcnow
+    from portal.sales.services import submit_invoice
+
+    other = make_member(email="leo@example.org", full_name="Léo Petit", activities=("Jardin",))
+    theirs = create_customer(
+        db_session, other, CustomerInput(name="Mairie de Vaulx", kind=CustomerKind.INDIVIDUAL)
+    )
+    mine = [make_invoice() for _ in range(2)]
+    others = [make_invoice(member=other, for_customer=theirs) for _ in range(3)]
+    for invoice in [mine[0], *others]:
+        submit_invoice(db_session, invoice, utcnow())
+    db_session.commit()
+    return other, mine, others
+
+
+def test_staff_list_filters_by_entrepreneur_and_status_and_exports_it(
+    client, staff, make_member, make_invoice, db_session
+):
+    other, _mine, _others = _two_entrepreneurs_invoices(db_session, make_member, make_invoice)
+    login(client, staff.email)
+    everyone = client.get("/staff/invoices")
+    assert "5 factures" in everyone.text
+    theirs = client.get(f"/staff/invoices?member={other.id}&status=submitted")
+    assert "3 factures" in theirs.text and "Client SAS" not in theirs.text
+    drafts = client.get("/staff/invoices?status=draft")
+    assert "1 facture" in drafts.text and "Mairie de Vaulx" not in drafts.text
+    rows = client.get(f"/staff/invoices.csv?member={other.id}").get_data(as_text=True)
+    rows = rows.strip().splitlines()[1:]
+    assert len(rows) == 3 and all("Léo Petit" in row for row in rows)
+
+
+def test_queue_filters_by_entrepreneur_and_customer(
+    client, staff, entrepreneur, make_member, make_invoice, db_session
+):
+    other, _mine, _others = _two_entrepreneurs_invoices(db_session, make_member, make_invoice)
+    login(client, staff.email)
+    assert client.get("/staff/invoices/queue").text.count('class="card queue-item"') == 4
+    theirs = client.get(f"/staff/invoices/queue?member={other.id}")
+    assert theirs.text.count('class="card queue-item"') == 3
+    by_customer = client.get("/staff/invoices/queue?q=client sas")
+    assert by_customer.text.count('class="card queue-item"') == 1
+    fragment = client.get("/staff/invoices/queue?q=mairie", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and fragment.text.count('class="card queue-item"') == 3
