@@ -25,7 +25,7 @@ from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import Payslip
 from portal.projection.services import record_balance, record_payslip
 from portal.sales import services as sales
-from portal.sales.models import Customer, CustomerKind
+from portal.sales.models import Customer, CustomerKind, PaymentMethod
 from portal.workshops.models import Attendance
 from portal.workshops.services import (
     book_seat,
@@ -220,9 +220,13 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
         paid_on = day + timedelta(days=25)
         if fate == "paid":
             amount = from_cents(invoice.total_incl_vat_cents)
-            sales.record_payment(session, invoice, amount, paid_on, staff, "Virement")
+            method = (PaymentMethod.TRANSFER, PaymentMethod.CHEQUE)[invoice.id % 2]
+            reference = f"VIR SEPA {invoice.number}" if method is PaymentMethod.TRANSFER else ""
+            sales.record_payment(session, invoice, amount, paid_on, staff, reference, method)
         elif fate == "partly_paid":
-            sales.record_payment(session, invoice, Decimal(300), paid_on, staff, "Virement")
+            sales.record_payment(
+                session, invoice, Decimal(300), paid_on, staff, "Acompte", PaymentMethod.CARD
+            )
         elif fate == "credited":
             credit = sales.create_credit_note(session, invoice, day + timedelta(days=5))
             sales.update_invoice(
@@ -247,7 +251,9 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
             sales.submit_invoice(session, credit, moment)
             sales.validate_invoice(session, credit, staff, day + timedelta(days=5), moment)
             rest = from_cents(invoice.outstanding_cents)
-            sales.record_payment(session, invoice, rest, paid_on, staff, "Virement")
+            sales.record_payment(
+                session, invoice, rest, paid_on, staff, f"VIR SEPA {invoice.number}"
+            )
     yield f"Invoices: {len(DEMO_INVOICES)} for camille@demo.coop, with 1 credit note"
 
 

@@ -56,3 +56,22 @@ def is_valid_vat_number(value: str) -> bool:
             and french_vat_number(value[4:]) == value
         )
     return True
+
+
+_IBAN_FORMAT = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_BIC_FORMAT = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+def is_valid_iban(value: str) -> bool:
+    """ISO 13616: country, check digits, account; the whole passes the mod-97 check
+    (French IBANs are 27 characters)."""
+    value = compact(value)
+    if not _IBAN_FORMAT.match(value) or (value.startswith("FR") and len(value) != 27):
+        return False
+    rearranged = value[4:] + value[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def is_valid_bic(value: str) -> bool:
+    """ISO 9362: bank (4 letters), country (2 letters), location (2), optional branch (3)."""
+    return bool(_BIC_FORMAT.match(compact(value)))

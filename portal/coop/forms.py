@@ -2,7 +2,16 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -15,8 +24,16 @@ from wtforms.validators import (
 
 from portal.coop.models import ContributionBasis, ContributionScheme
 from portal.errors import DomainError
-from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
+from portal.identifiers import (
+    compact,
+    is_valid_bic,
+    is_valid_iban,
+    is_valid_siren,
+    is_valid_siret,
+    is_valid_vat_number,
+)
 from portal.salary.services import check_payroll_settings
+from portal.sales.services import check_number_patterns
 from portal.web.fields import LocalDecimalField
 
 
@@ -33,6 +50,10 @@ def _checked(check, message):
             raise ValidationError(message)
 
     return validator
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
 
 
 class CoopSettingsForm(FlaskForm):
@@ -93,9 +114,65 @@ class CoopSettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
         description=_l("Set by the commune of the office; due from 11 employees. Empty: none."),
     )
+    invoice_number_pattern = StringField(
+        _l("Invoice number pattern"),
+        filters=[_stripped],
+        validators=[DataRequired(), Length(max=40)],
+        description=_l(
+            "{year} and {number} are replaced at validation; {number:05} pads to 5 digits. "
+            "Issued invoices keep their number."
+        ),
+    )
+    credit_note_number_pattern = StringField(
+        _l("Credit note number pattern"),
+        filters=[_stripped],
+        validators=[DataRequired(), Length(max=40)],
+    )
+    iban = StringField(
+        _l("IBAN for payments"),
+        filters=[compact],
+        validators=[
+            Optional(),
+            _checked(is_valid_iban, _l("This IBAN is not valid: check the digits you typed.")),
+        ],
+    )
+    bic = StringField(
+        _l("BIC"),
+        filters=[compact],
+        validators=[
+            Optional(),
+            _checked(is_valid_bic, _l("A BIC has 8 or 11 characters, for example AGRIFRPP.")),
+        ],
+    )
+    late_penalty_terms = TextAreaField(
+        _l("Late-payment penalties"),
+        filters=[_stripped],
+        validators=[DataRequired(), Length(max=300)],
+        description=_l(
+            "The rate owed on late payment: by default the ECB rate plus 10 points, "
+            "never below three times the legal interest rate."
+        ),
+    )
+    early_payment_terms = TextAreaField(
+        _l("Early-payment discount"),
+        filters=[_stripped],
+        validators=[DataRequired(), Length(max=300)],
+        description=_l("The discount for early payment, or that there is none."),
+    )
+    vat_on_debits = BooleanField(
+        _l("VAT on debits"),
+        description=_l("The coop opted to pay VAT when invoicing rather than when paid."),
+    )
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
+            return False
+        try:
+            check_number_patterns(
+                self.invoice_number_pattern.data, self.credit_note_number_pattern.data
+            )
+        except DomainError as error:
+            getattr(self, error.field).errors.append(error.message)
             return False
         try:
             check_payroll_settings(

@@ -47,6 +47,13 @@ def settings():
             headcount=form.headcount.data,
             work_accident_rate=percent_to_rate(form.work_accident_percent.data),
             mobility_levy_rate=percent_to_rate(form.mobility_levy_percent.data) or Decimal(0),
+            invoice_number_pattern=form.invoice_number_pattern.data,
+            credit_note_number_pattern=form.credit_note_number_pattern.data,
+            iban=form.iban.data,
+            bic=form.bic.data,
+            late_penalty_terms=form.late_penalty_terms.data,
+            early_payment_terms=form.early_payment_terms.data,
+            vat_on_debits=form.vat_on_debits.data,
         )
         flash(_("Settings saved."), "success")
         return redirect_after_post(url_for("coop.settings"))

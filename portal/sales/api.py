@@ -14,10 +14,10 @@ from portal.api.views import bp
 from portal.coop.services import get_coop_settings
 from portal.db import db
 from portal.sales.documents import pdf_filename, render_pdf
-from portal.sales.models import Customer, Invoice, Payment
+from portal.sales.models import Customer, Invoice, Payment, PaymentMethod
 from portal.sales.services import document_parties, record_payment
 
-PAYMENT_METHODS = ("transfer", "check", "card", "cash", "direct_debit", "other")
+PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
 
 
 def customer_representation(customer: Customer) -> dict:
@@ -86,6 +86,7 @@ def payment_representation(payment: Payment) -> dict:
         "invoice_number": payment.invoice.number,
         "amount": money(cents=payment.amount_cents),
         "date": iso(payment.received_on),
+        "method": payment.method.value,
         "reference": payment.reference,
         "created_at": iso(payment.created_at),
     }
@@ -173,9 +174,9 @@ def create_payment():
     invoice = db.session.scalar(select(Invoice).where(Invoice.number == number))
     if invoice is None:
         raise inputs.invalid("invoice_number", "No issued invoice has this number.")
-    # The payment has no column of its own for the method: it leads its reference.
-    label = f"{method}: {reference}" if reference else method
-    payment = record_payment(db.session, invoice, amount, received_on, None, label)
+    payment = record_payment(
+        db.session, invoice, amount, received_on, None, reference or "", PaymentMethod(method)
+    )
     response = jsonify(
         {
             **payment_representation(payment),

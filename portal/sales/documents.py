@@ -98,6 +98,12 @@ def facturx_data(invoice: Invoice) -> dict:
     }
     if seller.get("iban"):
         data["BT-84"] = seller["iban"]
+        if seller.get("bic"):
+            data["BT-86"] = seller["bic"]
+    if seller.get("vat_on_debits"):
+        data["BT-8"] = "invoice"  # VAT due on the invoice date (option for debits)
+    elif invoice.operation_type is OperationType.SERVICES:
+        data["BT-8"] = "payment"  # services: VAT due when paid, unless the coop opted
     if invoice.purchase_order:
         data["BT-13"] = invoice.purchase_order
     if invoice.is_credit_note and invoice.credited_invoice is not None:

@@ -8,6 +8,7 @@ from wtforms import (
     FieldList,
     FormField,
     HiddenField,
+    SearchField,
     SelectChoice,
     SelectField,
     StringField,
@@ -17,7 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from portal.errors import DomainError
 from portal.identifiers import compact
-from portal.sales.models import CustomerKind, OperationType
+from portal.sales.models import CustomerKind, OperationType, PaymentMethod
 from portal.sales.services import (
     MAX_LINES,
     UNITS,
@@ -27,6 +28,10 @@ from portal.sales.services import (
     LineInput,
 )
 from portal.web.fields import LocalDecimalField
+
+# People type "542 107 651": the browser's maxlength must leave room for the spaces; the
+# service checks the compacted identifier.
+IDENTIFIER_TYPED_LENGTH = 24
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -73,8 +78,58 @@ class LineForm(FlaskForm):
         )
 
 
+class QuickCustomerForm(FlaskForm):
+    """The few fields to create a customer without leaving the invoice; checked by the
+    service only when that button is pressed, so they never block saving the invoice."""
+
+    class Meta:
+        csrf = False
+
+    kind = SelectField(
+        _l("Kind"),
+        choices=choices((kind.value, kind.label) for kind in CustomerKind),
+        default=CustomerKind.COMPANY.value,
+        validate_choice=False,
+    )
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    siren = StringField(
+        _l("SIREN"),
+        filters=[compact],
+        description=_l("Mandatory for French companies (9 digits)."),
+        validators=[Optional(), Length(max=IDENTIFIER_TYPED_LENGTH)],
+    )
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=10)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+
+    def to_input(self) -> CustomerInput:
+        try:
+            kind = CustomerKind(self.kind.data)
+        except ValueError:
+            kind = CustomerKind.COMPANY
+        return CustomerInput(
+            kind=kind,
+            name=self.name.data or "",
+            siren=self.siren.data or "",
+            address=self.address.data or "",
+            postcode=self.postcode.data or "",
+            city=self.city.data or "",
+        )
+
+    def clear(self) -> None:
+        for field in (self.name, self.siren, self.address, self.postcode, self.city):
+            field.data = ""
+        self.kind.data = CustomerKind.COMPANY.value
+
+
 class InvoiceForm(FlaskForm):
     form_token = HiddenField()
+    customer_query = SearchField(_l("Find a customer"), validators=[Optional(), Length(max=100)])
+    new_customer = FormField(QuickCustomerForm)
+    # Set by the view after a quick creation: the panel stays open on an error, and the
+    # created customer is named.
+    quick_customer_open = False
+    customer_created = ""
     customer_id = SelectField(
         _l("Customer"), coerce=int, validate_choice=False, validators=[InputRequired()]
     )
@@ -139,11 +194,15 @@ class CustomerForm(FlaskForm):
         _l("SIREN"),
         filters=[compact],
         description=_l("Mandatory for French companies (9 digits)."),
-        validators=[Optional(), Length(max=9)],
+        validators=[Optional(), Length(max=IDENTIFIER_TYPED_LENGTH)],
     )
-    siret = StringField(_l("SIRET"), filters=[compact], validators=[Optional(), Length(max=14)])
+    siret = StringField(
+        _l("SIRET"), filters=[compact], validators=[Optional(), Length(max=IDENTIFIER_TYPED_LENGTH)]
+    )
     vat_number = StringField(
-        _l("VAT number"), filters=[compact], validators=[Optional(), Length(max=14)]
+        _l("VAT number"),
+        filters=[compact],
+        validators=[Optional(), Length(max=IDENTIFIER_TYPED_LENGTH)],
     )
 
     def to_input(self) -> CustomerInput:
@@ -164,6 +223,11 @@ class CustomerForm(FlaskForm):
 class PaymentForm(FlaskForm):
     amount = LocalDecimalField(_l("Amount received (€)"), validators=[InputRequired()])
     received_on = DateField(_l("Received on"), validators=[DataRequired()])
+    method = SelectField(
+        _l("Payment method"),
+        choices=choices((method.value, method.label) for method in PaymentMethod),
+        default=PaymentMethod.TRANSFER.value,
+    )
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
 
 

@@ -254,6 +254,28 @@ class InvoiceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class PaymentMethod(enum.StrEnum):
+    """How the customer paid. The values are the sync API's."""
+
+    TRANSFER = "transfer"
+    CHEQUE = "check"
+    CARD = "card"
+    CASH = "cash"
+    DIRECT_DEBIT = "direct_debit"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            PaymentMethod.TRANSFER: _l("Bank transfer"),
+            PaymentMethod.CHEQUE: _l("Cheque"),
+            PaymentMethod.CARD: _l("Card"),
+            PaymentMethod.CASH: _l("Cash"),
+            PaymentMethod.DIRECT_DEBIT: _l("Direct debit"),
+            PaymentMethod.OTHER: _l("Other"),
+        }[self]
+
+
 class Payment(Base):
     """Money received for an invoice, recorded by staff or pushed by the back office."""
 
@@ -266,6 +288,10 @@ class Payment(Base):
     )
     amount_cents: Mapped[int] = mapped_column(Integer)
     received_on: Mapped[date] = mapped_column(Date)
+    # Rows from before the column existed whose method could not be read say "other".
+    method: Mapped[PaymentMethod] = mapped_column(
+        str_enum(PaymentMethod, "payment_method"), server_default=PaymentMethod.OTHER.value
+    )
     reference: Mapped[str] = mapped_column(String(100), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,9 +12,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.coop.models import CoopSettings
 from portal.errors import DomainError
@@ -31,6 +31,7 @@ from portal.sales.models import (
     InvoiceStatus,
     OperationType,
     Payment,
+    PaymentMethod,
 )
 from portal.sync.services import record_change
 
@@ -193,6 +194,20 @@ def create_customer(session: Session, member: Member, data: CustomerInput) -> Cu
     session.flush()
     record_change(session, "customer", customer.id)
     return customer
+
+
+def quick_create_customer(session: Session, member: Member, data: CustomerInput) -> Customer:
+    """A customer created from the invoice form. The same name and SIREN again (a second
+    tap on a slow connection) give the customer the first tap created, not a twin."""
+    checked = _checked_customer(data)
+    existing = session.scalar(
+        select(Customer).where(
+            Customer.member_id == member.id,
+            Customer.name == checked["name"],
+            Customer.siren == checked["siren"],
+        )
+    )
+    return existing or create_customer(session, member, data)
 
 
 def update_customer(session: Session, customer: Customer, data: CustomerInput) -> Customer:
@@ -389,23 +404,40 @@ def format_number(pattern: str, year: int, number: int) -> str:
     return pattern.format(year=year, number=number)
 
 
-def check_number_pattern(pattern: str) -> None:
-    """`{year}` and `{number}` only, the number required, and a result that e-invoicing
-    accepts (35 characters at most, letters, digits and - + _ /)."""
+def check_number_pattern(pattern: str, field: str = "invoice_number_pattern") -> None:
+    """`{number}` and `{year}` both required (the count restarts each year, so the year keeps
+    numbers unique), nothing else, and a result that e-invoicing accepts (35 characters at
+    most, letters, digits and - + _ /)."""
     try:
         names = {name for _text, name, _spec, _conv in string.Formatter().parse(pattern) if name}
         sample = format_number(pattern, 2026, 99999)
     except (ValueError, KeyError, IndexError):
         names, sample = set(), ""
-    if "number" not in names or not names <= {"year", "number"}:
+    if names != {"year", "number"}:
         raise DomainError(
-            _l("The pattern needs {number}, and may use {year}, for example F{year}-{number:05}."),
-            field="invoice_number_pattern",
+            _l("The pattern needs {year} and {number}, for example F{year}-{number:05}."),
+            field=field,
         )
     if not _NUMBER_CHARACTERS.match(sample):
         raise DomainError(
             _l("A number has at most 35 letters, digits, and - + _ / characters."),
-            field="invoice_number_pattern",
+            field=field,
+        )
+
+
+def check_number_patterns(invoice_pattern: str, credit_note_pattern: str) -> None:
+    """Both patterns are valid, and their fixed starts differ without one starting the other
+    (F… and A…), so an invoice number can never equal a credit note's."""
+    check_number_pattern(invoice_pattern, "invoice_number_pattern")
+    check_number_pattern(credit_note_pattern, "credit_note_number_pattern")
+    starts = [pattern.split("{", 1)[0] for pattern in (invoice_pattern, credit_note_pattern)]
+    if not all(starts) or starts[0].startswith(starts[1]) or starts[1].startswith(starts[0]):
+        raise DomainError(
+            _l(
+                "Invoices and credit notes need numbers that start differently, "
+                "for example F{year}-{number:05} and A{year}-{number:05}."
+            ),
+            field="credit_note_number_pattern",
         )
 
 
@@ -519,7 +551,20 @@ def validate_invoice(
     invoice.issue_date = today
     invoice.due_date = today + term
     invoice.series, invoice.number_year, invoice.number_sequence = series, today.year, sequence
-    invoice.number = format_number(pattern, today.year, sequence)
+    number = format_number(pattern, today.year, sequence)
+    if session.scalar(select(Invoice.id).where(Invoice.number == number)) is not None:
+        # Only after a pattern change that brings back numbers already issued. The caller
+        # may still commit, so the number goes back to the counter, whose row this
+        # transaction holds: no gap, and no failure on the unique index.
+        session.execute(
+            update(InvoiceCounter)
+            .where(InvoiceCounter.series == series, InvoiceCounter.year == today.year)
+            .values(last_number=InvoiceCounter.last_number - 1)
+        )
+        raise DomainError(
+            _l("The number %(number)s is already used: change the number pattern.", number=number)
+        )
+    invoice.number = number
     invoice.status = InvoiceStatus.VALIDATED
     invoice.seller, invoice.buyer = seller, buyer
     invoice.validated_at = now
@@ -617,9 +662,11 @@ def record_payment(
     on: date,
     by: Member | None,
     reference: str = "",
+    method: PaymentMethod = PaymentMethod.TRANSFER,
 ) -> Payment:
-    """Money received for an issued invoice, never more than is outstanding; the status
-    follows (partly paid, paid). Staff and the back-office sync both call this."""
+    """Money received for an issued invoice, by one of the known methods, never more than
+    is outstanding; the status follows (partly paid, paid). Staff and the back-office sync
+    both call this."""
     session.refresh(invoice, with_for_update=True)
     if invoice.is_credit_note or not invoice.status.is_issued:
         raise DomainError(_l("Payments are recorded on validated invoices only."))
@@ -627,6 +674,8 @@ def record_payment(
         raise DomainError(_l("Enter an amount above zero."), field="amount")
     if amount > MAX_AMOUNT:
         raise DomainError(_l("This amount is too large (10 M€ at most)."), field="amount")
+    if not isinstance(method, PaymentMethod):
+        raise DomainError(_l("Choose how the customer paid."), field="method")
     cents = to_cents(amount)
     if cents > invoice.outstanding_cents:
         raise DomainError(
@@ -637,6 +686,7 @@ def record_payment(
         invoice=invoice,
         amount_cents=cents,
         received_on=on,
+        method=method,
         reference=(reference or "").strip()[:100],
         recorded_by_id=by.id if by else None,
     )
@@ -771,6 +821,7 @@ CSV_HEADER = (
     "Total TTC",
     "Payé",
     "Reste dû",
+    "Moyens de paiement",
 )
 
 
@@ -791,7 +842,11 @@ def export_csv(session: Session, filters: InvoiceFilters, today: date) -> Iterat
     yield flush()
     statement = (
         _filtered(select(Invoice), filters, today)
-        .options(joinedload(Invoice.customer), joinedload(Invoice.member))
+        .options(
+            joinedload(Invoice.customer),
+            joinedload(Invoice.member),
+            selectinload(Invoice.payments),
+        )
         .order_by(Invoice.id)
         .execution_options(yield_per=500)
     )
@@ -815,11 +870,27 @@ def export_csv(session: Session, filters: InvoiceFilters, today: date) -> Iterat
                         invoice.outstanding_cents,
                     )
                 ),
+                _payment_methods(invoice),
             )
         )
         if count % 500 == 0:
             yield flush()
     yield flush()
+
+
+CSV_METHODS = {
+    PaymentMethod.TRANSFER: "Virement",
+    PaymentMethod.CHEQUE: "Chèque",
+    PaymentMethod.CARD: "Carte",
+    PaymentMethod.CASH: "Espèces",
+    PaymentMethod.DIRECT_DEBIT: "Prélèvement",
+    PaymentMethod.OTHER: "Autre",
+}
+
+
+def _payment_methods(invoice: Invoice) -> str:
+    """The methods of the invoice's payments, each once, in the order they came."""
+    return ", ".join(dict.fromkeys(CSV_METHODS[payment.method] for payment in invoice.payments))
 
 
 def _csv_amount(cents: int) -> str:

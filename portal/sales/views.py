@@ -18,7 +18,7 @@ from portal.money import from_cents
 from portal.sales import services
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.forms import CustomerForm, InvoiceForm, PaymentForm, ReturnForm, choices
-from portal.sales.models import Customer, Invoice, InvoiceStatus
+from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from portal.web.access import owned_or_404, staff_required
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
@@ -108,13 +108,22 @@ def _csv(filters: services.InvoiceFilters, filename: str) -> Response:
     )
 
 
-def _customer_choices() -> list[tuple[int, str]]:
-    customers = services.search_customers(db.session, current_user.id, limit=1000)
+def _customer_choices(query: str = "") -> list[tuple[int, str]]:
+    customers = services.search_customers(db.session, current_user.id, query, limit=1000)
     return [(customer.id, customer.name) for customer in customers]
 
 
 def _prepare(form: InvoiceForm, member: Member) -> None:
-    form.customer_id.choices = choices([(0, _("Choose a customer")), *_customer_choices()])
+    """The customer list follows the search box, keeping the chosen customer in it."""
+    found = _customer_choices(form.customer_query.data or "")
+    chosen = form.customer_id.data
+    if chosen and chosen not in {customer_id for customer_id, _name in found}:
+        customer = db.session.get(Customer, chosen)
+        if customer is not None and customer.member_id == member.id:
+            found.insert(0, (customer.id, customer.name))
+    if form.customer_query.data and len(found) == 1:
+        form.customer_id.data = found[0][0]
+    form.customer_id.choices = choices([(0, _("Choose a customer")), *found])
     form.activity_id.choices = choices(
         [("", _("No activity"))]
         + [(str(activity.id), activity.name) for activity in member.activities]
@@ -145,10 +154,28 @@ def _preview_totals(form: InvoiceForm):
     return services.compute_totals(lines)
 
 
-def _handle_line_actions(form: InvoiceForm) -> bool:
-    """Add or remove a line without saving (the htmx buttons, or plain submits without
-    JavaScript). True when the request was one of those."""
+def _handle_form_actions(form: InvoiceForm) -> bool:
+    """Find or create a customer, add or remove a line, without saving the invoice (the
+    htmx buttons, or plain submits without JavaScript). True when the request was one."""
     action = request.form.get("action", "save")
+    if action == "find_customer":
+        return True  # _prepare already filtered the list
+    if action == "create_customer":
+        try:
+            customer = services.quick_create_customer(
+                db.session, current_user, form.new_customer.to_input()
+            )
+        except DomainError as error:
+            target = getattr(form.new_customer, error.field or "", form.new_customer.name)
+            target.errors = [*target.errors, str(error)]
+            form.quick_customer_open = True
+        else:
+            form.customer_query.data = ""
+            form.customer_id.data = customer.id
+            _prepare(form, current_user)
+            form.new_customer.clear()
+            form.customer_created = customer.name
+        return True
     if action == "add_line":
         if len(form.lines.entries) >= services.MAX_LINES:
             form.form_errors.append(_("An invoice has at most %(n)d lines.", n=services.MAX_LINES))
@@ -188,7 +215,7 @@ def new():
             form.customer_id.data = customer_or_404(customer_id).id
         if len(current_user.activities) == 1:
             form.activity_id.data = str(current_user.activities[0].id)
-    elif not _handle_line_actions(form) and form.validate():
+    elif not _handle_form_actions(form) and form.validate():
         customer = customer_or_404(form.customer_id.data)
         try:
             invoice, created = services.create_invoice(
@@ -214,7 +241,7 @@ def edit(invoice_id: int):
         return _show(invoice)
     form = InvoiceForm(data=_form_data(invoice)) if request.method == "GET" else InvoiceForm()
     _prepare(form, current_user)
-    if request.method == "POST" and not _handle_line_actions(form) and form.validate():
+    if request.method == "POST" and not _handle_form_actions(form) and form.validate():
         customer = customer_or_404(form.customer_id.data)
         try:
             services.update_invoice(db.session, invoice, form.to_input(customer))
@@ -530,6 +557,7 @@ def add_payment(invoice_id: int):
             form.received_on.data,
             current_user,
             form.reference.data or "",
+            PaymentMethod(form.method.data),
         ),
         _("Payment recorded."),
     )

@@ -12,7 +12,7 @@ from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import ReceiptStatus
 from portal.meetings import services as meetings
-from portal.sales.models import InvoiceStatus, Payment
+from portal.sales.models import InvoiceStatus, Payment, PaymentMethod
 from portal.sync.models import Change
 from portal.workshops import services as workshops
 from portal.workshops.models import Workshop
@@ -127,6 +127,25 @@ def test_payment_replayed_50_times_is_recorded_once(client, bearer, issued_invoi
     assert issued_invoice.status is InvoiceStatus.PARTLY_PAID
     entities = [i["entity"] for i in feed(client, bearer)][-2:]
     assert entities == ["payment", "invoice"]
+
+
+def test_payment_method_and_reference_are_stored_apart_and_returned(
+    client, bearer, issued_invoice, db_session
+):
+    body = payment_body(issued_invoice, method="check", reference="Chèque 0042")
+    response = client.post("/api/v1/payments", json=body, headers=write_headers(bearer))
+    assert response.status_code == 201, response.json
+    assert (response.json["method"], response.json["reference"]) == ("check", "Chèque 0042")
+    payment = db_session.scalar(select(Payment))
+    assert (payment.method, payment.reference) == (PaymentMethod.CHEQUE, "Chèque 0042")
+    [entry] = [item for item in feed(client, bearer) if item["entity"] == "payment"]
+    assert (entry["data"]["method"], entry["data"]["reference"]) == ("check", "Chèque 0042")
+
+
+def test_payment_without_reference_returns_an_empty_one(client, bearer, issued_invoice):
+    body = payment_body(issued_invoice, method="card")
+    response = client.post("/api/v1/payments", json=body, headers=write_headers(bearer))
+    assert (response.json["method"], response.json["reference"]) == ("card", "")
 
 
 def test_payment_above_what_is_due_is_refused_by_the_sales_rule(

@@ -1,5 +1,7 @@
 """Migrations build exactly the models' schema, and go down and up again cleanly."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -58,3 +60,59 @@ def test_upgrade_downgrade_upgrade(scratch_database):
 
     command.upgrade(config, "head")
     assert set(inspect(scratch_database).get_table_names()) == tables
+
+
+def test_payment_method_leaves_the_reference_for_its_own_column(scratch_database):
+    """Payments recorded before the `method` column: the API's "transfer: VIR 0042" and the
+    staff's "Virement" both become a method and a reference; the rest say "other"."""
+    config = alembic_config("unused://")
+    config.attributes["connection"] = scratch_database
+    command.upgrade(config, "f245aa02922d")
+    tables = Base.metadata.tables
+    insert = scratch_database.execute
+    member_id = insert(
+        tables["members"].insert().values(email="m@example.org", full_name="M", role="entrepreneur")
+    ).inserted_primary_key[0]
+    customer_id = insert(
+        tables["customers"].insert().values(member_id=member_id, name="Client")
+    ).inserted_primary_key[0]
+    invoice_id = insert(
+        tables["invoices"]
+        .insert()
+        .values(
+            member_id=member_id,
+            customer_id=customer_id,
+            status="validated",
+            series="invoice",
+            number_year=2026,
+            number_sequence=1,
+            number="F2026-00001",
+            issue_date=date(2026, 11, 1),
+            due_date=date(2026, 12, 1),
+            total_excl_vat_cents=10_000,
+            total_incl_vat_cents=12_000,
+        )
+    ).inserted_primary_key[0]
+    now = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    references = ["transfer: VIR 0042", "check", "Virement", "Chèque n° 12", "", "merci"]
+    for reference in references:
+        scratch_database.execute(
+            text(
+                "INSERT INTO payments (invoice_id, amount_cents, received_on, reference, "
+                "created_at) VALUES (:invoice, 100, :on, :reference, :at)"
+            ),
+            {"invoice": invoice_id, "reference": reference, "on": date(2026, 11, 20), "at": now},
+        )
+    command.upgrade(config, "head")
+    rows = scratch_database.execute(text("SELECT method, reference FROM payments ORDER BY id"))
+    assert [tuple(row) for row in rows] == [
+        ("transfer", "VIR 0042"),
+        ("check", ""),
+        ("transfer", "Virement"),
+        ("check", "Chèque n° 12"),
+        ("other", ""),
+        ("other", "merci"),
+    ]
+    command.downgrade(config, "f245aa02922d")
+    rows = scratch_database.execute(text("SELECT reference FROM payments ORDER BY id"))
+    assert [row[0] for row in rows][:2] == ["transfer: VIR 0042", "check"]

@@ -13,6 +13,7 @@ from portal.sales.services import (
     LineInput,
     check_lines,
     check_number_pattern,
+    check_number_patterns,
     compute_totals,
     format_number,
 )
@@ -86,8 +87,36 @@ def test_default_number_pattern_gives_f2026_00001():
 
 
 @pytest.mark.parametrize(
-    "pattern", ["F{year}", "{foo}-{number}", "F {number}", "{number:040}", "{"]
+    "pattern",
+    [
+        "F{year}",
+        "F{number:05}",
+        "{foo}-{number}-{year}",
+        "F {year}{number}",
+        "{year}{number:040}",
+        "{",
+    ],
 )
 def test_bad_number_patterns_are_refused(pattern, app_context):
     with pytest.raises(DomainError):
         check_number_pattern(pattern)
+
+
+@pytest.mark.parametrize(
+    ("invoices", "credit_notes"),
+    [
+        ("F{year}-{number:05}", "F{year}-{number:05}"),
+        ("F{year}-{number}", "FA{year}-{number}"),  # F2026-… could meet FA… only if F = FA…
+        ("{year}-F{number}", "{year}-A{number}"),  # no fixed start to tell them apart
+    ],
+)
+def test_invoice_and_credit_note_patterns_must_start_differently(
+    invoices, credit_notes, app_context
+):
+    with pytest.raises(DomainError) as error:
+        check_number_patterns(invoices, credit_notes)
+    assert error.value.field == "credit_note_number_pattern"
+
+
+def test_distinct_patterns_are_accepted(app_context):
+    check_number_patterns("F{year}-{number:05}", "AV{year}-{number:05}")

@@ -15,6 +15,10 @@ VALID = {
     "share_capital": "15000,50",
     "default_contribution_percent": "11.5",
     "headcount": "25",
+    "invoice_number_pattern": "F{year}-{number:05}",
+    "credit_note_number_pattern": "A{year}-{number:05}",
+    "late_penalty_terms": "Pénalités de retard : taux BCE majoré de 10 points.",
+    "early_payment_terms": "Pas d'escompte pour paiement anticipé.",
 }
 
 

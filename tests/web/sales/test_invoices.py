@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.dates import paris_today
 from portal.members.models import Role
-from portal.sales.models import CustomerKind, Invoice, InvoiceStatus
+from portal.sales.models import Customer, CustomerKind, Invoice, InvoiceStatus
 from portal.sales.services import CustomerInput, create_customer
 from tests.conftest import login
 
@@ -397,3 +397,109 @@ def test_invoice_list_runs_a_constant_number_of_queries(app, logged_in, make_inv
     with count_queries(app.extensions["database"].engine) as many:
         logged_in.get("/invoices")
     assert few() == many()
+
+
+def test_quick_customer_creation_keeps_what_was_typed_and_chooses_the_customer(
+    logged_in, db_session
+):
+    data = form(
+        type("Nobody", (), {"id": 0}),
+        action="create_customer",
+        **{"new_customer-name": "Boulangerie Durand", "new_customer-siren": "542 107 651"},
+    )
+    response = logged_in.post("/invoices/new", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text  # the form fragment, for htmx
+    customer = db_session.scalar(select(Customer).where(Customer.name == "Boulangerie Durand"))
+    assert customer.siren == "542107651"
+    assert f'<option selected value="{customer.id}">Boulangerie Durand</option>' in response.text
+    assert 'value="Traduction"' in response.text and 'value="1 234,50"' in response.text
+    assert count(db_session) == 0  # the invoice itself is not saved yet
+    logged_in.post("/invoices/new", data=data)  # a second tap makes no twin
+    assert db_session.scalar(select(func.count(Customer.id))) == 1
+
+
+def test_quick_customer_with_a_bad_siren_says_why_and_creates_nothing(logged_in, db_session):
+    data = form(
+        type("Nobody", (), {"id": 0}),
+        action="create_customer",
+        **{"new_customer-name": "Boulangerie", "new_customer-siren": "123456789"},
+    )
+    response = logged_in.post("/invoices/new", data=data)
+    assert "Un SIREN compte 9 chiffres" in response.text
+    assert '<details class="quick-customer" open>' in response.text
+    assert db_session.scalar(select(func.count(Customer.id))) == 0
+
+
+def test_customer_search_in_the_invoice_form_narrows_the_list(logged_in, customer, db_session):
+    create_customer(db_session, customer.member, CustomerInput(name="Atelier Bleu", siren=""))
+    db_session.commit()
+    data = form(customer, action="find_customer", customer_query="atelier", customer_id="0")
+    response = logged_in.post("/invoices/new", data=data, headers={"HX-Request": "true"})
+    assert "Atelier Bleu" in response.text and "Client SAS" not in response.text
+    assert '<option selected value="' in response.text  # the only match is chosen
+
+
+def test_full_credit_note_cancels_what_is_due(
+    client, entrepreneur, staff, issued_invoice, db_session
+):
+    login(client, entrepreneur.email)
+    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "full"})
+    credit = db_session.scalar(
+        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
+    )
+    client.post(f"/invoices/{credit.id}/submit")
+    client.post("/logout")
+    login(client, staff.email)
+    client.post(f"/invoices/{credit.id}/validate")
+    db_session.expire_all()
+    assert credit.total_incl_vat_cents == issued_invoice.total_incl_vat_cents
+    assert issued_invoice.outstanding_cents == 0
+    assert issued_invoice.status is InvoiceStatus.PAID  # settled by the credit
+    assert db_session.get(Invoice, issued_invoice.id).number  # still there, never deleted
+
+
+def _two_entrepreneurs_invoices(db_session, make_member, make_invoice):
+    from portal.db import utcnow
+    from portal.sales.services import submit_invoice
+
+    other = make_member(email="leo@example.org", full_name="Léo Petit", activities=("Jardin",))
+    theirs = create_customer(
+        db_session, other, CustomerInput(name="Mairie de Vaulx", kind=CustomerKind.INDIVIDUAL)
+    )
+    mine = [make_invoice() for _ in range(2)]
+    others = [make_invoice(member=other, for_customer=theirs) for _ in range(3)]
+    for invoice in [mine[0], *others]:
+        submit_invoice(db_session, invoice, utcnow())
+    db_session.commit()
+    return other, mine, others
+
+
+def test_staff_list_filters_by_entrepreneur_and_status_and_exports_it(
+    client, staff, make_member, make_invoice, db_session
+):
+    other, _mine, _others = _two_entrepreneurs_invoices(db_session, make_member, make_invoice)
+    login(client, staff.email)
+    everyone = client.get("/staff/invoices")
+    assert "5 factures" in everyone.text
+    theirs = client.get(f"/staff/invoices?member={other.id}&status=submitted")
+    assert "3 factures" in theirs.text and "Client SAS" not in theirs.text
+    drafts = client.get("/staff/invoices?status=draft")
+    assert "1 facture" in drafts.text and "Mairie de Vaulx" not in drafts.text
+    rows = client.get(f"/staff/invoices.csv?member={other.id}").get_data(as_text=True)
+    rows = rows.strip().splitlines()[1:]
+    assert len(rows) == 3 and all("Léo Petit" in row for row in rows)
+
+
+def test_queue_filters_by_entrepreneur_and_customer(
+    client, staff, entrepreneur, make_member, make_invoice, db_session
+):
+    other, _mine, _others = _two_entrepreneurs_invoices(db_session, make_member, make_invoice)
+    login(client, staff.email)
+    assert client.get("/staff/invoices/queue").text.count('class="card queue-item"') == 4
+    theirs = client.get(f"/staff/invoices/queue?member={other.id}")
+    assert theirs.text.count('class="card queue-item"') == 3
+    by_customer = client.get("/staff/invoices/queue?q=client sas")
+    assert by_customer.text.count('class="card queue-item"') == 1
+    fragment = client.get("/staff/invoices/queue?q=mairie", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and fragment.text.count('class="card queue-item"') == 3

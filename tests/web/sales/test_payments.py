@@ -1,0 +1,54 @@
+"""Payments recorded by the support team: the method has its own column, shown on the
+invoice and in the CSV export."""
+
+from sqlalchemy import func, select
+
+from portal.sales.models import Payment, PaymentMethod
+from tests.conftest import login
+
+
+def payments(db_session):
+    db_session.expire_all()
+    return db_session.scalars(select(Payment).order_by(Payment.id)).all()
+
+
+def test_staff_records_the_payment_method_apart_from_the_reference(
+    client, staff, issued_invoice, db_session
+):
+    login(client, staff.email)
+    url = f"/staff/invoices/{issued_invoice.id}/payments"
+    page = client.get(f"/invoices/{issued_invoice.id}").text
+    assert '<option selected value="transfer">Virement</option>' in page
+    response = client.post(
+        url,
+        data={"amount": "100", "received_on": "2026-11-27", "method": "check", "reference": "12"},
+        follow_redirects=True,
+    )
+    assert "Paiement enregistré." in response.text
+    assert "Chèque" in response.text
+    [payment] = payments(db_session)
+    assert (payment.method, payment.reference) == (PaymentMethod.CHEQUE, "12")
+
+
+def test_unknown_payment_method_is_refused_and_nothing_is_recorded(
+    client, staff, issued_invoice, db_session
+):
+    login(client, staff.email)
+    response = client.post(
+        f"/staff/invoices/{issued_invoice.id}/payments",
+        data={"amount": "100", "received_on": "2026-11-27", "method": "bitcoin"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "est pas un choix valide" in response.text
+    assert db_session.scalar(select(func.count(Payment.id))) == 0
+
+
+def test_csv_export_lists_each_invoices_payment_methods(client, staff, issued_invoice, db_session):
+    login(client, staff.email)
+    url = f"/staff/invoices/{issued_invoice.id}/payments"
+    for method in ("transfer", "card", "transfer"):
+        client.post(url, data={"amount": "10", "received_on": "2026-11-27", "method": method})
+    rows = client.get("/staff/invoices.csv").get_data(as_text=True).strip().splitlines()
+    assert rows[0].endswith(";Moyens de paiement")
+    assert rows[1].endswith(";Virement, Carte")
