@@ -52,6 +52,20 @@ def test_photo_is_reencoded_to_jpeg_without_exif_and_gps():
         assert image.size == (1000, 2000)
 
 
+def test_twelve_megapixel_photo_keeps_a_2000_px_long_edge_and_its_orientation():
+    upload = check_upload(jpeg_with_gps((4000, 3000)))
+    with Image.open(io.BytesIO(upload.content)) as image:
+        assert image.size == (1500, 2000)
+        assert dict(image.getexif()) == {}
+
+
+@pytest.mark.parametrize("size", [(4000, 3000), (8000, 4000)])
+def test_large_truncated_photo_is_refused(size):
+    data = jpeg_with_gps(size)
+    with pytest.raises(DomainError, match="damaged or incomplete"):
+        check_upload(data[: len(data) // 2])
+
+
 def test_thumbnail_is_kept_small():
     upload = check_upload(jpeg_with_gps())
     with Image.open(io.BytesIO(upload.thumbnail)) as thumbnail:
