@@ -133,6 +133,14 @@ def test_receipt_with_photo_is_saved_as_draft_without_metadata(
     assert photo.headers["Content-Type"] == "image/jpeg"
     assert photo.headers["Cache-Control"].startswith("private")
     assert b"PhoneMaker" not in photo.data
+    # The file kept in storage: no EXIF at all (camera, GPS), turned upright, 2,000 px at most.
+    with app.app_context():
+        stored = app.extensions["storage"].read(receipt.file_key)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG"
+        assert dict(image.getexif()) == {} and "exif" not in image.info
+        assert image.getexif().get_ifd(0x8825) == {}  # no GPS block
+        assert image.size == (1000, 2000)
     thumbnail = logged_in.get(f"/receipts/{receipt.id}/thumbnail")
     with Image.open(io.BytesIO(thumbnail.data)) as image:
         assert max(image.size) <= 320
@@ -154,14 +162,23 @@ def test_png_and_pdf_are_accepted(logged_in, db_session, maker, filename, conten
     assert logged_in.get(f"/receipts/{receipt.id}/file").headers["Content-Type"] == content_type
 
 
-def test_heic_photo_is_accepted(logged_in, db_session):
-    pillow_heif = pytest.importorskip("pillow_heif")
+def test_heic_photo_is_accepted(app, logged_in, db_session):
+    import pillow_heif  # a dependency: HEIC is encoded here for real, then decoded on upload
+
     buffer = io.BytesIO()
     pillow_heif.from_pillow(Image.new("RGB", (600, 400), (10, 90, 200))).save(buffer, quality=50)
+    assert buffer.getvalue()[4:12] == b"ftypheic"
     assert (
         post_receipt(logged_in, db_session, buffer.getvalue(), "IMG_0001.HEIC").status_code == 303
     )
-    assert db_session.scalar(select(Receipt)).file_content_type == "image/jpeg"
+    receipt = db_session.scalar(select(Receipt))
+    assert receipt.file_content_type == "image/jpeg"
+    with app.app_context():
+        stored = app.extensions["storage"].read(receipt.file_key)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG" and image.size == (600, 400)
+        red, _green, blue = image.getpixel((300, 200))
+        assert blue > 150 and red < 60  # the picture itself came through, not a blank
 
 
 def test_retry_with_the_same_key_never_creates_a_duplicate(app, logged_in, db_session):
@@ -409,6 +426,10 @@ def test_review_workflow_submit_approve_reimburse(
     login(client, staff.email)
     queue = client.get("/receipts/queue").text
     assert f"{base}/thumbnail" in queue and "Camille Durand" in queue
+    # The staff's page of the receipt: the photo fitted, a tap zooms to full size.
+    page = client.get(base).text
+    assert re.search(rf'<a href="{base}/file" class="zoomable"', page)
+    assert client.get(f"{base}/file").status_code == 200
     assert client.post(f"{base}/approve").status_code == 303
     db_session.expire_all()
     assert db_session.get(Receipt, receipt_in_app.id).status is ReceiptStatus.APPROVED
