@@ -238,9 +238,7 @@ def test_editing_a_receipt_keeps_or_changes_its_vat_rates(logged_in, db_session)
     data = form_data(db_session, amount="45,00", vat_20="", vat_10="", vat_5_5="1,00")
     assert logged_in.post(url, data=data).status_code == 303
     db_session.expire_all()
-    assert [(line.rate, line.vat_cents) for line in receipt.vat_lines] == [
-        (Decimal("0.0550"), 100)
-    ]
+    assert [(line.rate, line.vat_cents) for line in receipt.vat_lines] == [(Decimal("0.0550"), 100)]
     assert receipt.vat_cents == 100
 
 
