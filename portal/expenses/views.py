@@ -45,6 +45,7 @@ def template_helpers():
         "month_name": lambda month: format_date(date(2000, month, 1), "LLLL").capitalize(),
         "year_total": _year_total,
         "today_iso": lambda: paris_today().isoformat(),
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
     }
 
 

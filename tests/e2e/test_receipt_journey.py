@@ -100,3 +100,15 @@ def test_a_lost_upload_keeps_the_form_and_the_retry_saves_one_receipt(page: Page
     expect(page.get_by_text("Cette dépense avait déjà été enregistrée.")).to_be_visible()
     page.get_by_role("link", name="Retour à la liste").click()
     expect(page.get_by_role("link", name=re.compile("Quincaillerie Perret"))).to_have_count(1)
+
+
+def test_a_file_over_15_mb_is_refused_before_it_is_sent(page: Page):
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    page.goto("/receipts/new")
+    page.get_by_label("Fournisseur").fill("Imprimerie Rapide")
+    big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"0" * (16 * 1024 * 1024)}
+    page.locator("input[type=file]").set_input_files(big)
+    expect(page.get_by_role("status")).to_contain_text("15 Mo au maximum")
+    assert page.locator("input[type=file]").evaluate("input => input.files.length") == 0
+    expect(page.get_by_label("Fournisseur")).to_have_value("Imprimerie Rapide")
