@@ -87,6 +87,23 @@ def test_heic_from_an_iphone_is_accepted():
     assert upload.kind == "image" and sniff(upload.content) == "jpeg"
 
 
+def test_heic_with_camera_and_gps_metadata_is_turned_upright_and_stripped():
+    import pillow_heif  # noqa: F401 (registered by portal.uploads: Pillow writes HEIF too)
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 24.0)  # GPS latitude
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), "blue").save(buffer, "HEIF", exif=exif.tobytes(), quality=50)
+    assert b"PhoneMaker" in buffer.getvalue()
+    upload = check_upload(buffer.getvalue())
+    assert b"PhoneMaker" not in upload.content
+    with Image.open(io.BytesIO(upload.content)) as image:
+        assert image.format == "JPEG" and dict(image.getexif()) == {}
+        assert image.size == (480, 640)
+
+
 def test_pdf_is_checked_and_kept_as_sent():
     data = pdf_bytes()
     upload = check_upload(data)
