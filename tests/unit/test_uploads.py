@@ -110,6 +110,16 @@ def test_pdf_is_checked_and_kept_as_sent():
     assert upload.kind == "pdf" and upload.content == data and upload.thumbnail is None
 
 
+def test_pdf_protected_by_a_password_is_refused():
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("secret", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DomainError, match="password"):
+        check_upload(buffer.getvalue())
+
+
 def test_pdf_refused_where_only_photos_are_allowed():
     with pytest.raises(DomainError):
         check_upload(pdf_bytes(), allow_pdf=False)
