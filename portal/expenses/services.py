@@ -487,7 +487,7 @@ def receipts_page(
     page: int = 1,
 ) -> tuple[list[Receipt], bool]:
     """One page of a member's receipts for a month (or a year), newest first, and whether
-    there are more. Category and activity come in the same query."""
+    there are more. Category, activity and customer come in the same query."""
     query = (
         select(Receipt)
         .options(
