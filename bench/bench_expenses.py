@@ -122,6 +122,7 @@ def _fill_database(url: str) -> tuple[int, int]:
     from portal.expenses.models import ExpenseCategory, Receipt
     from portal.members.models import MemberStatus, Role
     from portal.members.services import create_member
+    from portal.sales.models import Customer
 
     upgrade_database(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
@@ -132,6 +133,10 @@ def _fill_database(url: str) -> tuple[int, int]:
             status=MemberStatus.EMPLOYEE, password=PASSWORD,
         )  # fmt: skip
         categories = list(db.session.scalars(select(ExpenseCategory.id)))
+        # One receipt in four names one of the member's 40 customers (shown in the list).
+        customers = [Customer(member_id=member.id, name=f"Customer {n}") for n in range(40)]
+        db.session.add_all(customers)
+        db.session.flush()
         start = date(today.year, 1, 1)
         days = (today - start).days + 1
         rows = [
@@ -146,6 +151,7 @@ def _fill_database(url: str) -> tuple[int, int]:
                 vat_cents=100,
                 vat_recoverable_cents=80,
                 category_id=categories[number % (len(categories) - 1)],
+                customer_id=customers[number % 40].id if number % 4 == 0 else None,
                 paid_by="member",
                 note="",
                 electric=False,
@@ -226,7 +232,8 @@ def run() -> str:
         )
     lines += [
         "",
-        f"List: one member with {RECEIPTS:,} receipts in the current year, SQLite, gunicorn "
+        f"List: one member with {RECEIPTS:,} receipts in the current year (one in four linked "
+        f"to a customer), SQLite, gunicorn "
         f"with 2 workers on loopback, {REQUESTS} sequential requests per page after 10 "
         f"warm-up ones. SQL statements per list request: **{queries}** (the same for 5 or "
         "60 receipts: `test_list_runs_the_same_number_of_queries_for_5_or_60_receipts`).",
