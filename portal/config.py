@@ -24,6 +24,13 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     LANGUAGES = ("fr", "en")
 
+    # Where uploads live: local files under DATA_DIR unless a class is named (README).
+    STORAGE_CLASS: str | None = None
+    S3_BUCKET: str | None = None
+    S3_ENDPOINT_URL: str | None = None
+    S3_REGION: str | None = None
+    S3_PREFIX = ""
+
     # Uploads (receipt photos up to 15 MB) plus form fields.
     MAX_CONTENT_LENGTH = 16 * MiB
     # Set to a true value when served behind HTTPS so cookies are marked Secure even if the

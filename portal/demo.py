@@ -304,6 +304,12 @@ def seed_receipts(session: Session) -> Iterator[str]:
     if session.scalar(select(Receipt.id).where(Receipt.member_id == camille.id).limit(1)):
         return
     names = {category.name: category.id for category in session.scalars(select(ExpenseCategory))}
+    # Business meals name the customer they were with (the invoices' customers).
+    customer_ids = list(
+        session.scalars(
+            select(Customer.id).where(Customer.member_id == camille.id).order_by(Customer.id)
+        )
+    )
     today = paris_today()
     count = 0
     for month_back in range(12):
@@ -323,6 +329,9 @@ def seed_receipts(session: Session) -> Iterator[str]:
                     paid_by=PaidBy.COOP if by_coop else PaidBy.MEMBER,
                     vat_by_rate={Decimal(rate): Decimal(value) for rate, value in vat.items()},
                     activity_id=camille.activities[index % len(camille.activities)].id,
+                    customer_id=customer_ids[count % len(customer_ids)]
+                    if customer_ids and category == "Repas d'affaires"
+                    else None,
                 ),
                 receipt_photo(supplier, on, amount, vat),
                 f"demo{month_back:02d}{index:02d}".ljust(32, "0"),

@@ -1,8 +1,9 @@
 """Where uploaded files live: behind a small interface, local files by default.
 
-A coop can plug another backend (S3-compatible storage, say) by naming a class with the same
-four methods in `PORTAL_STORAGE_CLASS` ("package.module:ClassName", built with the app).
-Files are never served directly: views check ownership, then stream `read(key)`."""
+A coop plugs another backend by naming a class with the same four methods in
+`PORTAL_STORAGE_CLASS` ("package.module:ClassName", built with the app):
+`portal.storage:S3Storage` keeps files in an S3-compatible bucket. Files are never served
+directly: views check ownership, then stream `read(key)`."""
 
 import importlib
 import os
@@ -55,6 +56,56 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+
+class S3Storage:
+    """Objects in one bucket of S3-compatible storage (AWS, or any provider or server speaking
+    the S3 API). `PORTAL_S3_BUCKET` names the bucket, `PORTAL_S3_ENDPOINT_URL` the service when
+    it is not AWS, `PORTAL_S3_REGION` its region, `PORTAL_S3_PREFIX` an optional folder in the
+    bucket. Credentials come from boto3's usual sources (`AWS_ACCESS_KEY_ID` and
+    `AWS_SECRET_ACCESS_KEY`, a profile, an instance role), never from the portal's settings.
+    The bucket should stay private: files are only ever served through the portal."""
+
+    def __init__(self, app: Flask) -> None:
+        import boto3  # only needed with this backend: pip install '.[s3]'
+
+        self.bucket = app.config["S3_BUCKET"]
+        if not self.bucket:
+            raise RuntimeError("PORTAL_S3_BUCKET is required with the S3 storage")
+        self.prefix = (app.config.get("S3_PREFIX") or "").strip("/")
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=app.config.get("S3_ENDPOINT_URL") or None,
+            region_name=app.config.get("S3_REGION") or None,
+        )
+
+    def _object_key(self, key: str) -> str:
+        # The same keys as on disk: relative, with no way up.
+        if key.startswith("/") or ".." in key.split("/"):
+            raise ValueError(f"storage key outside the data folder: {key!r}")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def save(self, key: str, data: bytes) -> None:
+        # One PUT: the object appears whole or not at all.
+        self.client.put_object(Bucket=self.bucket, Key=self._object_key(key), Body=data)
+
+    def read(self, key: str) -> bytes:
+        response = self.client.get_object(Bucket=self.bucket, Key=self._object_key(key))
+        return response["Body"].read()
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._object_key(key))
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._object_key(key))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
 
 
 def init_storage(app: Flask) -> None:

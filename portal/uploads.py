@@ -3,6 +3,7 @@ and pixels, and re-encoded so that nothing but the picture is kept (no EXIF, no 
 
 import contextlib
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -78,19 +79,37 @@ def _reencode_image(data: bytes) -> CheckedUpload:
                 # The header gives the size before decoding: refuse bombs before they expand.
                 if image.width * image.height > MAX_PIXELS:
                     raise too_large
+                # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that still covers
+                # the kept size: a 12-megapixel photo never exists in memory at full size.
+                image.draft("RGB", _covering_size(image.size, LONG_EDGE))
                 with _strict_decoding():
                     image.load()
-                picture = _flatten(ImageOps.exif_transpose(image))
+                # Turned in place: a copy would double the memory of a large PNG.
+                ImageOps.exif_transpose(image, in_place=True)
+                picture = image
     except DomainError:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise too_large from None
     except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
         raise DomainError(_l("This image is damaged or incomplete."), field="file") from None
+    # Resized in real colours (a palette would be resized by nearest neighbour).
+    if picture.mode in ("1", "P", "PA"):
+        picture = picture.convert("RGBA")
+    elif picture.mode not in ("RGB", "RGBA", "L", "LA"):
+        picture = picture.convert("RGB")  # CMYK, 16-bit grey...
     picture.thumbnail((LONG_EDGE, LONG_EDGE), Image.Resampling.LANCZOS)
+    picture = _flatten(picture)
     content = _jpeg(picture, JPEG_QUALITY)
     picture.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE), Image.Resampling.LANCZOS)
     return CheckedUpload("image", content, "image/jpeg", ".jpg", _jpeg(picture, 75))
+
+
+def _covering_size(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
+    """The size, same proportions, whose long edge is `long_edge` (the size itself if smaller)."""
+    width, height = size
+    ratio = min(1.0, long_edge / max(width, height))
+    return max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio))
 
 
 @contextlib.contextmanager
@@ -109,7 +128,7 @@ def _strict_decoding():
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB pixels only, on white where the image was transparent; a new image carries none
     of the original's metadata."""
-    if image.mode in ("RGBA", "LA", "P"):
+    if image.mode in ("RGBA", "LA", "P", "PA"):
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, "white")
         background.paste(image, mask=image.getchannel("A"))

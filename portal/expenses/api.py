@@ -36,6 +36,9 @@ def receipt_representation(receipt: Receipt) -> dict:
         ],
         "category": {"id": receipt.category_id, "name": receipt.category.name},
         "activity": receipt.activity.name if receipt.activity else None,
+        "customer": (
+            {"id": receipt.customer.id, "name": receipt.customer.name} if receipt.customer else None
+        ),
         "paid_by": receipt.paid_by.value,
         "note": receipt.note,
         "distance_km": decimal_string(receipt.distance_km, 1),
@@ -56,6 +59,7 @@ def _receipt_options():
         joinedload(Receipt.member),
         joinedload(Receipt.category),
         joinedload(Receipt.activity),
+        joinedload(Receipt.customer),
         selectinload(Receipt.vat_lines),
     )
 

@@ -90,6 +90,12 @@ class ReceiptForm(_CaptureForm):
         validate_choice=False,
         validators=[DataRequired(message=_l("Choose a category from the list."))],
     )
+    customer_id = SelectField(
+        _l("Related customer"),
+        coerce=_optional_id,
+        validate_choice=False,
+        description=_l("Optional: the customer this expense was for."),
+    )
     note = TextAreaField(
         _l("Note"),
         validators=[Optional(), Length(max=2000)],
@@ -103,10 +109,13 @@ class ReceiptForm(_CaptureForm):
         "vat_2_1": Decimal("0.021"),
     }
 
-    def __init__(self, *args, categories=(), **kwargs):
+    def __init__(self, *args, categories=(), customers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.category_id.choices = [SelectChoice(0, _l("Choose…"))] + [
             SelectChoice(category.id, category.name) for category in categories
+        ]
+        self.customer_id.choices = [SelectChoice(0, _l("No particular customer"))] + [
+            SelectChoice(customer_id, name) for customer_id, name in customers
         ]
 
     def vat_by_rate(self) -> dict[Decimal, Decimal]:

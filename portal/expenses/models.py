@@ -1,6 +1,7 @@
 import enum
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -21,6 +22,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, str_enum, utcnow
 from portal.members.models import Activity, Member
+
+if TYPE_CHECKING:
+    from portal.sales.models import Customer
 
 
 class ReceiptKind(enum.StrEnum):
@@ -115,8 +119,12 @@ class Receipt(Base):
         ForeignKey("activities.id", ondelete="SET NULL")
     )
     paid_by: Mapped[PaidBy] = mapped_column(str_enum(PaidBy, "paid_by"), default=PaidBy.MEMBER)
-    # To be linked to the sales module's customers once it exists (no foreign key yet).
-    customer_id: Mapped[int | None] = mapped_column(Integer)
+    # Optional: the customer the expense was for (one of the same entrepreneur's customers,
+    # checked by the service). Customers are not deleted in the portal; if one ever goes
+    # (its member's account removed), the receipt is kept for the accounts, unlinked.
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
     note: Mapped[str] = mapped_column(Text, default="")
 
     file_key: Mapped[str | None] = mapped_column(String(200))
@@ -137,6 +145,7 @@ class Receipt(Base):
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     category: Mapped[ExpenseCategory] = relationship()
     activity: Mapped[Activity | None] = relationship()
+    customer: Mapped["Customer | None"] = relationship()
     vat_lines: Mapped[list["ReceiptVat"]] = relationship(
         back_populates="receipt", cascade="all, delete-orphan", order_by="ReceiptVat.rate.desc()"
     )

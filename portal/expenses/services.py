@@ -24,6 +24,7 @@ from portal.expenses.models import (
 )
 from portal.members.models import Activity, Member
 from portal.money import round_cents, to_cents
+from portal.sales.models import Customer
 from portal.storage import delete_after_commit, new_key, save_with_transaction
 from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
@@ -258,6 +259,26 @@ def _check_activity(session: Session, member: Member, activity_id: int | None) -
     return activity_id
 
 
+def customer_choices(session: Session, member: Member) -> list[tuple[int, str]]:
+    """The member's own customers, by name: the only ones a receipt may be linked to."""
+    rows = session.execute(
+        select(Customer.id, Customer.name)
+        .where(Customer.member_id == member.id)
+        .order_by(Customer.name, Customer.id)
+    )
+    return [(customer_id, name) for customer_id, name in rows]
+
+
+def _check_customer(session: Session, member: Member, customer_id: int | None) -> None:
+    """A receipt may name one of its member's own customers; another member's customer (or an
+    id that names none) is refused like an unknown one, without saying whose it is."""
+    if customer_id is None:
+        return
+    owner = session.scalar(select(Customer.member_id).where(Customer.id == customer_id))
+    if owner != member.id:
+        raise DomainError(_l("Choose one of your customers."), field="customer_id")
+
+
 def _check_receipt(session: Session, member: Member, data: ReceiptInput) -> ExpenseCategory:
     _check_date(data.spent_on)
     if not data.supplier.strip():
@@ -276,6 +297,7 @@ def _check_receipt(session: Session, member: Member, data: ReceiptInput) -> Expe
     if category is None or not category.active or category.for_mileage:
         raise DomainError(_l("Choose a category from the list."), field="category_id")
     _check_activity(session, member, data.activity_id)
+    _check_customer(session, member, data.customer_id)
     return category
 
 
@@ -295,10 +317,15 @@ def _fill_receipt(receipt: Receipt, data: ReceiptInput, category: ExpenseCategor
     receipt.paid_by = data.paid_by
     receipt.customer_id = data.customer_id
     receipt.note = data.note.strip()[:2000]
-    # Rows per rate replaced as a whole: delete-orphan removes the old ones.
-    receipt.vat_lines = [
-        ReceiptVat(rate=rate, vat_cents=cents) for rate, cents in sorted(vat_cents.items())
-    ]
+    # A rate kept from before keeps its row (a new row of the same rate would be inserted
+    # before delete-orphan removes the old one, against the unique (receipt, rate) key).
+    existing = {Decimal(line.rate): line for line in receipt.vat_lines}
+    lines = []
+    for rate, cents in sorted(vat_cents.items()):
+        line = existing.get(rate) or ReceiptVat(rate=rate)
+        line.vat_cents = cents
+        lines.append(line)
+    receipt.vat_lines = lines
 
 
 def vat_recoverable_cents(vat_cents: int, recovery_rate: Decimal) -> int:
@@ -460,10 +487,14 @@ def receipts_page(
     page: int = 1,
 ) -> tuple[list[Receipt], bool]:
     """One page of a member's receipts for a month (or a year), newest first, and whether
-    there are more. Category and activity come in the same query."""
+    there are more. Category, activity and customer come in the same query."""
     query = (
         select(Receipt)
-        .options(joinedload(Receipt.category), joinedload(Receipt.activity))
+        .options(
+            joinedload(Receipt.category),
+            joinedload(Receipt.activity),
+            joinedload(Receipt.customer),
+        )
         .where(Receipt.member_id == member_id, _in_period(year, month))
         .order_by(Receipt.spent_on.desc(), Receipt.id.desc())
         .offset((page - 1) * PAGE_SIZE)
@@ -480,7 +511,11 @@ def review_queue(session: Session, page: int = 1) -> tuple[list[Receipt], bool]:
     receipts = list(
         session.scalars(
             select(Receipt)
-            .options(joinedload(Receipt.member), joinedload(Receipt.category))
+            .options(
+                joinedload(Receipt.member),
+                joinedload(Receipt.category),
+                joinedload(Receipt.customer),
+            )
             .where(Receipt.status == ReceiptStatus.SUBMITTED)
             .order_by(Receipt.submitted_at, Receipt.id)
             .offset((page - 1) * PAGE_SIZE)
@@ -493,7 +528,11 @@ def review_queue(session: Session, page: int = 1) -> tuple[list[Receipt], bool]:
 def receipts_for_export(session: Session, member_id: int, year: int) -> Iterator[Receipt]:
     yield from session.scalars(
         select(Receipt)
-        .options(joinedload(Receipt.category), joinedload(Receipt.activity))
+        .options(
+            joinedload(Receipt.category),
+            joinedload(Receipt.activity),
+            joinedload(Receipt.customer),
+        )
         .where(Receipt.member_id == member_id, _in_year(year))
         .order_by(Receipt.spent_on, Receipt.id)
         .execution_options(yield_per=500)

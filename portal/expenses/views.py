@@ -45,6 +45,7 @@ def template_helpers():
         "month_name": lambda month: format_date(date(2000, month, 1), "LLLL").capitalize(),
         "year_total": _year_total,
         "today_iso": lambda: paris_today().isoformat(),
+        "max_upload_bytes": MAX_UPLOAD_BYTES,
     }
 
 
@@ -147,15 +148,16 @@ def export():
     buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(
-        [_("Date"), _("Supplier or purpose"), _("Category"), _("Related activity"), _("Paid by"),
-         _("Status"), _("Excl. VAT"), _("VAT"), _("Incl. VAT"), _("VAT recoverable"),
-         _("Distance (km)"), _("Note")]
+        [_("Date"), _("Supplier or purpose"), _("Category"), _("Related activity"),
+         _("Related customer"), _("Paid by"), _("Status"), _("Excl. VAT"), _("VAT"),
+         _("Incl. VAT"), _("VAT recoverable"), _("Distance (km)"), _("Note")]
     )  # fmt: skip
     for receipt in services.receipts_for_export(db.session, member.id, year):
         writer.writerow(
             [receipt.spent_on.isoformat(), receipt.supplier or receipt.note,
              receipt.category.name, receipt.activity.name if receipt.activity else "",
-             str(receipt.paid_by.label), str(receipt.status.label),
+             receipt.customer.name if receipt.customer else "", str(receipt.paid_by.label),
+             str(receipt.status.label),
              *(_decimal(cents) for cents in (receipt.excl_vat_cents, receipt.vat_cents,
                                              receipt.amount_cents, receipt.vat_recoverable_cents)),
              str(receipt.distance_km or "").replace(".", ","), receipt.note]
@@ -188,6 +190,7 @@ def _receipt_input(form: ReceiptForm) -> services.ReceiptInput:
         paid_by=PaidBy(form.paid_by.data),
         vat_by_rate=form.vat_by_rate(),
         activity_id=form.activity_id.data,
+        customer_id=form.customer_id.data,
         note=form.note.data or "",
     )
 
@@ -196,6 +199,7 @@ def _receipt_form(**kwargs) -> ReceiptForm:
     return ReceiptForm(
         activities=current_user.activities,
         categories=[c for c in services.categories(db.session) if not c.for_mileage],
+        customers=services.customer_choices(db.session, current_user),
         **kwargs,
     )
 

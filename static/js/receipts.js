@@ -37,6 +37,15 @@
     var form = uploadForm(input);
     if (!form || input.type !== "file") return;
     var file = input.files && input.files[0];
+    // Too large: said at once, rather than after minutes of sending on a slow connection.
+    var limit = Number(input.dataset.maxBytes || 0);
+    if (file && limit && file.size > limit) {
+      input.value = "";
+      file = null;
+      status(form, form.dataset.tooLargeMessage, true);
+    } else {
+      status(form, "", false);
+    }
     form.querySelector(".file-chosen").textContent = file ? file.name : "";
     var preview = form.querySelector(".file-preview");
     if (preview.src) URL.revokeObjectURL(preview.src);

@@ -3,11 +3,14 @@ meeting answers. Each read needs sync:read and 404s for an unknown id; each writ
 sync:write, applies once however often it is replayed, and refuses bad input with a problem."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
+import jsonschema
 import pytest
 from facturx import get_xml_from_pdf
 from sqlalchemy import func, select
 
+from portal.dates import paris_today
 from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import ReceiptStatus
@@ -17,7 +20,7 @@ from portal.sync.models import Change
 from portal.workshops import services as workshops
 from portal.workshops.models import Workshop
 from tests.api.conftest import write_headers
-from tests.web.test_expenses import make_receipt
+from tests.web.test_expenses import make_customer, make_receipt
 from tests.web.test_meetings import schedule
 
 PROBLEM = "application/problem+json"
@@ -240,6 +243,49 @@ def test_receipt_read_and_photo(client, bearer, approved_receipt):
     assert photo.status_code == 200
     assert photo.mimetype == "image/jpeg"
     assert photo.data[:2] == b"\xff\xd8"
+
+
+def test_receipt_names_its_customer_in_the_read_and_in_the_feed(
+    client, bearer, app, db_session, entrepreneur
+):
+    with app.app_context():
+        customer = make_customer(db_session, entrepreneur, "Boulangerie Martin")
+        linked = make_receipt(db_session, entrepreneur, customer_id=customer.id)
+        unlinked = make_receipt(db_session, entrepreneur, supplier="Sans client")
+    expected = {"id": customer.id, "name": "Boulangerie Martin"}
+    assert client.get(f"/api/v1/receipts/{linked.id}", headers=bearer).json["customer"] == expected
+    assert client.get(f"/api/v1/receipts/{unlinked.id}", headers=bearer).json["customer"] is None
+    in_feed = {i["id"]: i["data"] for i in feed(client, bearer) if i["entity"] == "receipt"}
+    assert in_feed[str(linked.id)]["customer"] == expected
+    assert in_feed[str(unlinked.id)]["customer"] is None
+
+
+def test_receipt_read_keeps_to_the_documented_receipt_schema(
+    client, bearer, app, db_session, entrepreneur
+):
+    document = client.get("/api/v1/openapi.json").json
+    schema = document["components"]["schemas"]["Receipt"]
+    with app.app_context():
+        customer = make_customer(db_session, entrepreneur, "Boulangerie Martin")
+        receipt = make_receipt(db_session, entrepreneur, customer_id=customer.id)
+        claim, _ = expenses.create_mileage_claim(
+            db_session,
+            entrepreneur,
+            expenses.MileageInput(
+                paris_today().replace(month=1, day=1), Decimal("12.5"), 5, "Lyon"
+            ),
+            "m" * 32,
+        )
+        db_session.commit()
+    validator = jsonschema.Draft202012Validator(
+        {**schema, "components": document["components"]},
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+    for receipt_id in (receipt.id, claim.id):
+        body = client.get(f"/api/v1/receipts/{receipt_id}", headers=bearer).json
+        validator.validate(body)
+        # Every field the API sends is documented, and every documented one is sent.
+        assert set(body) == set(schema["properties"]) == set(schema["required"])
 
 
 def test_unknown_receipt_and_missing_photo_are_404(client, bearer, app, db_session, entrepreneur):

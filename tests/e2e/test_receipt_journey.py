@@ -27,6 +27,8 @@ def test_camille_uploads_a_receipt_photo_on_her_phone_and_sees_it_in_the_list(pa
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Dépense enregistrée.")).to_be_visible()
     expect(page.get_by_role("img", name="Photo du justificatif")).to_be_visible()
+    page.get_by_role("link", name="Photo du justificatif, en taille réelle").click()
+    expect(page.locator(".photo-frame")).to_have_class(re.compile("zoomed"))
     page.get_by_role("link", name="Retour à la liste").click()
     item = page.get_by_role("link", name=re.compile("Librairie Passages"))
     expect(item).to_be_visible()
@@ -47,3 +49,66 @@ def test_a_bad_file_is_refused_and_what_was_typed_is_kept(page: Page, tmp_path):
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Envoyez une photo (JPEG, PNG ou HEIC) ou un PDF.")).to_be_visible()
     expect(page.get_by_label("Fournisseur")).to_have_value("Garage Martin")
+
+
+def test_take_a_photo_opens_the_camera_and_choose_a_file_offers_pdfs(page: Page):
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    page.goto("/receipts/new")
+    file_input = page.locator("input[type=file]")
+    with page.expect_file_chooser():
+        page.get_by_text("Prendre une photo").click()
+    assert file_input.get_attribute("capture") == "environment"
+    assert file_input.get_attribute("accept") == "image/*"
+    with page.expect_file_chooser():
+        page.get_by_text("Choisir un fichier").click()
+    assert file_input.get_attribute("capture") is None
+    assert "application/pdf" in file_input.get_attribute("accept")
+    assert ".heic" in file_input.get_attribute("accept")
+
+
+def test_a_lost_upload_keeps_the_form_and_the_retry_saves_one_receipt(page: Page, tmp_path):
+    photo = tmp_path / "ticket.jpg"
+    photo.write_bytes(jpeg_with_gps((1200, 900)))
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    page.goto("/receipts/new")
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_label("Montant TTC (€)").fill("23,70")
+    page.get_by_label("Fournisseur").fill("Quincaillerie Perret")
+    page.get_by_label("Catégorie").select_option(label="Fournitures, logiciels, matériel")
+
+    # The server stores the receipt, but the answer never reaches the phone.
+    lost = []
+
+    def lose_the_answer(route):
+        if route.request.method == "POST" and not lost:
+            route.fetch()
+            lost.append(True)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/receipts/new", lose_the_answer)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("L'envoi n'a pas abouti")
+    expect(page.get_by_label("Fournisseur")).to_have_value("Quincaillerie Perret")
+    expect(page.get_by_label("Montant TTC (€)")).to_have_value("23,70")
+    expect(page.locator(".upload-progress")).to_be_hidden()
+
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Cette dépense avait déjà été enregistrée.")).to_be_visible()
+    page.get_by_role("link", name="Retour à la liste").click()
+    expect(page.get_by_role("link", name=re.compile("Quincaillerie Perret"))).to_have_count(1)
+
+
+def test_a_file_over_15_mb_is_refused_before_it_is_sent(page: Page):
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    page.goto("/receipts/new")
+    page.get_by_label("Fournisseur").fill("Imprimerie Rapide")
+    big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"0" * (16 * 1024 * 1024)}
+    page.locator("input[type=file]").set_input_files(big)
+    expect(page.get_by_role("status")).to_contain_text("15 Mo au maximum")
+    assert page.locator("input[type=file]").evaluate("input => input.files.length") == 0
+    expect(page.get_by_label("Fournisseur")).to_have_value("Imprimerie Rapide")

@@ -52,6 +52,20 @@ def test_photo_is_reencoded_to_jpeg_without_exif_and_gps():
         assert image.size == (1000, 2000)
 
 
+def test_twelve_megapixel_photo_keeps_a_2000_px_long_edge_and_its_orientation():
+    upload = check_upload(jpeg_with_gps((4000, 3000)))
+    with Image.open(io.BytesIO(upload.content)) as image:
+        assert image.size == (1500, 2000)
+        assert dict(image.getexif()) == {}
+
+
+@pytest.mark.parametrize("size", [(4000, 3000), (8000, 4000)])
+def test_large_truncated_photo_is_refused(size):
+    data = jpeg_with_gps(size)
+    with pytest.raises(DomainError, match="damaged or incomplete"):
+        check_upload(data[: len(data) // 2])
+
+
 def test_thumbnail_is_kept_small():
     upload = check_upload(jpeg_with_gps())
     with Image.open(io.BytesIO(upload.thumbnail)) as thumbnail:
@@ -73,10 +87,37 @@ def test_heic_from_an_iphone_is_accepted():
     assert upload.kind == "image" and sniff(upload.content) == "jpeg"
 
 
+def test_heic_with_camera_and_gps_metadata_is_turned_upright_and_stripped():
+    import pillow_heif  # noqa: F401 (registered by portal.uploads: Pillow writes HEIF too)
+
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    exif.get_ifd(0x8825)[2] = (48.0, 51.0, 24.0)  # GPS latitude
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), "blue").save(buffer, "HEIF", exif=exif.tobytes(), quality=50)
+    assert b"PhoneMaker" in buffer.getvalue()
+    upload = check_upload(buffer.getvalue())
+    assert b"PhoneMaker" not in upload.content
+    with Image.open(io.BytesIO(upload.content)) as image:
+        assert image.format == "JPEG" and dict(image.getexif()) == {}
+        assert image.size == (480, 640)
+
+
 def test_pdf_is_checked_and_kept_as_sent():
     data = pdf_bytes()
     upload = check_upload(data)
     assert upload.kind == "pdf" and upload.content == data and upload.thumbnail is None
+
+
+def test_pdf_protected_by_a_password_is_refused():
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("secret", algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(DomainError, match="password"):
+        check_upload(buffer.getvalue())
 
 
 def test_pdf_refused_where_only_photos_are_allowed():

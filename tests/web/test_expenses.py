@@ -17,6 +17,7 @@ from portal.errors import DomainError
 from portal.expenses import services
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt, ReceiptStatus
 from portal.members.models import Role
+from portal.sales.models import Customer
 from portal.sync.models import Change
 from tests.conftest import count_queries, login
 from tests.unit.test_uploads import image_bomb, jpeg_with_gps, pdf_bytes, png_bytes
@@ -72,6 +73,7 @@ def make_receipt(db_session, member, *, photo=True, key=None, **fields):
         category_id=fields.pop("category_id", category(db_session, "Abonnements").id),
         paid_by=fields.pop("paid_by", PaidBy.MEMBER),
         vat_by_rate=fields.pop("vat_by_rate", {Decimal("0.20"): Decimal("20.00")}),
+        customer_id=fields.pop("customer_id", None),
     )
     receipt, _ = services.create_receipt(
         db_session,
@@ -82,6 +84,13 @@ def make_receipt(db_session, member, *, photo=True, key=None, **fields):
     )
     db_session.commit()
     return receipt
+
+
+def make_customer(db_session, member, name: str) -> Customer:
+    customer = Customer(member_id=member.id, name=name)
+    db_session.add(customer)
+    db_session.commit()
+    return customer
 
 
 @pytest.fixture
@@ -124,6 +133,14 @@ def test_receipt_with_photo_is_saved_as_draft_without_metadata(
     assert photo.headers["Content-Type"] == "image/jpeg"
     assert photo.headers["Cache-Control"].startswith("private")
     assert b"PhoneMaker" not in photo.data
+    # The file kept in storage: no EXIF at all (camera, GPS), turned upright, 2,000 px at most.
+    with app.app_context():
+        stored = app.extensions["storage"].read(receipt.file_key)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG"
+        assert dict(image.getexif()) == {} and "exif" not in image.info
+        assert image.getexif().get_ifd(0x8825) == {}  # no GPS block
+        assert image.size == (1000, 2000)
     thumbnail = logged_in.get(f"/receipts/{receipt.id}/thumbnail")
     with Image.open(io.BytesIO(thumbnail.data)) as image:
         assert max(image.size) <= 320
@@ -145,14 +162,23 @@ def test_png_and_pdf_are_accepted(logged_in, db_session, maker, filename, conten
     assert logged_in.get(f"/receipts/{receipt.id}/file").headers["Content-Type"] == content_type
 
 
-def test_heic_photo_is_accepted(logged_in, db_session):
-    pillow_heif = pytest.importorskip("pillow_heif")
+def test_heic_photo_is_accepted(app, logged_in, db_session):
+    import pillow_heif  # a dependency: HEIC is encoded here for real, then decoded on upload
+
     buffer = io.BytesIO()
     pillow_heif.from_pillow(Image.new("RGB", (600, 400), (10, 90, 200))).save(buffer, quality=50)
+    assert buffer.getvalue()[4:12] == b"ftypheic"
     assert (
         post_receipt(logged_in, db_session, buffer.getvalue(), "IMG_0001.HEIC").status_code == 303
     )
-    assert db_session.scalar(select(Receipt)).file_content_type == "image/jpeg"
+    receipt = db_session.scalar(select(Receipt))
+    assert receipt.file_content_type == "image/jpeg"
+    with app.app_context():
+        stored = app.extensions["storage"].read(receipt.file_key)
+    with Image.open(io.BytesIO(stored)) as image:
+        assert image.format == "JPEG" and image.size == (600, 400)
+        red, _green, blue = image.getpixel((300, 200))
+        assert blue > 150 and red < 60  # the picture itself came through, not a blank
 
 
 def test_retry_with_the_same_key_never_creates_a_duplicate(app, logged_in, db_session):
@@ -200,6 +226,20 @@ def test_vat_recovery_follows_the_category_rule(logged_in, db_session):
         select(Receipt).where(Receipt.supplier != "").order_by(Receipt.id.desc())
     )
     assert hotel.vat_recoverable_cents == 0
+
+
+def test_editing_a_receipt_keeps_or_changes_its_vat_rates(logged_in, db_session):
+    post_receipt(logged_in, db_session, amount="45,00", vat_20="2,00", vat_10="3,00")
+    receipt = db_session.scalar(select(Receipt))
+    url = f"/receipts/{receipt.id}/edit"
+    # The same rates again (one amount changed): the rows per rate are updated in place.
+    data = form_data(db_session, amount="45,00", vat_20="2,50", vat_10="3,00")
+    assert logged_in.post(url, data=data).status_code == 303
+    data = form_data(db_session, amount="45,00", vat_20="", vat_10="", vat_5_5="1,00")
+    assert logged_in.post(url, data=data).status_code == 303
+    db_session.expire_all()
+    assert [(line.rate, line.vat_cents) for line in receipt.vat_lines] == [(Decimal("0.0550"), 100)]
+    assert receipt.vat_cents == 100
 
 
 def test_vat_recoverable_is_rounded_half_up():
@@ -274,6 +314,89 @@ def test_another_members_receipt_and_photo_are_404(client, db_session, receipt_i
     assert db_session.get(Receipt, receipt_in_app.id).status is ReceiptStatus.DRAFT
 
 
+# --- link to a customer ---------------------------------------------------------------------
+
+
+def test_receipt_form_offers_only_the_members_own_customers(
+    logged_in, db_session, entrepreneur, make_member
+):
+    make_customer(db_session, entrepreneur, "Boulangerie Martin")
+    make_customer(db_session, make_member(), "Atelier Voisin SARL")
+    page = logged_in.get("/receipts/new").text
+    assert "Client concerné" in page and "Boulangerie Martin" in page
+    assert "Atelier Voisin SARL" not in page
+
+
+def test_receipt_linked_to_a_customer_shows_it_on_its_page_list_and_csv(
+    logged_in, db_session, entrepreneur
+):
+    customer = make_customer(db_session, entrepreneur, "Boulangerie Martin")
+    response = post_receipt(logged_in, db_session, jpeg_with_gps(), customer_id=str(customer.id))
+    assert response.status_code == 303
+    receipt = db_session.scalar(select(Receipt))
+    assert receipt.customer_id == customer.id
+    assert "Boulangerie Martin" in logged_in.get(response.location).text
+    assert "Boulangerie Martin" in logged_in.get(f"/receipts?year={TODAY.year}").text
+    csv_lines = logged_in.get(f"/receipts/export.csv?year={TODAY.year}").text.splitlines()
+    assert "Client concerné" in csv_lines[0]
+    assert ";Boulangerie Martin;Moi (à rembourser);" in csv_lines[1]
+    edit = logged_in.get(f"/receipts/{receipt.id}/edit").text
+    assert re.search(rf'<option selected value="{customer.id}">Boulangerie Martin', edit)
+
+
+def test_the_customer_link_is_optional_and_can_be_removed(logged_in, db_session, entrepreneur):
+    customer = make_customer(db_session, entrepreneur, "Boulangerie Martin")
+    post_receipt(logged_in, db_session, customer_id=str(customer.id))
+    receipt = db_session.scalar(select(Receipt))
+    response = logged_in.post(
+        f"/receipts/{receipt.id}/edit", data=form_data(db_session, customer_id="0")
+    )
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert receipt.customer_id is None
+
+
+@pytest.mark.parametrize("whose", ["another member's", "nobody's"])
+def test_a_customer_that_is_not_the_members_is_refused_and_nothing_stored(
+    app, logged_in, db_session, make_member, whose
+):
+    other = make_customer(db_session, make_member(), "Atelier Voisin SARL")
+    customer_id = other.id if whose == "another member's" else other.id + 1000
+    before = stored_files(app)
+    response = post_receipt(logged_in, db_session, jpeg_with_gps(), customer_id=str(customer_id))
+    assert response.status_code == 200
+    assert "un de vos clients" in response.text
+    assert "Atelier Voisin SARL" not in response.text
+    assert receipt_count(db_session) == 0
+    assert stored_files(app) == before
+
+
+def test_editing_cannot_link_another_members_customer(
+    logged_in, db_session, entrepreneur, make_member
+):
+    post_receipt(logged_in, db_session)
+    receipt = db_session.scalar(select(Receipt))
+    other = make_customer(db_session, make_member(), "Atelier Voisin SARL")
+    response = logged_in.post(
+        f"/receipts/{receipt.id}/edit", data=form_data(db_session, customer_id=str(other.id))
+    )
+    assert "un de vos clients" in response.text
+    db_session.expire_all()
+    assert receipt.customer_id is None
+
+
+def test_a_receipt_outlives_its_customer_unlinked(app, db_session, entrepreneur):
+    # Customers are not deleted in the portal; the database still keeps a receipt (an
+    # accounting record) if a customer row ever goes.
+    with app.app_context():
+        customer = make_customer(db_session, entrepreneur, "Boulangerie Martin")
+        receipt = make_receipt(db_session, entrepreneur, customer_id=customer.id)
+        db_session.delete(customer)
+        db_session.commit()
+        db_session.expire_all()
+        assert db_session.get(Receipt, receipt.id).customer_id is None
+
+
 def test_receipt_forms_need_a_csrf_token(app, logged_in, db_session, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     assert post_receipt(logged_in, db_session).status_code == 400
@@ -301,6 +424,10 @@ def test_review_workflow_submit_approve_reimburse(
     login(client, staff.email)
     queue = client.get("/receipts/queue").text
     assert f"{base}/thumbnail" in queue and "Camille Durand" in queue
+    # The staff's page of the receipt: the photo fitted, a tap zooms to full size.
+    page = client.get(base).text
+    assert re.search(rf'<a href="{base}/file" class="zoomable"', page)
+    assert client.get(f"{base}/file").status_code == 200
     assert client.post(f"{base}/approve").status_code == 303
     db_session.expire_all()
     assert db_session.get(Receipt, receipt_in_app.id).status is ReceiptStatus.APPROVED
@@ -457,15 +584,19 @@ def test_list_runs_the_same_number_of_queries_for_5_or_60_receipts(
 ):
     def queries() -> int:
         with count_queries(app.extensions["database"].engine) as counted:
-            assert logged_in.get(f"/receipts?year={TODAY.year}").status_code == 200
+            page = logged_in.get(f"/receipts?year={TODAY.year}")
+            assert page.status_code == 200
+            assert re.search(r"· Client \d+", page.text)
         return counted()
 
     with app.app_context():
-        for _ in range(5):
-            make_receipt(db_session, entrepreneur, photo=False)
+        # Each receipt names a different customer: the names come in the same query.
+        customers = [make_customer(db_session, entrepreneur, f"Client {n}") for n in range(60)]
+        for customer in customers[:5]:
+            make_receipt(db_session, entrepreneur, photo=False, customer_id=customer.id)
         few = queries()
-        for _ in range(55):
-            make_receipt(db_session, entrepreneur, photo=False)
+        for customer in customers[5:]:
+            make_receipt(db_session, entrepreneur, photo=False, customer_id=customer.id)
     assert queries() == few
 
 
@@ -492,7 +623,7 @@ def test_csv_export_has_french_decimals_and_the_vat_recoverable(logged_in, recei
     lines = response.text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Date;Fournisseur ou objet;Catégorie")
     assert (
-        "Papeterie Centrale;Abonnements;;Moi (à rembourser);Brouillon;100,00;20,00;120,00;20,00"
+        "Papeterie Centrale;Abonnements;;;Moi (à rembourser);Brouillon;100,00;20,00;120,00;20,00"
         in lines[1]
     )
 
