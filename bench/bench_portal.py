@@ -507,7 +507,8 @@ Not fixed, read from the same figures:
 - **The 40 % of hello target is out of reach as built**: hello costs about 0.10 ms in-process, \
 the portal's bare request (`/healthz`: session cookie, CSRF, one `SELECT 1`, commit, security \
 headers) already 0.4 ms, four times hello before any page's own work, while 40 % of hello's \
-throughput allows about 2.5 times hello's cost end to end. After the fixes above the time is spread thin: Jinja rendering, Flask-Babel's \
+throughput allows about 2.5 times hello's cost end to end. After the fixes above the time \
+is spread thin: Jinja rendering, Flask-Babel's \
 context lookups (several `g` proxy accesses per translated string; status labels are lazy \
 strings translated per row), SQLAlchemy's ORM row loading, WTForms field binding; meeting the \
 ratio would take caching rendered per-member pages, ruled out above.
