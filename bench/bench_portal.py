@@ -473,19 +473,57 @@ the probe's `VmHWM` (baseline, peak, difference); `check_upload` decodes JPEGs a
 (`draft`) and turns images in place, test `test_twelve_megapixel_photo_keeps_a_2000_px_long_\
 edge_and_its_orientation` | 12 MP: 222 MB peak (138 MB processing), 0.56 s | 117 MB peak \
 (33 MB processing), 0.19 s |
+| Home and what-if of a member with no balance from the back office sum the whole history \
+each request, reading every invoice and receipt row (receipts 4.2 ms, invoices 2.3 ms, \
+latest items 1.9 ms of SQL) | covering indexes `ix_invoices_projection`, \
+`ix_receipts_projection` (`portal/projection/models.py`, migration `eae26bdc1f8f`), test \
+`test_projection_sums_read_a_covering_index_alone` | home 11.2 ms of SQL | home 4.3 ms of SQL |
+| Babel's `format_currency` re-read locale data and evaluated plural rules for the \
+currency's name on each amount (15–30 µs; 60 amounts on the home page) | `NumberFormat` \
+(`portal/web/formats.py`): the symbols taken from Babel once per locale and pattern; \
+`tests/unit/test_formats.py` compares it with Babel (edge cases, random values, fr/en/fr_FR); \
+calendar dates remembered per locale | 14–34 µs per amount | about 3 µs |
+| Each logged-in request loaded the login session, then its member (two ORM queries) | one \
+statement, `member_for_token` | 2 statements | 1 |
+| Flask-WTF parsed WTForms' `.mo` and compiled its plural rule on every request with a form | \
+`PortalRequest.wtforms_translations` (`portal/web/requests.py`), parsed once per language | \
+~0.1 ms per form request | 0 |
+
+The same pages in-process (Flask test client, heaviest entrepreneur, no balance snapshot; CPU \
+ms per request, median of 150, the two versions alternated twice on 2026-11-26 while other \
+engineers' test suites kept the load average at 6–8, which inflates both columns alike): \
+hello 0.10 → 0.10; home 28.0 → 13.8–15.6; invoice list 6.9–7.2 → 4.6–5.4; live totals \
+2.3–2.9 → 1.4–1.6; what-if 15.7–17.2 → 8.6–10.2; sync feed 14.5–15.8 → 14.4–14.5 (unchanged). \
+Under wrk in the same conditions (gunicorn 4 workers, back to back): live totals 233 → 646 \
+req/s (5.8 % → 12.2 % of hello), home 22 → 47, invoice list 107 → 159, what-if 57 → 117; \
+with that load the absolute figures mean little, the ratios between the two runs more.
+
+Considered and not done:
+- **A conditional GET (ETag) on the home page, or a cache of computed figures keyed on a data \
+version.** The page depends on invoices, payments, receipts, payslips, balances, the coop's \
+settings and bands, the member's contract and activities, the next meeting, flashed messages, \
+today's date and the payroll rates in force; no single version in the database covers them \
+all (the sync change log is global, so any member's write would invalidate everyone, and not \
+every input is in it). A version computed from all of them costs a query per source, about \
+what the sums cost once indexed, and one forgotten input shows stale figures, which issue 6 \
+forbids. For a phone the saving would be about 4 KB gzipped on a revisit with nothing changed. \
+Not worth the risk.
 
 Not fixed, read from the same figures:
-- **The 40 % of hello target is out of reach as built**: hello costs about 0.13 ms of server \
-time, an entrepreneur page 2 ms (home) to 9 ms (a 25-row invoice list) in-process, with \
-3 to 7 SQL statements of well under 1 ms together. The time is Python: login session and \
-member load, WTForms, Jinja rendering, Babel formatting (about 16 µs per amount). No single \
-hot spot; meeting the ratio would take caching rendered pages, which per-member pages do not \
-allow.
-- **Booking p95 under flat-out load** is SQLite's busy handler: writers wait for the write \
-lock by sleeping in growing steps (up to 100 ms) instead of queueing, so the tail grows with \
-concurrent writers. The booking itself runs in about 8 ms with 15 small statements. \
-PostgreSQL (recommended for several processes) blocks waiting writers and wakes them, \
-without this sleep.
+- **The 40 % of hello target is out of reach as built**: hello costs about 0.10 ms in-process, \
+the portal's bare request (`/healthz`: session cookie, CSRF, one `SELECT 1`, commit, security \
+headers) already 0.4 ms, four times hello before any page's own work, while 40 % of hello's \
+throughput allows about 2.5 times hello's cost end to end. After the fixes above the time \
+is spread thin: Jinja rendering, Flask-Babel's \
+context lookups (several `g` proxy accesses per translated string; status labels are lazy \
+strings translated per row), SQLAlchemy's ORM row loading, WTForms field binding; meeting the \
+ratio would take caching rendered per-member pages, ruled out above.
+- **What-if and home without a balance snapshot** still sum five years of movements each \
+request (about 4 ms of SQL on SQLite for 3,000 invoices and 10,000 receipts, most of it \
+grouping 10,000 receipts by month); with the back office's balance they read only since \
+January of last year.
+- **The sync feed** (100 changes of invoices with their lines, 122 KB of JSON) is ORM loading \
+and serialisation of about 400 objects: ~14 ms, unchanged.
 """
 
 

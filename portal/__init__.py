@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    from portal.web.requests import PortalRequest
     from portal.web.security import SessionInterface, add_security_headers, reject_nul_bytes
     from portal.web.transactions import commit_or_roll_back
 
@@ -35,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    app.request_class = PortalRequest  # htmx's request, with WTForms' messages kept
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

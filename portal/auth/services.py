@@ -155,12 +155,22 @@ def start_login_session(
 
 
 def member_for_token(session: Session, token: str, now: datetime) -> Member | None:
-    """The active member logged in with this token, if the login session still exists."""
-    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == _digest(token)))
-    if login is None or login.expires_at <= now or not login.member.active:
+    """The active member logged in with this token, if the login session still exists.
+
+    Every logged-in request asks this first: one statement loads the member with their
+    login session's expiry."""
+    found = session.execute(
+        select(Member, LoginSession.expires_at)
+        .join(LoginSession, LoginSession.member_id == Member.id)
+        .where(LoginSession.token_hash == _digest(token))
+    ).first()
+    if found is None:
         return None
-    login.member.login_token = token
-    return login.member
+    member, expires_at = found
+    if expires_at <= now or not member.active:
+        return None
+    member.login_token = token
+    return member
 
 
 def end_login_session(session: Session, token: str) -> None:

@@ -1,10 +1,20 @@
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, utcnow
+from portal.expenses.models import Receipt
 from portal.members.models import Member
+from portal.sales.models import Invoice
 
 
 class Payslip(Base):
@@ -51,3 +61,32 @@ class BalanceSnapshot(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     member: Mapped[Member] = relationship()
+
+
+# The projection sums a member's whole history on every request when the back office has sent
+# no balance yet (3,000 invoices and 10,000 receipts after five busy years). These indexes hold
+# every column its aggregates read, so the database answers from the index alone instead of
+# visiting each row of the tables: member and date first for the date ranges, then the columns
+# the filters and sums use. They belong to the projection, hence declared here.
+Index(
+    "ix_invoices_projection",
+    Invoice.member_id,
+    Invoice.issue_date,
+    Invoice.status,
+    Invoice.kind,
+    Invoice.total_excl_vat_cents,
+    Invoice.vat_cents,
+    Invoice.total_incl_vat_cents,
+    Invoice.paid_cents,
+    Invoice.credited_cents,
+    Invoice.activity_id,
+)
+Index(
+    "ix_receipts_projection",
+    Receipt.member_id,
+    Receipt.spent_on,
+    Receipt.status,
+    Receipt.amount_cents,
+    Receipt.vat_recoverable_cents,
+    Receipt.activity_id,
+)

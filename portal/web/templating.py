@@ -1,15 +1,17 @@
 """What every template can use: navigation, money and date formats."""
 
+import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask, current_app, request
-from flask_babel import format_currency, format_date, format_decimal, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.money import from_cents
+from portal.web.formats import number_format
 from portal.web.markdown import render_markdown
 
 
@@ -35,32 +37,47 @@ def money(value: Decimal | int | None, cents: bool = False) -> str:
     if value is None:
         return ""
     amount = from_cents(value) if cents else Decimal(value)
-    return format_currency(amount, "EUR")
+    return number_format(str(get_locale()), None, "EUR")(amount)
 
 
 def number(value: Decimal) -> str:
-    return format_decimal(value, format="#,##0.##")
+    return number_format(str(get_locale()), "#,##0.##")(value)
 
 
 def percent(rate: Decimal, places: int = 2) -> str:
     """A fraction as a percentage: 0.0315 → `3,15 %`; up to `places` decimals shown."""
     pattern = "#,##0." + "#" * places if places else "#,##0"
-    return format_decimal(Decimal(rate) * 100, format=pattern) + "\u00a0%"
+    return number_format(str(get_locale()), pattern)(Decimal(rate) * 100) + "\u00a0%"
+
+
+def calendar_date(value: date | datetime, form: str | None = None) -> str:
+    """Flask-Babel's `format_date`, remembered for calendar dates: a list shows the same few
+    days again and again, and a day's name in a language never changes. Timestamps, which
+    depend on the reader's time zone, are formatted each time."""
+    if type(value) is date:
+        return _calendar_date(value, form, str(get_locale()))
+    return format_date(value, form)
+
+
+@functools.lru_cache(maxsize=4096)
+def _calendar_date(value: date, form: str | None, locale: str) -> str:
+    # `locale` is the request's, which format_date uses: it is part of the key only.
+    return format_date(value, form)
 
 
 def long_date(value: date) -> str:
     """`1 juin 2026` in French, `June 1, 2026` in English."""
-    return format_date(value, format="long")
+    return calendar_date(value, "long")
 
 
 def month(value: date, form: str = "LLLL yyyy") -> str:
     """ "octobre 2026"; `form="LLL"` for a short label ("oct.")."""
-    return format_date(value, form)
+    return calendar_date(value, form)
 
 
 def day(value: date) -> str:
     """ "26 nov. 2026" in French."""
-    return format_date(value, "medium")
+    return calendar_date(value, "medium")
 
 
 def init_templating(app: Flask) -> None:
@@ -70,6 +87,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["month"] = month
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["date"] = long_date
+    app.jinja_env.filters["dateformat"] = calendar_date  # Flask-Babel's, remembered
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

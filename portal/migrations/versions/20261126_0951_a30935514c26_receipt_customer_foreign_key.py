@@ -1,7 +1,7 @@
 """receipt customer foreign key
 
 Revision ID: a30935514c26
-Revises: f245aa02922d
+Revises: e7bac9c582db
 Create Date: 2026-11-26 09:51:59.686223+00:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a30935514c26"
-down_revision = "f245aa02922d"
+down_revision = "e7bac9c582db"
 branch_labels = None
 depends_on = None
 
