@@ -71,7 +71,9 @@ class Scheme:
 
     def contribution(self, yearly_base: Decimal) -> Decimal:
         """Marginal bands on the year's cumulative base; nothing on a negative base."""
-        bands = sorted(self.bands, key=lambda band: band.start)
+        bands = self.bands
+        if len(bands) > 1:
+            bands = sorted(bands, key=lambda band: band.start)
         total = ZERO
         for index, band in enumerate(bands):
             end = bands[index + 1].start if index + 1 < len(bands) else None
@@ -101,14 +103,16 @@ class MonthFlows:
     salary_cost: Decimal = ZERO  # total employer cost of payslips paid
 
     def __add__(self, other: "MonthFlows") -> "MonthFlows":
-        return replace(
-            self,
-            invoiced=self.invoiced + other.invoiced,
-            collected=self.collected + other.collected,
-            vat_invoiced=self.vat_invoiced + other.vat_invoiced,
-            expenses=self.expenses + other.expenses,
-            vat_recoverable=self.vat_recoverable + other.vat_recoverable,
-            salary_cost=self.salary_cost + other.salary_cost,
+        # The constructor, not dataclasses.replace: this runs once per month of history.
+        return MonthFlows(
+            self.month,
+            self.after_opening,
+            self.invoiced + other.invoiced,
+            self.collected + other.collected,
+            self.vat_invoiced + other.vat_invoiced,
+            self.expenses + other.expenses,
+            self.vat_recoverable + other.vat_recoverable,
+            self.salary_cost + other.salary_cost,
         )
 
 
@@ -273,8 +277,13 @@ def _segments(inputs: Inputs, flows: list[MonthFlows]) -> list[_Segment]:
     """Every month from the first to the last, the opening's month split in two."""
     merged: dict[tuple[date, bool], MonthFlows] = {}
     for row in flows:
-        key = (first_of_month(row.month), row.after_opening)
-        merged[key] = merged[key] + row if key in merged else replace(row, month=key[0])
+        month = row.month if row.month.day == 1 else first_of_month(row.month)
+        key = (month, row.after_opening)
+        previous = merged.get(key)
+        if previous is not None:
+            merged[key] = previous + row
+        else:
+            merged[key] = row if row.month is month else replace(row, month=month)
     opening_month = first_of_month(inputs.opening.on) if inputs.opening else None
     months = [key[0] for key in merged] + [first_of_month(inputs.start)]
     current = first_of_month(inputs.today)
@@ -289,7 +298,7 @@ def _segments(inputs: Inputs, flows: list[MonthFlows]) -> list[_Segment]:
         else:
             parts = (False, True)
         for index, after in enumerate(parts):
-            flow = merged.get((month, after), MonthFlows(month=month, after_opening=after))
+            flow = merged.get((month, after)) or MonthFlows(month=month, after_opening=after)
             segments.append(_Segment(flow, first_of_its_month=index == 0))
     return segments
 

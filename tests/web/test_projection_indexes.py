@@ -10,14 +10,23 @@ from sqlalchemy import create_engine, event
 from portal.projection import services
 
 STATEMENTS = {
-    "invoice flows": (services.INVOICE_FLOWS, "ix_invoices_projection"),
-    "receipt flows": (services.RECEIPT_FLOWS, "ix_receipts_projection"),
+    "invoice flows": (services.INVOICE_FLOWS.for_members, "ix_invoices_projection"),
+    "receipt flows": (services.RECEIPT_FLOWS.for_members, "ix_receipts_projection"),
+    "one member's invoice flows": (
+        services.INVOICE_FLOWS.for_one_without_balance,
+        "ix_invoices_projection",
+    ),
+    "one member's receipt flows": (
+        services.RECEIPT_FLOWS.for_one_without_balance,
+        "ix_receipts_projection",
+    ),
     "outstanding invoices": (services.OUTSTANDING, "ix_invoices_projection"),
     "invoiced per activity": (services.ACTIVITY_INVOICED, "ix_invoices_projection"),
     "expenses per activity": (services.ACTIVITY_EXPENSES, "ix_receipts_projection"),
 }
 PARAMETERS = {
     "member_ids": [1],
+    "member_id": 1,
     "since": date.min,
     "year_start": date(2026, 1, 1),
     "year_end": date(2026, 12, 31),
