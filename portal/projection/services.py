@@ -451,15 +451,18 @@ def projections(
     terms: CoopTerms,
     what_if: compute.WhatIf | None = None,
     with_activities: bool = True,
+    with_outstanding: bool = True,
 ) -> dict[int, compute.Projection]:
     """The projection of each member, from a fixed number of aggregate queries whatever
-    their history. The per-activity breakdown, only the home page shows, is optional."""
+    their history. The per-activity breakdown, only the home page shows, is optional; so
+    are the outstanding invoices, which a what-if does not show (without them the "if every
+    outstanding invoice is paid" figures are the plain ones)."""
     member_ids = [member.id for member in members]
     opening_by_member = openings(session, member_ids)
     since = _history_needed_since(members, opening_by_member, today, history=what_if is None)
     flows = _flows(session, member_ids, since, without_balance=not opening_by_member)
     last_paid = _last_paid_periods(session, member_ids)
-    outstanding = _outstanding(session, member_ids)
+    outstanding = _outstanding(session, member_ids) if with_outstanding else {}
     activities = _activity_totals(session, members, today.year) if with_activities else {}
     result = {}
     for member in members:
@@ -542,11 +545,19 @@ def _activity_totals(
 def projection_for(
     session: Session, member: Member, today: date, what_if: compute.WhatIf | None = None
 ) -> compute.Projection:
-    """One entrepreneur's projection; a what-if leaves out the per-activity breakdown."""
+    """One entrepreneur's projection; a what-if leaves out what its figures do not show:
+    the per-activity breakdown and the outstanding invoices."""
     terms = coop_terms(session)
-    return projections(session, [member], today, terms, what_if, with_activities=what_if is None)[
-        member.id
-    ]
+    complete = what_if is None
+    return projections(
+        session,
+        [member],
+        today,
+        terms,
+        what_if,
+        with_activities=complete,
+        with_outstanding=complete,
+    )[member.id]
 
 
 @dataclass(frozen=True)
