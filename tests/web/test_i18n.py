@@ -80,3 +80,20 @@ def test_message_template_is_up_to_date_with_the_code(tmp_path):
         template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(file) if m.id}
     assert found - template == set()
     assert Path(CATALOGUE).exists()
+
+
+def test_templates_follow_a_forced_locale_and_come_back_after_it(app):
+    """The catalogue the templates use is looked up once per request and locale: an email
+    rendered in its reader's language inside a French request must still switch."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('Home') }}") == "Accueil"
+        with force_locale("en"):
+            assert render_template_string("{{ _('Home') }}") == "Home"
+            assert (
+                render_template_string("{{ ngettext('%(num)d month', '%(num)d months', 2) }}")
+                == "2 months"
+            )
+        assert render_template_string("{{ _('Home') }}") == "Accueil"
