@@ -488,12 +488,36 @@ statement, `member_for_token` | 2 statements | 1 |
 | Flask-WTF parsed WTForms' `.mo` and compiled its plural rule on every request with a form | \
 `PortalRequest.wtforms_translations` (`portal/web/requests.py`), parsed once per language | \
 ~0.1 ms per form request | 0 |
+| The projection turned each of ~240 monthly sums into a `MonthFlows`, then merged them \
+with `dataclasses.replace` (0.3 ms of the 0.55 ms `compute.project` took) | the four sources \
+added up in integer cents, one `MonthFlows` per month (`portal/projection/services.py`, \
+`_flows`); the constructor instead of `replace`; cents to euros by `scaleb` (exact, \
+`tests/unit/test_money.py`) | project 0.55 ms, sums to euros 0.7 ms | 0.25 ms, 0.3 ms |
+| A member without a balance had their whole history grouped by member, month and side of \
+the balance (a join and a `CASE` per row) | `FlowSource.for_one_without_balance`: one member, \
+grouped by month alone; test `test_projection_sums_read_a_covering_index_alone` covers it \
+| receipts 2.5 ms, invoices 1.3 ms of SQL | 1.6 ms, 0.9 ms |
+| The what-if summed the outstanding invoices (a scan of 3,000) it does not show | \
+`projection_for(..., what_if)` leaves them out, as it already left the per-activity breakdown \
+| 0.37 ms | 0 |
+| Each `_()` in a template looked Flask-Babel's catalogue up anew (a dozen context lookups) \
+| `portal/web/templating.py`: the catalogue looked up once per request and locale; \
+`force_locale` still switches (test `test_templates_follow_a_forced_locale_and_come_back_\
+after_it`) | 10 µs per string | 5.5 µs |
 
 The same pages in-process (Flask test client, heaviest entrepreneur, no balance snapshot; CPU \
 ms per request, median of 150, the two versions alternated twice on 2026-11-26 while other \
 engineers' test suites kept the load average at 6–8, which inflates both columns alike): \
 hello 0.10 → 0.10; home 28.0 → 13.8–15.6; invoice list 6.9–7.2 → 4.6–5.4; live totals \
 2.3–2.9 → 1.4–1.6; what-if 15.7–17.2 → 8.6–10.2; sync feed 14.5–15.8 → 14.4–14.5 (unchanged). \
+The projection fixes above, measured the same way (main then this branch, alternated twice, \
+150 requests each, load average 1–2; CPU ms median / p95): home 11.5–12.2 / 13.8–18.2 → \
+8.6–9.1 / 9.6–10.9; what-if 7.7–7.8 / 10.1–10.8 → 5.0–5.1 / 6.1–8.4; how-it-is-computed \
+9.5–10.0 → 6.9–7.1; invoice list 3.5–3.6 → 3.4; sync feed 11.2–11.9 → 10.1–10.5 (the faster \
+cents to euros only). `bench_projection.py` back to back (gunicorn, server time, median / p95): \
+what-if 6.5 / 10.6 → 5.0 / 5.9 ms, and without a balance 10.4 / 13.3 → 6.5 / 7.5 ms (issue 6's \
+10 ms now met); home without a balance 16.9 / 25.0 → 12.1 / 14.0 ms (under 30 ms before and after).
+
 Under wrk in the same conditions (gunicorn 4 workers, back to back): live totals 233 → 646 \
 req/s (5.8 % → 12.2 % of hello), home 22 → 47, invoice list 107 → 159, what-if 57 → 117; \
 with that load the absolute figures mean little, the ratios between the two runs more.
@@ -519,9 +543,12 @@ context lookups (several `g` proxy accesses per translated string; status labels
 strings translated per row), SQLAlchemy's ORM row loading, WTForms field binding; meeting the \
 ratio would take caching rendered per-member pages, ruled out above.
 - **What-if and home without a balance snapshot** still sum five years of movements each \
-request (about 4 ms of SQL on SQLite for 3,000 invoices and 10,000 receipts, most of it \
-grouping 10,000 receipts by month); with the back office's balance they read only since \
-January of last year.
+request (about 3 ms of SQL on SQLite for 3,000 invoices and 10,000 receipts, most of it \
+grouping 10,000 receipts by month: the scan alone is 0.7 ms, the sort by month the rest); \
+with the back office's balance they read only since January of last year.
+- **Lazy strings** (status labels, one per row of the invoice list) still go through \
+Flask-Babel's full lookup, 9 µs each; and Jinja's own `_()` wrapper (`Markup % {}`) costs \
+about 4.5 µs of the 5.5 µs left per string.
 - **The sync feed** (100 changes of invoices with their lines, 122 KB of JSON) is ORM loading \
 and serialisation of about 400 objects: ~14 ms, unchanged.
 """

@@ -274,3 +274,24 @@ def test_home_page_queries_do_not_grow_with_history(
     db_session.commit()
     assert db_session.scalar(select(Invoice.id).order_by(Invoice.id.desc()).limit(1))
     assert queries() == one
+
+
+def test_one_member_without_a_balance_is_summed_as_in_a_batch(
+    db_session, entrepreneur, make_member, issue, pay, spend
+):
+    """A lone member without a balance has their own statements (grouped by month alone):
+    they give the figures the coop-wide statements give, month by month."""
+    from portal.projection.services import coop_terms, projections
+
+    long_ago = TODAY - timedelta(days=400)
+    pay(issue(entrepreneur, "5000", on=long_ago), "6000", on=long_ago)
+    pay(issue(entrepreneur, "1000"), "600")
+    spend(entrepreneur, "12", "2")
+    other = make_member(activities=("Cours",))
+    record_balance(db_session, other, on=TODAY - timedelta(days=10), amount_cents=50_000)
+    terms = coop_terms(db_session)
+    alone = projections(db_session, [entrepreneur], TODAY, terms)[entrepreneur.id]
+    batch = projections(db_session, [entrepreneur, other], TODAY, terms)[entrepreneur.id]
+    assert alone.months[-1].collected == Decimal("500.00")  # 600 incl. VAT
+    assert alone.months[-1].expenses == Decimal("10.00")
+    assert alone == batch
