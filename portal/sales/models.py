@@ -2,7 +2,6 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, str_enum, utcnow
 from portal.members.models import Activity, Member
+from portal.web.i18n import lazy_gettext as _l
 
 
 class CustomerKind(enum.StrEnum):
@@ -73,15 +73,7 @@ class InvoiceStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            InvoiceStatus.DRAFT: _l("Draft"),
-            InvoiceStatus.SUBMITTED: _l("Awaiting validation"),
-            InvoiceStatus.RETURNED: _l("Returned"),
-            InvoiceStatus.VALIDATED: _l("Validated"),
-            InvoiceStatus.SENT: _l("Sent"),
-            InvoiceStatus.PARTLY_PAID: _l("Partly paid"),
-            InvoiceStatus.PAID: _l("Paid"),
-        }[self]
+        return STATUS_LABELS[self]
 
     @property
     def is_editable(self) -> bool:
@@ -93,6 +85,16 @@ class InvoiceStatus(enum.StrEnum):
         return self in ISSUED_STATUSES
 
 
+# Built once, translated when shown: a list shows a label per row.
+STATUS_LABELS = {
+    InvoiceStatus.DRAFT: _l("Draft"),
+    InvoiceStatus.SUBMITTED: _l("Awaiting validation"),
+    InvoiceStatus.RETURNED: _l("Returned"),
+    InvoiceStatus.VALIDATED: _l("Validated"),
+    InvoiceStatus.SENT: _l("Sent"),
+    InvoiceStatus.PARTLY_PAID: _l("Partly paid"),
+    InvoiceStatus.PAID: _l("Paid"),
+}
 ISSUED_STATUSES = (
     InvoiceStatus.VALIDATED,
     InvoiceStatus.SENT,

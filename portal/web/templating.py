@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, current_app, g, request
-from flask_babel import format_date, get_locale, get_translations
+from flask import Flask, current_app, request
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from portal.money import from_cents
 from portal.web.formats import number_format
+from portal.web.i18n import catalogue
 from portal.web.markdown import render_markdown
 
 
@@ -80,30 +81,15 @@ def day(value: date) -> str:
     return calendar_date(value, "medium")
 
 
-def _catalogue():
-    """The translations in force, looked up once per request and locale: Flask-Babel looks
-    them up again for each string (a dozen context lookups, about 5 µs, and a page has fifty
-    strings). Kept on Flask-Babel's request context beside the locale they belong to, so
-    `force_locale` (an email in its reader's language) switches catalogue with the locale."""
-    context = g.get("_flask_babel") if g else None
-    remembered = getattr(context, "portal_catalogue", None)
-    if remembered is not None and remembered[0] is getattr(context, "babel_locale", None):
-        return remembered[1]
-    translations = get_translations()
-    context = g.get("_flask_babel") if g else None
-    if context is not None and getattr(context, "babel_locale", None) is not None:
-        context.portal_catalogue = (context.babel_locale, translations)
-    return translations
-
-
 def init_templating(app: Flask) -> None:
-    # After Flask-Babel's init_app, which installed callables looking the catalogue up anew.
+    # After Flask-Babel's init_app, which installed callables looking the catalogue up anew
+    # for each string (portal.web.i18n).
     app.jinja_env.install_gettext_callables(
-        gettext=lambda string: _catalogue().ugettext(string),
-        ngettext=lambda singular, plural, n: _catalogue().ungettext(singular, plural, n),
+        gettext=lambda string: catalogue().ugettext(string),
+        ngettext=lambda singular, plural, n: catalogue().ungettext(singular, plural, n),
         newstyle=True,
-        pgettext=lambda context, string: _catalogue().upgettext(context, string),
-        npgettext=lambda context, singular, plural, n: _catalogue().unpgettext(
+        pgettext=lambda context, string: catalogue().upgettext(context, string),
+        npgettext=lambda context, singular, plural, n: catalogue().unpgettext(
             context, singular, plural, n
         ),
     )

@@ -82,18 +82,22 @@ def test_message_template_is_up_to_date_with_the_code(tmp_path):
     assert Path(CATALOGUE).exists()
 
 
-def test_templates_follow_a_forced_locale_and_come_back_after_it(app):
-    """The catalogue the templates use is looked up once per request and locale: an email
-    rendered in its reader's language inside a French request must still switch."""
+def test_templates_and_labels_follow_a_forced_locale_and_come_back_after_it(app):
+    """The catalogue is looked up once per request and locale (portal.web.i18n): an email
+    rendered in its reader's language inside a French request must still switch, for the
+    templates' strings and for lazy labels alike."""
     from flask import render_template_string
     from flask_babel import force_locale
 
+    from portal.sales.models import InvoiceStatus
+
     with app.test_request_context("/"):
         assert render_template_string("{{ _('Home') }}") == "Accueil"
+        assert str(InvoiceStatus.PAID.label) == "Payée"
         with force_locale("en"):
             assert render_template_string("{{ _('Home') }}") == "Home"
-            assert (
-                render_template_string("{{ ngettext('%(num)d month', '%(num)d months', 2) }}")
-                == "2 months"
-            )
+            assert str(InvoiceStatus.PAID.label) == "Paid"
+            months = "{{ ngettext('%(num)d month', '%(num)d months', 2) }}"
+            assert render_template_string(months) == "2 months"
         assert render_template_string("{{ _('Home') }}") == "Accueil"
+        assert render_template_string("{{ status.label }}", status=InvoiceStatus.PAID) == "Payée"
