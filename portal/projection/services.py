@@ -580,9 +580,20 @@ def headline_for(session: Session, member: Member, today: date) -> Headline:
     projection = projections(session, [member], today, terms, with_activities=False)[member.id]
     salary = projection.salary
     hours = salary.hours_per_week if salary.source in ("fixed", "hours") else None
+    # Each budget solved once in this request (the solver costs a dozen payslips): with
+    # nothing outstanding both budgets are the margin, and the projection has often solved
+    # it already, as a supported member's potential salary or as the largest salary when the
+    # contract's is out of reach.
+    solved: dict[Decimal, PayslipFigures | None] = {}
+    if salary.source == "fundable":
+        solved[projection.margin] = salary.payslip
+    elif hours is not None and salary.payslip is not None and not projection.fundable:
+        solved[projection.margin] = projection.largest_fundable
 
     def largest(budget):
-        return compute.largest_fundable(budget, hours, salary.period, terms.employer)
+        if budget not in solved:
+            solved[budget] = compute.largest_fundable(budget, hours, salary.period, terms.employer)
+        return solved[budget]
 
     try:
         return Headline(

@@ -13,6 +13,7 @@ from portal.dates import paris_today
 from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy
+from portal.members.models import MemberStatus
 from portal.projection.compute import WhatIf
 from portal.projection.services import projection_for, record_balance
 from portal.sales import services as sales
@@ -295,3 +296,44 @@ def test_one_member_without_a_balance_is_summed_as_in_a_batch(
     assert alone.months[-1].collected == Decimal("500.00")  # 600 incl. VAT
     assert alone.months[-1].expenses == Decimal("10.00")
     assert alone == batch
+
+
+@pytest.mark.parametrize(
+    ("status", "balance_cents"),
+    [
+        (MemberStatus.SUPPORTED, 300_000),  # the projection solves the potential salary
+        (MemberStatus.EMPLOYEE, 90_000),  # it solves the largest, the contract's too dear
+        (MemberStatus.EMPLOYEE, 900_000),  # the contract's is funded: solved for the headline
+    ],
+)
+def test_headline_solves_each_budget_once(
+    db_session, make_member, monkeypatch, status, balance_cents
+):
+    """With nothing outstanding, the margin and the margin if everything is paid are one
+    budget: the back office's figures solve it once, or not again if the projection did."""
+    from portal.projection import compute
+    from portal.projection.services import coop_terms, headline_for
+
+    member = make_member(status=status)
+    record_balance(db_session, member, on=TODAY - timedelta(days=1), amount_cents=balance_cents)
+    solved = []
+    solve = compute.max_gross_for_budget
+
+    def counted(budget, *args):
+        solved.append((budget, *args))
+        return solve(budget, *args)
+
+    monkeypatch.setattr(compute, "max_gross_for_budget", counted)
+    projection_for(db_session, member, TODAY)
+    by_projection = len(solved)
+    solved.clear()
+    headline = headline_for(db_session, member, TODAY)
+    assert len(solved) == max(by_projection, 1)
+    assert len(solved) == len(set(solved))
+    monkeypatch.undo()
+    projection = headline.projection
+    hours = projection.salary.hours_per_week if status is MemberStatus.EMPLOYEE else None
+    expected = compute.largest_fundable(
+        projection.margin, hours, projection.salary.period, coop_terms(db_session).employer
+    )
+    assert headline.max_fundable == headline.max_fundable_if_paid == expected is not None
