@@ -543,10 +543,15 @@ def _activity_totals(
 
 
 def projection_for(
-    session: Session, member: Member, today: date, what_if: compute.WhatIf | None = None
+    session: Session,
+    member: Member,
+    today: date,
+    what_if: compute.WhatIf | None = None,
+    with_activities: bool = True,
 ) -> compute.Projection:
     """One entrepreneur's projection; a what-if leaves out what its figures do not show:
-    the per-activity breakdown and the outstanding invoices."""
+    the per-activity breakdown and the outstanding invoices. `with_activities=False`
+    leaves out the breakdown alone (the explanation does not show it)."""
     terms = coop_terms(session)
     complete = what_if is None
     return projections(
@@ -555,7 +560,7 @@ def projection_for(
         today,
         terms,
         what_if,
-        with_activities=complete,
+        with_activities=complete and with_activities,
         with_outstanding=complete,
     )[member.id]
 

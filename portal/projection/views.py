@@ -82,7 +82,7 @@ def what_if():
 @login_required
 def explain():
     member = _current_entrepreneur()
-    projection = projection_for(db.session, member, paris_today())
+    projection = projection_for(db.session, member, paris_today(), with_activities=False)
     return render("projection/explain.html", member=member, projection=projection)
 
 
@@ -103,5 +103,5 @@ def member_home(member_id: int):
 @staff_required
 def member_explain(member_id: int):
     member = _entrepreneur_or_404(member_id)
-    projection = projection_for(db.session, member, paris_today())
+    projection = projection_for(db.session, member, paris_today(), with_activities=False)
     return render("projection/explain.html", member=member, projection=projection, staff_view=True)
