@@ -9,6 +9,8 @@ from flask import Flask, current_app, request
 from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from portal.money import from_cents
 from portal.web.formats import number_format
@@ -81,6 +83,26 @@ def day(value: date) -> str:
     return calendar_date(value, "medium")
 
 
+@pass_context
+def template_gettext(context, string: str, **variables) -> str:
+    """Jinja's newstyle `_()`, as jinja2.ext has it, without its second lookup of the
+    callable nor the formatting of a string that holds no `%` (which leaves it unchanged):
+    a page shows fifty of them."""
+    translated = catalogue().ugettext(string)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704 (our own catalogue, as Jinja does)
+    return translated % variables if variables or "%" in translated else translated
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    translated = catalogue().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        translated = Markup(translated)  # noqa: S704 (our own catalogue, as Jinja does)
+    return translated % variables
+
+
 def init_templating(app: Flask) -> None:
     # After Flask-Babel's init_app, which installed callables looking the catalogue up anew
     # for each string (portal.web.i18n).
@@ -92,6 +114,9 @@ def init_templating(app: Flask) -> None:
         npgettext=lambda context, singular, plural, n: catalogue().unpgettext(
             context, singular, plural, n
         ),
+    )
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["percent"] = percent

@@ -101,3 +101,15 @@ def test_templates_and_labels_follow_a_forced_locale_and_come_back_after_it(app)
             assert render_template_string(months) == "2 months"
         assert render_template_string("{{ _('Home') }}") == "Accueil"
         assert render_template_string("{{ status.label }}", status=InvoiceStatus.PAID) == "Payée"
+
+
+def test_template_strings_escape_their_variables_and_read_double_percent_as_percent(app):
+    """Jinja's newstyle `_()` semantics, kept by the portal's faster one."""
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        assert render_template_string("{{ _('%(name)s', name='<b>') }}") == "&lt;b&gt;"
+        assert render_template_string("{{ _('100%% sure') }}") == "100% sure"
+        assert render_template_string("{{ _('Plain <text>') }}") == "Plain <text>"
+        months = "{{ ngettext('%(num)d <b>month</b>', '%(num)d months', 1) }}"
+        assert render_template_string(months) == "1 <b>month</b>"
