@@ -500,27 +500,40 @@ grouped by month alone; test `test_projection_sums_read_a_covering_index_alone` 
 | The what-if summed the outstanding invoices (a scan of 3,000) it does not show | \
 `projection_for(..., what_if)` leaves them out, as it already left the per-activity breakdown \
 | 0.37 ms | 0 |
-| Each `_()` in a template looked Flask-Babel's catalogue up anew (a dozen context lookups) \
-| `portal/web/templating.py`: the catalogue looked up once per request and locale; \
-`force_locale` still switches (test `test_templates_follow_a_forced_locale_and_come_back_\
-after_it`) | 10 µs per string | 5.5 µs |
+| Each `_()` in a template looked Flask-Babel's catalogue up anew (a dozen context lookups), \
+then Jinja looked the callable up again and formatted even strings without a `%`; each \
+status label (a lazy string, one per row of a list) did the first | `portal/web/i18n.py`: \
+the catalogue looked up once per request and locale, `force_locale` still switching (test \
+`test_templates_and_labels_follow_a_forced_locale_and_come_back_after_it`); the portal's \
+`_()`/`ngettext()` for templates (`portal/web/templating.py`, Jinja's semantics tested); \
+`InvoiceStatus` labels built once through it | `_()` 10 µs, a label 9 µs | 2.9 µs, 2 µs |
+| The API's headline solved the largest fundable salary for the margin and for the margin \
+if everything is paid, often the same budget, often solved by the projection already \
+(`max_gross_for_budget`, a dozen payslips each) | each budget solved once per request, the \
+projection's answer reused (`headline_for`), test `test_headline_solves_each_budget_once` \
+| 2–4 solves | 0–1 |
+| "How is this computed?" summed this year's revenue and expenses per activity, which it \
+does not show | `projection_for(..., with_activities=False)` | 2 queries, 0.5 ms | 0 |
 
 The same pages in-process (Flask test client, heaviest entrepreneur, no balance snapshot; CPU \
 ms per request, median of 150, the two versions alternated twice on 2026-11-26 while other \
 engineers' test suites kept the load average at 6–8, which inflates both columns alike): \
 hello 0.10 → 0.10; home 28.0 → 13.8–15.6; invoice list 6.9–7.2 → 4.6–5.4; live totals \
 2.3–2.9 → 1.4–1.6; what-if 15.7–17.2 → 8.6–10.2; sync feed 14.5–15.8 → 14.4–14.5 (unchanged). \
-The projection fixes above, measured the same way (main then this branch, alternated twice, \
-150 requests each, load average 1–2; CPU ms median / p95): home 11.5–12.2 / 13.8–18.2 → \
-8.6–9.1 / 9.6–10.9; what-if 7.7–7.8 / 10.1–10.8 → 5.0–5.1 / 6.1–8.4; how-it-is-computed \
-9.5–10.0 → 6.9–7.1; invoice list 3.5–3.6 → 3.4; sync feed 11.2–11.9 → 10.1–10.5 (the faster \
-cents to euros only). `bench_projection.py` back to back (gunicorn, server time, median / p95): \
-what-if 6.5 / 10.6 → 5.0 / 5.9 ms, and without a balance 10.4 / 13.3 → 6.5 / 7.5 ms (issue 6's \
-10 ms now met); home without a balance 16.9 / 25.0 → 12.1 / 14.0 ms (under 30 ms before and after).
-
 Under wrk in the same conditions (gunicorn 4 workers, back to back): live totals 233 → 646 \
 req/s (5.8 % → 12.2 % of hello), home 22 → 47, invoice list 107 → 159, what-if 57 → 117; \
 with that load the absolute figures mean little, the ratios between the two runs more.
+
+The projection and translation fixes above, measured the same way (main, then this branch, \
+alternated twice, 150 requests each, load average about 1; CPU ms median / p95): home \
+9.9–10.5 / 10.2–12.0 → 7.9–8.6 / 8.6–9.9; what-if 7.1–7.4 / 7.4–8.4 → 4.8 / 5.0–5.6; \
+how-it-is-computed 8.6–8.9 → 6.0; invoice list 3.4 → 3.0; sync feed 10.1–10.5 → 10.1 \
+(unchanged). `bench_projection.py` back to back (gunicorn, one worker, server time, median / \
+p95): home 12.3 / 14.2 → 10.6 / 14.1 ms, what-if 5.2 / 5.4 → 4.4 / 5.6 ms; without a balance, \
+home 12.9 / 14.0 → 10.0 / 11.4 ms and what-if 9.5 / 9.9 → 6.3 / 7.0 ms (an earlier pair of \
+runs, under more load: 10.4 / 13.3 → 6.5 / 7.5 ms). Issue 6's budgets, home p95 under 30 ms \
+and what-if under 10 ms, hold with room now; before, the what-if without a balance sat at the \
+limit and crossed it whenever the machine was busy.
 
 Considered and not done:
 - **A conditional GET (ETag) on the home page, or a cache of computed figures keyed on a data \
@@ -546,11 +559,16 @@ ratio would take caching rendered per-member pages, ruled out above.
 request (about 3 ms of SQL on SQLite for 3,000 invoices and 10,000 receipts, most of it \
 grouping 10,000 receipts by month: the scan alone is 0.7 ms, the sort by month the rest); \
 with the back office's balance they read only since January of last year.
-- **Lazy strings** (status labels, one per row of the invoice list) still go through \
-Flask-Babel's full lookup, 9 µs each; and Jinja's own `_()` wrapper (`Markup % {}`) costs \
-about 4.5 µs of the 5.5 µs left per string.
+- **Other lazy strings** (`_l` outside `portal/sales/models.py`: receipt statuses, form \
+labels, navigation) still go through Flask-Babel's full lookup, about 8 µs each; importing \
+`lazy_gettext` from `portal.web.i18n` instead is a one-line change per module, left to \
+their owners.
+- **The chart** (36 bars, 12 labels, a table of 48 amounts) is 0.5 ms of the home page's \
+rendering, escaping and formatting each value; left as a template.
 - **The sync feed** (100 changes of invoices with their lines, 122 KB of JSON) is ORM loading \
-and serialisation of about 400 objects: ~14 ms, unchanged.
+and serialisation of about 400 objects: ~10–14 ms, unchanged. Loading only the member's \
+email and the activity's name (`load_only`) was tried and measured slower (10.1–10.8 → \
+11.4–12.8 ms median): not kept.
 """
 
 
