@@ -85,9 +85,9 @@ def _lock(session: Session, workshop: Workshop) -> None:
 def _locked_ids(workshop: Workshop) -> set[int]:
     session = object_session(workshop)
     transaction = session.get_transaction() if session else None
-    held = session.info.get(LOCKED_WORKSHOPS) if session else None
     if transaction is None:
         return set()
+    held = session.info.get(LOCKED_WORKSHOPS)
     if held is None or held[0] is not transaction:
         held = session.info[LOCKED_WORKSHOPS] = (transaction, set())
     return held[1]
