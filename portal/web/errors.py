@@ -20,6 +20,10 @@ MESSAGES = {
         _l("Something went wrong"),
         _l("An error occurred on our side. Your data is safe; please try again."),
     ),
+    503: (
+        _l("Very busy"),
+        _l("The portal is very busy right now. Nothing was saved: please try again."),
+    ),
 }
 
 
