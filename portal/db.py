@@ -251,7 +251,7 @@ def _take_flock(path: str, timeout: float) -> int:
         if taken.is_set():
             return descriptor
         abandoned = True
-    raise WritersQueueTimeout()
+    raise WritersQueueTimeout(retry_after=1)
 
 
 def _begin_writing(connection: Connection) -> None:

@@ -109,6 +109,15 @@ def test_form_without_csrf_token_is_refused_with_a_clear_page(client, entreprene
     assert "Votre formulaire a expiré" in response.text
 
 
+def test_an_error_answering_htmx_is_shown_as_the_whole_page(client, entrepreneur, csrf_on):
+    response = client.post("/login", headers={"HX-Request": "true"}, data={"email": "x"})
+    assert response.status_code == 400
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("body", "innerHTML")
+    assert "Votre formulaire a expiré" in response.text
+    plain = client.get("/no/such/page")
+    assert "HX-Retarget" not in plain.headers
+
+
 def test_htmx_request_with_csrf_header_is_accepted(client, entrepreneur, csrf_on):
     page = client.get("/login").text
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)

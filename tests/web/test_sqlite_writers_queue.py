@@ -103,6 +103,9 @@ def test_write_waiting_too_long_for_its_turn_gets_a_503_and_changes_nothing(
         os.close(holder)
     assert refused.status_code == 503
     assert "très sollicité" in refused.text
+    assert refused.headers["Retry-After"] == "1"
+    # Shown as the page, not swapped into the button's place nor dropped by htmx.
+    assert refused.headers["HX-Retarget"] == "body"
     assert bookings(app) == 0
     assert client.post(f"/workshops/{workshop_id}/book", headers=HX).status_code == 200
     assert bookings(app) == 1
@@ -124,7 +127,7 @@ def test_booking_reads_the_login_before_queueing_and_the_workshop_under_the_writ
     before, after = statements[:locked], statements[locked:]
     assert before[0] == "BEGIN" and before[-1] == "COMMIT"
     assert all(s.startswith("SELECT") for s in before[1:-1])
-    assert any("FROM login_sessions" in s for s in before)
+    assert any("login_sessions" in s for s in before)  # the login, read before queueing
     workshop_reads = [s for s in statements if "FROM workshops" in s]
     assert len(workshop_reads) == 1 and workshop_reads[0] in after
     assert any(s.startswith("INSERT INTO bookings") for s in after)
