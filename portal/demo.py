@@ -122,9 +122,13 @@ def seed_demo_payroll(session: Session) -> Iterator[str]:
         )
     last_month_end = _month_end(add_months(this_month, -1))
     record_balance(
-        session, camille, on=_month_end(add_months(this_month, -4)), amount_cents=9_820_00
+        session,
+        camille,
+        on=_month_end(add_months(this_month, -4)),
+        amount_cents=9_820_00,
+        today=paris_today(),
     )
-    record_balance(session, leo, on=last_month_end, amount_cents=2_450_00)
+    record_balance(session, leo, on=last_month_end, amount_cents=2_450_00, today=paris_today())
     yield "Payslips and balances: camille@demo.coop (11 months), leo@demo.coop"
 
 

@@ -167,7 +167,9 @@ def put_balance(ref: str):
     if on is None:
         raise inputs.invalid("date", '`date` is required: a date like "2026-03-31".')
     amount = _required_money(body, "amount")
-    snapshot = record_balance(db.session, member, on=on, amount_cents=to_cents(amount))
+    snapshot = record_balance(
+        db.session, member, on=on, amount_cents=to_cents(amount), today=paris_today()
+    )
     latest = _latest_dates(db.session, {member.id})[member.id]
     return balance_representation(snapshot, in_effect=snapshot.date == latest)
 
