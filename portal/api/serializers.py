@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.api.errors import ApiError
 from portal.coop.models import CoopSettings
 from portal.coop.services import contribution_rate_for, get_coop_settings
 from portal.db import id_from_text
@@ -78,6 +79,26 @@ def iso(value: date | datetime | None) -> str | None:
 int_id = id_from_text
 
 
+def row_ids(entity_ids: list[str]) -> set[int]:
+    """The feed's ids that can be row ids; the others name no row."""
+    return {number for number in map(int_id, entity_ids) if number is not None}
+
+
+def rows_with_ids(session: Session, model, entity_ids: list[str], *options) -> list:
+    """The rows of `model` for a page of the feed, in one query (gone ones are left out)."""
+    query = select(model).where(model.id.in_(row_ids(entity_ids))).options(*options)
+    return list(session.scalars(query).unique())
+
+
+def row_or_404(session: Session, model, text_id: str, *options):
+    """The row of `model` whose id is written in the URL, else a 404 problem."""
+    number = int_id(text_id)
+    row = session.get(model, number, options=options) if number is not None else None
+    if row is None:
+        raise ApiError(404, "not_found", f"No {model.__name__.lower()} has this id.")
+    return row
+
+
 def member_representation(
     session: Session, member: Member, settings: CoopSettings | None = None
 ) -> dict:
@@ -102,10 +123,7 @@ def member_representation(
 
 @register_batch("member")
 def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    ids = {member_id for member_id in map(int_id, entity_ids) if member_id is not None}
-    members = session.scalars(
-        select(Member).where(Member.id.in_(ids)).options(selectinload(Member.activities))
-    )
+    members = rows_with_ids(session, Member, entity_ids, selectinload(Member.activities))
     settings = get_coop_settings(session)
     return {str(m.id): member_representation(session, m, settings) for m in members}
 

@@ -7,9 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.api import inputs
-from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.serializers import decimal_string, int_id, iso, money, register_batch
+from portal.api.serializers import (
+    decimal_string,
+    iso,
+    money,
+    register_batch,
+    row_or_404,
+    rows_with_ids,
+)
 from portal.api.views import bp
 from portal.coop.services import get_coop_settings
 from portal.db import db
@@ -101,38 +107,26 @@ def _invoice_options():
     )
 
 
-def _ids(entity_ids: list[str]) -> set[int]:
-    return {number for number in map(int_id, entity_ids) if number is not None}
-
-
 @register_batch("invoice")
 def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    invoices = session.scalars(
-        select(Invoice).where(Invoice.id.in_(_ids(entity_ids))).options(*_invoice_options())
-    ).unique()
+    invoices = rows_with_ids(session, Invoice, entity_ids, *_invoice_options())
     return {str(invoice.id): invoice_representation(invoice) for invoice in invoices}
 
 
 @register_batch("customer")
 def customers_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    customers = session.scalars(select(Customer).where(Customer.id.in_(_ids(entity_ids))))
+    customers = rows_with_ids(session, Customer, entity_ids)
     return {str(customer.id): customer_representation(customer) for customer in customers}
 
 
 @register_batch("payment")
 def payments_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    payments = session.scalars(
-        select(Payment).where(Payment.id.in_(_ids(entity_ids))).options(joinedload(Payment.invoice))
-    )
+    payments = rows_with_ids(session, Payment, entity_ids, joinedload(Payment.invoice))
     return {str(payment.id): payment_representation(payment) for payment in payments}
 
 
 def _invoice_or_404(invoice_id: str) -> Invoice:
-    number = int_id(invoice_id)
-    invoice = db.session.get(Invoice, number, options=_invoice_options()) if number else None
-    if invoice is None:
-        raise ApiError(404, "not_found", "No invoice has this id.")
-    return invoice
+    return row_or_404(db.session, Invoice, invoice_id, *_invoice_options())
 
 
 @bp.get("/invoices/<invoice_id>")
