@@ -503,3 +503,12 @@ def test_queue_filters_by_entrepreneur_and_customer(
     assert by_customer.text.count('class="card queue-item"') == 1
     fragment = client.get("/staff/invoices/queue?q=mairie", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and fragment.text.count('class="card queue-item"') == 3
+
+
+def test_queue_filters_refresh_the_queue_and_the_staff_list_refreshes_the_list(client, staff):
+    login(client, staff.email)
+    queue = client.get("/staff/invoices/queue").text
+    assert 'hx-target="#queue-list"' in queue and 'id="queue-list"' in queue
+    assert 'name="status"' not in queue  # everything in the queue awaits validation
+    every = client.get("/staff/invoices").text
+    assert 'hx-target="#invoice-list"' in every and 'name="status"' in every
