@@ -10,6 +10,9 @@ by registering one, e.g. in `portal/sales/api.py`:
     @register("invoice")
     def invoice_representation(session, entity_id): ...
 
+or, for a plain row shown by a function of the row, `register_rows("invoice", Invoice,
+invoice_representation, *loader_options)`: pages of the feed then load in one query.
+
 Formats, the same everywhere: money is a string with two decimals ("1234.50"; see `money`),
 dates and timestamps are ISO 8601 ("2026-03-31", "2026-03-31T08:00:00+00:00")."""
 
@@ -88,6 +91,17 @@ def rows_with_ids(session: Session, model, entity_ids: list[str], *options) -> l
     """The rows of `model` for a page of the feed, in one query (gone ones are left out)."""
     query = select(model).where(model.id.in_(row_ids(entity_ids))).options(*options)
     return list(session.scalars(query).unique())
+
+
+def register_rows(entity: str, model, represent: Callable[[object], dict], *options) -> None:
+    """The feed's `entity` is a row of `model`, shown by `represent(row)`; a page of them is
+    loaded in one query with these loader options."""
+
+    def batch(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+        rows = rows_with_ids(session, model, entity_ids, *options)
+        return {str(row.id): represent(row) for row in rows}
+
+    BATCH_SERIALIZERS[entity] = batch
 
 
 def row_or_404(session: Session, model, text_id: str, *options):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.api.errors import ApiError
-from portal.api.serializers import iso, register_batch, row_ids, rows_with_ids
+from portal.api.serializers import iso, register_batch, register_rows, row_ids
 from portal.api.views import bp
 from portal.db import db
 from portal.meetings.models import Meeting, MeetingRsvp
@@ -44,10 +44,7 @@ def rsvp_representation(rsvp: MeetingRsvp, meeting: Meeting) -> dict:
     }
 
 
-@register_batch("meeting")
-def meetings_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    meetings = rows_with_ids(session, Meeting, entity_ids)
-    return {str(meeting.id): meeting_representation(meeting) for meeting in meetings}
+register_rows("meeting", Meeting, meeting_representation)
 
 
 @register_batch("rsvp")

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, joinedload
 from portal.api import inputs
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.serializers import decimal_string, iso, money, register_batch, rows_with_ids
+from portal.api.serializers import (
+    decimal_string,
+    iso,
+    money,
+    register_batch,
+    register_rows,
+    rows_with_ids,
+)
 from portal.api.views import bp
 from portal.dates import paris_today
 from portal.db import db
@@ -61,10 +68,7 @@ def balance_representation(snapshot: BalanceSnapshot, in_effect: bool) -> dict:
     }
 
 
-@register_batch("payslip")
-def payslips_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    payslips = rows_with_ids(session, Payslip, entity_ids, joinedload(Payslip.member))
-    return {str(payslip.id): payslip_representation(payslip) for payslip in payslips}
+register_rows("payslip", Payslip, payslip_representation, joinedload(Payslip.member))
 
 
 @register_batch("balance")

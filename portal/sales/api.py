@@ -4,18 +4,11 @@ back office, through the same `record_payment` as the support team's form."""
 
 from flask import Response, jsonify
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.api import inputs
 from portal.api.idempotency import idempotent
-from portal.api.serializers import (
-    decimal_string,
-    iso,
-    money,
-    register_batch,
-    row_or_404,
-    rows_with_ids,
-)
+from portal.api.serializers import decimal_string, iso, money, register_rows, row_or_404
 from portal.api.views import bp
 from portal.coop.services import get_coop_settings
 from portal.db import db
@@ -107,22 +100,9 @@ def _invoice_options():
     )
 
 
-@register_batch("invoice")
-def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    invoices = rows_with_ids(session, Invoice, entity_ids, *_invoice_options())
-    return {str(invoice.id): invoice_representation(invoice) for invoice in invoices}
-
-
-@register_batch("customer")
-def customers_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    customers = rows_with_ids(session, Customer, entity_ids)
-    return {str(customer.id): customer_representation(customer) for customer in customers}
-
-
-@register_batch("payment")
-def payments_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    payments = rows_with_ids(session, Payment, entity_ids, joinedload(Payment.invoice))
-    return {str(payment.id): payment_representation(payment) for payment in payments}
+register_rows("invoice", Invoice, invoice_representation, *_invoice_options())
+register_rows("customer", Customer, customer_representation)
+register_rows("payment", Payment, payment_representation, joinedload(Payment.invoice))
 
 
 def _invoice_or_404(invoice_id: str) -> Invoice:
