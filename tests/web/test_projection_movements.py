@@ -32,17 +32,6 @@ CUSTOMER = sales.CustomerInput(
 
 
 @pytest.fixture
-def coop(db_session):
-    settings = get_coop_settings(db_session)
-    settings.legal_name = "Coopérative Test"
-    settings.address = "12 rue de la Coopération\n69001 Lyon"
-    settings.siren = "732829320"
-    settings.vat_number = "FR44732829320"
-    db_session.commit()
-    return settings
-
-
-@pytest.fixture
 def issue(db_session, coop, staff):
     """`issue(member, excl_vat, activity=0)`: an invoice at 20 % VAT, validated today."""
     customers = {}

@@ -11,6 +11,7 @@ from portal.members.models import Role
 from portal.sales.models import Customer, CustomerKind, Invoice, InvoiceStatus
 from portal.sales.services import CustomerInput, create_customer
 from tests.conftest import login
+from tests.web.sales.conftest import draft_credit_note, submit_then_validate
 
 
 def form(customer, **overrides):
@@ -359,20 +360,14 @@ def test_credit_note_cannot_exceed_the_invoice(
     client, entrepreneur, staff, issued_invoice, db_session
 ):
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "c1"})
-    credit = db_session.scalar(
-        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
-    )
+    credit = draft_credit_note(client, db_session, issued_invoice)
     client.post(
         f"/invoices/{credit.id}/edit",
         data=form(
             issued_invoice.customer, **{"lines-0-unit_price": "99999", "lines-0-quantity": "1"}
         ),
     )
-    client.post(f"/invoices/{credit.id}/submit")
-    client.post("/logout")
-    login(client, staff.email)
-    page = client.post(f"/invoices/{credit.id}/validate", follow_redirects=True)
+    page = submit_then_validate(client, credit, staff)
     assert "ne peut pas dépasser" in page.text
     db_session.refresh(credit)
     assert credit.number is None
@@ -444,14 +439,8 @@ def test_full_credit_note_cancels_what_is_due(
     client, entrepreneur, staff, issued_invoice, db_session
 ):
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "full"})
-    credit = db_session.scalar(
-        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
-    )
-    client.post(f"/invoices/{credit.id}/submit")
-    client.post("/logout")
-    login(client, staff.email)
-    client.post(f"/invoices/{credit.id}/validate")
+    credit = draft_credit_note(client, db_session, issued_invoice)
+    submit_then_validate(client, credit, staff)
     db_session.expire_all()
     assert credit.total_incl_vat_cents == issued_invoice.total_incl_vat_cents
     assert issued_invoice.outstanding_cents == 0
