@@ -35,6 +35,14 @@ def invoice_or_404(invoice_id: int) -> Invoice:
     return owned_or_404(db.session, Invoice, invoice_id)
 
 
+def _own_invoice_or_404(invoice_id: int) -> Invoice:
+    """The current member's own invoice, to change it: staff get a 404 as well."""
+    invoice = invoice_or_404(invoice_id)
+    if invoice.member_id != current_user.id:
+        abort(404)
+    return invoice
+
+
 def customer_or_404(customer_id: int | None) -> Customer:
     """The current member's customer; another member's is a 404, even for staff, since a
     customer is only ever used on its own entrepreneur's invoices."""
@@ -234,9 +242,7 @@ def new():
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(invoice_id: int):
-    invoice = invoice_or_404(invoice_id)
-    if invoice.member_id != current_user.id:
-        abort(404)
+    invoice = _own_invoice_or_404(invoice_id)
     if not invoice.status.is_editable:
         flash(_("This invoice can no longer be changed."), "error")
         return _show(invoice)
@@ -318,13 +324,6 @@ def _act(invoice: Invoice, action, success: str) -> Response:
     else:
         flash(success, "success")
     return _show(invoice)
-
-
-def _own_invoice_or_404(invoice_id: int) -> Invoice:
-    invoice = invoice_or_404(invoice_id)
-    if invoice.member_id != current_user.id:
-        abort(404)
-    return invoice
 
 
 @bp.post("/invoices/<int:invoice_id>/submit")
