@@ -32,17 +32,6 @@ CUSTOMER = sales.CustomerInput(
 
 
 @pytest.fixture
-def coop(db_session):
-    settings = get_coop_settings(db_session)
-    settings.legal_name = "Coopérative Test"
-    settings.address = "12 rue de la Coopération\n69001 Lyon"
-    settings.siren = "732829320"
-    settings.vat_number = "FR44732829320"
-    db_session.commit()
-    return settings
-
-
-@pytest.fixture
 def issue(db_session, coop, staff):
     """`issue(member, excl_vat, activity=0)`: an invoice at 20 % VAT, validated today."""
     customers = {}
@@ -230,7 +219,9 @@ def test_old_movements_inside_the_balance_leave_the_margin_alone(
     pay(issue(entrepreneur, "5000", on=long_ago), "6000", on=long_ago)
     # Without a balance from the back office, all of history counts.
     assert projection_for(db_session, entrepreneur, TODAY).margin == Decimal("4500.00")
-    record_balance(db_session, entrepreneur, on=TODAY - timedelta(days=1), amount_cents=100_000)
+    record_balance(
+        db_session, entrepreneur, on=TODAY - timedelta(days=1), amount_cents=100_000, today=TODAY
+    )
     pay(issue(entrepreneur, "1000"), "1200")
     projection = projection_for(db_session, entrepreneur, TODAY)
     assert projection.margin == Decimal("1900.00")  # 1 000 + 1 000 − 100
