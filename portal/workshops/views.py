@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.calendar.services import to_ical
-from portal.db import db, locks_late, utcnow
+from portal.db import db, id_from_text, locks_late, utcnow
 from portal.errors import DomainError
 from portal.members.services import member_by_email
 from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render, wants_fragment
+from portal.web.ids import id_arg
 from portal.web.redirects import safe_next
 from portal.workshops import services
 from portal.workshops.forms import AddParticipantForm, WorkshopForm
@@ -78,7 +79,7 @@ def booking_panel(
 def index():
     now = utcnow()
     if current_user.is_staff:
-        page = max(request.args.get("page", 1, type=int), 1)
+        page = max(id_arg("page") or 1, 1)  # bounded like an id: the OFFSET stays a number
         upcoming, past, more = services.staff_workshops(db.session, now, past_page=page)
         counts = services.seat_counts(db.session, [w.id for w in upcoming + past])
         return render(
@@ -321,11 +322,11 @@ def attendance(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
     marks = {}
     for key, value in request.form.items():
-        booking_id = key.removeprefix("attendance-")
-        if key.startswith("attendance-") and booking_id.isdigit():
+        booking_id = id_from_text(key.removeprefix("attendance-"))
+        if key.startswith("attendance-") and booking_id is not None:
             if value and value not in ATTENDANCE_VALUES:
                 abort(400)
-            marks[int(booking_id)] = Attendance(value) if value else None
+            marks[booking_id] = Attendance(value) if value else None
     try:
         changed = services.record_attendance(db.session, workshop, marks, utcnow())
     except DomainError as refusal:
