@@ -9,10 +9,13 @@ Run from the project root with `python -m bench.bench_meetings`; `make bench` ca
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time as clock
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -23,6 +26,7 @@ from portal.meetings import services
 from portal.meetings.search import search_notes
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
+from tests.conftest import reset_database
 
 MEETINGS = 500
 MEMBERS = 40
@@ -156,11 +160,7 @@ def run() -> str:
             lines.append(_row("SQLite (FTS5)", who, samples, hits))
     postgres = os.environ.get("PORTAL_BENCH_POSTGRES_URL")
     if postgres:
-        engine = make_engine(postgres)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        reset_database(postgres)
         upgrade_database(postgres)
         for who, samples, hits in _measure(postgres):
             lines.append(_row("PostgreSQL (GIN)", who, samples, hits))

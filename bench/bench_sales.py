@@ -16,28 +16,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert, select
 
 from portal import create_app
 from portal.cli import upgrade_database
 from portal.coop.services import update_coop_settings
-from portal.db import db, make_engine, utcnow
+from portal.db import db, utcnow
 from portal.members.models import Role
 from portal.members.services import create_member
 from portal.sales import services
 from portal.sales.documents import render_pdf
 from portal.sales.models import Invoice
+from tests.conftest import reset_database
 
 PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
 
 
 def _app(url: str, folder: Path):
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    reset_database(url)
     upgrade_database(url)
     return create_app(
         {

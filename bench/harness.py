@@ -21,9 +21,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# The same SQL statement counter as the tests, for the benchmarks (harness.count_queries).
+from tests.conftest import count_queries  # noqa: E402, F401
+
 # Where `make bench` installs what is not Python (Lighthouse) and keeps seeded databases.
 CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", ROOT / ".cache" / "bench"))
 SECRET_KEY = "bench"  # noqa: S105 (throwaway databases on loopback)
@@ -129,21 +132,6 @@ def log_in(base: str, email: str, password: str) -> Browser:
     found = re.search(r"X-CSRFToken\W+([\w.-]+)", home)
     csrf = found.group(1) if found else token
     return Browser(base, cookie, csrf, opener)
-
-
-@contextmanager
-def count_queries(engine):
-    """Count the SQL statements run inside the block: `with count_queries(e) as n: ...; n()`."""
-    statements = []
-
-    def record(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield lambda: len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- wrk ----------------------------------------------------------------------------------

@@ -23,6 +23,10 @@ def create_app(config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     load_config(app, config)
+    from portal.web.ids import RowIdConverter
+
+    # Before any route is added: each `<int:...>` then stops at the largest row id.
+    app.url_map.converters["int"] = RowIdConverter
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

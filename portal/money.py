@@ -5,6 +5,9 @@ Amounts are rounded half-up to the cent (the usual French accounting rule)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
+# Ten million euros: beyond it, a typo. It also keeps every amount inside the INTEGER
+# columns (2,147,483,647 cents), which PostgreSQL would refuse with an error on saving.
+MAX_AMOUNT_CENTS = 10_000_000_00
 
 
 def round_cents(amount: Decimal) -> Decimal:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
 from portal.cli import upgrade_database
+from portal.coop.services import get_coop_settings
 from portal.db import make_engine
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
@@ -132,6 +133,22 @@ def entrepreneur(make_member):
 @pytest.fixture
 def staff(make_member):
     return make_member(email="equipe@example.org", full_name="Nadia Benali", role=Role.STAFF)
+
+
+@pytest.fixture
+def coop(db_session):
+    """The coop's legal identity, which validating an invoice needs."""
+    settings = get_coop_settings(db_session)
+    settings.legal_name = "Coopérative Test"
+    settings.address = "12 rue de la Coopération\n69001 Lyon"
+    settings.siren = "732829320"
+    settings.siret = "73282932000074"
+    settings.vat_number = "FR44732829320"
+    settings.rcs = "RCS Lyon 732 829 320"
+    settings.share_capital_cents = 1_500_000
+    settings.iban = "FR7630006000011234567890189"
+    db_session.commit()
+    return settings
 
 
 @pytest.fixture

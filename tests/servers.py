@@ -140,11 +140,32 @@ def gunicorn(url: str, workers: int = 1, threads: int = 8):
         process.wait(timeout=30)
 
 
+def closing_responses(app):
+    """Wrap `app` so that every response body gets closed. When a browser drops a connection
+    mid-response, werkzeug's server reads the dead socket before closing the body, fails
+    there and never closes it: a static file stays open (a ResourceWarning, an error under
+    pytest). A generator's `finally` also runs when the abandoned generator is collected."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+
+        def closing():
+            try:
+                yield from body
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+
+        return closing()
+
+    return wsgi
+
+
 @contextmanager
-def threaded_server(url: str):
-    """The app in this process, one thread per request (werkzeug's threaded server)."""
-    app = create_app(config(url))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve(app):
+    """`app` in this process on a free loopback port, one thread per request (werkzeug's
+    threaded server); yields the port."""
+    server = make_server("127.0.0.1", 0, closing_responses(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -153,6 +174,13 @@ def threaded_server(url: str):
         server.shutdown()
         thread.join(timeout=10)
         app.extensions["database"].engine.dispose()
+
+
+@contextmanager
+def threaded_server(url: str):
+    """The app on `url` in this process, one thread per request."""
+    with serve(create_app(config(url))) as port:
+        yield port
 
 
 def request(port: int, method: str, path: str, headers: dict, body: str = "") -> tuple[int, str]:

@@ -10,6 +10,9 @@ by registering one, e.g. in `portal/sales/api.py`:
     @register("invoice")
     def invoice_representation(session, entity_id): ...
 
+or, for a plain row shown by a function of the row, `register_rows("invoice", Invoice,
+invoice_representation, *loader_options)`: pages of the feed then load in one query.
+
 Formats, the same everywhere: money is a string with two decimals ("1234.50"; see `money`),
 dates and timestamps are ISO 8601 ("2026-03-31", "2026-03-31T08:00:00+00:00")."""
 
@@ -20,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.api.errors import ApiError
 from portal.coop.models import CoopSettings
 from portal.coop.services import contribution_rate_for, get_coop_settings
 from portal.db import id_from_text
@@ -78,6 +82,37 @@ def iso(value: date | datetime | None) -> str | None:
 int_id = id_from_text
 
 
+def row_ids(entity_ids: list[str]) -> set[int]:
+    """The feed's ids that can be row ids; the others name no row."""
+    return {number for number in map(int_id, entity_ids) if number is not None}
+
+
+def rows_with_ids(session: Session, model, entity_ids: list[str], *options) -> list:
+    """The rows of `model` for a page of the feed, in one query (gone ones are left out)."""
+    query = select(model).where(model.id.in_(row_ids(entity_ids))).options(*options)
+    return list(session.scalars(query).unique())
+
+
+def register_rows(entity: str, model, represent: Callable[[object], dict], *options) -> None:
+    """The feed's `entity` is a row of `model`, shown by `represent(row)`; a page of them is
+    loaded in one query with these loader options."""
+
+    def batch(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+        rows = rows_with_ids(session, model, entity_ids, *options)
+        return {str(row.id): represent(row) for row in rows}
+
+    BATCH_SERIALIZERS[entity] = batch
+
+
+def row_or_404(session: Session, model, text_id: str, *options):
+    """The row of `model` whose id is written in the URL, else a 404 problem."""
+    number = int_id(text_id)
+    row = session.get(model, number, options=options) if number is not None else None
+    if row is None:
+        raise ApiError(404, "not_found", f"No {model.__name__.lower()} has this id.")
+    return row
+
+
 def member_representation(
     session: Session, member: Member, settings: CoopSettings | None = None
 ) -> dict:
@@ -102,10 +137,7 @@ def member_representation(
 
 @register_batch("member")
 def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    ids = {member_id for member_id in map(int_id, entity_ids) if member_id is not None}
-    members = session.scalars(
-        select(Member).where(Member.id.in_(ids)).options(selectinload(Member.activities))
-    )
+    members = rows_with_ids(session, Member, entity_ids, selectinload(Member.activities))
     settings = get_coop_settings(session)
     return {str(m.id): member_representation(session, m, settings) for m in members}
 

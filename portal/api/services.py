@@ -221,6 +221,7 @@ def record_response(
 # --- change feed ---------------------------------------------------------------------------
 
 _CURSOR_FORMAT = re.compile(r"^v1:(0|[1-9][0-9]{0,18})$")
+MAX_SEQ = 2**63 - 1
 
 
 class BadCursor(ValueError):
@@ -238,7 +239,8 @@ def decode_cursor(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadCursor(cursor) from None
     match = _CURSOR_FORMAT.match(text)
-    if match is None or len(cursor) > 40:
+    # Nineteen digits can pass a BIGINT's largest value, which the database would refuse.
+    if match is None or len(cursor) > 40 or int(match.group(1)) > MAX_SEQ:
         raise BadCursor(cursor)
     return int(match.group(1))
 

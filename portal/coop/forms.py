@@ -32,9 +32,13 @@ from portal.identifiers import (
     is_valid_siret,
     is_valid_vat_number,
 )
+from portal.money import MAX_AMOUNT_CENTS
 from portal.salary.services import check_payroll_settings
 from portal.sales.services import check_number_patterns
 from portal.web.fields import LocalDecimalField
+
+# Whole euros, so that the range message reads 10000000 rather than 1E+7.
+MAX_AMOUNT_EUROS = Decimal(MAX_AMOUNT_CENTS // 100)
 
 
 def percent_to_rate(percent: Decimal | None) -> Decimal | None:
@@ -93,7 +97,7 @@ class CoopSettingsForm(FlaskForm):
         description=_l("For example: RCS Lyon 123 456 789"),
     )
     share_capital = LocalDecimalField(
-        _l("Share capital (€)"), validators=[Optional(), NumberRange(min=0, max=Decimal("1e9"))]
+        _l("Share capital (€)"), validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT_EUROS)]
     )
     default_contribution_percent = LocalDecimalField(
         _l("Default contribution rate (percentage of revenue excl. VAT)"),
@@ -199,7 +203,7 @@ class BandForm(Form):
 
     start = LocalDecimalField(
         _l("From yearly revenue (€)"),
-        validators=[Optional(), NumberRange(min=0, max=Decimal("1e8"))],
+        validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT_EUROS)],
     )
     percent = LocalDecimalField(
         _l("Rate (percentage)"),
@@ -238,12 +242,12 @@ class ContributionForm(FlaskForm):
     )
     yearly_minimum = LocalDecimalField(
         _l("Yearly minimum contribution (€)"),
-        validators=[Optional(), NumberRange(min=0, max=Decimal("1e6"))],
+        validators=[Optional(), NumberRange(min=0, max=Decimal(1_000_000))],
         description=_l("Charged a twelfth per month an entrepreneur is in the coop. Empty: none."),
     )
     fixed_monthly_fees = LocalDecimalField(
         _l("Fixed monthly fees (€)"),
-        validators=[Optional(), NumberRange(min=0, max=Decimal("1e5"))],
+        validators=[Optional(), NumberRange(min=0, max=Decimal(100_000))],
         description=_l(
             "Insurance and the like, taken from each entrepreneur's margin every month."
         ),

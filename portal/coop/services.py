@@ -12,8 +12,7 @@ from portal.coop.models import (
     CoopSettings,
 )
 from portal.errors import DomainError
-
-MAX_AMOUNT_CENTS = 100_000_000_00
+from portal.money import MAX_AMOUNT_CENTS
 
 
 def get_coop_settings(session: Session) -> CoopSettings:
@@ -66,7 +65,7 @@ def update_contribution_settings(
         raise DomainError(_l("The first band must start at 0 €."), field="bands")
     for start, rate in bands:
         if not 0 <= start <= MAX_AMOUNT_CENTS:
-            raise DomainError(_l("A band must start between 0 and 100,000,000 €."), field="bands")
+            raise DomainError(_l("A band must start between 0 and 10,000,000 €."), field="bands")
         if not Decimal(0) <= rate < 1:
             raise DomainError(_l("A rate must be at least 0 and below 100."), field="bands")
     for cents, field in (
@@ -74,7 +73,7 @@ def update_contribution_settings(
         (fixed_monthly_fees_cents, "fixed_fees"),
     ):
         if not 0 <= cents <= MAX_AMOUNT_CENTS:
-            raise DomainError(_l("An amount must be between 0 and 100,000,000 €."), field=field)
+            raise DomainError(_l("An amount must be between 0 and 10,000,000 €."), field=field)
     settings = get_coop_settings(session)
     settings.contribution_scheme = scheme
     settings.contribution_basis = basis

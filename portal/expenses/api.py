@@ -3,13 +3,12 @@ its photo or PDF, and the reimbursement the back office paid, through the same
 `record_reimbursement` as the support team's button."""
 
 from flask import Response, url_for
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.api import inputs
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.serializers import decimal_string, int_id, iso, money, register_batch
+from portal.api.serializers import decimal_string, iso, money, register_rows, row_or_404
 from portal.api.views import bp
 from portal.db import db
 from portal.expenses.models import ExpenseCategory, Receipt
@@ -64,41 +63,22 @@ def _receipt_options():
     )
 
 
-def _ids(entity_ids: list[str]) -> set[int]:
-    return {number for number in map(int_id, entity_ids) if number is not None}
-
-
-@register_batch("receipt")
-def receipts_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    receipts = session.scalars(
-        select(Receipt).where(Receipt.id.in_(_ids(entity_ids))).options(*_receipt_options())
-    )
-    return {str(receipt.id): receipt_representation(receipt) for receipt in receipts}
-
-
-@register_batch("expense_category")
-def categories_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    categories = session.scalars(
-        select(ExpenseCategory).where(ExpenseCategory.id.in_(_ids(entity_ids)))
-    )
+def category_representation(category: ExpenseCategory) -> dict:
     return {
-        str(category.id): {
-            "id": category.id,
-            "name": category.name,
-            "vat_recovery_rate": decimal_string(category.vat_recovery_rate),
-            "active": category.active,
-            "for_mileage": category.for_mileage,
-        }
-        for category in categories
+        "id": category.id,
+        "name": category.name,
+        "vat_recovery_rate": decimal_string(category.vat_recovery_rate),
+        "active": category.active,
+        "for_mileage": category.for_mileage,
     }
 
 
+register_rows("receipt", Receipt, receipt_representation, *_receipt_options())
+register_rows("expense_category", ExpenseCategory, category_representation)
+
+
 def _receipt_or_404(receipt_id: str) -> Receipt:
-    number = int_id(receipt_id)
-    receipt = db.session.get(Receipt, number, options=_receipt_options()) if number else None
-    if receipt is None:
-        raise ApiError(404, "not_found", "No receipt has this id.")
-    return receipt
+    return row_or_404(db.session, Receipt, receipt_id, *_receipt_options())
 
 
 @bp.get("/receipts/<receipt_id>")

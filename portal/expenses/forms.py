@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from portal.expenses.models import PaidBy
 from portal.web.fields import LocalDecimalField
+from portal.web.ids import id_choice
 
 _KEY = Regexp(r"^[0-9a-f]{32}$", message=_l("Reload the page and try again."))
 
@@ -36,7 +37,7 @@ def new_idempotency_key() -> str:
 
 
 def _optional_id(value):
-    return int(value) if value not in (None, "", "0", 0) else None
+    return id_choice(value) if value not in (None, "", "0", 0) else None
 
 
 class _CaptureForm(FlaskForm):

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.dates import paris_today
-from portal.db import db
+from portal.db import db, id_from_text
 from portal.errors import DomainError
 from portal.expenses import services
 from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
@@ -35,6 +35,7 @@ from portal.storage import storage
 from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
 from portal.web.htmx import redirect_after_post, render
+from portal.web.ids import id_arg
 
 bp = Blueprint("expenses", __name__, url_prefix="/receipts")
 
@@ -101,19 +102,24 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     return value if value is not None and low <= value <= high else default
 
 
+def _listed_member() -> Member:
+    """Staff see any member's receipts with `?member=<id>`; an id of no member is a 404."""
+    if not current_user.is_staff or not request.args.get("member", type=int):
+        return current_user
+    return db.session.get(Member, id_arg("member") or 0) or abort(404)
+
+
 # --- the entrepreneur's lists ---------------------------------------------------------------
 
 
 @bp.get("")
 @login_required
 def index():
-    member = current_user
-    if current_user.is_staff and request.args.get("member", type=int):
-        member = db.session.get(Member, request.args.get("member", type=int)) or abort(404)
+    member = _listed_member()
     today = paris_today()
     year = _int_arg("year", today.year, 2000, today.year)
     month = _int_arg("month", None, 1, 12)
-    category_id = request.args.get("category", type=int)
+    category_id = id_arg("category")
     page = _int_arg("page", 1, 1, 10_000)
     receipts, has_more = services.receipts_page(
         db.session, member.id, year, month, category_id, page
@@ -138,9 +144,7 @@ def index():
 @bp.get("/export.csv")
 @login_required
 def export():
-    member = current_user
-    if current_user.is_staff and request.args.get("member", type=int):
-        member = db.session.get(Member, request.args.get("member", type=int)) or abort(404)
+    member = _listed_member()
     year = _int_arg("year", paris_today().year, 2000, 2100)
 
     buffer = io.StringIO()
@@ -395,7 +399,7 @@ def reimburse(receipt_id: int):
 @admin_required
 def categories():
     form = CategoryForm()
-    category_id = request.form.get("category_id", type=int)
+    category_id = request.form.get("category_id", type=id_from_text)
     category = db.session.get(ExpenseCategory, category_id) if category_id else None
     if category_id and category is None:
         abort(404)

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.api.errors import ApiError
-from portal.api.serializers import int_id, iso, register_batch
+from portal.api.serializers import iso, register_batch, register_rows, row_ids
 from portal.api.views import bp
 from portal.db import db
 from portal.meetings.models import Meeting, MeetingRsvp
@@ -44,14 +44,7 @@ def rsvp_representation(rsvp: MeetingRsvp, meeting: Meeting) -> dict:
     }
 
 
-def _ids(entity_ids: list[str]) -> set[int]:
-    return {number for number in map(int_id, entity_ids) if number is not None}
-
-
-@register_batch("meeting")
-def meetings_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    meetings = session.scalars(select(Meeting).where(Meeting.id.in_(_ids(entity_ids))))
-    return {str(meeting.id): meeting_representation(meeting) for meeting in meetings}
+register_rows("meeting", Meeting, meeting_representation)
 
 
 @register_batch("rsvp")
@@ -59,7 +52,7 @@ def rsvps_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
     rows = session.execute(
         select(MeetingRsvp, Meeting)
         .join(Meeting, Meeting.id == MeetingRsvp.meeting_id)
-        .where(MeetingRsvp.id.in_(_ids(entity_ids)))
+        .where(MeetingRsvp.id.in_(row_ids(entity_ids)))
         .options(joinedload(MeetingRsvp.member))
     )
     return {str(rsvp.id): rsvp_representation(rsvp, meeting) for rsvp, meeting in rows}

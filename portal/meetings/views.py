@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.db import db, utcnow
+from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
 from portal.meetings import services
 from portal.meetings.forms import ActionForm, MeetingForm, NotesForm, RsvpForm
@@ -269,7 +269,7 @@ def edit_notes(ref: str):
 def attendance(ref: str):
     meeting = meeting_or_404(ref)
     if ActionForm().validate_on_submit():
-        present = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
+        present = set(filter(None, map(id_from_text, request.form.getlist("attended"))))
         try:
             services.set_attendance(db.session, meeting, present, utcnow())
         except DomainError as error:

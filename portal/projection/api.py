@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session, joinedload
 from portal.api import inputs
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.serializers import decimal_string, int_id, iso, money, register_batch
+from portal.api.serializers import (
+    decimal_string,
+    iso,
+    money,
+    register_batch,
+    register_rows,
+    rows_with_ids,
+)
 from portal.api.views import bp
 from portal.dates import paris_today
 from portal.db import db
@@ -61,26 +68,13 @@ def balance_representation(snapshot: BalanceSnapshot, in_effect: bool) -> dict:
     }
 
 
-def _ids(entity_ids: list[str]) -> set[int]:
-    return {number for number in map(int_id, entity_ids) if number is not None}
-
-
-@register_batch("payslip")
-def payslips_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    payslips = session.scalars(
-        select(Payslip).where(Payslip.id.in_(_ids(entity_ids))).options(joinedload(Payslip.member))
-    )
-    return {str(payslip.id): payslip_representation(payslip) for payslip in payslips}
+register_rows("payslip", Payslip, payslip_representation, joinedload(Payslip.member))
 
 
 @register_batch("balance")
 def balances_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    snapshots = list(
-        session.scalars(
-            select(BalanceSnapshot)
-            .where(BalanceSnapshot.id.in_(_ids(entity_ids)))
-            .options(joinedload(BalanceSnapshot.member))
-        )
+    snapshots = rows_with_ids(
+        session, BalanceSnapshot, entity_ids, joinedload(BalanceSnapshot.member)
     )
     latest = _latest_dates(session, {snapshot.member_id for snapshot in snapshots})
     return {
@@ -167,7 +161,9 @@ def put_balance(ref: str):
     if on is None:
         raise inputs.invalid("date", '`date` is required: a date like "2026-03-31".')
     amount = _required_money(body, "amount")
-    snapshot = record_balance(db.session, member, on=on, amount_cents=to_cents(amount))
+    snapshot = record_balance(
+        db.session, member, on=on, amount_cents=to_cents(amount), today=paris_today()
+    )
     latest = _latest_dates(db.session, {member.id})[member.id]
     return balance_representation(snapshot, in_effect=snapshot.date == latest)
 

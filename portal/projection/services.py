@@ -33,7 +33,7 @@ from portal.dates import PARIS
 from portal.errors import DomainError
 from portal.expenses.models import Receipt, ReceiptStatus
 from portal.members.models import Member, MemberStatus, Role
-from portal.money import from_cents
+from portal.money import MAX_AMOUNT_CENTS, from_cents
 from portal.payroll import EmployerSettings, PayrollError
 from portal.payroll import Payslip as PayslipFigures
 from portal.projection import compute
@@ -50,9 +50,6 @@ from portal.sales.models import (
 from portal.sync.services import record_change
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-# Ten million euros: beyond it, a typo. It also keeps every amount inside the INTEGER
-# columns (2,147,483,647 cents), which PostgreSQL would refuse with an error.
-MAX_AMOUNT_CENTS = 10_000_000_00
 # Business dates the projection can place on its monthly calendar.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
@@ -113,12 +110,19 @@ def record_payslip(
     return payslip
 
 
-def record_balance(session: Session, member: Member, *, on: date, amount_cents: int):
+def record_balance(session: Session, member: Member, *, on: date, amount_cents: int, today: date):
     """The authoritative margin at the end of `on`: it includes every movement dated on or
     before that day, and the projection adds only later ones. The latest date wins; the
-    same date again replaces the amount. The date falls between 2000 and 2099."""
+    same date again replaces the amount. The date falls between 2000 and 2099 and is not
+    after `today` (the Paris date): the end of a day to come has no known margin yet, and
+    such a balance would hide every movement until then."""
     _entrepreneur(member)
     _business_date(on, "date", _l("The balance date is not a date."))
+    if on > today:
+        raise DomainError(
+            _l("A balance is the margin at the end of a past day or today, not a future one."),
+            field="date",
+        )
     amount = _amount(amount_cents, "amount", allow_negative=True)
     snapshot = _upsert(
         session, BalanceSnapshot, dict(member_id=member.id, date=on), dict(amount_cents=amount)

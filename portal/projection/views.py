@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user, login_required
 
 from portal.dates import paris_today
-from portal.db import MAX_ID, db
+from portal.db import db
 from portal.members.models import Member
 from portal.projection.chart import build_chart
 from portal.projection.forms import WhatIfForm
@@ -93,13 +93,13 @@ def runways():
     return render("projection/runways.html", rows=coop_runways(db.session, paris_today()))
 
 
-@bp.get(f"/staff/entrepreneurs/<int(max={MAX_ID}):member_id>")
+@bp.get("/staff/entrepreneurs/<int:member_id>")
 @staff_required
 def member_home(member_id: int):
     return home_page(_entrepreneur_or_404(member_id), staff_view=True)
 
 
-@bp.get(f"/staff/entrepreneurs/<int(max={MAX_ID}):member_id>/how-it-is-computed")
+@bp.get("/staff/entrepreneurs/<int:member_id>/how-it-is-computed")
 @staff_required
 def member_explain(member_id: int):
     member = _entrepreneur_or_404(member_id)

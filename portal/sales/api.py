@@ -4,12 +4,11 @@ back office, through the same `record_payment` as the support team's form."""
 
 from flask import Response, jsonify
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.api import inputs
-from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.serializers import decimal_string, int_id, iso, money, register_batch
+from portal.api.serializers import decimal_string, iso, money, register_rows, row_or_404
 from portal.api.views import bp
 from portal.coop.services import get_coop_settings
 from portal.db import db
@@ -101,38 +100,13 @@ def _invoice_options():
     )
 
 
-def _ids(entity_ids: list[str]) -> set[int]:
-    return {number for number in map(int_id, entity_ids) if number is not None}
-
-
-@register_batch("invoice")
-def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    invoices = session.scalars(
-        select(Invoice).where(Invoice.id.in_(_ids(entity_ids))).options(*_invoice_options())
-    ).unique()
-    return {str(invoice.id): invoice_representation(invoice) for invoice in invoices}
-
-
-@register_batch("customer")
-def customers_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    customers = session.scalars(select(Customer).where(Customer.id.in_(_ids(entity_ids))))
-    return {str(customer.id): customer_representation(customer) for customer in customers}
-
-
-@register_batch("payment")
-def payments_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    payments = session.scalars(
-        select(Payment).where(Payment.id.in_(_ids(entity_ids))).options(joinedload(Payment.invoice))
-    )
-    return {str(payment.id): payment_representation(payment) for payment in payments}
+register_rows("invoice", Invoice, invoice_representation, *_invoice_options())
+register_rows("customer", Customer, customer_representation)
+register_rows("payment", Payment, payment_representation, joinedload(Payment.invoice))
 
 
 def _invoice_or_404(invoice_id: str) -> Invoice:
-    number = int_id(invoice_id)
-    invoice = db.session.get(Invoice, number, options=_invoice_options()) if number else None
-    if invoice is None:
-        raise ApiError(404, "not_found", "No invoice has this id.")
-    return invoice
+    return row_or_404(db.session, Invoice, invoice_id, *_invoice_options())
 
 
 @bp.get("/invoices/<invoice_id>")

@@ -28,6 +28,7 @@ from portal.sales.services import (
     LineInput,
 )
 from portal.web.fields import LocalDecimalField
+from portal.web.ids import id_choice
 
 # People type "542 107 651": the browser's maxlength must leave room for the spaces; the
 # service checks the compacted identifier.
@@ -131,7 +132,7 @@ class InvoiceForm(FlaskForm):
     quick_customer_open = False
     customer_created = ""
     customer_id = SelectField(
-        _l("Customer"), coerce=int, validate_choice=False, validators=[InputRequired()]
+        _l("Customer"), coerce=id_choice, validate_choice=False, validators=[InputRequired()]
     )
     activity_id = SelectField(_l("Activity"), validate_choice=False)
     issue_date = DateField(

@@ -20,7 +20,7 @@ from portal.coop.models import CoopSettings
 from portal.errors import DomainError
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.members.models import Member
-from portal.money import from_cents, round_cents, to_cents
+from portal.money import MAX_AMOUNT_CENTS, from_cents, round_cents, to_cents
 from portal.sales.models import (
     Customer,
     CustomerKind,
@@ -48,7 +48,7 @@ UNITS = {
     "MTR": _l("metre"),
 }
 MAX_LINES = 200
-MAX_AMOUNT = Decimal("10000000")  # 10 M€: above that, a typo, not an invoice
+MAX_AMOUNT = from_cents(MAX_AMOUNT_CENTS)  # above that, a typo, not an invoice
 MAX_QUANTITY = Decimal("1000000")
 DEFAULT_PAYMENT_DAYS = 30
 # Code de commerce L441-10: at most 60 days from the issue date.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
-from portal.db import db, reads_only, utcnow
+from portal.db import db, id_from_text, reads_only, utcnow
 from portal.errors import DomainError
 from portal.members.models import Member, Role
 from portal.money import from_cents
@@ -21,6 +21,7 @@ from portal.sales.forms import CustomerForm, InvoiceForm, PaymentForm, ReturnFor
 from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from portal.web.access import owned_or_404, staff_required
 from portal.web.htmx import redirect_after_post, render
+from portal.web.ids import id_arg
 from portal.web.redirects import safe_next
 
 bp = Blueprint("sales", __name__)
@@ -32,6 +33,14 @@ bp = Blueprint("sales", __name__)
 def invoice_or_404(invoice_id: int) -> Invoice:
     """The invoice if it is the current member's (staff see every one); else 404."""
     return owned_or_404(db.session, Invoice, invoice_id)
+
+
+def _own_invoice_or_404(invoice_id: int) -> Invoice:
+    """The current member's own invoice, to change it: staff get a 404 as well."""
+    invoice = invoice_or_404(invoice_id)
+    if invoice.member_id != current_user.id:
+        abort(404)
+    return invoice
 
 
 def customer_or_404(customer_id: int | None) -> Customer:
@@ -210,7 +219,7 @@ def new():
         form.form_token.data = uuid.uuid4().hex
         form.issue_date.data = paris_today()
         form.due_date.data = services.default_due_date(paris_today())
-        customer_id = _int_arg("customer_id")
+        customer_id = id_arg("customer_id")
         if customer_id:
             form.customer_id.data = customer_or_404(customer_id).id
         if len(current_user.activities) == 1:
@@ -233,9 +242,7 @@ def new():
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(invoice_id: int):
-    invoice = invoice_or_404(invoice_id)
-    if invoice.member_id != current_user.id:
-        abort(404)
+    invoice = _own_invoice_or_404(invoice_id)
     if not invoice.status.is_editable:
         flash(_("This invoice can no longer be changed."), "error")
         return _show(invoice)
@@ -317,13 +324,6 @@ def _act(invoice: Invoice, action, success: str) -> Response:
     else:
         flash(success, "success")
     return _show(invoice)
-
-
-def _own_invoice_or_404(invoice_id: int) -> Invoice:
-    invoice = invoice_or_404(invoice_id)
-    if invoice.member_id != current_user.id:
-        abort(404)
-    return invoice
 
 
 @bp.post("/invoices/<int:invoice_id>/submit")
@@ -466,7 +466,7 @@ def _entrepreneurs() -> list[Member]:
 @bp.get("/staff/invoices/queue")
 @staff_required
 def queue():
-    filters = _filters(_int_arg("member"))
+    filters = _filters(id_arg("member"))
     results = services.validation_queue(db.session, filters, paris_today(), _int_arg("page", 1))
     return render(
         "sales/queue.html",
@@ -484,7 +484,8 @@ def validate_selected():
     """Validate the ticked invoices of the queue; those that cannot be are named."""
     validated, refused = 0, []
     for raw_id in request.form.getlist("ids")[:200]:
-        invoice = db.session.get(Invoice, int(raw_id)) if raw_id.isdigit() else None
+        invoice_id = id_from_text(raw_id)
+        invoice = db.session.get(Invoice, invoice_id) if invoice_id is not None else None
         if invoice is None:
             continue
         try:
@@ -518,7 +519,7 @@ def return_invoice(invoice_id: int):
 @bp.get("/staff/invoices")
 @staff_required
 def all_invoices():
-    filters = _filters(_int_arg("member"))
+    filters = _filters(id_arg("member"))
     results = services.list_invoices(db.session, filters, paris_today(), _int_arg("page", 1))
     return render(
         "sales/staff_index.html",
@@ -535,7 +536,7 @@ def all_invoices():
 @bp.get("/staff/invoices.csv")
 @staff_required
 def staff_export():
-    return _csv(_filters(_int_arg("member")), "factures-coop.csv")
+    return _csv(_filters(id_arg("member")), "factures-coop.csv")
 
 
 @bp.post("/staff/invoices/<int:invoice_id>/payments")

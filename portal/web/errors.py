@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -19,6 +19,10 @@ MESSAGES = {
     500: (
         _l("Something went wrong"),
         _l("An error occurred on our side. Your data is safe; please try again."),
+    ),
+    503: (
+        _l("Very busy"),
+        _l("The portal is very busy right now. Nothing was saved: please try again."),
     ),
 }
 
@@ -41,16 +45,31 @@ def render_error(error: HTTPException):
         return renderer(error)
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, error.description))
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    response = _error_page(code, title, message)
+    for name, value in error.get_headers():
+        if name == "Retry-After":  # a 503 or 429 that knows when to come back
+            response.headers[name] = value
+    return response
 
 
 def render_csrf_error(error: CSRFError):
     if renderer := _renderer_for_request():
         return renderer(error)
     message = _l("Your form expired or was sent twice. Reload the page and try again.")
-    return render_template(
-        "errors/error.html", code=400, title=MESSAGES[400][0], message=message
-    ), 400
+    return _error_page(400, MESSAGES[400][0], message)
+
+
+def _error_page(code: int, title, message) -> Response:
+    """The error as a whole page. An htmx request (a tap on "Book", a live total) would
+    otherwise swap it into a button's place, or drop it, and the tap would seem to do
+    nothing: it is shown in the page's body instead, as a browser without JavaScript shows it."""
+    response = make_response(
+        render_template("errors/error.html", code=code, title=title, message=message), code
+    )
+    if request.headers.get("HX-Request") == "true":
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def render_unexpected(error: Exception):

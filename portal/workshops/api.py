@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.api import inputs
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
-from portal.api.serializers import int_id, iso, register_batch
+from portal.api.serializers import iso, register_batch, rows_with_ids
 from portal.api.views import bp
 from portal.db import db
 from portal.workshops.models import Booking, Workshop
@@ -66,10 +66,6 @@ def booking_representation(session: Session, booking: Booking) -> dict:
     }
 
 
-def _ids(entity_ids: list[str]) -> set[int]:
-    return {number for number in map(int_id, entity_ids) if number is not None}
-
-
 def _with_counts(session: Session, workshops: list[Workshop]) -> dict[str, dict]:
     counts = seat_counts(session, [workshop.id for workshop in workshops])
     return {str(w.id): workshop_representation(w, counts[w.id]) for w in workshops}
@@ -77,16 +73,14 @@ def _with_counts(session: Session, workshops: list[Workshop]) -> dict[str, dict]
 
 @register_batch("workshop")
 def workshops_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    workshops = list(session.scalars(select(Workshop).where(Workshop.id.in_(_ids(entity_ids)))))
+    workshops = rows_with_ids(session, Workshop, entity_ids)
     return _with_counts(session, workshops)
 
 
 @register_batch("booking")
 def bookings_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    bookings = session.scalars(
-        select(Booking)
-        .where(Booking.id.in_(_ids(entity_ids)))
-        .options(joinedload(Booking.workshop), joinedload(Booking.member))
+    bookings = rows_with_ids(
+        session, Booking, entity_ids, joinedload(Booking.workshop), joinedload(Booking.member)
     )
     return {str(booking.id): booking_representation(session, booking) for booking in bookings}
 

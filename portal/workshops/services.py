@@ -2,8 +2,8 @@
 forms, the entrepreneurs' pages and the back office's sync API alike.
 
 Seat counting is safe under concurrency: every booking write first locks the workshop row
-(SELECT ... FOR UPDATE on PostgreSQL; on SQLite write requests already hold the database's
-write lock from their first statement), so two requests never both take the last seat."""
+(SELECT ... FOR UPDATE on PostgreSQL, the database's write lock on SQLite) and reads it
+again, so two requests never both take the last seat."""
 
 import secrets
 from collections.abc import Iterable, Mapping
@@ -15,12 +15,11 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from portal.calendar.events import CalendarEvent
 from portal.dates import PARIS
-from portal.db import utcnow
+from portal.db import take_write_lock, utcnow
 from portal.errors import DomainError
 from portal.members.models import Member, MemberStatus
 from portal.outbox.services import queue_email
@@ -62,9 +61,36 @@ def workshop_by_ref(session: Session, ref: str) -> Workshop | None:
     return session.scalar(select(Workshop).where(Workshop.ref == ref))
 
 
+# Ids of the workshops locked by the session's current transaction (see `lock_workshop`).
+LOCKED_WORKSHOPS = "portal_locked_workshops"
+
+
+def lock_workshop(session: Session, workshop_id: int) -> Workshop | None:
+    """The workshop in its latest state, locked until the transaction ends (None if there is
+    none). A booking view loads its workshop this way, so that the service does not read
+    it a second time."""
+    take_write_lock(session)
+    workshop = session.get(Workshop, workshop_id, with_for_update=True, populate_existing=True)
+    if workshop is not None:
+        _locked_ids(workshop).add(workshop.id)
+    return workshop
+
+
 def _lock(session: Session, workshop: Workshop) -> None:
     """Hold the workshop row until the transaction ends, and read its latest state."""
-    session.refresh(workshop, with_for_update=True)
+    if workshop.id not in _locked_ids(workshop):
+        lock_workshop(session, workshop.id)
+
+
+def _locked_ids(workshop: Workshop) -> set[int]:
+    session = object_session(workshop)
+    transaction = session.get_transaction() if session else None
+    if transaction is None:
+        return set()
+    held = session.info.get(LOCKED_WORKSHOPS)
+    if held is None or held[0] is not transaction:
+        held = session.info[LOCKED_WORKSHOPS] = (transaction, set())
+    return held[1]
 
 
 def confirmed_count(session: Session, workshop: Workshop) -> int:
@@ -225,12 +251,10 @@ def book_seat(
         created_at=now,
         confirmed_at=now if has_seat else None,
     )
-    try:
-        with session.begin_nested():
-            session.add(booking)
-    except IntegrityError:
-        # Only reachable without the lock (another writer on the same member): same answer.
-        raise DomainError(_l("You already have a seat at this workshop.")) from None
+    # Under the workshop's lock the check above sees every active booking: the unique index
+    # stays as the last line of defence, without a savepoint to answer it politely.
+    session.add(booking)
+    session.flush()
     record_change(session, "booking", booking.id)
     return booking
 

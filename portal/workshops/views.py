@@ -8,11 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.calendar.services import to_ical
-from portal.db import db, utcnow
+from portal.db import db, id_from_text, locks_late, utcnow
 from portal.errors import DomainError
 from portal.members.services import member_by_email
 from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render, wants_fragment
+from portal.web.ids import id_arg
 from portal.web.redirects import safe_next
 from portal.workshops import services
 from portal.workshops.forms import AddParticipantForm, WorkshopForm
@@ -38,15 +39,32 @@ def workshop_or_404(workshop_id: int) -> Workshop:
     return workshop
 
 
-def booking_panel(workshop: Workshop, message: str = "", error: bool = False) -> dict:
-    """Everything `_booking.html` shows for the current member."""
-    booking = services.active_booking(db.session, workshop, current_user)
-    count = services.seat_counts(db.session, [workshop.id])[workshop.id]
+def locked_workshop_or_404(workshop_id: int) -> Workshop:
+    """For booking writes: the workshop read once, under the lock the service needs."""
+    workshop = services.lock_workshop(db.session, workshop_id)
+    if workshop is None:
+        abort(404)
+    return workshop
+
+
+def booking_panel(
+    workshop: Workshop,
+    message: str = "",
+    error: bool = False,
+    outcome: tuple[Booking | None, int | None] | None = None,
+) -> dict:
+    """Everything `_booking.html` shows for the current member; `outcome` is their active
+    booking and waiting-list position when the caller already knows them."""
+    if outcome is None:
+        booking = services.active_booking(db.session, workshop, current_user)
+        position = services.waiting_position(db.session, booking) if booking else None
+    else:
+        booking, position = outcome
     return {
         "workshop": workshop,
         "booking": booking,
-        "count": count,
-        "position": services.waiting_position(db.session, booking) if booking else None,
+        "count": services.seat_counts(db.session, [workshop.id])[workshop.id],
+        "position": position,
         "message": message,
         "error": error,
         "now": utcnow(),
@@ -61,7 +79,7 @@ def booking_panel(workshop: Workshop, message: str = "", error: bool = False) ->
 def index():
     now = utcnow()
     if current_user.is_staff:
-        page = max(request.args.get("page", 1, type=int), 1)
+        page = max(id_arg("page") or 1, 1)  # bounded like an id: the OFFSET stays a number
         upcoming, past, more = services.staff_workshops(db.session, now, past_page=page)
         counts = services.seat_counts(db.session, [w.id for w in upcoming + past])
         return render(
@@ -109,12 +127,14 @@ def detail(workshop_id: int):
 
 
 def _booking_response(workshop: Workshop, action) -> Response:
-    """Run `action`; htmx gets the booking panel in its new state (or with the refusal),
+    """Run `action` (it returns a message, the member's active booking and their place on
+    the waiting list); htmx gets the booking panel in its new state (or with the refusal),
     a plain form post gets a flash message and a redirect back."""
+    outcome = None
     try:
         if request.form.get("member_id", str(current_user.id)) != str(current_user.id):
             raise DomainError(_("You can only book or cancel a seat for yourself."))
-        message = action()
+        message, *outcome = action()
         error = False
     except DomainError as refusal:
         message, error = str(refusal), True
@@ -122,7 +142,7 @@ def _booking_response(workshop: Workshop, action) -> Response:
         return render(
             "workshops/detail.html",
             "workshops/_booking.html",
-            **booking_panel(workshop, message=message, error=error),
+            **booking_panel(workshop, message=message, error=error, outcome=outcome),
         )
     flash(message, "error" if error else "success")
     default = url_for("workshops.detail", workshop_id=workshop.id)
@@ -130,37 +150,41 @@ def _booking_response(workshop: Workshop, action) -> Response:
 
 
 @bp.post("/<int:workshop_id>/book")
+@locks_late  # outermost: the login's reads do not wait for other bookings
 @login_required
 def book(workshop_id: int):
-    workshop = workshop_or_404(workshop_id)
+    workshop = locked_workshop_or_404(workshop_id)
 
-    def action() -> str:
+    def action() -> tuple[str, Booking, int | None]:
         booking = services.book_seat(
             db.session, workshop, current_user, by=current_user, now=utcnow()
         )
         if booking.status is BookingStatus.CONFIRMED:
-            return _("Your seat is booked.")
-        return _(
+            return _("Your seat is booked."), booking, None
+        position = services.waiting_position(db.session, booking)
+        message = _(
             "The workshop is full: you are number %(position)d on the waiting list. "
             "We will email you if a seat comes free.",
-            position=services.waiting_position(db.session, booking),
+            position=position,
         )
+        return message, booking, position
 
     return _booking_response(workshop, action)
 
 
 @bp.post("/<int:workshop_id>/cancel")
+@locks_late
 @login_required
 def cancel(workshop_id: int):
-    workshop = workshop_or_404(workshop_id)
+    workshop = locked_workshop_or_404(workshop_id)
 
-    def action() -> str:
+    def action() -> tuple[str, None, None]:
         booking = services.cancel_booking(
             db.session, workshop, current_user, by=current_user, now=utcnow()
         )
         if booking.confirmed_at is not None:
-            return _("Your booking is cancelled.")
-        return _("You have left the waiting list.")
+            return _("Your booking is cancelled."), None, None
+        return _("You have left the waiting list."), None, None
 
     return _booking_response(workshop, action)
 
@@ -298,11 +322,11 @@ def attendance(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
     marks = {}
     for key, value in request.form.items():
-        booking_id = key.removeprefix("attendance-")
-        if key.startswith("attendance-") and booking_id.isdigit():
+        booking_id = id_from_text(key.removeprefix("attendance-"))
+        if key.startswith("attendance-") and booking_id is not None:
             if value and value not in ATTENDANCE_VALUES:
                 abort(400)
-            marks[int(booking_id)] = Attendance(value) if value else None
+            marks[booking_id] = Attendance(value) if value else None
     try:
         changed = services.record_attendance(db.session, workshop, marks, utcnow())
     except DomainError as refusal:

@@ -79,6 +79,13 @@
     var tooLarge = event.detail.xhr && event.detail.xhr.status === 413;
     status(form, tooLarge ? form.dataset.tooLargeMessage : form.dataset.failedMessage, true);
   }
+  // Error pages replace the page for other htmx requests; an upload keeps its form instead,
+  // with what was typed, and says what happened.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (uploadForm(event.detail.requestConfig.elt) && event.detail.xhr.status >= 400) {
+      event.detail.shouldSwap = false;
+    }
+  });
   document.addEventListener("htmx:sendError", failed);
   document.addEventListener("htmx:responseError", failed);
   document.addEventListener("htmx:timeout", failed);

@@ -8,7 +8,7 @@ import pytest
 from portal.api.services import create_client
 
 # The modules' own fixtures, for the API tests of their entities.
-from tests.web.sales.conftest import coop, customer, issued_invoice, make_invoice  # noqa: F401
+from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
 from tests.web.test_workshops import make_workshop  # noqa: F401
 
 

@@ -104,7 +104,18 @@ def test_limit_defaults_to_100_and_caps_at_1000(client, bearer, db_session):
 
 
 @pytest.mark.parametrize(
-    "cursor", ["nope", "%00", "djE6LTE", "djI6MTI", "x" * 100, "djE6MDE", "===="]
+    "cursor",
+    # The last one reads "v1:9999999999999999999", beyond any BIGINT.
+    [
+        "nope",
+        "%00",
+        "djE6LTE",
+        "djI6MTI",
+        "x" * 100,
+        "djE6MDE",
+        "====",
+        "djE6OTk5OTk5OTk5OTk5OTk5OTk5OQ",
+    ],
 )
 def test_bad_cursor_is_a_400_problem(client, bearer, cursor):
     response = client.get(f"/api/v1/changes?after={cursor}", headers=bearer)

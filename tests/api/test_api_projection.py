@@ -227,6 +227,20 @@ def test_bad_balance_is_a_422_naming_the_field_and_changes_nothing(
     assert count(db_session, BalanceSnapshot) == 0
 
 
+def test_balance_dated_after_today_is_a_422_and_changes_nothing(
+    client, bearer, entrepreneur, db_session
+):
+    response = put_balance(client, bearer, entrepreneur, TODAY + timedelta(days=1), "10.00")
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["field"] == "date"
+    assert "future" in response.json["detail"]
+    assert count(db_session, BalanceSnapshot) == 0
+
+
+def test_balance_at_the_end_of_today_is_accepted(client, bearer, entrepreneur):
+    assert put_balance(client, bearer, entrepreneur, TODAY, "10.00").status_code == 200
+
+
 @pytest.mark.parametrize("ref", ["nobody@example.org", "424242", "2147483648", "abc"])
 def test_balance_and_projection_of_an_unknown_member_are_404(client, bearer, ref):
     body = {"date": "2026-01-31", "amount": "10.00"}

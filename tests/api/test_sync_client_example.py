@@ -4,17 +4,16 @@ gets just the change written in between, resuming from the cursor kept in its fi
 import importlib.util
 import io
 import json
-import threading
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.api.services import create_client
 from portal.db import db
+from tests.servers import serve
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "sync_client.py"
 
@@ -41,13 +40,8 @@ def live_api(committed_database, tmp_path):
         db.session.commit()
         credentials = (api_client.client_id, secret)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", credentials
-    server.shutdown()
-    thread.join(timeout=5)
-    app.extensions["database"].engine.dispose()
+    with serve(app) as port:
+        yield f"http://127.0.0.1:{port}", credentials
 
 
 def put_workshop(base_url: str, token: str, ref: str, body: dict) -> None:

@@ -2,15 +2,14 @@
 phone's size. Only Chromium from the system is used; no browser is ever downloaded."""
 
 import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.cli import upgrade_database
 from portal.db import db
 from portal.demo import seed_demo_data
+from tests.servers import serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
@@ -39,12 +38,8 @@ def live_server(tmp_path_factory):
     with app.app_context():
         list(seed_demo_data(db.session))
         db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(app) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="session")

@@ -112,3 +112,20 @@ def test_a_file_over_15_mb_is_refused_before_it_is_sent(page: Page):
     expect(page.get_by_role("status")).to_contain_text("15 Mo au maximum")
     assert page.locator("input[type=file]").evaluate("input => input.files.length") == 0
     expect(page.get_by_label("Fournisseur")).to_have_value("Imprimerie Rapide")
+
+
+def test_an_upload_refused_by_the_server_keeps_the_form_and_says_so(page: Page, tmp_path):
+    photo = tmp_path / "ticket.jpg"
+    photo.write_bytes(jpeg_with_gps((800, 600)))
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    page.goto("/receipts/new")
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_label("Fournisseur").fill("Garage Martin")
+    page.get_by_label("Montant TTC (€)").fill("61,20")
+    # Other htmx requests show an error page in place of the page; an upload keeps its form.
+    page.evaluate("document.querySelector('#receipt-form [name=csrf_token]').value = 'expired'")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("L'envoi n'a pas abouti")
+    expect(page.get_by_label("Fournisseur")).to_have_value("Garage Martin")
+    expect(page.get_by_label("Montant TTC (€)")).to_have_value("61,20")

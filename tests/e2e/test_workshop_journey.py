@@ -28,3 +28,19 @@ def test_my_bookings_shows_my_place_on_the_waiting_list(page: Page):
     expect(page).to_have_url(re.compile(r"/$"))
     page.goto("/workshops/mine")
     expect(page.get_by_text("Liste d'attente, n° 1")).to_be_visible()
+
+
+def test_an_error_answering_a_tap_replaces_the_page_instead_of_doing_nothing(page: Page):
+    log_in(page, "leo@demo.coop")
+    page.get_by_role("link", name="Ateliers").click()
+    expect(page.get_by_role("heading", name="Ateliers")).to_be_visible()
+    # The form's CSRF token has expired (a phone left on the page overnight).
+    page.evaluate(
+        """document.body.setAttribute("hx-headers", '{"X-CSRFToken": "expired"}');
+        document.querySelectorAll("[name=csrf_token]").forEach((i) => { i.value = "expired"; });"""
+    )
+    card = page.get_by_role("article").filter(has_text="Devenir associé")
+    card.get_by_role("button", name="Réserver une place").click()
+    expect(page.get_by_role("heading", name="Requête invalide")).to_be_visible()
+    expect(page.get_by_text("Votre formulaire a expiré")).to_be_visible()
+    expect(page.get_by_role("link", name="Retour à l'accueil")).to_be_visible()

@@ -56,6 +56,14 @@ def test_contribution_rate_above_fifty_percent_is_refused(client, admin):
     assert "50" in response.text
 
 
+def test_share_capital_above_ten_million_euros_is_refused(client, admin, db_session):
+    login(client, admin.email)
+    response = client.post("/admin/settings", data={**VALID, "share_capital": "30 000 000"})
+    assert response.status_code == 200
+    assert "10000000" in response.text
+    assert get_coop_settings(db_session).legal_name != VALID["legal_name"]
+
+
 def test_settings_page_is_for_admins_only(client, staff):
     login(client, staff.email)
     assert client.get("/admin/settings").status_code == 403

@@ -120,6 +120,16 @@ def test_each_form_gets_a_fresh_idempotency_key(logged_in):
     assert len(keys) == 2
 
 
+@pytest.mark.parametrize("field", ["category_id", "activity_id", "customer_id"])
+@pytest.mark.parametrize("number", ["2147483648", "99999999999999999999", "²"])
+def test_receipt_naming_a_row_id_no_row_can_have_is_refused_and_nothing_stored(
+    logged_in, db_session, field, number
+):
+    response = post_receipt(logged_in, db_session, jpeg_with_gps(), **{field: number})
+    assert response.status_code == 200
+    assert db_session.scalar(select(func.count()).select_from(Receipt)) == 0
+
+
 def test_receipt_with_photo_is_saved_as_draft_without_metadata(
     app, logged_in, db_session, entrepreneur
 ):

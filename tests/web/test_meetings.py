@@ -453,6 +453,16 @@ def test_staff_mark_attendance_after_the_meeting(
     assert attendance == {entrepreneur.id: True, absent.id: False}
 
 
+def test_attendance_ignores_what_cannot_be_a_member_id(client, db_session, staff, entrepreneur):
+    meeting = schedule(db_session, days_from_now=-1)
+    staff_client(client, staff)
+    ticked = [str(entrepreneur.id), "²", "99999999999999999999", "-3"]
+    response = client.post(f"/meetings/{meeting.ref}/attendance", data={"attended": ticked})
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert {i.member_id: i.attended for i in meeting.invitations} == {entrepreneur.id: True}
+
+
 def test_attendance_refused_before_the_meeting(db_session, entrepreneur):
     meeting = schedule(db_session)
     with pytest.raises(DomainError):

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.coop.models import ContributionBand, ContributionBasis, ContributionScheme
-from portal.coop.services import get_coop_settings
+from portal.coop.services import get_coop_settings, update_contribution_settings
 from portal.dates import paris_today
 from portal.errors import DomainError
 from portal.members.models import MemberStatus, Role
-from portal.money import to_cents
+from portal.money import MAX_AMOUNT_CENTS, to_cents
 from portal.payroll import compute_payslip
 from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import BalanceSnapshot, Payslip
@@ -82,13 +82,19 @@ def test_inconsistent_payslip_refused_with_the_field(db_session, entrepreneur, f
 
 def test_staff_members_have_no_payslips(db_session, staff):
     with pytest.raises(DomainError):
-        record_balance(db_session, staff, on=date(2026, 1, 31), amount_cents=100)
+        record_balance(db_session, staff, on=date(2026, 1, 31), amount_cents=100, today=TODAY)
 
 
 def test_balance_for_the_same_date_replaces_and_the_latest_date_wins(db_session, entrepreneur):
-    record_balance(db_session, entrepreneur, on=date(2026, 3, 31), amount_cents=100_000)
-    record_balance(db_session, entrepreneur, on=date(2026, 3, 31), amount_cents=-25_000)
-    record_balance(db_session, entrepreneur, on=date(2026, 1, 31), amount_cents=900_000)
+    record_balance(
+        db_session, entrepreneur, on=date(2026, 3, 31), amount_cents=100_000, today=TODAY
+    )
+    record_balance(
+        db_session, entrepreneur, on=date(2026, 3, 31), amount_cents=-25_000, today=TODAY
+    )
+    record_balance(
+        db_session, entrepreneur, on=date(2026, 1, 31), amount_cents=900_000, today=TODAY
+    )
     assert db_session.scalar(select(func.count()).select_from(BalanceSnapshot)) == 2
     projection = projection_for(db_session, entrepreneur, date(2026, 4, 15))
     assert projection.opening.on == date(2026, 3, 31)
@@ -99,7 +105,9 @@ def test_balance_for_the_same_date_replaces_and_the_latest_date_wins(db_session,
 def test_payslips_before_the_balance_are_already_in_it(db_session, entrepreneur):
     before = pay(db_session, entrepreneur, date(2026, 2, 1), paid_on=date(2026, 2, 27))
     after = pay(db_session, entrepreneur, date(2026, 3, 1), paid_on=date(2026, 3, 27))
-    record_balance(db_session, entrepreneur, on=date(2026, 2, 28), amount_cents=500_000)
+    record_balance(
+        db_session, entrepreneur, on=date(2026, 2, 28), amount_cents=500_000, today=TODAY
+    )
     projection = projection_for(db_session, entrepreneur, date(2026, 3, 30))
     assert projection.margin == Decimal(5000) - Decimal(after.employer_cost_cents) / 100
     assert before.paid_on < projection.opening.on
@@ -116,7 +124,7 @@ def test_home_without_data_shows_an_empty_state_not_zeros(logged_in):
 
 
 def test_home_shows_next_net_salary_margin_and_runway(logged_in, db_session, entrepreneur):
-    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000)
+    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000, today=TODAY)
     db_session.commit()
     page = logged_in.get("/").text
     slip = compute_payslip(Decimal("1508.00"), 24, first_of_month(TODAY))
@@ -131,7 +139,7 @@ def test_home_shows_next_net_salary_margin_and_runway(logged_in, db_session, ent
 
 
 def test_home_warns_when_the_margin_cannot_fund_the_salary(logged_in, db_session, entrepreneur):
-    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=100_000)
+    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=100_000, today=TODAY)
     db_session.commit()
     page = logged_in.get("/").text
     assert "Votre marge ne peut pas financer ce salaire." in page
@@ -140,7 +148,7 @@ def test_home_warns_when_the_margin_cannot_fund_the_salary(logged_in, db_session
 
 def test_supported_entrepreneur_sees_what_the_activity_could_pay(client, make_member, db_session):
     leo = make_member(status=MemberStatus.SUPPORTED, contract_hours_per_week=Decimal(0))
-    record_balance(db_session, leo, on=LAST_MONTH, amount_cents=300_000)
+    record_balance(db_session, leo, on=LAST_MONTH, amount_cents=300_000, today=TODAY)
     db_session.commit()
     login(client, leo.email)
     page = client.get("/").text
@@ -149,7 +157,9 @@ def test_supported_entrepreneur_sees_what_the_activity_could_pay(client, make_me
 
 
 def test_new_payslip_shows_on_the_next_request(logged_in, db_session, entrepreneur):
-    record_balance(db_session, entrepreneur, on=add_months(LAST_MONTH, -1), amount_cents=2_000_000)
+    record_balance(
+        db_session, entrepreneur, on=add_months(LAST_MONTH, -1), amount_cents=2_000_000, today=TODAY
+    )
     db_session.commit()
     before = logged_in.get("/how-it-is-computed").text
     slip = pay(db_session, entrepreneur, LAST_MONTH, "1700.00")
@@ -161,7 +171,7 @@ def test_new_payslip_shows_on_the_next_request(logged_in, db_session, entreprene
 
 
 def test_explanation_lists_every_step(logged_in, db_session, entrepreneur):
-    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000)
+    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000, today=TODAY)
     db_session.commit()
     page = logged_in.get("/how-it-is-computed").text
     for text in (
@@ -185,7 +195,7 @@ def test_explanation_lists_every_step(logged_in, db_session, entrepreneur):
 
 
 def test_what_if_fragment_for_htmx_and_full_page_without(logged_in, db_session, entrepreneur):
-    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000)
+    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000, today=TODAY)
     db_session.commit()
     fragment = logged_in.get("/what-if?gross=2000", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
@@ -229,7 +239,7 @@ def test_what_if_is_for_entrepreneurs(client, staff):
 
 
 def test_staff_see_an_entrepreneurs_projection_read_only(client, staff, entrepreneur, db_session):
-    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000)
+    record_balance(db_session, entrepreneur, on=LAST_MONTH, amount_cents=2_000_000, today=TODAY)
     db_session.commit()
     login(client, staff.email)
     page = client.get(f"/staff/entrepreneurs/{entrepreneur.id}").text
@@ -255,8 +265,8 @@ def test_coop_list_sorted_by_runway_shortest_first(client, staff, make_member, d
     rich = make_member(full_name="Alice Riche")
     poor = make_member(full_name="Zoé Juste")
     make_member(full_name="Bruno Vide")
-    record_balance(db_session, rich, on=LAST_MONTH, amount_cents=5_000_000)
-    record_balance(db_session, poor, on=LAST_MONTH, amount_cents=300_000)
+    record_balance(db_session, rich, on=LAST_MONTH, amount_cents=5_000_000, today=TODAY)
+    record_balance(db_session, poor, on=LAST_MONTH, amount_cents=300_000, today=TODAY)
     db_session.commit()
     login(client, staff.email)
     page = client.get("/staff/entrepreneurs").text
@@ -306,6 +316,8 @@ def test_admin_sets_a_banded_contribution_on_collected_revenue(client, admin, db
         ({"bands-0-percent": "120"}, "Un taux doit être compris entre 0 et moins de 100."),
         ({"fixed_monthly_fees": "-3"}, "Frais fixes"),
         ({"scheme": "weird"}, "N&#39;est pas un choix valide."),
+        # Above 21.4 M€ a start no longer fits its INTEGER column (a 500 on PostgreSQL).
+        ({"bands-1-start": "30 000 000"}, "10000000"),
     ],
 )
 def test_bad_contribution_settings_change_nothing(client, admin, db_session, changes, message):
@@ -316,6 +328,22 @@ def test_bad_contribution_settings_change_nothing(client, admin, db_session, cha
     db_session.expire_all()
     assert get_coop_settings(db_session).contribution_scheme is ContributionScheme.FLAT
     assert db_session.scalar(select(func.count()).select_from(ContributionBand)) == 0
+
+
+@pytest.mark.parametrize("field", ["yearly_minimum_cents", "fixed_monthly_fees_cents", "band"])
+def test_contribution_amounts_above_ten_million_euros_are_refused(db_session, field):
+    too_much = MAX_AMOUNT_CENTS + 1
+    amounts = {"yearly_minimum_cents": 0, "fixed_monthly_fees_cents": 0}
+    bands = [(0, Decimal("0.1")), (too_much, Decimal("0.05"))] if field == "band" else []
+    amounts[field] = too_much
+    with pytest.raises(DomainError, match="10,000,000"):
+        update_contribution_settings(
+            db_session,
+            scheme=ContributionScheme.BANDED if bands else ContributionScheme.FLAT,
+            basis=ContributionBasis.INVOICED,
+            bands=bands,
+            **{k: v for k, v in amounts.items() if k != "band"},
+        )
 
 
 def test_contribution_settings_are_for_admins(client, staff):

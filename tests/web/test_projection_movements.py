@@ -33,17 +33,6 @@ CUSTOMER = sales.CustomerInput(
 
 
 @pytest.fixture
-def coop(db_session):
-    settings = get_coop_settings(db_session)
-    settings.legal_name = "Coopérative Test"
-    settings.address = "12 rue de la Coopération\n69001 Lyon"
-    settings.siren = "732829320"
-    settings.vat_number = "FR44732829320"
-    db_session.commit()
-    return settings
-
-
-@pytest.fixture
 def issue(db_session, coop, staff):
     """`issue(member, excl_vat, activity=0)`: an invoice at 20 % VAT, validated today."""
     customers = {}
@@ -231,7 +220,9 @@ def test_old_movements_inside_the_balance_leave_the_margin_alone(
     pay(issue(entrepreneur, "5000", on=long_ago), "6000", on=long_ago)
     # Without a balance from the back office, all of history counts.
     assert projection_for(db_session, entrepreneur, TODAY).margin == Decimal("4500.00")
-    record_balance(db_session, entrepreneur, on=TODAY - timedelta(days=1), amount_cents=100_000)
+    record_balance(
+        db_session, entrepreneur, on=TODAY - timedelta(days=1), amount_cents=100_000, today=TODAY
+    )
     pay(issue(entrepreneur, "1000"), "1200")
     projection = projection_for(db_session, entrepreneur, TODAY)
     assert projection.margin == Decimal("1900.00")  # 1 000 + 1 000 − 100
@@ -289,7 +280,9 @@ def test_one_member_without_a_balance_is_summed_as_in_a_batch(
     pay(issue(entrepreneur, "1000"), "600")
     spend(entrepreneur, "12", "2")
     other = make_member(activities=("Cours",))
-    record_balance(db_session, other, on=TODAY - timedelta(days=10), amount_cents=50_000)
+    record_balance(
+        db_session, other, on=TODAY - timedelta(days=10), amount_cents=50_000, today=TODAY
+    )
     terms = coop_terms(db_session)
     alone = projections(db_session, [entrepreneur], TODAY, terms)[entrepreneur.id]
     batch = projections(db_session, [entrepreneur, other], TODAY, terms)[entrepreneur.id]
@@ -315,7 +308,9 @@ def test_headline_solves_each_budget_once(
     from portal.projection.services import coop_terms, headline_for
 
     member = make_member(status=status)
-    record_balance(db_session, member, on=TODAY - timedelta(days=1), amount_cents=balance_cents)
+    record_balance(
+        db_session, member, on=TODAY - timedelta(days=1), amount_cents=balance_cents, today=TODAY
+    )
     solved = []
     solve = compute.max_gross_for_budget
 

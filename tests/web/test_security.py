@@ -7,6 +7,7 @@ from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
 
 from portal import create_app
+from portal.db import MAX_ID
 from tests.conftest import PASSWORD, login
 
 # Routes anyone may open without logging in, on purpose.
@@ -22,12 +23,16 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-def _example_url(rule: Rule) -> str:
+def _example_url(rule: Rule, number: int = 1) -> str:
     values = {
-        name: 1 if isinstance(rule._converters.get(name), NumberConverter) else "x"
+        name: number if isinstance(rule._converters.get(name), NumberConverter) else "x"
         for name in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]
+
+
+def _takes_a_number(rule: Rule) -> bool:
+    return any(isinstance(c, NumberConverter) for c in rule._converters.values())
 
 
 # The sync API authenticates with bearer tokens, never the session: tests/api checks that
@@ -47,6 +52,61 @@ def test_every_route_requires_login_unless_deliberately_public(app, client):
             assert response.location.startswith("/login"), (method, url)
             checked += 1
     assert checked >= 3
+
+
+# Ids are INTEGER columns: PostgreSQL fails on a larger number where SQLite finds nothing,
+# so these tests mean most on the PostgreSQL run.
+TOO_LARGE_IDS = (str(MAX_ID + 1), "99999999999999999999")
+
+
+def test_no_route_fails_on_the_largest_id_or_any_larger_number(app, client, admin):
+    login(client, admin.email)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not _takes_a_number(rule) or rule.endpoint.startswith(TOKEN_BLUEPRINTS):
+            continue
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            largest = client.open(_example_url(rule, MAX_ID), method=method)
+            assert largest.status_code == 404, (method, rule.rule, largest.status_code)
+            for number in TOO_LARGE_IDS:
+                url = _example_url(rule, int(number))
+                response = client.open(url, method=method)
+                assert response.status_code in (404, 405), (method, url, response.status_code)
+            checked += 1
+    assert checked >= 30
+
+
+# Every query-string key and form field that names a row, on every page that reads one.
+ID_ARGUMENTS = ("member", "category", "customer_id", "page", "year", "month", "activity")
+
+
+@pytest.mark.parametrize("number", [*TOO_LARGE_IDS, "-1", "²", "٣"])
+def test_no_page_fails_on_a_number_no_row_can_have_in_its_query(app, client, admin, number):
+    login(client, admin.email)
+    query = "&".join(f"{name}={number}" for name in ID_ARGUMENTS)
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint.startswith(TOKEN_BLUEPRINTS):
+            continue
+        if rule.arguments or rule.endpoint in {"static", "auth.logout"}:
+            continue
+        with client.get(f"{rule.rule}?{query}") as response:
+            response.get_data()  # a streamed export runs its queries only now
+            assert response.status_code < 500, (rule.rule, response.status_code)
+
+
+@pytest.mark.parametrize("number", [*TOO_LARGE_IDS, "²"])
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/staff/invoices/validate", "ids"),
+        ("/invoices/new", "customer_id"),
+        ("/receipts/categories", "category_id"),
+    ],
+)
+def test_no_form_fails_on_a_number_no_row_can_have(client, admin, url, field, number):
+    login(client, admin.email)
+    response = client.post(url, data={field: number})
+    assert response.status_code < 500, response.status_code
 
 
 def test_public_endpoints_all_exist(app):
@@ -107,6 +167,15 @@ def test_form_without_csrf_token_is_refused_with_a_clear_page(client, entreprene
     response = login(client, entrepreneur.email)
     assert response.status_code == 400
     assert "Votre formulaire a expiré" in response.text
+
+
+def test_an_error_answering_htmx_is_shown_as_the_whole_page(client, entrepreneur, csrf_on):
+    response = client.post("/login", headers={"HX-Request": "true"}, data={"email": "x"})
+    assert response.status_code == 400
+    assert (response.headers["HX-Retarget"], response.headers["HX-Reswap"]) == ("body", "innerHTML")
+    assert "Votre formulaire a expiré" in response.text
+    plain = client.get("/no/such/page")
+    assert "HX-Retarget" not in plain.headers
 
 
 def test_htmx_request_with_csrf_header_is_accepted(client, entrepreneur, csrf_on):

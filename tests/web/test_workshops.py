@@ -476,6 +476,21 @@ def test_bad_attendance_value_is_a_400_and_changes_nothing(
     assert bookings_of(db_session, workshop)[0].attendance is None
 
 
+@pytest.mark.parametrize("booking_ref", ["²", "99999999999999999999"])
+def test_attendance_for_a_booking_no_row_can_have_is_ignored_not_a_500(
+    staff_client, db_session, make_workshop, booking_ref
+):
+    workshop = make_workshop(days=-1)
+    response = staff_client.post(
+        f"/workshops/{workshop.id}/attendance", data={f"attendance-{booking_ref}": "present"}
+    )
+    assert response.status_code < 500
+
+
+def test_staff_workshop_list_answers_a_huge_page_number(staff_client):
+    assert staff_client.get("/workshops?page=99999999999999999999").status_code == 200
+
+
 def test_csv_export_lists_participants_and_defuses_formulas(
     staff_client, db_session, make_workshop, make_member
 ):

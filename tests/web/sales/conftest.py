@@ -2,9 +2,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
-from portal.coop.services import get_coop_settings
 from portal.db import utcnow
+from portal.sales.models import Invoice
 from portal.sales.services import (
     CustomerInput,
     InvoiceInput,
@@ -14,21 +15,7 @@ from portal.sales.services import (
     submit_invoice,
     validate_invoice,
 )
-
-
-@pytest.fixture
-def coop(db_session):
-    settings = get_coop_settings(db_session)
-    settings.legal_name = "Coopérative Test"
-    settings.address = "12 rue de la Coopération\n69001 Lyon"
-    settings.siren = "732829320"
-    settings.siret = "73282932000074"
-    settings.vat_number = "FR44732829320"
-    settings.rcs = "RCS Lyon 732 829 320"
-    settings.share_capital_cents = 1_500_000
-    settings.iban = "FR7630006000011234567890189"
-    db_session.commit()
-    return settings
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -89,3 +76,18 @@ def issued_invoice(db_session, make_invoice, staff, coop):
     validate_invoice(db_session, invoice, staff, date(2026, 11, 26), utcnow())
     db_session.commit()
     return invoice
+
+
+def draft_credit_note(client, db_session, invoice: Invoice, token: str = "credit") -> Invoice:
+    """The credit note the logged-in entrepreneur drafts from the invoice's page."""
+    client.post(f"/invoices/{invoice.id}/credit-note", data={"form_token": token})
+    return db_session.scalar(select(Invoice).where(Invoice.credited_invoice_id == invoice.id))
+
+
+def submit_then_validate(client, invoice: Invoice, staff):
+    """The entrepreneur submits it, then the support team validates it: the validation's
+    page, redirects followed."""
+    client.post(f"/invoices/{invoice.id}/submit")
+    client.post("/logout")
+    login(client, staff.email)
+    return client.post(f"/invoices/{invoice.id}/validate", follow_redirects=True)

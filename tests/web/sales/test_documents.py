@@ -7,6 +7,7 @@ from lxml import etree
 from pypdf import PdfReader
 
 from tests.conftest import login
+from tests.web.sales.conftest import draft_credit_note, submit_then_validate
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
@@ -87,19 +88,9 @@ def test_draft_pdf_is_marked_draft_and_has_no_facturx(logged_in, make_invoice):
 def test_credit_note_xml_references_the_invoice(
     client, entrepreneur, staff, issued_invoice, db_session
 ):
-    from sqlalchemy import select
-
-    from portal.sales.models import Invoice
-
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "t"})
-    credit = db_session.scalar(
-        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
-    )
-    client.post(f"/invoices/{credit.id}/submit")
-    client.post("/logout")
-    login(client, staff.email)
-    client.post(f"/invoices/{credit.id}/validate")
+    credit = draft_credit_note(client, db_session, issued_invoice)
+    submit_then_validate(client, credit, staff)
     _name, xml = get_xml_from_pdf(client.get(f"/invoices/{credit.id}/pdf").data, check_xsd=True)
     root = etree.fromstring(xml)
     assert text(root, "//rsm:ExchangedDocument/ram:TypeCode") == "381"

@@ -16,6 +16,7 @@ from portal.db import utcnow
 from portal.sales.models import Invoice
 from portal.sales.services import submit_invoice, validate_invoice
 from tests.conftest import login
+from tests.web.sales.conftest import draft_credit_note, submit_then_validate
 from tests.web.sales.test_documents import NS, text
 from tests.web.test_coop_settings import VALID
 
@@ -154,12 +155,8 @@ def test_a_pattern_bringing_back_an_issued_number_is_refused_without_a_gap(
     assert client.post("/admin/settings", data=swapped).status_code == 303
     client.post("/logout")
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "c"})
-    credit = db_session.scalar(select(Invoice).where(Invoice.credited_invoice_id.is_not(None)))
-    client.post(f"/invoices/{credit.id}/submit")
-    client.post("/logout")
-    login(client, staff.email)
-    response = client.post(f"/invoices/{credit.id}/validate", follow_redirects=True)
+    credit = draft_credit_note(client, db_session, issued_invoice)
+    response = submit_then_validate(client, credit, staff)
     assert f"Le numéro {issued_invoice.number} est déjà utilisé" in response.text
     db_session.expire_all()
     assert credit.number is None

@@ -11,6 +11,7 @@ from portal.members.models import Role
 from portal.sales.models import Customer, CustomerKind, Invoice, InvoiceStatus
 from portal.sales.services import CustomerInput, create_customer
 from tests.conftest import login
+from tests.web.sales.conftest import draft_credit_note, submit_then_validate
 
 
 def form(customer, **overrides):
@@ -359,20 +360,14 @@ def test_credit_note_cannot_exceed_the_invoice(
     client, entrepreneur, staff, issued_invoice, db_session
 ):
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "c1"})
-    credit = db_session.scalar(
-        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
-    )
+    credit = draft_credit_note(client, db_session, issued_invoice)
     client.post(
         f"/invoices/{credit.id}/edit",
         data=form(
             issued_invoice.customer, **{"lines-0-unit_price": "99999", "lines-0-quantity": "1"}
         ),
     )
-    client.post(f"/invoices/{credit.id}/submit")
-    client.post("/logout")
-    login(client, staff.email)
-    page = client.post(f"/invoices/{credit.id}/validate", follow_redirects=True)
+    page = submit_then_validate(client, credit, staff)
     assert "ne peut pas dépasser" in page.text
     db_session.refresh(credit)
     assert credit.number is None
@@ -444,14 +439,8 @@ def test_full_credit_note_cancels_what_is_due(
     client, entrepreneur, staff, issued_invoice, db_session
 ):
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "full"})
-    credit = db_session.scalar(
-        select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
-    )
-    client.post(f"/invoices/{credit.id}/submit")
-    client.post("/logout")
-    login(client, staff.email)
-    client.post(f"/invoices/{credit.id}/validate")
+    credit = draft_credit_note(client, db_session, issued_invoice)
+    submit_then_validate(client, credit, staff)
     db_session.expire_all()
     assert credit.total_incl_vat_cents == issued_invoice.total_incl_vat_cents
     assert issued_invoice.outstanding_cents == 0
@@ -503,3 +492,12 @@ def test_queue_filters_by_entrepreneur_and_customer(
     assert by_customer.text.count('class="card queue-item"') == 1
     fragment = client.get("/staff/invoices/queue?q=mairie", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and fragment.text.count('class="card queue-item"') == 3
+
+
+def test_queue_filters_refresh_the_queue_and_the_staff_list_refreshes_the_list(client, staff):
+    login(client, staff.email)
+    queue = client.get("/staff/invoices/queue").text
+    assert 'hx-target="#queue-list"' in queue and 'id="queue-list"' in queue
+    assert 'name="status"' not in queue  # everything in the queue awaits validation
+    every = client.get("/staff/invoices").text
+    assert 'hx-target="#invoice-list"' in every and 'name="status"' in every

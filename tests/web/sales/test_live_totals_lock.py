@@ -50,4 +50,4 @@ def test_live_totals_read_without_the_sqlite_write_lock_that_a_booking_takes(
     )
     app.extensions["database"].engine.dispose()
     assert totals == ["BEGIN"]
-    assert booking == ["BEGIN IMMEDIATE"]
+    assert "BEGIN IMMEDIATE" in booking
