@@ -4,12 +4,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, database, htmx, login_manager
+from portal.web.i18n import lazy_gettext as _l
 
 # Templates and static files live beside the package, at the top of the project.
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,12 +8,12 @@ import warnings
 from dataclasses import dataclass
 
 import pillow_heif
-from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from portal.errors import DomainError
+from portal.web.i18n import lazy_gettext as _l
 
 pillow_heif.register_heif_opener()
 

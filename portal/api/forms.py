@@ -1,10 +1,10 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.api.models import SCOPES
+from portal.web.i18n import lazy_gettext as _l
 
 SCOPE_LABELS = {
     "sync:read": _l("Read (change feed, members, invoices...)"),

@@ -9,7 +9,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from portal.api.models import SCOPES, ApiClient, ApiToken, IdempotencyKey, RateWindow
 from portal.errors import DomainError
 from portal.sync.services import changes_after
+from portal.web.i18n import lazy_gettext as _l
 
 # Tokens live at most an hour (Authlib's own default for client credentials is ten days).
 MAX_TOKEN_SECONDS = 3600

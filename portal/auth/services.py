@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,7 @@ from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
 from portal.errors import DomainError
 from portal.members.models import Member
 from portal.outbox.services import queue_email
+from portal.web.i18n import lazy_gettext as _l
 
 # argon2id with OWASP's first recommended setting: 19 MiB of memory, 2 passes, 1 lane.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)

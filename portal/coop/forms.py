@@ -1,6 +1,5 @@
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -36,6 +35,7 @@ from portal.money import MAX_AMOUNT_CENTS
 from portal.salary.services import check_payroll_settings
 from portal.sales.services import check_number_patterns
 from portal.web.fields import LocalDecimalField
+from portal.web.i18n import lazy_gettext as _l
 
 # Whole euros, so that the range message reads 10000000 rather than 1E+7.
 MAX_AMOUNT_EUROS = Decimal(MAX_AMOUNT_CENTS // 100)

@@ -1,7 +1,6 @@
 from collections.abc import Sequence
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,7 @@ from portal.coop.models import (
 )
 from portal.errors import DomainError
 from portal.money import MAX_AMOUNT_CENTS
+from portal.web.i18n import lazy_gettext as _l
 
 
 def get_coop_settings(session: Session) -> CoopSettings:

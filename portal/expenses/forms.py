@@ -1,7 +1,6 @@
 import uuid
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -27,6 +26,7 @@ from wtforms.validators import (
 
 from portal.expenses.models import PaidBy
 from portal.web.fields import LocalDecimalField
+from portal.web.i18n import lazy_gettext as _l
 from portal.web.ids import id_choice
 
 _KEY = Regexp(r"^[0-9a-f]{32}$", message=_l("Reload the page and try again."))

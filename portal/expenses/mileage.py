@@ -6,10 +6,9 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from flask_babel import lazy_gettext as _l
-
 from portal.errors import DomainError
 from portal.money import round_cents
+from portal.web.i18n import lazy_gettext as _l
 
 SCALES = Path(__file__).with_name("mileage_scales.toml")
 

@@ -3,7 +3,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, str_enum, utcnow
 from portal.members.models import Activity, Member
+from portal.web.i18n import lazy_gettext as _l
 
 if TYPE_CHECKING:
     from portal.sales.models import Customer

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, extract, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -29,6 +28,7 @@ from portal.storage import delete_after_commit, new_key, save_with_transaction
 from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
 from portal.uploads import check_upload
+from portal.web.i18n import lazy_gettext as _l
 
 # French VAT rates a receipt can show (standard, intermediate, reduced, special).
 VAT_RATES = (Decimal("0.20"), Decimal("0.10"), Decimal("0.055"), Decimal("0.021"))

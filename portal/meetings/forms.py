@@ -1,4 +1,3 @@
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,6 +13,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.members.models import MemberStatus
+from portal.web.i18n import lazy_gettext as _l
 
 
 class CheckboxesField(SelectMultipleField):

@@ -8,7 +8,6 @@ A member who joins later is not invited silently: staff add newcomers with one b
 import enum
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, str_enum, utcnow
 from portal.members.models import Member
+from portal.web.i18n import lazy_gettext as _l
 
 
 class RsvpAnswer(enum.StrEnum):

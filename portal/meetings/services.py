@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -29,6 +28,7 @@ from portal.outbox.services import queue_email
 from portal.storage import new_key, save_with_transaction
 from portal.sync.services import record_change
 from portal.uploads import check_upload
+from portal.web.i18n import lazy_gettext as _l
 
 REF_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or typed
 REF_LENGTH = 8

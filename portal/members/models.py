@@ -2,7 +2,6 @@ import enum
 from datetime import datetime
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -16,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.web.i18n import lazy_gettext as _l
 
 
 class Role(enum.StrEnum):

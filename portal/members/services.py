@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,6 +10,7 @@ from portal.db import id_from_text
 from portal.errors import DomainError
 from portal.members.models import Activity, Member, MemberStatus, Role
 from portal.sync.services import record_change
+from portal.web.i18n import lazy_gettext as _l
 
 
 def create_member(

@@ -7,7 +7,6 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     String,
@@ -48,6 +47,7 @@ from portal.sales.models import (
     Payment,
 )
 from portal.sync.services import record_change
+from portal.web.i18n import lazy_gettext as _l
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # Business dates the projection can place on its monthly calendar.

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import LazyString, format_date, format_decimal, gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.coop.models import CoopSettings
@@ -24,6 +23,7 @@ from portal.payroll import (
     compute_payslip,
     max_gross_for_budget,
 )
+from portal.web.i18n import lazy_gettext as _l
 
 DEFAULT_HOURS_PER_WEEK = Decimal(35)
 DEFAULT_HEADCOUNT = 20

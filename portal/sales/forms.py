@@ -1,6 +1,5 @@
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -28,6 +27,7 @@ from portal.sales.services import (
     LineInput,
 )
 from portal.web.fields import LocalDecimalField
+from portal.web.i18n import lazy_gettext as _l
 from portal.web.ids import id_choice
 
 # People type "542 107 651": the browser's maxlength must leave room for the spaces; the

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -34,6 +33,7 @@ from portal.sales.models import (
     PaymentMethod,
 )
 from portal.sync.services import record_change
+from portal.web.i18n import lazy_gettext as _l
 
 # The French rates (standard, intermediate, reduced, special) and 0 for exempt operations.
 VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"), Decimal("0"))

@@ -3,9 +3,10 @@
 import logging
 
 from flask import Flask, Response, current_app, make_response, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.web.i18n import lazy_gettext as _l
 
 log = logging.getLogger("portal")
 

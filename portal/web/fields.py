@@ -3,9 +3,10 @@
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import format_decimal
-from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms.widgets import TextInput
+
+from portal.web.i18n import lazy_gettext as _l
 
 
 def parse_decimal(text: str) -> Decimal:

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from flask import Flask, current_app, request
 from flask_babel import format_date, get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -15,6 +14,7 @@ from markupsafe import Markup
 from portal.money import from_cents
 from portal.web.formats import number_format
 from portal.web.i18n import catalogue
+from portal.web.i18n import lazy_gettext as _l
 from portal.web.markdown import render_markdown
 
 

@@ -1,6 +1,5 @@
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -27,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.dates import PARIS
 from portal.members.models import MemberStatus
+from portal.web.i18n import lazy_gettext as _l
 
 
 class CheckboxesField(SelectMultipleField):

@@ -1,12 +1,12 @@
 import enum
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, UTCDateTime, str_enum, utcnow
 from portal.members.models import Member, MemberStatus
+from portal.web.i18n import lazy_gettext as _l
 
 
 class BookingStatus(enum.StrEnum):

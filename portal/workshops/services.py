@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from flask import has_request_context, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
@@ -24,6 +23,7 @@ from portal.errors import DomainError
 from portal.members.models import Member, MemberStatus
 from portal.outbox.services import queue_email
 from portal.sync.services import record_change
+from portal.web.i18n import lazy_gettext as _l
 from portal.workshops.models import (
     Attendance,
     Booking,
