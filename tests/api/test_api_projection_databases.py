@@ -14,6 +14,7 @@ from portal.members.models import Role
 from portal.members.services import create_member, member_by_ref
 from portal.projection.models import Payslip
 from tests.api.conftest import get_token
+from tests.api.test_api_projection import PAYSLIP
 from tests.conftest import PASSWORD, login
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -66,15 +67,6 @@ def live_app(committed_database, tmp_path):
 
 def write(bearer: dict) -> dict:
     return {**bearer, "Idempotency-Key": str(uuid.uuid4())}
-
-
-PAYSLIP = {
-    "member": "camille@example.org",
-    "period": "2026-10",
-    "gross": "1508.00",
-    "net": "1176.24",
-    "employer_cost": "1850.00",
-}
 
 
 @pytest.mark.parametrize("kind", DATABASES)
