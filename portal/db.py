@@ -125,6 +125,18 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose members carry their label for people: `DRAFT = "draft", _l("Draft")`.
+    The value alone is stored (see `str_enum`); the label is a lazy string, translated when
+    shown, built once with the class rather than on each use (a list shows one per row)."""
+
+    def __new__(cls, value: str, label):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
 def str_enum(cls: type[enum.Enum], name: str, length: int = 20) -> Enum:
     """A column for a Python enum that stores its values ("salarie"), not its names, as plain
     strings: no native PostgreSQL enum type to migrate when a value is added."""

@@ -1,10 +1,9 @@
-import enum
 from decimal import Decimal
 
 from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, str_enum
+from portal.db import Base, LabelledEnum, str_enum
 from portal.web.i18n import lazy_gettext as _l
 
 DEFAULT_CONTRIBUTION_RATE = Decimal("0.10")
@@ -17,28 +16,15 @@ DEFAULT_LATE_PENALTY_TERMS = (
 DEFAULT_EARLY_PAYMENT_TERMS = "Pas d'escompte pour paiement anticipé."
 
 
-class ContributionScheme(enum.StrEnum):
-    FLAT = "flat"  # one rate on all revenue
-    BANDED = "banded"  # marginal rates on slices of the year's cumulative revenue
-
-    @property
-    def label(self) -> str:
-        return {
-            ContributionScheme.FLAT: _l("Flat rate"),
-            ContributionScheme.BANDED: _l("Bands on the year's cumulative revenue"),
-        }[self]
+class ContributionScheme(LabelledEnum):
+    FLAT = "flat", _l("Flat rate")  # one rate on all revenue
+    # marginal rates on slices of the year's cumulative revenue
+    BANDED = "banded", _l("Bands on the year's cumulative revenue")
 
 
-class ContributionBasis(enum.StrEnum):
-    INVOICED = "invoiced"  # due when an invoice is validated
-    COLLECTED = "collected"  # due when the customer pays
-
-    @property
-    def label(self) -> str:
-        return {
-            ContributionBasis.INVOICED: _l("Invoiced revenue"),
-            ContributionBasis.COLLECTED: _l("Collected revenue"),
-        }[self]
+class ContributionBasis(LabelledEnum):
+    INVOICED = "invoiced", _l("Invoiced revenue")  # due when an invoice is validated
+    COLLECTED = "collected", _l("Collected revenue")  # due when the customer pays
 
 
 class CoopSettings(Base):

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
 from portal.members.models import Activity, Member
 from portal.web.i18n import lazy_gettext as _l
 
@@ -32,31 +32,18 @@ class ReceiptKind(enum.StrEnum):
     MILEAGE = "mileage"  # business kilometres in a personal vehicle, no receipt
 
 
-class ReceiptStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    REIMBURSED = "reimbursed"
-
-    @property
-    def label(self) -> str:
-        return {
-            ReceiptStatus.DRAFT: _l("Draft"),
-            ReceiptStatus.SUBMITTED: _l("Submitted"),
-            ReceiptStatus.APPROVED: _l("Approved"),
-            ReceiptStatus.REJECTED: _l("Rejected"),
-            ReceiptStatus.REIMBURSED: _l("Reimbursed"),
-        }[self]
+class ReceiptStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    APPROVED = "approved", _l("Approved")
+    REJECTED = "rejected", _l("Rejected")
+    REIMBURSED = "reimbursed", _l("Reimbursed")
 
 
-class PaidBy(enum.StrEnum):
-    MEMBER = "member"  # paid by the entrepreneur: the coop owes a reimbursement
-    COOP = "coop"  # paid with the coop's card or by transfer
-
-    @property
-    def label(self) -> str:
-        return {PaidBy.MEMBER: _l("Me (to reimburse)"), PaidBy.COOP: _l("The coop")}[self]
+class PaidBy(LabelledEnum):
+    # paid by the entrepreneur: the coop owes a reimbursement
+    MEMBER = "member", _l("Me (to reimburse)")
+    COOP = "coop", _l("The coop")  # paid with the coop's card or by transfer
 
 
 class ExpenseCategory(Base):

@@ -5,7 +5,6 @@ Invitations are written once, when the meeting is scheduled, for the audience of
 A member who joins later is not invited silently: staff add newcomers with one button
 (`invite_newcomers`), which never removes anyone who was invited."""
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,23 +20,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
 from portal.members.models import Member
 from portal.web.i18n import lazy_gettext as _l
 
 
-class RsvpAnswer(enum.StrEnum):
-    YES = "yes"
-    NO = "no"
-    MAYBE = "maybe"
-
-    @property
-    def label(self) -> str:
-        return {
-            RsvpAnswer.YES: _l("Yes"),
-            RsvpAnswer.NO: _l("No"),
-            RsvpAnswer.MAYBE: _l("Maybe"),
-        }[self]
+class RsvpAnswer(LabelledEnum):
+    YES = "yes", _l("Yes")
+    NO = "no", _l("No")
+    MAYBE = "maybe", _l("Maybe")
 
 
 class Meeting(Base):

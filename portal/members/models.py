@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
 from portal.web.i18n import lazy_gettext as _l
 
 
@@ -24,20 +24,13 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class MemberStatus(enum.StrEnum):
+class MemberStatus(LabelledEnum):
     """The entrepreneur's journey in the coop."""
 
-    SUPPORTED = "accompagne"  # convention d'accompagnement, keeps their previous status
-    EMPLOYEE = "salarie"  # entrepreneur-employee on a CDI
-    ASSOCIATE = "associe"  # shareholder of the coop
-
-    @property
-    def label(self) -> str:
-        return {
-            MemberStatus.SUPPORTED: _l("Supported entrepreneur"),
-            MemberStatus.EMPLOYEE: _l("Entrepreneur-employee"),
-            MemberStatus.ASSOCIATE: _l("Entrepreneur-associate"),
-        }[self]
+    # convention d'accompagnement, keeps their previous status
+    SUPPORTED = "accompagne", _l("Supported entrepreneur")
+    EMPLOYEE = "salarie", _l("Entrepreneur-employee")  # entrepreneur-employee on a CDI
+    ASSOCIATE = "associe", _l("Entrepreneur-associate")  # shareholder of the coop
 
 
 class Member(UserMixin, Base):

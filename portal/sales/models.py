@@ -16,20 +16,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
 from portal.members.models import Activity, Member
 from portal.web.i18n import lazy_gettext as _l
 
 
-class CustomerKind(enum.StrEnum):
-    COMPANY = "company"
-    INDIVIDUAL = "individual"
-
-    @property
-    def label(self) -> str:
-        return {CustomerKind.COMPANY: _l("Company"), CustomerKind.INDIVIDUAL: _l("Individual")}[
-            self
-        ]
+class CustomerKind(LabelledEnum):
+    COMPANY = "company", _l("Company")
+    INDIVIDUAL = "individual", _l("Individual")
 
 
 class Customer(Base):
@@ -62,18 +56,14 @@ class InvoiceKind(enum.StrEnum):
     CREDIT_NOTE = "credit_note"
 
 
-class InvoiceStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    RETURNED = "returned"
-    VALIDATED = "validated"
-    SENT = "sent"
-    PARTLY_PAID = "partly_paid"
-    PAID = "paid"
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
+class InvoiceStatus(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Awaiting validation")
+    RETURNED = "returned", _l("Returned")
+    VALIDATED = "validated", _l("Validated")
+    SENT = "sent", _l("Sent")
+    PARTLY_PAID = "partly_paid", _l("Partly paid")
+    PAID = "paid", _l("Paid")
 
     @property
     def is_editable(self) -> bool:
@@ -85,16 +75,6 @@ class InvoiceStatus(enum.StrEnum):
         return self in ISSUED_STATUSES
 
 
-# Built once, translated when shown: a list shows a label per row.
-STATUS_LABELS = {
-    InvoiceStatus.DRAFT: _l("Draft"),
-    InvoiceStatus.SUBMITTED: _l("Awaiting validation"),
-    InvoiceStatus.RETURNED: _l("Returned"),
-    InvoiceStatus.VALIDATED: _l("Validated"),
-    InvoiceStatus.SENT: _l("Sent"),
-    InvoiceStatus.PARTLY_PAID: _l("Partly paid"),
-    InvoiceStatus.PAID: _l("Paid"),
-}
 ISSUED_STATUSES = (
     InvoiceStatus.VALIDATED,
     InvoiceStatus.SENT,
@@ -103,20 +83,12 @@ ISSUED_STATUSES = (
 )
 
 
-class OperationType(enum.StrEnum):
+class OperationType(LabelledEnum):
     """Nature of the operation, a mandatory mention (BT-23 in Factur-X)."""
 
-    SERVICES = "services"
-    GOODS = "goods"
-    MIXED = "mixed"
-
-    @property
-    def label(self) -> str:
-        return {
-            OperationType.SERVICES: _l("Services"),
-            OperationType.GOODS: _l("Goods"),
-            OperationType.MIXED: _l("Goods and services"),
-        }[self]
+    SERVICES = "services", _l("Services")
+    GOODS = "goods", _l("Goods")
+    MIXED = "mixed", _l("Goods and services")
 
 
 class Invoice(Base):
@@ -256,26 +228,15 @@ class InvoiceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PaymentMethod(enum.StrEnum):
+class PaymentMethod(LabelledEnum):
     """How the customer paid. The values are the sync API's."""
 
-    TRANSFER = "transfer"
-    CHEQUE = "check"
-    CARD = "card"
-    CASH = "cash"
-    DIRECT_DEBIT = "direct_debit"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {
-            PaymentMethod.TRANSFER: _l("Bank transfer"),
-            PaymentMethod.CHEQUE: _l("Cheque"),
-            PaymentMethod.CARD: _l("Card"),
-            PaymentMethod.CASH: _l("Cash"),
-            PaymentMethod.DIRECT_DEBIT: _l("Direct debit"),
-            PaymentMethod.OTHER: _l("Other"),
-        }[self]
+    TRANSFER = "transfer", _l("Bank transfer")
+    CHEQUE = "check", _l("Cheque")
+    CARD = "card", _l("Card")
+    CASH = "cash", _l("Cash")
+    DIRECT_DEBIT = "direct_debit", _l("Direct debit")
+    OTHER = "other", _l("Other")
 
 
 class Payment(Base):

@@ -1,40 +1,24 @@
-import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, UTCDateTime, str_enum, utcnow
+from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
 from portal.members.models import Member, MemberStatus
 from portal.web.i18n import lazy_gettext as _l
 
 
-class BookingStatus(enum.StrEnum):
-    CONFIRMED = "confirmed"
-    WAITING = "waiting"  # on the waiting list, promoted in order when a seat frees up
-    CANCELLED = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return {
-            BookingStatus.CONFIRMED: _l("Booked"),
-            BookingStatus.WAITING: _l("Waiting list"),
-            BookingStatus.CANCELLED: _l("Cancelled"),
-        }[self]
+class BookingStatus(LabelledEnum):
+    CONFIRMED = "confirmed", _l("Booked")
+    # on the waiting list, promoted in order when a seat frees up
+    WAITING = "waiting", _l("Waiting list")
+    CANCELLED = "cancelled", _l("Cancelled")
 
 
-class Attendance(enum.StrEnum):
-    PRESENT = "present"
-    ABSENT = "absent"
-    EXCUSED = "excused"
-
-    @property
-    def label(self) -> str:
-        return {
-            Attendance.PRESENT: _l("Present"),
-            Attendance.ABSENT: _l("Absent"),
-            Attendance.EXCUSED: _l("Excused"),
-        }[self]
+class Attendance(LabelledEnum):
+    PRESENT = "present", _l("Present")
+    ABSENT = "absent", _l("Absent")
+    EXCUSED = "excused", _l("Excused")
 
 
 class Workshop(Base):
