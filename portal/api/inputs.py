@@ -83,11 +83,13 @@ def choice(body: dict, field: str, choices: tuple[str, ...]) -> str | None:
     return value
 
 
-def money(body: dict, field: str) -> Decimal | None:
+def money(body: dict, field: str, required: bool = False) -> Decimal | None:
     """Money is a string with at most two decimals ("1234.50"); a JSON number is refused so
     that no amount ever goes through a float."""
     value = body.get(field)
     if value is None:
+        if required:
+            raise invalid(field, f'`{field}` is required, as a string like "1234.50".')
         return None
     if not isinstance(value, str) or not MONEY_FORMAT.match(value):
         raise invalid(field, f'`{field}` is an amount as a string, like "1234.50".')
@@ -128,9 +130,11 @@ def string_list(body: dict, field: str, max_items: int, max_length: int) -> list
     return [v.strip() for v in value]
 
 
-def iso_date(body: dict, field: str) -> date | None:
+def iso_date(body: dict, field: str, required: bool = False) -> date | None:
     value = body.get(field)
     if value is None:
+        if required:
+            raise invalid(field, f'`{field}` is required: a date like "2026-03-31".')
         return None
     try:
         if not isinstance(value, str) or len(value) != 10:

@@ -100,13 +100,6 @@ def _entrepreneur_or_404(ref: str, field: str | None = None) -> Member:
     return member
 
 
-def _required_money(body: dict, field: str):
-    amount = inputs.money(body, field)
-    if amount is None:
-        raise inputs.invalid(field, f'`{field}` is required, as a string like "1234.50".')
-    return amount
-
-
 PAYSLIP_FIELDS = ("member", "period", "gross", "net", "employer_cost", "paid_on")
 
 
@@ -124,8 +117,9 @@ def create_payslip():
     year, month = int(period[:4]), int(period[5:])
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise inputs.invalid("period", "`period` falls between the years 2000 and 2099.")
-    gross, net = _required_money(body, "gross"), _required_money(body, "net")
-    employer_cost = _required_money(body, "employer_cost")
+    gross = inputs.money(body, "gross", required=True)
+    net = inputs.money(body, "net", required=True)
+    employer_cost = inputs.money(body, "employer_cost", required=True)
     last_day = date(year, month, calendar.monthrange(year, month)[1])
     paid_on = inputs.iso_date(body, "paid_on") or last_day
     member = _entrepreneur_or_404(ref, field="member")
@@ -157,10 +151,8 @@ def put_balance(ref: str):
     member = _entrepreneur_or_404(ref)
     body = inputs.json_body()
     inputs.only_fields(body, BALANCE_FIELDS)
-    on = inputs.iso_date(body, "date")
-    if on is None:
-        raise inputs.invalid("date", '`date` is required: a date like "2026-03-31".')
-    amount = _required_money(body, "amount")
+    on = inputs.iso_date(body, "date", required=True)
+    amount = inputs.money(body, "amount", required=True)
     snapshot = record_balance(
         db.session, member, on=on, amount_cents=to_cents(amount), today=paris_today()
     )

@@ -134,12 +134,8 @@ def create_payment():
     body = inputs.json_body()
     inputs.only_fields(body, PAYMENT_FIELDS)
     number = inputs.text(body, "invoice_number", 35, required=True)
-    amount = inputs.money(body, "amount")
-    if amount is None:
-        raise inputs.invalid("amount", "`amount` is required.")
-    received_on = inputs.iso_date(body, "date")
-    if received_on is None:
-        raise inputs.invalid("date", "`date` is required.")
+    amount = inputs.money(body, "amount", required=True)
+    received_on = inputs.iso_date(body, "date", required=True)
     method = inputs.choice(body, "method", PAYMENT_METHODS)
     if method is None:
         choices = ", ".join(PAYMENT_METHODS)
