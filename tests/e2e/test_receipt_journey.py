@@ -8,6 +8,12 @@ from tests.e2e.test_login_journey import log_in
 from tests.unit.test_uploads import jpeg_with_gps
 
 
+def open_new_receipt_form(page: Page) -> None:
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    page.goto("/receipts/new")
+
+
 def test_camille_uploads_a_receipt_photo_on_her_phone_and_sees_it_in_the_list(page: Page, tmp_path):
     errors = []
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
@@ -39,9 +45,7 @@ def test_camille_uploads_a_receipt_photo_on_her_phone_and_sees_it_in_the_list(pa
 def test_a_bad_file_is_refused_and_what_was_typed_is_kept(page: Page, tmp_path):
     fake = tmp_path / "photo.jpg"
     fake.write_bytes(b"MZ\x90\x00not really a photo" * 100)
-    log_in(page, "camille@demo.coop")
-    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
-    page.goto("/receipts/new")
+    open_new_receipt_form(page)
     page.locator("input[type=file]").set_input_files(str(fake))
     page.get_by_label("Montant TTC (€)").fill("12")
     page.get_by_label("Fournisseur").fill("Garage Martin")
@@ -52,9 +56,7 @@ def test_a_bad_file_is_refused_and_what_was_typed_is_kept(page: Page, tmp_path):
 
 
 def test_take_a_photo_opens_the_camera_and_choose_a_file_offers_pdfs(page: Page):
-    log_in(page, "camille@demo.coop")
-    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
-    page.goto("/receipts/new")
+    open_new_receipt_form(page)
     file_input = page.locator("input[type=file]")
     with page.expect_file_chooser():
         page.get_by_text("Prendre une photo").click()
@@ -70,9 +72,7 @@ def test_take_a_photo_opens_the_camera_and_choose_a_file_offers_pdfs(page: Page)
 def test_a_lost_upload_keeps_the_form_and_the_retry_saves_one_receipt(page: Page, tmp_path):
     photo = tmp_path / "ticket.jpg"
     photo.write_bytes(jpeg_with_gps((1200, 900)))
-    log_in(page, "camille@demo.coop")
-    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
-    page.goto("/receipts/new")
+    open_new_receipt_form(page)
     page.locator("input[type=file]").set_input_files(str(photo))
     page.get_by_label("Montant TTC (€)").fill("23,70")
     page.get_by_label("Fournisseur").fill("Quincaillerie Perret")
@@ -103,9 +103,7 @@ def test_a_lost_upload_keeps_the_form_and_the_retry_saves_one_receipt(page: Page
 
 
 def test_a_file_over_15_mb_is_refused_before_it_is_sent(page: Page):
-    log_in(page, "camille@demo.coop")
-    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
-    page.goto("/receipts/new")
+    open_new_receipt_form(page)
     page.get_by_label("Fournisseur").fill("Imprimerie Rapide")
     big = {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"0" * (16 * 1024 * 1024)}
     page.locator("input[type=file]").set_input_files(big)
@@ -117,9 +115,7 @@ def test_a_file_over_15_mb_is_refused_before_it_is_sent(page: Page):
 def test_an_upload_refused_by_the_server_keeps_the_form_and_says_so(page: Page, tmp_path):
     photo = tmp_path / "ticket.jpg"
     photo.write_bytes(jpeg_with_gps((800, 600)))
-    log_in(page, "camille@demo.coop")
-    expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
-    page.goto("/receipts/new")
+    open_new_receipt_form(page)
     page.locator("input[type=file]").set_input_files(str(photo))
     page.get_by_label("Fournisseur").fill("Garage Martin")
     page.get_by_label("Montant TTC (€)").fill("61,20")
