@@ -26,6 +26,13 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def command() -> str:
+    """How this run was started: the PostgreSQL rows need a scratch database named."""
+    if os.environ.get("PORTAL_BENCH_POSTGRES_URL"):
+        return "PORTAL_BENCH_POSTGRES_URL=<a scratch database> make bench"
+    return "make bench"
+
+
 def main() -> None:
     started = time.monotonic()
     sections = []
@@ -39,7 +46,7 @@ def main() -> None:
         "# Benchmark results\n\n"
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
         f"- Machine: {machine()}\n"
-        "- Command: `make bench`\n"
+        f"- Command: `{command()}`\n"
         f"- Duration: {(time.monotonic() - started) / 60:.1f} minutes (installing wrk "
         "and Lighthouse, done by the first run only, not included)\n"
     )
