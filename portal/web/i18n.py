@@ -18,7 +18,7 @@ def catalogue():
     if remembered is not None and remembered[0] is getattr(context, "babel_locale", None):
         return remembered[1]
     translations = get_translations()
-    context = g.get("_flask_babel") if g else None
+    context = g.get("_flask_babel") if g else None  # get_translations() may have made it
     if context is not None and getattr(context, "babel_locale", None) is not None:
         context.portal_catalogue = (context.babel_locale, translations)
     return translations

@@ -1,7 +1,6 @@
 """The request class: htmx's headers, and WTForms' own messages read once per language."""
 
 import functools
-from functools import cached_property
 
 from babel.support import Translations
 from flask_babel import get_locale
@@ -17,7 +16,7 @@ def wtforms_catalogue(locale: str) -> Translations:
 
 
 class PortalRequest(HtmxAwareRequest):
-    @cached_property
+    @functools.cached_property
     def wtforms_translations(self) -> Translations:
         # Flask-WTF looks for the catalogue here before loading it from disk (parsing the
         # file and compiling its plural rule), which it did on every request with a form.
