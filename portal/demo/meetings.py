@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.dates import paris_to_utc
 from portal.db import utcnow
 from portal.meetings import services as meetings
 from portal.meetings.models import Meeting
@@ -60,7 +61,7 @@ def seed_meetings(session: Session) -> Iterator[str]:
             location="Salle commune, 12 rue de la Coopération, Lyon",
             agenda=f"1. Tour de table\n2. {theme} ({topics})\n3. Questions diverses",
         )
-        starts = meetings.paris_to_utc(day, time(18, 30))
+        starts = paris_to_utc(day, time(18, 30))
         meeting = meetings.schedule_meeting(session, details, starts - timedelta(days=20))
         for member, answer, comment in (
             (camille, "yes", ""),

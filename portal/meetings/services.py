@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.calendar.events import CalendarEvent
 from portal.calendar.services import to_ical
-from portal.dates import PARIS
+from portal.dates import PARIS, paris_to_utc
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.meetings.models import (
@@ -37,16 +37,6 @@ MAX_FILENAME = 120
 
 
 # --- time ---------------------------------------------------------------------------------
-
-
-def paris_to_utc(day: date, at: time) -> datetime:
-    """A Europe/Paris wall-clock time as a UTC timestamp. A time that the spring clock change
-    skips (02:30 on the last Sunday of March) does not exist: refused, not guessed."""
-    local = datetime.combine(day, at, tzinfo=PARIS)
-    back = local.astimezone(UTC).astimezone(PARIS)
-    if back.replace(tzinfo=None) != local.replace(tzinfo=None):
-        raise DomainError(_l("This time does not exist that day (clock change)."), field="start")
-    return local.astimezone(UTC)
 
 
 def paris_time(moment: datetime) -> datetime:

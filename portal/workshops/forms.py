@@ -1,5 +1,3 @@
-from datetime import datetime
-
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -24,7 +22,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.dates import PARIS
+from portal.dates import PARIS, paris_to_utc
 from portal.members.models import MemberStatus
 from portal.web.i18n import lazy_gettext as _l
 
@@ -32,10 +30,6 @@ from portal.web.i18n import lazy_gettext as _l
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-def paris_to_utc(day, time) -> datetime:
-    return datetime.combine(day, time, tzinfo=PARIS)
 
 
 class WorkshopForm(FlaskForm):
@@ -81,8 +75,8 @@ class WorkshopForm(FlaskForm):
             "facilitator": self.facilitator.data or "",
             "place": self.place.data or "",
             "video_url": self.video_url.data or "",
-            "starts_at": paris_to_utc(self.day.data, self.start_time.data),
-            "ends_at": paris_to_utc(self.day.data, self.end_time.data),
+            "starts_at": paris_to_utc(self.day.data, self.start_time.data, "start_time"),
+            "ends_at": paris_to_utc(self.day.data, self.end_time.data, "end_time"),
             "seats": self.seats.data,
             "booking_deadline": deadline.replace(tzinfo=PARIS) if deadline else None,
             "audience": [MemberStatus(value) for value in self.audience.data or ()],

@@ -4,9 +4,9 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from portal.dates import paris_to_utc
 from portal.errors import DomainError
 from portal.meetings.search import search_terms
-from portal.meetings.services import paris_to_utc
 
 
 def test_winter_and_summer_times_convert_to_utc():

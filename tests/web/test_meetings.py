@@ -10,6 +10,7 @@ from pypdf import PdfWriter
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from portal.dates import paris_to_utc
 from portal.errors import DomainError
 from portal.meetings import services
 from portal.meetings.models import Meeting, MeetingAttachment, MeetingRsvp
@@ -26,7 +27,7 @@ def schedule(db_session, days_from_now=7, now=None, **fields):
     fields.setdefault("title", "Réunion mensuelle")
     fields.setdefault("location", "Salle commune")
     details = services.MeetingDetails(day=day, start=time(18, 30), end=time(20, 30), **fields)
-    starts = services.paris_to_utc(day, time(18, 30))
+    starts = paris_to_utc(day, time(18, 30))
     meeting = services.schedule_meeting(db_session, details, now or starts - timedelta(days=30))
     db_session.commit()
     return meeting

@@ -346,6 +346,10 @@ def test_workshop_description_cannot_inject_script(staff_client, db_session):
         ({"title": ""}, "Ce champ est requis."),
         ({"day": "31/02/2026"}, "N'est pas une date valide."),
         ({"start_time": "25:00"}, "N'est pas un horaire valide."),
+        (  # the spring clock change skips 02:00-03:00 in Paris
+            {"day": "2027-03-28", "start_time": "02:30", "end_time": "04:00"},
+            "Cette heure n'existe pas ce jour-là (changement d'heure).",
+        ),
         ({"video_url": "javascript:alert(1)"}, "Entrez un lien complet, commençant par https://"),
     ],
 )
