@@ -128,7 +128,7 @@ def _strict_decoding():
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB pixels only, on white where the image was transparent; a new image carries none
     of the original's metadata."""
-    if image.mode in ("RGBA", "LA", "P", "PA"):
+    if image.mode in ("RGBA", "LA"):  # palettes were turned into RGBA before resizing
         image = image.convert("RGBA")
         background = Image.new("RGB", image.size, "white")
         background.paste(image, mask=image.getchannel("A"))
