@@ -1,27 +1,45 @@
 """The change log the back office syncs from."""
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.sync.models import Change, ChangeOp
 
 # Any constant: the advisory lock that orders writers of the change log on PostgreSQL.
 _CHANGE_LOG_LOCK = 7_210_001
+PENDING_CHANGES = "portal_pending_changes"
 
 
 def record_change(
     session: Session, entity: str, entity_id: int | str, op: ChangeOp = ChangeOp.UPSERT
 ) -> None:
-    """Append "this entity changed" to the log, in the caller's transaction.
+    """Note "this entity changed"; the log gets it when the caller's transaction commits,
+    in the same transaction as the write (see `_append_pending_changes`)."""
+    session.info.setdefault(PENDING_CHANGES, []).append((entity, str(entity_id), op))
+
+
+@event.listens_for(Session, "before_commit")
+def _append_pending_changes(session: Session) -> None:
+    """Append the transaction's changes to the log just before it commits.
 
     On PostgreSQL, sequence numbers are handed out in one order and transactions may commit
     in another, which would let a reader's cursor jump over a change that commits later. A
     transaction-scoped advisory lock makes writers of the log commit one after another, in
-    `seq` order. SQLite has a single writer anyway."""
+    `seq` order; taken here, it is held for the inserts and the commit alone, not for the
+    rest of the request (rendering the page included). SQLite has a single writer anyway."""
+    pending = session.info.pop(PENDING_CHANGES, None)
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
-    session.add(Change(entity=entity, entity_id=str(entity_id), op=op))
-    session.flush()
+    session.add_all(Change(entity=entity, entity_id=id_, op=op) for entity, id_, op in pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending_changes(session: Session, transaction: SessionTransaction) -> None:
+    """A rolled-back transaction's changes never happened."""
+    if transaction.parent is None:
+        session.info.pop(PENDING_CHANGES, None)
 
 
 def changes_after(session: Session, after: int, limit: int) -> list[Change]:

@@ -4,7 +4,7 @@ and concurrent duplicates of one write apply once."""
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
@@ -64,6 +64,24 @@ def test_feed_read_while_writers_commit_never_skips_a_change(committed_database,
     assert not errors
     assert len(committed) == writers * changes_each
     assert seen == committed
+
+
+@pytest.mark.postgres
+def test_a_writer_still_at_work_does_not_hold_up_other_writers_of_the_log(committed_database):
+    """The change log's lock (PostgreSQL) is taken at commit: a request that has recorded a
+    change and is still rendering its page does not make every other write wait for it."""
+    engine = make_engine(committed_database("postgresql"))
+    Session = sessionmaker(bind=engine)
+    with Session() as slow, Session() as other:
+        record_change(slow, "member", "slow")
+        slow.flush()
+        other.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail, not hang
+        record_change(other, "member", "other")
+        other.commit()
+        slow.commit()
+        logged = list(other.scalars(select(Change.entity_id).order_by(Change.seq)))
+    engine.dispose()
+    assert logged == ["other", "slow"]
 
 
 @pytest.mark.parametrize("kind", DATABASES)

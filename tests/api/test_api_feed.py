@@ -24,6 +24,16 @@ def _seq_now(db_session) -> int:
     return db_session.scalar(select(func.max(Change.seq))) or 0
 
 
+def test_a_change_reaches_the_log_with_its_commit_and_not_after_a_rollback(db_session):
+    start = _seq_now(db_session)
+    record_change(db_session, "member", 30_000_001)
+    db_session.rollback()
+    record_change(db_session, "member", 30_000_002, ChangeOp.DELETE)
+    db_session.commit()
+    logged = db_session.execute(select(Change.entity_id, Change.op).where(Change.seq > start))
+    assert logged.all() == [("30000002", ChangeOp.DELETE)]
+
+
 def test_feed_pages_every_change_once_in_order(client, bearer, make_member, db_session):
     start = _seq_now(db_session)
     for _ in range(17):

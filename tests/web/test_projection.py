@@ -50,6 +50,7 @@ def test_payslip_recorded_once_per_month_and_replaced_by_a_second(db_session, en
     assert again.id == first.id and again.gross_cents == 160000
     count = db_session.scalar(select(func.count()).select_from(Payslip))
     assert count == 1
+    db_session.commit()  # the change log is written at commit
     changes = db_session.scalars(select(Change).where(Change.entity == "payslip")).all()
     assert [c.entity_id for c in changes] == [str(first.id)] * 2
 
@@ -99,6 +100,7 @@ def test_balance_for_the_same_date_replaces_and_the_latest_date_wins(db_session,
     projection = projection_for(db_session, entrepreneur, date(2026, 4, 15))
     assert projection.opening.on == date(2026, 3, 31)
     assert projection.opening.amount == Decimal("-250.00")
+    db_session.commit()  # the change log is written at commit
     assert db_session.scalar(select(func.count()).where(Change.entity == "balance")) == 3
 
 
