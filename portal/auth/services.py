@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
@@ -154,16 +154,21 @@ def start_login_session(
     return token
 
 
+# Every logged-in request runs it: built once, as building a statement costs as much as
+# running this one.
+_MEMBER_FOR_TOKEN = (
+    select(Member, LoginSession.expires_at)
+    .join(LoginSession, LoginSession.member_id == Member.id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
+
+
 def member_for_token(session: Session, token: str, now: datetime) -> Member | None:
     """The active member logged in with this token, if the login session still exists.
 
     Every logged-in request asks this first: one statement loads the member with their
     login session's expiry."""
-    found = session.execute(
-        select(Member, LoginSession.expires_at)
-        .join(LoginSession, LoginSession.member_id == Member.id)
-        .where(LoginSession.token_hash == _digest(token))
-    ).first()
+    found = session.execute(_MEMBER_FOR_TOKEN, {"token_hash": _digest(token)}).first()
     if found is None:
         return None
     member, expires_at = found
