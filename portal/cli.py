@@ -55,6 +55,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_user)
     app.cli.add_command(simulate_salary)
+    app.cli.add_command(deliver_mail)
     from portal.api.commands import COMMANDS as api_commands
 
     for api_command in api_commands:
@@ -79,6 +80,17 @@ def seed_demo():
     for line in seed_demo_data(db.session):
         click.echo(line)
     click.echo(f"Demo accounts use the password: {DEMO_PASSWORD}")
+
+
+@click.command("deliver-mail")
+@with_appcontext
+def deliver_mail():
+    """Send the mail still waiting in the outbox (failed or interrupted deliveries); run it
+    every few minutes, from cron or a systemd timer."""
+    from portal.outbox.services import deliver_pending
+
+    sent = deliver_pending(db.session)
+    click.echo(f"{sent} message(s) sent.")
 
 
 def _decimal(value: str | None) -> Decimal | None:

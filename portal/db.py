@@ -297,8 +297,7 @@ def _tune_sqlite(engine: Engine) -> None:
         # request counter). A POST that only computes (live totals) says so with
         # `reads_only`: taking the write lock there queued every keystroke of every member
         # behind one another. A `locks_late` request reads first and takes the lock where its
-        # service says (`take_write_lock`); only its first transaction: what follows the
-        # commit (mail delivery) writes from its first statement again.
+        # service says (`take_write_lock`), in its first transaction only.
         in_request = has_request_context()
         may_write = (
             in_request and request.method not in SAFE_METHODS and not g.get(READS_ONLY, False)

@@ -2,10 +2,11 @@
 
 import logging
 import smtplib
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -13,40 +14,86 @@ from portal.outbox.models import OutboxMessage
 
 log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 5
-# Set in `session.info` when mail is queued, so the request delivers it after its commit.
-MAIL_QUEUED = "mail_queued"
+# A claim this old belongs to a deliverer that died mid-send: the message is free again.
+CLAIM_LAPSES_AFTER = timedelta(minutes=10)
+SMTP_TIMEOUT_S = 10
+# In `session.info`: ids of the messages the current transaction queued, for the request to
+# deliver once it has committed and answered.
+MAIL_QUEUED = "portal_mail_queued"
 
 
 def queue_email(session: Session, recipient: str, subject: str, body: str) -> OutboxMessage:
     message = OutboxMessage(recipient=recipient, subject=str(subject), body=str(body))
     session.add(message)
     session.flush()
-    session.info[MAIL_QUEUED] = True
+    session.info.setdefault(MAIL_QUEUED, []).append(message.id)
     return message
 
 
-def deliver_pending(session: Session) -> int:
-    """Send what is waiting: by SMTP when `SMTP_HOST` is set, else into the log.
-
-    Returns how many were sent. A failure is recorded on the message and retried next time,
-    up to MAX_ATTEMPTS."""
-    pending = session.scalars(
+def claim_messages(
+    session: Session, now: datetime, ids: list[int] | None = None, limit: int = 100
+) -> list[OutboxMessage]:
+    """Unsent messages to send now (only those in `ids` when given), each marked claimed and
+    counted as an attempt. A message another deliverer claimed less than CLAIM_LAPSES_AFTER
+    ago is left to it, and PostgreSQL skips rows a concurrent claim has locked (SQLite has
+    one writer at a time): two deliverers never take the same message."""
+    query = (
         select(OutboxMessage)
-        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.attempts < MAX_ATTEMPTS,
+            or_(
+                OutboxMessage.claimed_at.is_(None),
+                OutboxMessage.claimed_at < now - CLAIM_LAPSES_AFTER,
+            ),
+        )
         .order_by(OutboxMessage.id)
-    ).all()
-    sent = 0
-    for message in pending:
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
+    messages = list(session.scalars(query))
+    for message in messages:
+        message.claimed_at = now
         message.attempts += 1
+    session.flush()
+    return messages
+
+
+def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
+    """Send the messages in `ids`, or every one waiting (retries included), by SMTP when
+    `SMTP_HOST` is set, else into the log. Returns how many were sent.
+
+    Runs outside any request's transaction (after the response, or from the CLI) and
+    commits its own short transactions: claim, then send with no transaction open (a slow
+    mail server must not hold SQLite's write lock or PostgreSQL's row locks), then record
+    each outcome. A failure is recorded and the claim released, for a later run to retry
+    (up to MAX_ATTEMPTS)."""
+    _begin_writing(session)
+    messages = claim_messages(session, utcnow(), ids)
+    session.commit()
+    sent = 0
+    for message in messages:
         try:
             _send(message)
         except (OSError, smtplib.SMTPException) as error:
-            message.last_error = str(error)[:500]
             log.warning("mail to %s failed: %s", message.recipient, error)
+            outcome = {"last_error": str(error)[:500], "claimed_at": None}
         else:
-            message.sent_at = utcnow()
+            outcome = {"sent_at": utcnow()}
             sent += 1
+        _begin_writing(session)
+        for name, value in outcome.items():
+            setattr(message, name, value)
+        session.commit()
     return sent
+
+
+def _begin_writing(session: Session) -> None:
+    """Outside a request, a transaction takes SQLite's write lock (in the writers' queue)
+    only when asked: these write from their first statement."""
+    session.connection(execution_options={"portal_sqlite_immediate": True})
 
 
 def _send(message: OutboxMessage) -> None:
@@ -59,7 +106,7 @@ def _send(message: OutboxMessage) -> None:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email.set_content(message.body)
-    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10) as smtp:
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_S) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()
         if config["SMTP_USERNAME"]:

@@ -1,0 +1,184 @@
+"""Mail leaves through the outbox: after the commit and after the answer, by a real SMTP
+server here (aiosmtpd on loopback), once per message whoever delivers, and without holding
+the database while the mail server takes its time."""
+
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select, text
+
+from portal import create_app
+from portal.db import db, utcnow
+from portal.outbox.models import OutboxMessage
+from portal.outbox.services import CLAIM_LAPSES_AFTER, claim_messages, deliver_pending, queue_email
+from tests.servers import free_port
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+class Inbox:
+    """An SMTP server's handler that keeps what it receives; `gate`, when set, holds each
+    message until it is opened."""
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.received: list = []
+        self.gate = gate
+        self.waiting = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.gate is not None:
+            self.waiting.set()
+            self.gate.wait(30)
+        self.received.append(envelope)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(inbox: Inbox):
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_app(app):
+    """The test app sending by SMTP to `app.config["SMTP_PORT"]`, without TLS."""
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_STARTTLS=False)
+    yield app
+    app.config.update(SMTP_HOST=None, SMTP_STARTTLS=True)
+
+
+def test_a_request_sends_its_mail_by_smtp_once_it_has_answered(
+    smtp_app, client, db_session, entrepreneur
+):
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        smtp_app.config["SMTP_PORT"] = port
+        response = client.post("/password/forgot", data={"email": entrepreneur.email})
+        assert response.status_code == 303
+        assert inbox.received == []  # the member does not wait for the mail server
+        response.close()  # what the server does once the answer has gone
+    [envelope] = inbox.received
+    assert envelope.rcpt_tos == [entrepreneur.email]
+    content = envelope.content.decode()
+    assert f"To: {entrepreneur.email}" in content and "/password/reset/" in content
+    message = db_session.scalars(select(OutboxMessage)).one()
+    assert message.sent_at is not None and message.attempts == 1
+
+
+def test_a_refused_delivery_is_kept_and_deliver_mail_sends_it_later(
+    smtp_app, client, db_session, entrepreneur
+):
+    smtp_app.config["SMTP_PORT"] = free_port()  # nobody listens there
+    client.post("/password/forgot", data={"email": entrepreneur.email}).close()
+    message = db_session.scalars(select(OutboxMessage)).one()
+    assert message.sent_at is None and message.attempts == 1
+    assert message.last_error and message.claimed_at is None  # free for the next run
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        smtp_app.config["SMTP_PORT"] = port
+        result = smtp_app.test_cli_runner().invoke(args=["deliver-mail"])
+    assert result.exit_code == 0 and "1 message(s) sent." in result.output
+    assert [envelope.rcpt_tos for envelope in inbox.received] == [[entrepreneur.email]]
+    db_session.refresh(message)
+    assert message.sent_at is not None and message.attempts == 2
+
+
+def test_a_claim_is_respected_until_it_lapses(db_session):
+    now = utcnow()
+    fresh = queue_email(db_session, "a@example.org", "Subject", "Body")
+    stale = queue_email(db_session, "b@example.org", "Subject", "Body")
+    fresh.claimed_at = now - timedelta(minutes=1)
+    stale.claimed_at = now - CLAIM_LAPSES_AFTER - timedelta(seconds=1)
+    assert claim_messages(db_session, now, [fresh.id, stale.id]) == [stale]
+    assert stale.claimed_at == now and stale.attempts == 1
+
+
+def test_a_message_out_of_attempts_is_no_longer_claimed(db_session):
+    message = queue_email(db_session, "a@example.org", "Subject", "Body")
+    message.attempts = 5
+    assert claim_messages(db_session, utcnow(), [message.id]) == []
+
+
+def _committed_app(url: str, tmp_path, port: int):
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "x",
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path),
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": port,
+            "SMTP_STARTTLS": False,
+        }
+    )
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_deliverers_running_at_once_send_each_message_once(committed_database, kind, tmp_path):
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        app = _committed_app(committed_database(kind), tmp_path, port)
+        with app.app_context():
+            for number in range(30):
+                queue_email(db.session, f"m{number}@example.org", "Subject", "Body")
+            db.session.commit()
+        start = threading.Barrier(3)
+
+        def deliverer() -> None:
+            with app.app_context():
+                start.wait()
+                deliver_pending(db.session)
+
+        threads = [threading.Thread(target=deliverer) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            unsent = db.session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None)))
+        app.extensions["database"].engine.dispose()
+    recipients = sorted(recipient for e in inbox.received for recipient in e.rcpt_tos)
+    assert recipients == sorted(f"m{number}@example.org" for number in range(30))
+    assert unsent == 0
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_a_slow_mail_server_does_not_hold_up_writes(committed_database, kind, tmp_path):
+    gate = threading.Event()
+    inbox = Inbox(gate)
+    with smtp_server(inbox) as port:
+        app = _committed_app(committed_database(kind), tmp_path, port)
+        with app.app_context():
+            message = queue_email(db.session, "slow@example.org", "Subject", "Body")
+            db.session.commit()
+
+        def deliverer() -> None:
+            with app.app_context():
+                deliver_pending(db.session, [message.id])
+
+        thread = threading.Thread(target=deliverer)
+        thread.start()
+        try:
+            assert inbox.waiting.wait(10)  # the mail server holds the message
+            with app.app_context():
+                # A write to the same row and one elsewhere go through meanwhile (waiting
+                # for the deliverer would raise: the writers' queue, or this lock timeout).
+                db.session.connection(execution_options={"portal_sqlite_immediate": True})
+                if kind == "postgresql":
+                    db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
+                db.session.get(OutboxMessage, message.id).last_error = "looked at"
+                queue_email(db.session, "other@example.org", "Subject", "Body")
+                db.session.commit()
+        finally:
+            gate.set()
+            thread.join()
+        app.extensions["database"].engine.dispose()
+    assert [e.rcpt_tos for e in inbox.received] == [["slow@example.org"]]
