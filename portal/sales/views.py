@@ -79,6 +79,12 @@ def _filters(member_id: int | None) -> services.InvoiceFilters:
     )
 
 
+def _invoice_url() -> str:
+    """`/invoices/`: a list links each invoice as this followed by its id, rather than calling
+    url_for for each row (4 µs each); tests check the links against url_for."""
+    return url_for("sales.show", invoice_id=1).removesuffix("1")
+
+
 def _show(invoice: Invoice) -> Response:
     return redirect_after_post(url_for("sales.show", invoice_id=invoice.id))
 
@@ -98,6 +104,7 @@ def index():
         filters=filters,
         today=paris_today(),
         statuses=list(InvoiceStatus),
+        invoice_url=_invoice_url(),
         staff_view=False,
     )
 
@@ -528,6 +535,7 @@ def all_invoices():
         filters=filters,
         today=paris_today(),
         statuses=list(InvoiceStatus),
+        invoice_url=_invoice_url(),
         entrepreneurs=_entrepreneurs(),
         staff_view=True,
     )

@@ -274,3 +274,15 @@ def test_live_totals_in_english_are_unchanged(logged_in):
 def test_live_totals_without_htmx_are_the_same_fragment(logged_in):
     response = logged_in.post("/invoices/totals", data=TOTALS_CASES["normal"])
     assert matches_reference("live_totals_normal.html", response.text)
+
+
+def test_invoice_list_links_each_invoice_to_its_page(app, logged_in, history):
+    from flask import url_for
+
+    with app.test_request_context():
+        pages = {url_for("sales.show", invoice_id=invoice.id) for invoice in history[:30]}
+    links = set()
+    for page in (1, 2):
+        text = logged_in.get(f"/invoices?page={page}", headers=HTMX).text
+        links |= set(re.findall(r'<a href="(/invoices/\d+)">', text))
+    assert links == pages
