@@ -109,6 +109,14 @@ def compute_totals(lines: list[LineInput]) -> Totals:
     return Totals(nets, breakdown, excl, vat, excl + vat)
 
 
+def preview_totals(lines: list[LineInput]) -> Totals:
+    """Totals of the lines typed so far: a line with a VAT rate outside the list or a
+    discount outside 0-100 % counts as nothing until it is corrected."""
+    return compute_totals(
+        [line for line in lines if line.vat_rate in VAT_RATES and 0 <= line.discount_percent <= 100]
+    )
+
+
 def check_lines(lines: list[LineInput]) -> Totals:
     """Lines an invoice may hold, and their totals; DomainError otherwise."""
     if not lines:
