@@ -110,16 +110,16 @@ def _typed_decimal(formdata, name: str) -> Decimal | None:
         return None
 
 
-def _line_indices(formdata) -> list[int]:
-    """The line numbers posted, as InvoiceForm's FieldList finds them (any key starting with
-    `lines` and a separator, then digits), the first MAX_LINES + 1 of them."""
-    indices = set()
+def _line_numbers(formdata, prefix: str = "lines", separator: str = "-"):
+    """The line numbers of the posted keys, as WTForms' FieldList finds them (a key starting
+    with the prefix and one more character, then the number up to the separator), except that
+    a number is decimal digits: WTForms takes any str.isdigit, and int("²") failed with a 500."""
+    offset = len(prefix) + 1
     for key in formdata:
-        if key.startswith("lines"):
-            number = key[6:].split("-", 1)[0]
+        if key.startswith(prefix):
+            number = key[offset:].split(separator, 1)[0]
             if number.isdecimal():
-                indices.add(int(number))
-    return sorted(indices)[: MAX_LINES + 1]
+                yield int(number)
 
 
 def typed_lines(formdata) -> list[LineInput]:
@@ -128,7 +128,7 @@ def typed_lines(formdata) -> list[LineInput]:
     fields costs ~60 µs a line and live totals only need the numbers. Blank and incomplete
     lines are left out, as `InvoiceForm.complete_lines` leaves them."""
     lines = []
-    for index in _line_indices(formdata):
+    for index in sorted(set(_line_numbers(formdata)))[: MAX_LINES + 1]:
         prefix = f"lines-{index}-"
         description = formdata.get(prefix + "description")
         unit_price = _typed_decimal(formdata, prefix + "unit_price")
@@ -194,6 +194,13 @@ class QuickCustomerForm(FlaskForm):
         self.kind.data = CustomerKind.COMPANY.value
 
 
+class LineList(FieldList):
+    """The invoice's lines, numbered as `_line_numbers` reads them."""
+
+    def _extract_indices(self, prefix, formdata):
+        return _line_numbers(formdata, prefix, self._field_separator)
+
+
 class InvoiceForm(FlaskForm):
     form_token = HiddenField()
     customer_query = SearchField(_l("Find a customer"), validators=[Optional(), Length(max=100)])
@@ -226,7 +233,7 @@ class InvoiceForm(FlaskForm):
         _l("Customer's purchase order number"), validators=[Optional(), Length(max=60)]
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
-    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES + 1)
+    lines = LineList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES + 1)
 
     def filled_lines(self):
         return [entry.form for entry in self.lines if not entry.form.is_blank()]
