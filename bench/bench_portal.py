@@ -530,6 +530,22 @@ projection's answer reused (`headline_for`), test `test_headline_solves_each_bud
 | 2–4 solves | 0–1 |
 | "How is this computed?" summed this year's revenue and expenses per activity, which it \
 does not show | `projection_for(..., with_activities=False)` | 2 queries, 0.5 ms | 0 |
+| Invoice list (heaviest, 25 rows a page) loaded whole ORM invoices with their customer \
+and member joined in (JSON snapshots, every column: 0.7 ms), then per row called url_for, \
+worked the outstanding amount out three times and lateness twice | `list_invoices` reads the \
+shown columns into `InvoiceRow` (`portal/sales/services.py`), whose balance rules are the \
+model's (`InvoiceBalance`); the template computes each once and links rows from one url_for. \
+Output pinned byte for byte (`tests/web/sales/test_pinned_output.py`, every status, page 2, \
+filters, English, staff); test `test_invoice_list_links_each_invoice_to_its_page`. In-process \
+CPU, median of 300, main and this branch alternated twice on 2026-11-26 (load ~2) | page \
+3.07-3.09 ms, htmx page 2 2.68-2.73 ms | 2.23-2.30 ms, 1.94-1.95 ms |
+| Live totals built the whole InvoiceForm (some 30 WTForms fields with the quick-customer \
+subform) and signed a CSRF token the fragment never shows (zlib + HMAC), to read a few \
+numbers per line | `typed_lines` (`portal/sales/forms.py`) reads the posted lines as the \
+form's fields do, through the same line rules; `preview_totals` holds the rule both use. \
+Test `test_live_totals_read_the_lines_as_the_invoice_form_does` (hypothesis, generated posts \
+against the form) and the pinned fragments; found on the way: `lines-²-…` keys and an `sNaN` \
+VAT rate gave a 500, now ignored / refused | 1.45-1.47 ms | 0.92-0.97 ms |
 
 The same pages in-process (Flask test client, heaviest entrepreneur, no balance snapshot; CPU \
 ms per request, median of 150, the two versions alternated twice on 2026-11-26 while other \

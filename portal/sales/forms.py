@@ -26,7 +26,7 @@ from portal.sales.services import (
     InvoiceInput,
     LineInput,
 )
-from portal.web.fields import LocalDecimalField
+from portal.web.fields import LocalDecimalField, parse_decimal
 from portal.web.i18n import lazy_gettext as _l
 from portal.web.ids import id_choice
 
@@ -60,23 +60,94 @@ class LineForm(FlaskForm):
     )
 
     def is_blank(self) -> bool:
-        return not (self.description.data or "").strip() and self.unit_price.data is None
+        return _is_blank(self.description.data, self.unit_price.data)
 
     def to_line(self) -> LineInput:
-        if self.quantity.data is None or self.unit_price.data is None:
-            raise DomainError(_l("Enter a quantity and a price on each line."), field="lines")
-        try:
-            rate = Decimal(self.vat_rate.data or "")
-        except InvalidOperation:
-            raise DomainError(_l("Choose a VAT rate from the list."), field="lines") from None
-        return LineInput(
-            description=self.description.data or "",
-            quantity=self.quantity.data,
-            unit=self.unit.data or "",
-            unit_price=self.unit_price.data,
-            discount_percent=self.discount.data or Decimal(0),
-            vat_rate=rate,
+        return _line(
+            self.description.data,
+            self.quantity.data,
+            self.unit.data,
+            self.unit_price.data,
+            self.discount.data,
+            self.vat_rate.data,
         )
+
+
+def _is_blank(description: str | None, unit_price: Decimal | None) -> bool:
+    return not (description or "").strip() and unit_price is None
+
+
+def _line(description, quantity, unit, unit_price, discount, vat_rate) -> LineInput:
+    """A line from what its fields hold; DomainError when it is not complete."""
+    if quantity is None or unit_price is None:
+        raise DomainError(_l("Enter a quantity and a price on each line."), field="lines")
+    try:
+        rate = Decimal(vat_rate or "")
+    except InvalidOperation:
+        rate = None
+    if rate is None or not rate.is_finite():
+        # A signalling NaN would raise when compared with the rates of the list.
+        raise DomainError(_l("Choose a VAT rate from the list."), field="lines")
+    return LineInput(
+        description=description or "",
+        quantity=quantity,
+        unit=unit or "",
+        unit_price=unit_price,
+        discount_percent=discount or Decimal(0),
+        vat_rate=rate,
+    )
+
+
+def _typed_decimal(formdata, name: str) -> Decimal | None:
+    """What a LocalDecimalField holds after reading the field: nothing when it is empty or
+    not a number."""
+    text = formdata.get(name)
+    if text in ("", None):
+        return None
+    try:
+        return parse_decimal(text)
+    except ValueError:
+        return None
+
+
+def _line_numbers(formdata, prefix: str = "lines", separator: str = "-"):
+    """The line numbers of the posted keys, as WTForms' FieldList finds them (a key starting
+    with the prefix and one more character, then the number up to the separator), except that
+    a number is decimal digits: WTForms takes any str.isdigit, and int("²") failed with a 500."""
+    offset = len(prefix) + 1
+    for key in formdata:
+        if key.startswith(prefix):
+            number = key[offset:].split(separator, 1)[0]
+            if number.isdecimal():
+                yield int(number)
+
+
+def typed_lines(formdata) -> list[LineInput]:
+    """The complete lines of a posted invoice form, as InvoiceForm reads them (its fields'
+    defaults, first values, French numbers), without building the form: binding WTForms
+    fields costs ~60 µs a line and live totals only need the numbers. Blank and incomplete
+    lines are left out, as `InvoiceForm.complete_lines` leaves them."""
+    lines = []
+    for index in sorted(set(_line_numbers(formdata)))[: MAX_LINES + 1]:
+        prefix = f"lines-{index}-"
+        description = formdata.get(prefix + "description")
+        unit_price = _typed_decimal(formdata, prefix + "unit_price")
+        if _is_blank(description, unit_price):
+            continue
+        try:
+            lines.append(
+                _line(
+                    description,
+                    _typed_decimal(formdata, prefix + "quantity"),
+                    formdata.get(prefix + "unit"),
+                    unit_price,
+                    _typed_decimal(formdata, prefix + "discount"),
+                    formdata.get(prefix + "vat_rate", LineForm.vat_rate.kwargs["default"]),
+                )
+            )
+        except DomainError:
+            continue
+    return lines
 
 
 class QuickCustomerForm(FlaskForm):
@@ -123,6 +194,13 @@ class QuickCustomerForm(FlaskForm):
         self.kind.data = CustomerKind.COMPANY.value
 
 
+class LineList(FieldList):
+    """The invoice's lines, numbered as `_line_numbers` reads them."""
+
+    def _extract_indices(self, prefix, formdata):
+        return _line_numbers(formdata, prefix, self._field_separator)
+
+
 class InvoiceForm(FlaskForm):
     form_token = HiddenField()
     customer_query = SearchField(_l("Find a customer"), validators=[Optional(), Length(max=100)])
@@ -155,10 +233,20 @@ class InvoiceForm(FlaskForm):
         _l("Customer's purchase order number"), validators=[Optional(), Length(max=60)]
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
-    lines = FieldList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES + 1)
+    lines = LineList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES + 1)
 
     def filled_lines(self):
         return [entry.form for entry in self.lines if not entry.form.is_blank()]
+
+    def complete_lines(self) -> list[LineInput]:
+        """The lines typed so far that are complete (for a preview of the totals)."""
+        lines = []
+        for line in self.filled_lines():
+            try:
+                lines.append(line.to_line())
+            except DomainError:
+                continue
+        return lines
 
     def to_input(self, customer) -> InvoiceInput:
         activity = self.activity_id.data

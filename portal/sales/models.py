@@ -91,7 +91,32 @@ class OperationType(LabelledEnum):
     MIXED = "mixed", _l("Goods and services")
 
 
-class Invoice(Base):
+class InvoiceBalance:
+    """What is left to pay on an invoice and whether it is late, from a few of its columns:
+    shared by the ORM object and the rows of a list, which read those columns alone."""
+
+    kind: InvoiceKind
+    status: InvoiceStatus
+    due_date: date
+    total_incl_vat_cents: int
+    paid_cents: int
+    credited_cents: int
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind is InvoiceKind.CREDIT_NOTE
+
+    @property
+    def outstanding_cents(self) -> int:
+        if not self.status.is_issued or self.is_credit_note:
+            return 0
+        return max(0, self.total_incl_vat_cents - self.paid_cents - self.credited_cents)
+
+    def is_overdue(self, today: date) -> bool:
+        return self.outstanding_cents > 0 and self.due_date < today
+
+
+class Invoice(InvoiceBalance, Base):
     """An invoice or a credit note (avoir). Amounts are positive in both; the kind says which.
 
     Once validated it has a number and never changes again: corrections are credit notes.
@@ -179,19 +204,6 @@ class Invoice(Base):
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="invoice", order_by="Payment.received_on"
     )
-
-    @property
-    def is_credit_note(self) -> bool:
-        return self.kind is InvoiceKind.CREDIT_NOTE
-
-    @property
-    def outstanding_cents(self) -> int:
-        if not self.status.is_issued or self.is_credit_note:
-            return 0
-        return max(0, self.total_incl_vat_cents - self.paid_cents - self.credited_cents)
-
-    def is_overdue(self, today: date) -> bool:
-        return self.outstanding_cents > 0 and self.due_date < today
 
 
 class InvoiceLine(Base):

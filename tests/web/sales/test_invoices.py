@@ -65,6 +65,8 @@ def test_double_submit_of_the_same_form_makes_one_invoice(logged_in, customer, d
         ({"lines-0-quantity": "-2"}, "ne peuvent pas être négatifs"),
         ({"lines-0-unit_price": "-5"}, "ne peuvent pas être négatifs"),
         ({"lines-0-vat_rate": "19.6"}, "taux de TVA"),
+        ({"lines-0-vat_rate": "sNaN"}, "taux de TVA"),
+        ({"lines-0-vat_rate": "NaN"}, "taux de TVA"),
         ({"lines-0-unit_price": "10 000 001"}, "trop élevé"),
         ({"due_date": "2026-10-01"}, "avant la date d"),
         ({"due_date": "2027-03-01"}, "60 jours"),
@@ -79,6 +81,13 @@ def test_bad_input_is_refused_with_a_french_message(
     assert response.status_code == 200
     assert message in response.text
     assert count(db_session) == 0
+
+
+def test_a_line_number_in_superscript_digits_is_ignored_not_a_500(logged_in, customer, db_session):
+    data = form(customer, **{"lines-²-description": "x", "lines-¹-quantity": "3"})
+    response = logged_in.post("/invoices/new", data=data)
+    assert response.status_code == 303
+    assert db_session.scalar(select(Invoice)).total_excl_vat_cents == 246_900
 
 
 def test_more_than_200_lines_are_refused(logged_in, customer, db_session):
