@@ -1,30 +1,48 @@
 """One commit per request, here and nowhere else in the web layer.
 
-Services flush; a response below 400 commits what they did, anything else rolls back.
+Services flush; a response below 400 commits what they did, anything else rolls back. A
+view whose write holds a lock other requests queue for may commit as soon as its writing
+is done (`commit_now`), so that the lock is not held while its page renders.
 Mail queued in the outbox is delivered once the commit has succeeded and the response has
 gone: the member does not wait for the mail server."""
 
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, g
 
-from portal.db import db
+from portal.db import READS_ONLY, db
 from portal.outbox.services import MAIL_QUEUED, deliver_pending
 
 log = logging.getLogger("portal.mail")
+# Ids of the messages the request's committed transactions queued.
+MAIL_TO_DELIVER = "portal_mail_to_deliver"
+
+
+def commit_now() -> None:
+    """Commit the request's writes before its response is built: the seats of a workshop,
+    locked by a booking, are then free for the next one while this page renders. The
+    request writes nothing more: what it reads next runs outside SQLite's write lock."""
+    _commit(db.session)
+    g.setdefault(READS_ONLY, True)
 
 
 def commit_or_roll_back(response: Response) -> Response:
-    session = db.session
     if response.status_code >= 400:
-        session.rollback()
-        return response
+        db.session.rollback()
+    else:
+        _commit(db.session)
+    committed_mail = g.pop(MAIL_TO_DELIVER, None)
+    if committed_mail:
+        response.call_on_close(_delivery(current_app._get_current_object(), committed_mail))
+    return response
+
+
+def _commit(session) -> None:
     queued = session.info.pop(MAIL_QUEUED, None)
     session.commit()
     if queued:
-        response.call_on_close(_delivery(current_app._get_current_object(), queued))
-    return response
+        g.setdefault(MAIL_TO_DELIVER, []).extend(queued)
 
 
 def _delivery(app: Flask, ids: list[int]) -> Callable[[], None]:

@@ -15,6 +15,7 @@ from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.ids import id_arg
 from portal.web.redirects import safe_next
+from portal.web.transactions import commit_now
 from portal.workshops import services
 from portal.workshops.forms import AddParticipantForm, WorkshopForm
 from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
@@ -138,6 +139,7 @@ def _booking_response(workshop: Workshop, action) -> Response:
         error = False
     except DomainError as refusal:
         message, error = str(refusal), True
+    commit_now()  # the workshop's lock is released before the page renders
     if wants_fragment():
         return render(
             "workshops/detail.html",
