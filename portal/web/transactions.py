@@ -28,7 +28,9 @@ def commit_now() -> None:
 
 
 def commit_or_roll_back(response: Response) -> Response:
-    if response.status_code >= 400:
+    if not db.session.registry.has():
+        pass  # the request never opened a session (a static file): nothing to end
+    elif response.status_code >= 400:
         db.session.rollback()
     else:
         _commit(db.session)
