@@ -546,6 +546,28 @@ form's fields do, through the same line rules; `preview_totals` holds the rule b
 Test `test_live_totals_read_the_lines_as_the_invoice_form_does` (hypothesis, generated posts \
 against the form) and the pinned fragments; found on the way: `lines-²-…` keys and an `sNaN` \
 VAT rate gave a 500, now ignored / refused | 1.45-1.47 ms | 0.92-0.97 ms |
+| Sync feed, a page of 100 invoices (122 KB): not N+1 (3 data statements) but ~400 ORM \
+objects built per page (invoices, customers, members, activities, lines), ~1,000 amounts and \
+decimals formatted through `Decimal` rounding, and the standard library's JSON encoder \
+(0.8 ms); cProfile of the request: ORM loading (page and change log) 51 %, building the \
+dicts 22 %, the token check 10 %, JSON 5 % | invoices, \
+customers, payments, receipts, members and the change log read as plain rows of the columns \
+shown, one query per table (`invoices_data`, `receipts_data`, `members_data` in \
+`portal/sales/api.py`, `portal/expenses/api.py`, `portal/api/serializers.py`; the single \
+reads use them too); money from \
+whole cents without re-rounding, decimal texts remembered by value; the page written by \
+orjson (keys sorted, text in UTF-8: same JSON, `\\u` escapes aside). Tests \
+`test_feed_page_and_reads_keep_their_pinned_json` (every entity type, recorded before the \
+change), `test_feed_is_written_as_jsonify_would_with_text_in_utf8`, \
+`test_fast_money_and_remembered_decimals_give_the_computed_text`; the 41 bench pages compared \
+old vs new: identical once re-escaped (100 receipts' data: 3.8–3.9 → 1.6–2.0 ms; \
+`bench_api.py`, one run each: initial sync of 100,000 member changes 11.3 → 5.7 s, pages of \
+100 members 98 → 207 req/s, p95 367 → 114 ms). \
+In-process CPU ms per page, median of 300, alternated \
+three times on 2026-11-26 (load 1.3–2.8); callgrind instructions per request; wrk 5 s, \
+alternated twice, load about 2 | 13.0–14.4 ms; 127 M instructions; 36–38 req/s, p95 \
+850–858 ms; 7 statements (3 data) | 6.6–7.4 ms; 61 M; 75–89 req/s, p95 390–495 ms; 7 \
+statements (3 data) |
 
 The same pages in-process (Flask test client, heaviest entrepreneur, no balance snapshot; CPU \
 ms per request, median of 150, the two versions alternated twice on 2026-11-26 while other \
@@ -597,10 +619,13 @@ labels, navigation) still go through Flask-Babel's full lookup, about 8 µs each
 their owners.
 - **The chart** (36 bars, 12 labels, a table of 48 amounts) is 0.5 ms of the home page's \
 rendering, escaping and formatting each value; left as a template.
-- **The sync feed** (100 changes of invoices with their lines, 122 KB of JSON) is ORM loading \
-and serialisation of about 400 objects: ~10–14 ms, unchanged. Loading only the member's \
-email and the activity's name (`load_only`) was tried and measured slower (10.1–10.8 → \
-11.4–12.8 ms median): not kept.
+- **The sync feed** after its fix above (6.6–7.4 ms a page of 100 invoices): the bearer \
+token's check and the rate-limit counter (a write, in its own committed transaction) are \
+1.0–1.4 ms, the three data statements 1.6 ms on SQLite (timestamps parsed from text, \
+`NUMERIC` read through floats), building the dicts 1.5 ms. Bookings in the feed still cost \
+one query each while waiting (`waiting_position` in `portal/workshops/api.py`), and \
+payslips, balances, meetings and RSVPs still load as ORM objects; none is in the measured \
+page.
 - **Booking p95 under 30 ms (issue 8)** is met for 20 people booking with pauses, not for \
 20 clients flat out or 20 taps at the same instant: a booking costs about 5 ms of CPU \
 in-process, mostly the request overhead every page has, so 20 at once need at least \

@@ -11,7 +11,10 @@ by registering one, e.g. in `portal/sales/api.py`:
     def invoice_representation(session, entity_id): ...
 
 or, for a plain row shown by a function of the row, `register_rows("invoice", Invoice,
-invoice_representation, *loader_options)`: pages of the feed then load in one query.
+invoice_representation, *loader_options)`: pages of the feed then load in one query. Where
+pages are large and rows many (invoices and their lines), `register_batch` a function that
+selects the columns it shows as plain rows, one query per table, and serve the entity's own
+read with it too (`one_or_404`): the ORM's objects cost more than the JSON.
 
 Formats, the same everywhere: money is a string with two decimals ("1234.50"; see `money`),
 dates and timestamps are ISO 8601 ("2026-03-31", "2026-03-31T08:00:00+00:00")."""
@@ -19,6 +22,7 @@ dates and timestamps are ISO 8601 ("2026-03-31", "2026-03-31T08:00:00+00:00").""
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -27,7 +31,7 @@ from portal.api.errors import ApiError
 from portal.coop.models import CoopSettings
 from portal.coop.services import contribution_rate_for, get_coop_settings
 from portal.db import id_from_text
-from portal.members.models import Member
+from portal.members.models import Activity, Member
 from portal.money import from_cents, round_cents
 
 Serializer = Callable[[Session, str], dict | None]
@@ -57,6 +61,10 @@ def register_batch(entity: str) -> Callable[[BatchSerializer], BatchSerializer]:
 
 def money(amount: Decimal | None = None, *, cents: int | None = None) -> str | None:
     """ "1234.50": two decimals, a dot, no thousands separator, never a float."""
+    if type(cents) is int:
+        # Whole cents shifted two places are already rounded to the cent (the feed writes
+        # hundreds of amounts a page).
+        return str(Decimal(cents).scaleb(-2))
     if cents is not None:
         amount = from_cents(cents)
     if amount is None:
@@ -69,7 +77,16 @@ def decimal_string(value: Decimal | None, places: int = 2) -> str | None:
     ("24.00", "0.10", "0.125")."""
     if value is None:
         return None
-    value = Decimal(value).normalize()
+    number = Decimal(value)
+    # Equal values give the same text, except zero and minus zero.
+    return _decimal_text(number, number.is_signed(), places)
+
+
+@lru_cache(maxsize=4096)
+def _decimal_text(value: Decimal, _signed: bool, places: int) -> str:
+    """Remembered: a page of the feed shows the same few quantities and rates hundreds of
+    times, and normalising then quantizing is most of what writing each one costs."""
+    value = value.normalize()
     exponent = min(value.as_tuple().exponent, -places)
     return str(value.quantize(Decimal(1).scaleb(exponent)))
 
@@ -104,6 +121,16 @@ def register_rows(entity: str, model, represent: Callable[[object], dict], *opti
     BATCH_SERIALIZERS[entity] = batch
 
 
+def one_or_404(session: Session, batch: BatchSerializer, text_id: str, name: str) -> dict:
+    """The representation of the row whose id is written in the URL, made by the feed's own
+    loader for its entity, else a 404 problem."""
+    number = int_id(text_id)
+    found = batch(session, [str(number)]).get(str(number)) if number is not None else None
+    if found is None:
+        raise ApiError(404, "not_found", f"No {name} has this id.")
+    return found
+
+
 def row_or_404(session: Session, model, text_id: str, *options):
     """The row of `model` whose id is written in the URL, else a 404 problem."""
     number = int_id(text_id)
@@ -113,10 +140,29 @@ def row_or_404(session: Session, model, text_id: str, *options):
     return row
 
 
+MEMBER_COLUMNS = (
+    Member.id,
+    Member.email,
+    Member.full_name,
+    Member.role,
+    Member.status,
+    Member.active,
+    Member.contract_hours_per_week,
+    Member.hourly_gross_rate_cents,
+    Member.contribution_rate,
+    Member.created_at,
+)
+
+
 def member_representation(
     session: Session, member: Member, settings: CoopSettings | None = None
 ) -> dict:
-    settings = settings or get_coop_settings(session)
+    activity_names = [activity.name for activity in member.activities]
+    return _member_data(member, activity_names, settings or get_coop_settings(session))
+
+
+def _member_data(member, activity_names: list[str], settings: CoopSettings) -> dict:
+    """`member`: a Member, or a row of MEMBER_COLUMNS."""
     return {
         "id": member.id,
         "email": member.email,
@@ -130,16 +176,25 @@ def member_representation(
             "contribution_rate": decimal_string(member.contribution_rate),
             "effective_contribution_rate": decimal_string(contribution_rate_for(member, settings)),
         },
-        "activities": sorted(activity.name for activity in member.activities),
+        "activities": sorted(activity_names),
         "created_at": iso(member.created_at),
     }
 
 
 @register_batch("member")
 def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    members = rows_with_ids(session, Member, entity_ids, selectinload(Member.activities))
+    """Members with their activities' names, read as plain rows: two queries a page (the
+    initial sync reads every member in pages of 1,000)."""
+    ids = row_ids(entity_ids)
+    activity_names: dict[int, list[str]] = {}
+    activities = select(Activity.member_id, Activity.name).where(Activity.member_id.in_(ids))
+    for member_id, name in session.execute(activities):
+        activity_names.setdefault(member_id, []).append(name)
     settings = get_coop_settings(session)
-    return {str(m.id): member_representation(session, m, settings) for m in members}
+    rows = session.execute(select(*MEMBER_COLUMNS).where(Member.id.in_(ids)))
+    return {
+        str(row.id): _member_data(row, activity_names.get(row.id, []), settings) for row in rows
+    }
 
 
 @register("member")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+import orjson
 import yaml
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
@@ -90,7 +91,21 @@ def changes():
     if not digits or not 1 <= int(limit_text) <= MAX_LIMIT:
         raise ApiError(400, "invalid_limit", f"`limit` is a whole number from 1 to {MAX_LIMIT}.")
     page = feed_page(db.session, after, int(limit_text), SERIALIZERS, BATCH_SERIALIZERS)
-    return {"items": page.items, "next": page.next, "has_more": page.has_more}
+    return _feed_json({"items": page.items, "next": page.next, "has_more": page.has_more})
+
+
+# Keys sorted, no spaces, dates and dataclasses left to Flask's encoder: what `jsonify` writes,
+# except that text is UTF-8 rather than \u escapes.
+FEED_JSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _feed_json(body: dict) -> Response:
+    """A page of up to 1,000 items, so written by orjson: a tenth of what the standard
+    library's encoder costs for the same JSON."""
+    data = orjson.dumps(body, default=current_app.json.default, option=FEED_JSON_OPTIONS)
+    return Response(data + b"\n", mimetype=current_app.json.mimetype)
 
 
 # --- members -------------------------------------------------------------------------------

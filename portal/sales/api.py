@@ -4,85 +4,196 @@ back office, through the same `record_payment` as the support team's form."""
 
 from flask import Response, jsonify
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.api import inputs
 from portal.api.idempotency import idempotent
-from portal.api.serializers import decimal_string, iso, money, register_rows, row_or_404
+from portal.api.serializers import (
+    decimal_string,
+    iso,
+    money,
+    one_or_404,
+    register_batch,
+    row_ids,
+    row_or_404,
+)
 from portal.api.views import bp
 from portal.coop.services import get_coop_settings
 from portal.db import db
+from portal.members.models import Activity, Member
 from portal.sales.documents import pdf_filename, render_pdf
-from portal.sales.models import Customer, Invoice, Payment, PaymentMethod
+from portal.sales.models import (
+    Customer,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentMethod,
+    outstanding_cents_for,
+)
 from portal.sales.services import document_parties, record_payment
 
 PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
 
 
-def customer_representation(customer: Customer) -> dict:
+# The feed's pages hold a hundred invoices and their lines: they are read as plain rows of the
+# columns shown, one query per table, and each row is unpacked in the order of its columns
+# (the ORM's objects, and even a row's attributes by name, cost more than the JSON).
+
+CUSTOMER_COLUMNS = (
+    Customer.id,
+    Customer.member_id,
+    Customer.kind,
+    Customer.name,
+    Customer.address,
+    Customer.postcode,
+    Customer.city,
+    Customer.country_code,
+    Customer.email,
+    Customer.siren,
+    Customer.siret,
+    Customer.vat_number,
+)
+
+
+def customer_representation(row: tuple) -> dict:
+    """`row`: the values of CUSTOMER_COLUMNS, in order."""
+    (id_, member_id, kind, name, address, postcode, city, country_code, email, siren, siret,
+     vat_number) = row  # fmt: skip
     return {
-        "id": customer.id,
-        "member_id": customer.member_id,
-        "kind": customer.kind.value,
-        "name": customer.name,
-        "address": customer.address,
-        "postcode": customer.postcode,
-        "city": customer.city,
-        "country_code": customer.country_code,
-        "email": customer.email,
-        "siren": customer.siren or None,
-        "siret": customer.siret or None,
-        "vat_number": customer.vat_number or None,
+        "id": id_,
+        "member_id": member_id,
+        "kind": kind.value,
+        "name": name,
+        "address": address,
+        "postcode": postcode,
+        "city": city,
+        "country_code": country_code,
+        "email": email,
+        "siren": siren or None,
+        "siret": siret or None,
+        "vat_number": vat_number or None,
     }
 
 
-def invoice_representation(invoice: Invoice) -> dict:
-    """Amounts are positive for credit notes too; `kind` says which way the money goes."""
-    return {
-        "id": invoice.id,
-        "kind": invoice.kind.value,
-        "number": invoice.number,
-        "status": invoice.status.value,
-        "member_id": invoice.member_id,
-        "member": invoice.member.email,
-        "activity": invoice.activity.name if invoice.activity else None,
-        "customer": customer_representation(invoice.customer),
-        "credited_invoice_id": invoice.credited_invoice_id,
-        "issue_date": iso(invoice.issue_date),
-        "due_date": iso(invoice.due_date),
-        "service_date": iso(invoice.service_date),
-        "operation_type": invoice.operation_type.value,
-        "purchase_order": invoice.purchase_order or None,
-        "lines": [
+@register_batch("customer")
+def customers_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    rows = session.execute(select(*CUSTOMER_COLUMNS).where(Customer.id.in_(row_ids(entity_ids))))
+    return {str(row[0]): customer_representation(row) for row in rows}
+
+
+INVOICE_COLUMNS = (
+    Invoice.id,
+    Invoice.kind,
+    Invoice.number,
+    Invoice.status,
+    Invoice.member_id,
+    Member.email,
+    Activity.name,
+    Invoice.credited_invoice_id,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.service_date,
+    Invoice.operation_type,
+    Invoice.purchase_order,
+    Invoice.total_excl_vat_cents,
+    Invoice.vat_cents,
+    Invoice.total_incl_vat_cents,
+    Invoice.paid_cents,
+    Invoice.credited_cents,
+    Invoice.created_at,
+    Invoice.validated_at,
+    Invoice.sent_at,
+)
+LINE_COLUMNS = (
+    InvoiceLine.invoice_id,
+    InvoiceLine.position,
+    InvoiceLine.description,
+    InvoiceLine.quantity,
+    InvoiceLine.unit,
+    InvoiceLine.unit_price_cents,
+    InvoiceLine.discount_percent,
+    InvoiceLine.vat_rate,
+    InvoiceLine.net_cents,
+)
+
+
+@register_batch("invoice")
+def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    """Invoices and credit notes with their customers and lines, in two queries however
+    many. Amounts are positive for credit notes too; `kind` says which way the money goes."""
+    ids = row_ids(entity_ids)
+    line_rows = session.execute(
+        select(*LINE_COLUMNS)
+        .where(InvoiceLine.invoice_id.in_(ids))
+        .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+    )
+    lines: dict[int, list[dict]] = {}
+    for row in line_rows:
+        (invoice_id, position, description, quantity, unit, unit_price_cents, discount_percent,
+         vat_rate, net_cents) = row  # fmt: skip
+        lines.setdefault(invoice_id, []).append(
             {
-                "position": line.position,
-                "description": line.description,
-                "quantity": decimal_string(line.quantity),
-                "unit": line.unit,
-                "unit_price": money(cents=line.unit_price_cents),
-                "discount_percent": decimal_string(line.discount_percent),
-                "vat_rate_percent": decimal_string(line.vat_rate),
-                "total_excl_vat": money(cents=line.net_cents),
+                "position": position,
+                "description": description,
+                "quantity": decimal_string(quantity),
+                "unit": unit,
+                "unit_price": money(cents=unit_price_cents),
+                "discount_percent": decimal_string(discount_percent),
+                "vat_rate_percent": decimal_string(vat_rate),
+                "total_excl_vat": money(cents=net_cents),
             }
-            for line in invoice.lines
-        ],
-        "total_excl_vat": money(cents=invoice.total_excl_vat_cents),
-        "total_vat": money(cents=invoice.vat_cents),
-        "total_incl_vat": money(cents=invoice.total_incl_vat_cents),
-        "amount_paid": money(cents=invoice.paid_cents),
-        "amount_credited": money(cents=invoice.credited_cents),
-        "amount_due": money(cents=invoice.outstanding_cents),
-        "created_at": iso(invoice.created_at),
-        "validated_at": iso(invoice.validated_at),
-        "sent_at": iso(invoice.sent_at),
-    }
+        )
+    rows = session.execute(
+        select(*INVOICE_COLUMNS, *CUSTOMER_COLUMNS)
+        .join(Member, Member.id == Invoice.member_id)
+        .join(Customer, Customer.id == Invoice.customer_id)
+        .outerjoin(Activity, Activity.id == Invoice.activity_id)
+        .where(Invoice.id.in_(ids))
+    )
+    invoices = {}
+    for row in rows:
+        (id_, kind, number, status, member_id, member_email, activity_name, credited_invoice_id,
+         issue_date, due_date, service_date, operation_type, purchase_order,
+         total_excl_vat_cents, vat_cents, total_incl_vat_cents, paid_cents, credited_cents,
+         created_at, validated_at, sent_at) = row[: len(INVOICE_COLUMNS)]  # fmt: skip
+        outstanding = outstanding_cents_for(
+            status, kind, total_incl_vat_cents, paid_cents, credited_cents
+        )
+        invoices[str(id_)] = {
+            "id": id_,
+            "kind": kind.value,
+            "number": number,
+            "status": status.value,
+            "member_id": member_id,
+            "member": member_email,
+            "activity": activity_name,
+            "customer": customer_representation(row[len(INVOICE_COLUMNS) :]),
+            "credited_invoice_id": credited_invoice_id,
+            "issue_date": iso(issue_date),
+            "due_date": iso(due_date),
+            "service_date": iso(service_date),
+            "operation_type": operation_type.value,
+            "purchase_order": purchase_order or None,
+            "lines": lines.get(id_, []),
+            "total_excl_vat": money(cents=total_excl_vat_cents),
+            "total_vat": money(cents=vat_cents),
+            "total_incl_vat": money(cents=total_incl_vat_cents),
+            "amount_paid": money(cents=paid_cents),
+            "amount_credited": money(cents=credited_cents),
+            "amount_due": money(cents=outstanding),
+            "created_at": iso(created_at),
+            "validated_at": iso(validated_at),
+            "sent_at": iso(sent_at),
+        }
+    return invoices
 
 
-def payment_representation(payment: Payment) -> dict:
+def payment_representation(payment) -> dict:
+    """`payment`: a row of the payments table with its invoice's `invoice_number`."""
     return {
         "id": payment.id,
         "invoice_id": payment.invoice_id,
-        "invoice_number": payment.invoice.number,
+        "invoice_number": payment.invoice_number,
         "amount": money(cents=payment.amount_cents),
         "date": iso(payment.received_on),
         "method": payment.method.value,
@@ -91,34 +202,34 @@ def payment_representation(payment: Payment) -> dict:
     }
 
 
-def _invoice_options():
-    return (
-        selectinload(Invoice.lines),
-        joinedload(Invoice.customer),
-        joinedload(Invoice.member),
-        joinedload(Invoice.activity),
+@register_batch("payment")
+def payments_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    rows = session.execute(
+        select(Payment.__table__, Invoice.number.label("invoice_number"))
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .where(Payment.id.in_(row_ids(entity_ids)))
     )
-
-
-register_rows("invoice", Invoice, invoice_representation, *_invoice_options())
-register_rows("customer", Customer, customer_representation)
-register_rows("payment", Payment, payment_representation, joinedload(Payment.invoice))
-
-
-def _invoice_or_404(invoice_id: str) -> Invoice:
-    return row_or_404(db.session, Invoice, invoice_id, *_invoice_options())
+    return {str(row.id): payment_representation(row) for row in rows}
 
 
 @bp.get("/invoices/<invoice_id>")
 def invoice(invoice_id: str):
-    return invoice_representation(_invoice_or_404(invoice_id))
+    return one_or_404(db.session, invoices_data, invoice_id, "invoice")
 
 
 @bp.get("/invoices/<invoice_id>/pdf")
 def invoice_pdf(invoice_id: str):
     """The document as the customer gets it: a Factur-X PDF once issued, a plain PDF marked
     as a draft before."""
-    invoice = _invoice_or_404(invoice_id)
+    invoice = row_or_404(
+        db.session,
+        Invoice,
+        invoice_id,
+        selectinload(Invoice.lines),
+        joinedload(Invoice.customer),
+        joinedload(Invoice.member),
+        joinedload(Invoice.activity),
+    )
     seller, buyer = document_parties(invoice, get_coop_settings(db.session))
     response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
@@ -149,7 +260,7 @@ def create_payment():
     )
     response = jsonify(
         {
-            **payment_representation(payment),
+            **one_or_404(db.session, payments_data, str(payment.id), "payment"),
             "invoice": {
                 "id": invoice.id,
                 "status": invoice.status.value,

@@ -91,6 +91,15 @@ class OperationType(LabelledEnum):
     MIXED = "mixed", _l("Goods and services")
 
 
+def outstanding_cents_for(
+    status: InvoiceStatus, kind: InvoiceKind, total_incl_vat: int, paid: int, credited: int
+) -> int:
+    """What the customer still owes: nothing before validation, nothing on a credit note."""
+    if not status.is_issued or kind is InvoiceKind.CREDIT_NOTE:
+        return 0
+    return max(0, total_incl_vat - paid - credited)
+
+
 class InvoiceBalance:
     """What is left to pay on an invoice and whether it is late, from a few of its columns:
     shared by the ORM object and the rows of a list, which read those columns alone."""
@@ -108,9 +117,9 @@ class InvoiceBalance:
 
     @property
     def outstanding_cents(self) -> int:
-        if not self.status.is_issued or self.is_credit_note:
-            return 0
-        return max(0, self.total_incl_vat_cents - self.paid_cents - self.credited_cents)
+        return outstanding_cents_for(
+            self.status, self.kind, self.total_incl_vat_cents, self.paid_cents, self.credited_cents
+        )
 
     def is_overdue(self, today: date) -> bool:
         return self.outstanding_cents > 0 and self.due_date < today

@@ -1,10 +1,16 @@
 """The change feed: paging, opaque cursors, bounds, order, current data per entity."""
 
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
 import pytest
+from flask import jsonify
 from sqlalchemy import func, select
 
 from portal.api.serializers import SERIALIZERS, decimal_string, money
 from portal.api.services import decode_cursor, encode_cursor
+from portal.api.views import _feed_json
 from portal.sync.models import Change, ChangeOp
 from portal.sync.services import record_change
 
@@ -150,8 +156,6 @@ def test_member_serializer_is_registered():
 
 
 def test_money_and_decimal_formats():
-    from decimal import Decimal
-
     assert money(cents=123450) == "1234.50"
     assert money(Decimal("0.005")) == "0.01"
     assert decimal_string(Decimal("24")) == "24.00"
@@ -178,3 +182,48 @@ def test_single_and_batch_member_serializers_agree(db_session, entrepreneur):
     single = SERIALIZERS["member"](db_session, str(entrepreneur.id))
     batch = BATCH_SERIALIZERS["member"](db_session, [str(entrepreneur.id), "x", "999999"])
     assert batch == {str(entrepreneur.id): single}
+
+
+def test_feed_is_written_as_jsonify_would_with_text_in_utf8(app, client, bearer, make_member):
+    make_member(full_name="Hélène Lefèvre")
+    response = client.get("/api/v1/changes?limit=1000", headers=bearer)
+    assert response.mimetype == "application/json"
+    assert "Hélène Lefèvre".encode() in response.data
+    with app.app_context():
+        written_by_flask = jsonify(response.json).get_data(as_text=True)
+    escaped = json.dumps(json.loads(response.data), sort_keys=True, separators=(",", ":"))
+    assert escaped + "\n" == written_by_flask
+
+
+def test_feed_encoder_leaves_dates_and_decimals_to_flasks_rules(app):
+    body = {
+        "day": date(2026, 3, 31),
+        "at": datetime(2026, 3, 31, 8, 0, tzinfo=UTC),
+        "amount": Decimal("12.50"),
+        "name": "Équipe",
+    }
+    with app.test_request_context():
+        ours = json.loads(_feed_json(body).get_data())
+        flasks = json.loads(jsonify(body).get_data())
+    assert ours == flasks
+
+
+def test_fast_money_and_remembered_decimals_give_the_computed_text():
+    import random
+
+    from portal.money import round_cents
+
+    numbers = random.Random(7)
+    for cents in [0, 1, -1, 5, -5, 99, 100, -100, 123450, 2_147_483_647, -2_147_483_648] + [
+        numbers.randrange(-(10**9), 10**9) for _ in range(2_000)
+    ]:
+        assert money(cents=cents) == str(round_cents(Decimal(cents) / 100))
+    # Zero first, then minus zero: remembered by value, they must not share a text.
+    values = ["0", "-0", "0.000", "-0.00", "1.000", "1", "0.1250", "12.5", "-3.10", "1E+3"]
+    for text in [*values, "0.0000001", "20.00", "5.50", "123.456789"]:
+        for places in (1, 2, 3):
+            value = Decimal(text)
+            normal = value.normalize()
+            exponent = min(normal.as_tuple().exponent, -places)
+            expected = str(normal.quantize(Decimal(1).scaleb(exponent)))
+            assert decimal_string(value, places) == expected, (text, places)
