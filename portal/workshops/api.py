@@ -21,7 +21,7 @@ from portal.workshops.services import (
     booking_summaries,
     create_or_update_workshop,
     seat_counts,
-    waiting_position,
+    waiting_positions,
     workshop_by_ref,
 )
 
@@ -50,7 +50,7 @@ def workshop_representation(workshop: Workshop, counts: SeatCount) -> dict:
     }
 
 
-def booking_representation(session: Session, booking: Booking) -> dict:
+def booking_representation(booking: Booking, position: int | None) -> dict:
     return {
         "id": booking.id,
         "workshop_id": booking.workshop_id,
@@ -58,7 +58,7 @@ def booking_representation(session: Session, booking: Booking) -> dict:
         "member_id": booking.member_id,
         "member": booking.member.email,
         "status": booking.status.value,
-        "position": waiting_position(session, booking),
+        "position": position,
         "attendance": booking.attendance.value if booking.attendance else None,
         "created_at": iso(booking.created_at),
         "confirmed_at": iso(booking.confirmed_at),
@@ -82,7 +82,8 @@ def bookings_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
     bookings = rows_with_ids(
         session, Booking, entity_ids, joinedload(Booking.workshop), joinedload(Booking.member)
     )
-    return {str(booking.id): booking_representation(session, booking) for booking in bookings}
+    positions = waiting_positions(session, bookings)
+    return {str(b.id): booking_representation(b, positions[b.id]) for b in bookings}
 
 
 @bp.get("/workshops")

@@ -14,7 +14,7 @@ from flask import has_request_context, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session, joinedload, lazyload, object_session
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload, object_session
 
 from portal.calendar.events import CalendarEvent
 from portal.dates import PARIS
@@ -114,14 +114,20 @@ _ACTIVE_BOOKING = select(Booking).where(
     Booking.member_id == bindparam("member_id"),
     Booking.status != BookingStatus.CANCELLED,
 )
-_WAITING_BEFORE = (
-    select(func.count())
-    .select_from(Booking)
-    .where(
-        Booking.workshop_id == bindparam("workshop_id"),
-        Booking.status == BookingStatus.WAITING,
-        Booking.id <= bindparam("booking_id"),
+_AHEAD = aliased(Booking)  # the waiting bookings up to one's own, to count them
+_WAITING_POSITIONS = (
+    select(Booking.id, func.count(_AHEAD.id))
+    .join(
+        _AHEAD,
+        (_AHEAD.workshop_id == Booking.workshop_id)
+        & (_AHEAD.status == BookingStatus.WAITING)
+        & (_AHEAD.id <= Booking.id),
     )
+    .where(
+        Booking.id.in_(bindparam("booking_ids", expanding=True)),
+        Booking.status == BookingStatus.WAITING,
+    )
+    .group_by(Booking.id)
 )
 _SEAT_COUNTS = (
     select(Booking.workshop_id, Booking.status, func.count())
@@ -427,9 +433,17 @@ def waiting_position(session: Session, booking: Booking) -> int | None:
     """1 for the next person to get a seat; None when not waiting."""
     if booking.status is not BookingStatus.WAITING:
         return None
-    return session.scalar(
-        _WAITING_BEFORE, {"workshop_id": booking.workshop_id, "booking_id": booking.id}
+    return waiting_positions(session, [booking])[booking.id]
+
+
+def waiting_positions(session: Session, bookings: Iterable[Booking]) -> dict[int, int | None]:
+    """`waiting_position` of each booking, in one query (None for those not waiting)."""
+    bookings = list(bookings)
+    waiting = [b.id for b in bookings if b.status is BookingStatus.WAITING]
+    found = (
+        dict(session.execute(_WAITING_POSITIONS, {"booking_ids": waiting}).all()) if waiting else {}
     )
+    return {b.id: found.get(b.id) for b in bookings}
 
 
 @dataclass(frozen=True)

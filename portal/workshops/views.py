@@ -111,7 +111,7 @@ def mine():
     upcoming = [b for b in bookings if b.workshop.ends_at > now]
     past = [b for b in bookings if b.workshop.ends_at <= now]
     upcoming.reverse()  # soonest first
-    positions = {b.id: services.waiting_position(db.session, b) for b in upcoming}
+    positions = services.waiting_positions(db.session, upcoming)
     return render("workshops/mine.html", upcoming=upcoming, past=past, positions=positions, now=now)
 
 

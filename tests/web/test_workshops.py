@@ -204,6 +204,41 @@ def test_full_workshop_puts_people_on_the_waiting_list_in_order(
     assert [services.waiting_position(db_session, b) for b in waiting] == [1, 2]
 
 
+def test_waiting_positions_of_many_bookings_are_each_ones_place_in_its_own_list(
+    db_session, make_workshop, make_member
+):
+    full, other = make_workshop(seats=1), make_workshop(seats=1)
+    people = [make_member() for _ in range(4)]
+    at_full = [book(db_session, full, member) for member in people]
+    at_other = [book(db_session, other, member) for member in people[:3]]
+    services.cancel_booking(db_session, full, people[1], by=people[1], now=utcnow())
+    db_session.commit()
+    everyone = at_full + at_other
+    positions = services.waiting_positions(db_session, everyone)
+    assert [positions[b.id] for b in at_full] == [None, None, 1, 2]  # the second left the list
+    assert [positions[b.id] for b in at_other] == [None, 1, 2]
+    assert positions == {b.id: services.waiting_position(db_session, b) for b in everyone}
+
+
+def test_my_bookings_page_reads_waiting_positions_in_one_query(
+    app, client, db_session, make_workshop, make_member, entrepreneur
+):
+    from tests.conftest import count_queries
+
+    def page_queries(workshops: int) -> int:
+        for _ in range(workshops):
+            workshop = make_workshop(seats=1)
+            book(db_session, workshop, make_member())
+            book(db_session, workshop, entrepreneur)  # waiting, first in line
+        with count_queries(app.extensions["database"].engine) as queries:
+            response = client.get("/workshops/mine")
+        assert response.text.count("liste d’attente") + response.text.count("liste d'attente")
+        return queries()
+
+    login(client, entrepreneur.email)
+    assert page_queries(1) == page_queries(5)
+
+
 def test_cancellation_promotes_the_first_waiting_and_emails_them(
     client, db_session, make_workshop, make_member
 ):
