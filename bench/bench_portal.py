@@ -568,6 +568,31 @@ three times on 2026-11-26 (load 1.3–2.8); callgrind instructions per request; 
 alternated twice, load about 2 | 13.0–14.4 ms; 127 M instructions; 36–38 req/s, p95 \
 850–858 ms; 7 statements (3 data) | 6.6–7.4 ms; 61 M; 75–89 req/s, p95 390–495 ms; 7 \
 statements (3 data) |
+| A booking held its workshop's lock (PostgreSQL's row, SQLite's write lock) while it read \
+the panel's counts, rendered it and ran the response hooks; PostgreSQL's change-log lock from \
+the first `record_change` to the commit; the login and the booking's counts rebuilt their \
+statements on every request (building one cost as much as running it); each booking \
+selectin-loaded the workshop's audience | `commit_now` (`portal/web/transactions.py`) after \
+the booking's writes, test `test_a_booking_frees_the_workshop_before_its_page_renders` \
+(SQLite, PostgreSQL); changes appended at commit (`portal/sync/services.py`), test \
+`test_a_writer_still_at_work_does_not_hold_up_other_writers_of_the_log`; statements built \
+once (`_MEMBER_FOR_TOKEN`, `_SEAT_COUNTS`…). `bench_workshops.py`'s measures, main at \
+5dfcda0 and this code alternated twice on 2026-11-26 (load about 2), 4 workers | wrk on \
+SQLite 189 and 196 req/s, p95 199 and 168 ms; on PostgreSQL 173 and 152 req/s, p95 141 and \
+200 ms; SQLite burst (a workshop each) p95 112 ms; logged-in empty request 0.53–0.56 ms CPU \
+in-process | 319 and 295 req/s, p95 103 and 109 ms; 215 and 246 req/s, p95 159 and 113 ms; \
+58 ms; 0.43–0.45 ms |
+| Four sync workers on two cores (the README said 4): under 20 connections the processes \
+took turns on the cores mid-request, and a booking holding the write lock waited for a core \
+while the others queued for the lock | README: one sync worker per core; `harness.py` serves \
+that (`PRODUCTION_WORKERS`). wrk, 2 and 4 workers alternated twice, same code, load about 2 \
+| booking 248–269 req/s (p95 125–175 ms); home 166–184 req/s (p95 133–150); invoice list \
+589–705; hello 7,128–7,387 | 459–480 req/s (p95 55–68 ms); 206–208 (p95 108–110); 745–755; \
+hello 7,025–7,280 |
+| My bookings and the feed's bookings asked the waiting-list position once per booking | \
+`waiting_positions` (one query for many, `portal/workshops/services.py`); test \
+`test_my_bookings_page_reads_waiting_positions_in_one_query` | 6 statements for 1 workshop, \
+11 for 5 | 6 and 6 |
 
 The same pages in-process (Flask test client, heaviest entrepreneur, no balance snapshot; CPU \
 ms per request, median of 150, the two versions alternated twice on 2026-11-26 while other \
@@ -601,37 +626,34 @@ forbids. For a phone the saving would be about 4 KB gzipped on a revisit with no
 Not worth the risk.
 
 Not fixed, read from the same figures:
-- **The 40 % of hello target is out of reach as built**: hello costs about 0.10 ms in-process, \
-the portal's bare request (`/healthz`: session cookie, CSRF, one `SELECT 1`, commit, security \
-headers) already 0.4 ms, four times hello before any page's own work, while 40 % of hello's \
-throughput allows about 2.5 times hello's cost end to end. After the fixes above the time \
-is spread thin: Jinja rendering, Flask-Babel's \
-context lookups (several `g` proxy accesses per translated string; status labels are lazy \
-strings translated per row), SQLAlchemy's ORM row loading, WTForms field binding; meeting the \
-ratio would take caching rendered per-member pages, ruled out above.
+- **The 40 % of hello target is out of reach as built**: the control rows above show it. \
+An empty logged-in page (`bench/floor.py`: session cookie, login, a transaction, security \
+headers, nothing else) is already near or under 40 % of hello, since hello costs about 0.10 ms \
+in-process and the empty page 0.43 ms; every page's own work comes on top of that. The time \
+is spread thin: Werkzeug and Flask's request handling, the session cookie's signature, the \
+login's query, Jinja rendering, SQLAlchemy's ORM row loading. Meeting the ratio would take \
+caching rendered per-member pages, ruled out above.
 - **What-if and home without a balance snapshot** still sum five years of movements each \
 request (about 3 ms of SQL on SQLite for 3,000 invoices and 10,000 receipts, most of it \
 grouping 10,000 receipts by month: the scan alone is 0.7 ms, the sort by month the rest); \
 with the back office's balance they read only since January of last year.
-- **Other lazy strings** (`_l` outside `portal/sales/models.py`: receipt statuses, form \
-labels, navigation) still go through Flask-Babel's full lookup, about 8 µs each; importing \
-`lazy_gettext` from `portal.web.i18n` instead is a one-line change per module, left to \
-their owners.
 - **The chart** (36 bars, 12 labels, a table of 48 amounts) is 0.5 ms of the home page's \
 rendering, escaping and formatting each value; left as a template.
 - **The sync feed** after its fix above (6.6–7.4 ms a page of 100 invoices): the bearer \
 token's check and the rate-limit counter (a write, in its own committed transaction) are \
 1.0–1.4 ms, the three data statements 1.6 ms on SQLite (timestamps parsed from text, \
-`NUMERIC` read through floats), building the dicts 1.5 ms. Bookings in the feed still cost \
-one query each while waiting (`waiting_position` in `portal/workshops/api.py`), and \
-payslips, balances, meetings and RSVPs still load as ORM objects; none is in the measured \
-page.
-- **Booking p95 under 30 ms (issue 8)** is met for 20 people booking with pauses, not for \
-20 clients flat out or 20 taps at the same instant: a booking costs about 5 ms of CPU \
-in-process, mostly the request overhead every page has, so 20 at once need at least \
-20 × 5 ms / 2 cores = 50 ms for the last one, and flat out the latency is 20 / throughput. \
-On PostgreSQL the same changes measured no better nor worse (within the noise); its writes \
-are serialised by the change log's advisory lock, held to the commit.
+`NUMERIC` read through floats), building the dicts 1.5 ms. Payslips, balances, meetings and \
+RSVPs still load as ORM objects; none is in the measured page.
+- **Booking p95 under 30 ms (issue 8)** is met for 20 people booking with pauses on SQLite, \
+not for 20 clients flat out, 20 taps at the same instant, nor people on PostgreSQL (see \
+`bench_workshops.py`'s table): a booking costs about 2.2 ms of CPU in-process and holds its \
+workshop for part of it, so 20 at the same instant on one workshop finish one after another, \
+and flat out the latency is 20 / throughput (Little's law: under 30 ms needs about 800 \
+bookings a second, we serve 300–480). On PostgreSQL the workshop's row lock still spans \
+several round trips (the lock, the audience, the member's booking, the count, the insert, \
+the change log's lock and insert, the commit): with 20 people on one workshop, waits chain \
+up (`log_lock_waits` showed queues of three or four at 20–130 ms). A seat counter on the \
+workshop, claimed by one conditional `UPDATE`, would shorten it to a statement; not done.
 """
 
 

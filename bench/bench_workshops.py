@@ -227,12 +227,15 @@ def run() -> str:
             *HEADER,
             *rows,
             "",
-            "Reading: a booking costs about 5 ms of CPU in-process, mostly request overhead "
-            "shared with every page (login session, CSRF, templating). On 2 cores, 20 "
-            "bookings arriving at the same instant cannot all finish within 30 ms (at least "
-            "20 × 5 ms / 2 = 50 ms; a burst's p95 is its 19th answer). Flat out, latency is "
-            "20 / throughput (Little's law). On SQLite, writers queue on a lock file "
-            "(`portal/db.py`); on PostgreSQL on the workshop row and the change log's lock."
+            "Reading: a booking costs about 2.2 ms of CPU in-process, most of it the request "
+            "overhead every page has (session, login, CSRF, templating), and commits before "
+            "its panel renders (`commit_now`), so it holds the workshop only for its writes. "
+            "On 2 cores shared with the clients, 20 bookings arriving at the same instant "
+            "still finish one after another (a burst's p95 is its 19th answer); flat out, "
+            "latency is 20 / throughput (Little's law: under 30 ms needs about 800 bookings "
+            "a second). On SQLite, writers queue on a lock file (`portal/db.py`); on "
+            "PostgreSQL on the workshop's row, whose lock spans several round trips, so 20 "
+            "people on one workshop form short queues."
             + (
                 ""
                 if postgres

@@ -30,7 +30,7 @@ from tests.conftest import count_queries  # noqa: E402, F401
 # Where `make bench` installs what is not Python (Lighthouse) and keeps seeded databases.
 CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", ROOT / ".cache" / "bench"))
 SECRET_KEY = "bench"  # noqa: S105 (throwaway databases on loopback)
-PRODUCTION_WORKERS = 4  # README, "Serving in production"
+PRODUCTION_WORKERS = os.cpu_count() or 2  # README, "Deployment": one sync worker per core
 
 
 def percentile(samples: list[float], fraction: float) -> float:
