@@ -107,14 +107,16 @@ def wait_until_up(port: int, timeout: float = 30) -> None:
 
 
 @contextmanager
-def gunicorn(url: str, workers: int = 1, threads: int = 8):
-    """One gunicorn process (with `workers` workers) on a free loopback port."""
+def gunicorn(url: str, workers: int = 1, threads: int = 8, settings: dict | None = None):
+    """One gunicorn process (with `workers` workers) on a free loopback port; `settings` are
+    more PORTAL_* variables."""
     port = free_port()
     env = {
         **os.environ,
         "PORTAL_DATABASE_URL": url,
         "PORTAL_SECRET_KEY": SECRET_KEY,
         "PORTAL_SMTP_HOST": "",
+        **(settings or {}),
     }
     process = subprocess.Popen(
         [

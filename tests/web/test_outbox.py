@@ -3,8 +3,10 @@ server here (aiosmtpd on loopback), once per message whoever delivers, and witho
 the database while the mail server takes its time."""
 
 import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
+from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -14,7 +16,7 @@ from portal import create_app
 from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import CLAIM_LAPSES_AFTER, claim_messages, deliver_pending, queue_email
-from tests.servers import free_port
+from tests.servers import free_port, gunicorn, request, seed_workshop_and_visitors
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -182,3 +184,26 @@ def test_a_slow_mail_server_does_not_hold_up_writes(committed_database, kind, tm
             thread.join()
         app.extensions["database"].engine.dispose()
     assert [e.rcpt_tos for e in inbox.received] == [["slow@example.org"]]
+
+
+def test_behind_gunicorn_a_promotion_mail_leaves_once_the_answer_has_gone(committed_database):
+    """The production server closes each response after sending it: that is when the mail
+    the request queued (here, to the person a cancellation promotes) goes out."""
+    url = committed_database("sqlite")
+    workshop_id, (first, second) = seed_workshop_and_visitors(url, 2, seats=1)
+    inbox = Inbox()
+    with smtp_server(inbox) as smtp_port:
+        settings = {"PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(smtp_port)}
+        settings["PORTAL_SMTP_STARTTLS"] = "false"
+        with gunicorn(url, threads=1, settings=settings) as port:  # a sync worker
+            for visitor, action in ((first, "book"), (second, "book"), (first, "cancel")):
+                path = f"/workshops/{workshop_id}/{action}"
+                assert request(port, "POST", path, visitor.headers())[0] == 200
+            for _ in range(100):  # the worker sends it after answering: give it a moment
+                if inbox.received:
+                    break
+                time.sleep(0.05)
+    [envelope] = inbox.received
+    assert envelope.rcpt_tos == ["load1@example.org"]
+    mail = message_from_bytes(envelope.content, policy=policy.default)
+    assert mail["Subject"] == "Une place s'est libérée : vous êtes inscrit·e à Load test"
