@@ -77,7 +77,9 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
     for message in messages:
         try:
             _send(message)
-        except (OSError, smtplib.SMTPException) as error:
+        except Exception as error:
+            # The network, a refusal, a malformed address: one message's failure must not
+            # stop the others; it is kept for a retry.
             log.warning("mail to %s failed: %s", message.recipient, error)
             outcome = {"last_error": str(error)[:500], "claimed_at": None}
         else:

@@ -93,6 +93,18 @@ def test_a_refused_delivery_is_kept_and_deliver_mail_sends_it_later(
     assert message.sent_at is not None and message.attempts == 2
 
 
+def test_a_message_that_cannot_be_sent_does_not_stop_the_next(smtp_app, db_session, app_context):
+    broken = queue_email(db.session, "x@example.org\nBcc: all@example.org", "Subject", "Body")
+    fine = queue_email(db.session, "fine@example.org", "Subject", "Body")
+    db.session.commit()
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        smtp_app.config["SMTP_PORT"] = port
+        assert deliver_pending(db.session, [broken.id, fine.id]) == 1
+    assert [envelope.rcpt_tos for envelope in inbox.received] == [["fine@example.org"]]
+    assert broken.sent_at is None and broken.last_error and broken.claimed_at is None
+
+
 def test_a_claim_is_respected_until_it_lapses(db_session):
     now = utcnow()
     fresh = queue_email(db_session, "a@example.org", "Subject", "Body")
