@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from flask import has_request_context, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, lazyload, object_session
 
 from portal.calendar.events import CalendarEvent
@@ -112,6 +112,15 @@ _CONFIRMED_COUNT = (
 _ACTIVE_BOOKING = select(Booking).where(
     Booking.workshop_id == bindparam("workshop_id"),
     Booking.member_id == bindparam("member_id"),
+    Booking.status != BookingStatus.CANCELLED,
+)
+# One read under the lock for a booking: the seats taken and the member's own active
+# booking's status (None without one).
+_SEATS_TAKEN_AND_MINE = select(
+    func.count().filter(Booking.status == BookingStatus.CONFIRMED),
+    func.max(case((Booking.member_id == bindparam("member_id"), Booking.status))),
+).where(
+    Booking.workshop_id == bindparam("workshop_id"),
     Booking.status != BookingStatus.CANCELLED,
 )
 _AHEAD = aliased(Booking)  # the waiting bookings up to one's own, to count them
@@ -279,13 +288,15 @@ def book_seat(
                 audience=audience_label(workshop),
             )
         )
-    current = active_booking(session, workshop, member)
+    confirmed, current = session.execute(
+        _SEATS_TAKEN_AND_MINE, {"workshop_id": workshop.id, "member_id": member.id}
+    ).one()
+    if current == BookingStatus.WAITING:
+        raise DomainError(_l("You are already on the waiting list for this workshop."))
     if current is not None:
-        if current.status is BookingStatus.WAITING:
-            raise DomainError(_l("You are already on the waiting list for this workshop."))
         raise DomainError(_l("You already have a seat at this workshop."))
 
-    has_seat = confirmed_count(session, workshop) < workshop.seats
+    has_seat = confirmed < workshop.seats
     booking = Booking(
         workshop_id=workshop.id,
         member_id=member.id,

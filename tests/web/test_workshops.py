@@ -103,6 +103,19 @@ def test_double_tap_books_once_and_says_so(logged_in, workshop, db_session):
     assert len(bookings_of(db_session, workshop)) == 1
 
 
+def test_double_tap_on_a_full_workshop_keeps_one_place_on_the_list(
+    logged_in, make_workshop, make_member, db_session
+):
+    workshop = make_workshop(seats=1)
+    book(db_session, workshop, make_member())
+    first = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    second = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    assert "vous êtes n° 1 sur la liste d'attente" in unescape(first.text)
+    assert "Vous êtes déjà sur la liste d'attente de cet atelier." in unescape(second.text)
+    statuses = [b.status for b in bookings_of(db_session, workshop)]
+    assert statuses == [BookingStatus.CONFIRMED, BookingStatus.WAITING]
+
+
 def test_replayed_cancel_form_changes_nothing(logged_in, workshop, db_session):
     logged_in.post(f"/workshops/{workshop.id}/book")
     logged_in.post(f"/workshops/{workshop.id}/cancel")
