@@ -234,8 +234,9 @@ def run() -> str:
             "still finish one after another (a burst's p95 is its 19th answer); flat out, "
             "latency is 20 / throughput (Little's law: under 30 ms needs about 800 bookings "
             "a second). On SQLite, writers queue on a lock file (`portal/db.py`); on "
-            "PostgreSQL on the workshop's row, whose lock spans several round trips, so 20 "
-            "people on one workshop form short queues."
+            "PostgreSQL on the workshop's row, whose lock spans several round trips. Workers "
+            "freeze their loaded app out of the garbage collector's full passes "
+            "(`gunicorn.conf.py`): a pass took ~100 ms mid-request, the tail of 'people'."
             + (
                 ""
                 if postgres

@@ -30,6 +30,7 @@ from tests.conftest import count_queries  # noqa: E402, F401
 # Where `make bench` installs what is not Python (Lighthouse) and keeps seeded databases.
 CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", ROOT / ".cache" / "bench"))
 SECRET_KEY = "bench"  # noqa: S105 (throwaway databases on loopback)
+GUNICORN_CONFIG = ROOT / "gunicorn.conf.py"  # the README's, for every server measured
 PRODUCTION_WORKERS = os.cpu_count() or 2  # README, "Deployment": one sync worker per core
 
 
@@ -83,7 +84,7 @@ def gunicorn(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
-        str(Path(sys.executable).with_name("gunicorn")),
+        str(Path(sys.executable).with_name("gunicorn")), "--config", str(GUNICORN_CONFIG),
         "--workers", str(workers), "--threads", str(threads),
         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app,
     ]  # fmt: skip
