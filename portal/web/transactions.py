@@ -28,12 +28,11 @@ def commit_now() -> None:
 
 
 def commit_or_roll_back(response: Response) -> Response:
-    if not db.session.registry.has():
-        pass  # the request never opened a session (a static file): nothing to end
-    elif response.status_code >= 400:
-        db.session.rollback()
-    else:
-        _commit(db.session)
+    if db.session.registry.has():  # a static file never opens one: nothing to end
+        if response.status_code >= 400:
+            db.session.rollback()
+        else:
+            _commit(db.session)
     committed_mail = g.pop(MAIL_TO_DELIVER, None)
     if committed_mail:
         response.call_on_close(_delivery(current_app._get_current_object(), committed_mail))
