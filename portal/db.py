@@ -37,6 +37,7 @@ SEARCH_OBJECTS = ("meeting_search", "ix_meetings_search", "search_vector")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READS_ONLY = "portal_reads_only"
 LOCKS_LATE = "portal_locks_late"
+SQLITE_IMMEDIATE = "portal_sqlite_immediate"
 
 
 def reads_only(view):
@@ -93,6 +94,13 @@ def take_write_lock(session: Session) -> None:
     sqlite_connection.reads_until_lock = False
     connection.exec_driver_sql("COMMIT")  # only reads to end: SQLAlchemy's transaction goes on
     _begin_writing(connection)
+
+
+def begin_writing(session: Session) -> None:
+    """Begin the session's next transaction as a writer: on SQLite it takes the write lock
+    (in the writers' queue) from its first statement, as write requests do, so that what it
+    reads stays true until its commit. For work outside a request's own transaction."""
+    session.connection(execution_options={SQLITE_IMMEDIATE: True})
 
 
 class WritersQueueTimeout(ServiceUnavailable):
@@ -301,7 +309,7 @@ def _tune_sqlite(engine: Engine) -> None:
         in_request = has_request_context()
         may_write = (
             in_request and request.method not in SAFE_METHODS and not g.get(READS_ONLY, False)
-        ) or connection.get_execution_options().get("portal_sqlite_immediate", False)
+        ) or connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
         late = may_write and in_request and g.pop(LOCKS_LATE, False)
         sqlite_connection = connection.connection.dbapi_connection
         sqlite_connection.reads_until_lock = late

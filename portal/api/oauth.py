@@ -19,7 +19,7 @@ from portal.api.services import (
     token_for_bearer,
     verify_client_secret,
 )
-from portal.db import db, utcnow
+from portal.db import begin_writing, db, utcnow
 
 READ_SCOPE, WRITE_SCOPE = SCOPES
 
@@ -87,7 +87,7 @@ def authenticate_request() -> Caller:
     now = utcnow()
     session = current_app.extensions["database"].sessionmaker()
     try:
-        session.connection(execution_options={"portal_sqlite_immediate": True})
+        begin_writing(session)
         protector = ResourceProtector()
         protector.register_token_validator(_Validator(session, now))
         try:

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.db import utcnow
+from portal.db import begin_writing, utcnow
 from portal.outbox.models import OutboxMessage
 
 log = logging.getLogger("portal.mail")
@@ -70,7 +70,7 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
     mail server must not hold SQLite's write lock or PostgreSQL's row locks), then record
     each outcome. A failure is recorded and the claim released, for a later run to retry
     (up to MAX_ATTEMPTS)."""
-    _begin_writing(session)
+    begin_writing(session)
     messages = claim_messages(session, utcnow(), ids)
     session.commit()
     sent = 0
@@ -85,17 +85,11 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
         else:
             outcome = {"sent_at": utcnow()}
             sent += 1
-        _begin_writing(session)
+        begin_writing(session)
         for name, value in outcome.items():
             setattr(message, name, value)
         session.commit()
     return sent
-
-
-def _begin_writing(session: Session) -> None:
-    """Outside a request, a transaction takes SQLite's write lock (in the writers' queue)
-    only when asked: these write from their first statement."""
-    session.connection(execution_options={"portal_sqlite_immediate": True})
 
 
 def _send(message: OutboxMessage) -> None:

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 
 from portal import create_app
-from portal.db import db, utcnow
+from portal.db import begin_writing, db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import CLAIM_LAPSES_AFTER, claim_messages, deliver_pending, queue_email
 from tests.servers import free_port, gunicorn, request, seed_workshop_and_visitors
@@ -185,7 +185,7 @@ def test_a_slow_mail_server_does_not_hold_up_writes(committed_database, kind, tm
             with app.app_context():
                 # A write to the same row and one elsewhere go through meanwhile (waiting
                 # for the deliverer would raise: the writers' queue, or this lock timeout).
-                db.session.connection(execution_options={"portal_sqlite_immediate": True})
+                begin_writing(db.session)
                 if kind == "postgresql":
                     db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
                 db.session.get(OutboxMessage, message.id).last_error = "looked at"
