@@ -95,13 +95,9 @@ def iso(value: date | datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-# The id in a URL or the feed, or None if it cannot be one (no row has it).
-int_id = id_from_text
-
-
 def row_ids(entity_ids: list[str]) -> set[int]:
     """The feed's ids that can be row ids; the others name no row."""
-    return {number for number in map(int_id, entity_ids) if number is not None}
+    return {number for number in map(id_from_text, entity_ids) if number is not None}
 
 
 def rows_with_ids(session: Session, model, entity_ids: list[str], *options) -> list:
@@ -124,7 +120,7 @@ def register_rows(entity: str, model, represent: Callable[[object], dict], *opti
 def one_or_404(session: Session, batch: BatchSerializer, text_id: str, name: str) -> dict:
     """The representation of the row whose id is written in the URL, made by the feed's own
     loader for its entity, else a 404 problem."""
-    number = int_id(text_id)
+    number = id_from_text(text_id)
     found = batch(session, [str(number)]).get(str(number)) if number is not None else None
     if found is None:
         raise ApiError(404, "not_found", f"No {name} has this id.")
@@ -133,7 +129,7 @@ def one_or_404(session: Session, batch: BatchSerializer, text_id: str, name: str
 
 def row_or_404(session: Session, model, text_id: str, *options):
     """The row of `model` whose id is written in the URL, else a 404 problem."""
-    number = int_id(text_id)
+    number = id_from_text(text_id)
     row = session.get(model, number, options=options) if number is not None else None
     if row is None:
         raise ApiError(404, "not_found", f"No {model.__name__.lower()} has this id.")
@@ -199,7 +195,7 @@ def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
 
 @register("member")
 def member_data(session: Session, entity_id: str) -> dict | None:
-    member_id = int_id(entity_id)
+    member_id = id_from_text(entity_id)
     if member_id is None:
         return None
     member = session.get(Member, member_id, options=[selectinload(Member.activities)])
