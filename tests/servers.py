@@ -89,6 +89,24 @@ def seed_workshop_and_visitors(url: str, members: int, seats: int) -> tuple[int,
     return workshop_id, visitors
 
 
+def logged_in_app(url: str, email: str, seats: int = 5):
+    """On a committed database: a workshop of `seats` seats, the app (CSRF off) and a test
+    client logged in through the login form as the entrepreneur `email`."""
+    from tests.conftest import PASSWORD, login
+
+    workshop_id, _nobody = seed_workshop_and_visitors(url, 0, seats)
+    app = create_app({**config(url), "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        create_member(
+            db.session, email=email, full_name=email.split("@")[0].title(),
+            role=Role.ENTREPRENEUR, status=MemberStatus.EMPLOYEE, password=PASSWORD,
+        )  # fmt: skip
+        db.session.commit()
+    client = app.test_client()
+    assert login(client, email).status_code == 303
+    return app, client, workshop_id
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

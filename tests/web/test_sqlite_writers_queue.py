@@ -10,13 +10,9 @@ import pytest
 from flask import g
 from sqlalchemy import event, func, select, text
 
-from portal import create_app
 from portal.db import LOCKS_LATE, db, make_engine, take_write_lock
-from portal.members.models import MemberStatus, Role
-from portal.members.services import create_member
 from portal.workshops.models import Booking
-from tests.conftest import PASSWORD, login
-from tests.servers import config, seed_workshop_and_visitors
+from tests.servers import logged_in_app
 
 HX = {"HX-Request": "true"}
 
@@ -71,16 +67,7 @@ def test_in_memory_database_needs_no_queue_file(tmp_path, monkeypatch):
 @pytest.fixture
 def booking_app(committed_database):
     url = committed_database("sqlite")
-    workshop_id, _nobody = seed_workshop_and_visitors(url, 0, 5)
-    app = create_app({**config(url), "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        create_member(
-            db.session, email="queue@example.org", full_name="Queue", role=Role.ENTREPRENEUR,
-            status=MemberStatus.EMPLOYEE, password=PASSWORD,
-        )  # fmt: skip
-        db.session.commit()
-    client = app.test_client()
-    assert login(client, "queue@example.org").status_code == 303
+    app, client, workshop_id = logged_in_app(url, "queue@example.org")
     yield app, client, workshop_id, database_file(url)
     app.extensions["database"].engine.dispose()
 

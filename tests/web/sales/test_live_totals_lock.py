@@ -3,12 +3,7 @@ lock that real writes take (BEGIN IMMEDIATE), or every member's keystrokes wait 
 
 from sqlalchemy import event
 
-from portal import create_app
-from portal.db import db
-from portal.members.models import MemberStatus, Role
-from portal.members.services import create_member
-from tests.conftest import PASSWORD, login
-from tests.servers import config, seed_workshop_and_visitors
+from tests.servers import logged_in_app
 
 
 def begins_during(app, call) -> list[str]:
@@ -30,17 +25,7 @@ def begins_during(app, call) -> list[str]:
 def test_live_totals_read_without_the_sqlite_write_lock_that_a_booking_takes(
     committed_database,
 ):
-    url = committed_database("sqlite")
-    workshop_id, _nobody = seed_workshop_and_visitors(url, 0, 5)
-    app = create_app({**config(url), "WTF_CSRF_ENABLED": False})
-    with app.app_context():
-        create_member(
-            db.session, email="lock@example.org", full_name="Lock", role=Role.ENTREPRENEUR,
-            status=MemberStatus.EMPLOYEE, password=PASSWORD,
-        )  # fmt: skip
-        db.session.commit()
-    client = app.test_client()
-    assert login(client, "lock@example.org").status_code == 303
+    app, client, workshop_id = logged_in_app(committed_database("sqlite"), "lock@example.org")
     lines = {"lines-0-description": "Atelier", "lines-0-quantity": "2",
              "lines-0-unit_price": "100"}  # fmt: skip
     htmx = {"HX-Request": "true"}
