@@ -6,7 +6,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.dates import PARIS
@@ -178,6 +178,31 @@ def test_booking_refused_outside_the_audience(logged_in, make_workshop, db_sessi
 def test_audience_workshop_is_listed_for_its_statuses(logged_in, make_workshop):
     make_workshop(title="Pour les salariés", audience=[MemberStatus.EMPLOYEE])
     assert "Pour les salariés" in logged_in.get("/workshops").text
+
+
+def test_a_booking_reads_its_workshop_and_audience_in_one_statement(
+    app, logged_in, make_workshop, db_session
+):
+    """The workshop's row stays locked while a booking runs: its audience, which the booking
+    checks, comes with the row instead of in a second statement under the lock."""
+    workshop = make_workshop(audience=[MemberStatus.EMPLOYEE, MemberStatus.ASSOCIATE])
+    engine = app.extensions["database"].engine
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "Votre place est réservée." in response.text
+    audience_reads = [s for s in statements if "workshop_audiences" in s]
+    assert len(audience_reads) == 1
+    assert "FROM workshops LEFT OUTER JOIN workshop_audiences" in audience_reads[0]
+    if engine.dialect.name == "postgresql":  # the workshop's row only: audiences stay free
+        assert audience_reads[0].rstrip().endswith("FOR UPDATE OF workshops")
 
 
 def test_unknown_workshop_is_404(logged_in):
