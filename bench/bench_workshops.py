@@ -13,6 +13,9 @@ its promotions run too. Three ways of being 20 concurrent clients:
 - **flat out**: `wrk`, 20 connections with no pause (bench_portal's measure): the latency
   is then mostly waiting for a free worker, 20 / throughput.
 
+Control rows: the same burst and flat out against an empty write (`bench/floor.py`), what
+any write costs here before its own work.
+
 SQLite always (a fresh file per row); PostgreSQL too when PORTAL_BENCH_POSTGRES_URL names a
 scratch database (it is emptied). `measure_all(tree)` serves the code of another checkout,
 for before/after comparisons in one run."""
@@ -49,6 +52,9 @@ PEOPLE_ROUNDS = 15  # book + cancel pairs per client, with pauses
 PAUSE = 0.5
 SECONDS = int(os.environ.get("PORTAL_BENCH_SECONDS", "10"))
 TARGET_MS = 30
+ACTIONS = ("book", "cancel")
+# bench/floor.py's POST /bench/write: what any write costs before its own work.
+CONTROL = "an empty write (`bench/floor.py`)"
 
 
 @dataclass
@@ -58,15 +64,15 @@ class Figures:
     failures: int
     seconds: float
 
-    def row(self, database: str, how: str) -> str:
+    def row(self, database: str, how: str, verdict: bool = True) -> str:
         requests = len(self.book_ms) + len(self.cancel_ms)
         book_p95 = harness.percentile(self.book_ms, 0.95)
-        verdict = "yes" if book_p95 < TARGET_MS and not self.failures else "**no**"
+        on_target = "yes" if book_p95 < TARGET_MS and not self.failures else "**no**"
         return (
             f"| {database} | {how} | {len(self.book_ms):,} | "
             f"{statistics.median(self.book_ms):.1f} | {book_p95:.1f} | "
             f"{harness.percentile(self.cancel_ms, 0.95):.1f} | {requests / self.seconds:.0f} | "
-            f"{self.failures} | {verdict} |"
+            f"{self.failures} | {on_target if verdict else '—'} |"
         )
 
 
@@ -104,20 +110,19 @@ def _post(connection, path: str, visitor) -> tuple[float, int]:
     return (time.perf_counter() - start) * 1000, response.status
 
 
-def bursts(port: int, workshop_ids: list[int], visitors: list) -> Figures:
-    """BURSTS times: everyone books at once, then everyone cancels at once; visitor n uses
-    workshop_ids[n % len(workshop_ids)]."""
+def bursts(port: int, visitors: list, path) -> Figures:
+    """BURSTS times: everyone books at once, then everyone cancels at once; visitor n posts
+    to `path(n, "book")`, then to `path(n, "cancel")`."""
     figures = Figures([], [], 0, 0.0)
     barrier = threading.Barrier(len(visitors))
     lock = threading.Lock()
 
     def client(number: int, visitor) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        workshop_id = workshop_ids[number % len(workshop_ids)]
         for _ in range(BURSTS):
             for action, samples in (("book", figures.book_ms), ("cancel", figures.cancel_ms)):
                 barrier.wait()
-                elapsed, status = _post(connection, f"/workshops/{workshop_id}/{action}", visitor)
+                elapsed, status = _post(connection, path(number, action), visitor)
                 with lock:
                     samples.append(elapsed)
                     figures.failures += status != 200
@@ -126,6 +131,11 @@ def bursts(port: int, workshop_ids: list[int], visitors: list) -> Figures:
 
     figures.seconds = _run_clients(client, visitors)
     return figures
+
+
+def workshop_paths(workshop_ids: list[int]):
+    """Visitor n books and cancels at workshop_ids[n % len(workshop_ids)]."""
+    return lambda number, action: f"/workshops/{workshop_ids[number % len(workshop_ids)]}/{action}"
 
 
 def people(port: int, workshop_id: int, visitors: list) -> Figures:
@@ -161,18 +171,24 @@ def _run_clients(client, visitors) -> float:
     return time.perf_counter() - started
 
 
-def flat_out(base: str, workshop_id: int, visitors: list) -> harness.Load:
+def flat_out(base: str, paths: list[str], visitors: list) -> harness.Load:
     form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
-    requests = [
-        {"method": "POST", "path": f"/workshops/{workshop_id}/{action}", "headers": form}
-        for action in ("book", "cancel")
-    ]
+    requests = [{"method": "POST", "path": path, "headers": form} for path in paths]
     identities = [{"Cookie": v.cookie, "X-CSRFToken": v.csrf_token} for v in visitors]
     return harness.run_wrk(base, requests, identities, CLIENTS, SECONDS)
 
 
+def flat_out_row(database: str, how: str, load: harness.Load, verdict: bool = True) -> str:
+    on_target = ("yes" if load.p95_ms < TARGET_MS else "**no**") if verdict else "—"
+    return (
+        f"| {database} | {how} | {load.requests // 2:,} | {load.p50_ms:.1f} (all) | "
+        f"{load.p95_ms:.1f} (all) | — | {load.per_second:.0f} | {load.failures} | {on_target} |"
+    )
+
+
 def measure_all(url_pattern: str, database: str, tree: Path = ROOT) -> list[str]:
-    """Every measure on a fresh database each, serving the code in `tree`; table rows."""
+    """Every measure on a fresh database each, serving the code in `tree`; table rows.
+    The control rows come last, from this checkout's bench/floor.py."""
     rows = []
     measures = ("burst, same workshop", "burst, a workshop each", "people", "flat out (wrk)")
     for number, how in enumerate(measures):
@@ -182,18 +198,27 @@ def measure_all(url_pattern: str, database: str, tree: Path = ROOT) -> list[str]
         with harness.gunicorn(env, cwd_path=tree) as base:
             port = int(base.rsplit(":", 1)[1])
             if how == "burst, same workshop":
-                rows.append(bursts(port, workshop_ids[:1], visitors).row(database, how))
+                figures = bursts(port, visitors, workshop_paths(workshop_ids[:1]))
             elif how == "burst, a workshop each":
-                rows.append(bursts(port, workshop_ids, visitors).row(database, how))
+                figures = bursts(port, visitors, workshop_paths(workshop_ids))
             elif how == "people":
-                rows.append(people(port, workshop_ids[0], visitors).row(database, how))
+                figures = people(port, workshop_ids[0], visitors)
             else:
-                load = flat_out(base, workshop_ids[0], visitors)
-                rows.append(
-                    f"| {database} | {how} | {load.requests // 2:,} | {load.p50_ms:.1f} "
-                    f"(all) | {load.p95_ms:.1f} (all) | — | {load.per_second:.0f} | "
-                    f"{load.failures} | {'yes' if load.p95_ms < TARGET_MS else '**no**'} |"
+                load = flat_out(
+                    base, [f"/workshops/{workshop_ids[0]}/{a}" for a in ACTIONS], visitors
                 )
+                rows.append(flat_out_row(database, how, load))
+                continue
+            rows.append(figures.row(database, how))
+    url = url_pattern.format(len(measures))
+    _, visitors = seed(url)
+    env = harness.server_env(url, PORTAL_SECRET_KEY=SECRET_KEY)
+    with harness.gunicorn(env, app="floor:app", cwd_path=ROOT / "bench") as base:
+        port = int(base.rsplit(":", 1)[1])
+        control = bursts(port, visitors, lambda number, action: "/bench/write")
+        rows.append(control.row(database, f"control: {CONTROL}, burst", verdict=False))
+        load = flat_out(base, ["/bench/write"], visitors)
+        rows.append(flat_out_row(database, f"control: {CONTROL}, flat out", load, verdict=False))
     return rows
 
 
@@ -227,16 +252,20 @@ def run() -> str:
             *HEADER,
             *rows,
             "",
-            "Reading: a booking costs about 2.2 ms of CPU in-process, most of it the request "
-            "overhead every page has (session, login, CSRF, templating), and commits before "
-            "its panel renders (`commit_now`), so it holds the workshop only for its writes. "
-            "On 2 cores shared with the clients, 20 bookings arriving at the same instant "
-            "still finish one after another (a burst's p95 is its 19th answer); flat out, "
-            "latency is 20 / throughput (Little's law: under 30 ms needs about 800 bookings "
-            "a second). On SQLite, writers queue on a lock file (`portal/db.py`); on "
-            "PostgreSQL on the workshop's row, whose lock spans several round trips. Workers "
-            "freeze their loaded app out of the garbage collector's full passes "
-            "(`gunicorn.conf.py`): a pass took ~100 ms mid-request, the tail of 'people'."
+            "Reading: the control rows are the same 20 clients posting to an empty write "
+            "(`bench/floor.py`: login, CSRF, the write lock taken as a booking takes it, one "
+            "row in the sync log, the commit; 'book' and 'cancel' are both that write): the "
+            "least any write costs on this machine. Where a control row's p95 is over 30 ms, "
+            "no booking can be under it here, whatever the booking does. A booking costs about "
+            "2.5 ms of CPU in-process, and commits before its panel renders (`commit_now`), so "
+            "it holds the workshop only for its writes. On 2 cores shared with the clients "
+            "(and PostgreSQL's server), 20 requests arriving at the same instant finish one "
+            "after another (a burst's p95 is its 19th answer); flat out, latency is 20 / "
+            "throughput (Little's law: under 30 ms needs about 800 requests a second). On "
+            "SQLite, writers queue on a lock file (`portal/db.py`); on PostgreSQL on the "
+            "workshop's row, whose lock spans several round trips. Workers freeze their "
+            "loaded app out of the garbage collector's full passes (`gunicorn.conf.py`): a "
+            "pass took ~100 ms mid-request, the tail of 'people'."
             + (
                 ""
                 if postgres
