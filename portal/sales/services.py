@@ -110,10 +110,19 @@ def compute_totals(lines: list[LineInput]) -> Totals:
 
 
 def preview_totals(lines: list[LineInput]) -> Totals:
-    """Totals of the lines typed so far: a line with a VAT rate outside the list or a
-    discount outside 0-100 % counts as nothing until it is corrected."""
-    return compute_totals(
-        [line for line in lines if line.vat_rate in VAT_RATES and 0 <= line.discount_percent <= 100]
+    """Totals of the lines typed so far: a line `check_lines` would refuse for its numbers
+    (a VAT rate outside the list, a discount outside 0-100 %, a negative or too large
+    quantity or price) counts as nothing until it is corrected. A number of 27 digits would
+    not even round to the cent."""
+    return compute_totals([line for line in lines if _countable(line)])
+
+
+def _countable(line: LineInput) -> bool:
+    return (
+        line.vat_rate in VAT_RATES
+        and 0 <= line.discount_percent <= 100
+        and 0 <= line.quantity <= MAX_QUANTITY
+        and 0 <= line.unit_price <= MAX_AMOUNT
     )
 
 

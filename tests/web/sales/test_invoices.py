@@ -116,6 +116,42 @@ def test_another_members_customer_is_a_404(client, make_member, customer, db_ses
     assert count(db_session) == 0
 
 
+# Numbers a price or quantity field may receive pasted: too large (or small) for any
+# invoice, and from 27 digits on, too long to even round to the cent.
+NUMBERS_NO_INVOICE_HOLDS = {
+    "1e999": "Ce montant est trop élevé (10 M€ au plus).",
+    "9" * 40: "Ce montant est trop élevé (10 M€ au plus).",
+    "1e27": "Ce montant est trop élevé (10 M€ au plus).",
+    "-1e999": "Les quantités et les prix ne peuvent pas être négatifs",
+}
+
+
+@pytest.mark.parametrize("field", ["lines-0-quantity", "lines-0-unit_price"])
+@pytest.mark.parametrize("number", NUMBERS_NO_INVOICE_HOLDS)
+def test_a_number_no_invoice_holds_is_refused_with_a_message(
+    logged_in, customer, db_session, field, number
+):
+    totals = logged_in.post(
+        "/invoices/totals", data=form(customer, **{field: number}), headers={"HX-Request": "true"}
+    )
+    assert totals.status_code == 200
+    assert "0,00" in totals.text  # the line counts as nothing until it is corrected
+    new = logged_in.post("/invoices/new", data=form(customer, **{field: number}))
+    assert new.status_code == 200
+    assert NUMBERS_NO_INVOICE_HOLDS[number] in new.text
+    assert count(db_session) == 0
+
+    logged_in.post("/invoices/new", data=form(customer))
+    draft = db_session.scalar(select(Invoice))
+    edit = logged_in.post(
+        f"/invoices/{draft.id}/edit", data=form(customer, **{field: number, "form_token": "e"})
+    )
+    assert edit.status_code == 200
+    assert NUMBERS_NO_INVOICE_HOLDS[number] in edit.text
+    db_session.refresh(draft)
+    assert draft.total_excl_vat_cents == 246_900  # unchanged
+
+
 def test_another_members_invoice_is_a_404(client, make_member, make_invoice):
     invoice = make_invoice()
     other = make_member(email="other@example.org")
