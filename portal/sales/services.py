@@ -695,6 +695,8 @@ def record_payment(
     if not isinstance(method, PaymentMethod):
         raise DomainError(_l("Choose how the customer paid."), field="method")
     cents = to_cents(amount)
+    if cents == 0:  # under half a cent: nothing to record
+        raise DomainError(_l("Enter an amount above zero."), field="amount")
     if cents > invoice.outstanding_cents:
         raise DomainError(
             _l("This is more than the %(amount)s still due.", amount=_euros(invoice)),

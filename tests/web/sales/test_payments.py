@@ -1,6 +1,7 @@
 """Payments recorded by the support team: the method has its own column, shown on the
 invoice and in the CSV export."""
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.sales.models import Payment, PaymentMethod
@@ -52,3 +53,18 @@ def test_csv_export_lists_each_invoices_payment_methods(client, staff, issued_in
     rows = client.get("/staff/invoices.csv").get_data(as_text=True).strip().splitlines()
     assert rows[0].endswith(";Moyens de paiement")
     assert rows[1].endswith(";Virement, Carte")
+
+
+@pytest.mark.parametrize("amount", ["0,004", "0.0000001", "1e-999"])
+def test_an_amount_that_rounds_to_no_cent_is_refused_and_nothing_is_recorded(
+    client, staff, issued_invoice, db_session, amount
+):
+    login(client, staff.email)
+    response = client.post(
+        f"/staff/invoices/{issued_invoice.id}/payments",
+        data={"amount": amount, "received_on": "2026-11-27", "method": "transfer"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "Saisissez un montant supérieur à zéro." in response.text
+    assert db_session.scalar(select(func.count(Payment.id))) == 0
