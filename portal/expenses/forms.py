@@ -29,7 +29,9 @@ from portal.web.fields import LocalDecimalField
 from portal.web.i18n import lazy_gettext as _l
 from portal.web.ids import id_choice
 
-_KEY = Regexp(r"^[0-9a-f]{32}$", message=_l("Reload the page and try again."))
+_KEY = Regexp(
+    r"^[0-9a-f]{32}$", message=_l("This form had expired: check what you typed and send it again.")
+)
 
 
 def new_idempotency_key() -> str:
@@ -60,6 +62,14 @@ class _CaptureForm(FlaskForm):
         ]
         if not self.idempotency_key.data:
             self.idempotency_key.data = new_idempotency_key()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.idempotency_key.errors:
+            # Not a key this portal made (a page from long ago, or tampered with): what was
+            # typed is shown again with a fresh key, so that sending it again works.
+            self.idempotency_key.data = new_idempotency_key()
+        return valid
 
 
 def _vat_field(label):

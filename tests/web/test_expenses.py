@@ -200,6 +200,20 @@ def test_retry_with_the_same_key_never_creates_a_duplicate(app, logged_in, db_se
     assert stored_files(app) == files  # the retry stored no second photo
 
 
+def test_a_key_the_portal_did_not_make_is_explained_and_replaced(logged_in, db_session):
+    """The key is a hidden field: its refusal is shown above the form, which comes back with
+    what was typed and a fresh key, so that sending it again saves the receipt."""
+    refused = post_receipt(logged_in, db_session, jpeg_with_gps(), idempotency_key="not-ours")
+    assert refused.status_code == 200
+    assert "Ce formulaire avait expiré : vérifiez votre saisie et renvoyez-le." in refused.text
+    assert "Brasserie du Port" in refused.text
+    assert receipt_count(db_session) == 0
+    fresh = re.search(r'name="idempotency_key"[^>]+value="([0-9a-f]{32})"', refused.text)[1]
+    again = post_receipt(logged_in, db_session, jpeg_with_gps(), idempotency_key=fresh)
+    assert again.status_code == 303
+    assert receipt_count(db_session) == 1
+
+
 def test_the_same_key_from_another_member_is_another_receipt(
     client, db_session, entrepreneur, make_member
 ):
