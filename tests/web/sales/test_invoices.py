@@ -1,5 +1,6 @@
 """The entrepreneur's invoices through the web: drafts, live totals, workflow, bad input."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -546,3 +547,21 @@ def test_queue_filters_refresh_the_queue_and_the_staff_list_refreshes_the_list(c
     assert 'name="status"' not in queue  # everything in the queue awaits validation
     every = client.get("/staff/invoices").text
     assert 'hx-target="#invoice-list"' in every and 'name="status"' in every
+
+
+def test_each_return_comment_box_is_labelled_on_the_queue_and_the_invoice(
+    client, staff, entrepreneur, make_member, make_invoice, db_session
+):
+    """Screen readers name each "what to correct" box: the queue shows one per invoice, so
+    each has its own id, and its label points at it."""
+    _two_entrepreneurs_invoices(db_session, make_member, make_invoice)
+    login(client, staff.email)
+    queue = client.get("/staff/invoices/queue").text
+    boxes = re.findall(r'<textarea id="(comment-\d+)"', queue)
+    assert len(boxes) == 4
+    for box in boxes:
+        assert f'<label for="{box}">' in queue
+    invoice_id = boxes[0].removeprefix("comment-")
+    page = client.get(f"/invoices/{invoice_id}").text
+    assert f'<label for="comment-{invoice_id}">' in page
+    assert f'<textarea id="comment-{invoice_id}"' in page
