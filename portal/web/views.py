@@ -1,6 +1,6 @@
-"""Cross-cutting pages: the language switch and a health check."""
+"""Cross-cutting pages: the language switch, a health check and the site icon."""
 
-from flask import Blueprint, current_app, request, session, url_for
+from flask import Blueprint, current_app, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -28,3 +28,9 @@ def health():
     """For the load balancer: the app answers and reaches its database."""
     db.session.execute(text("SELECT 1"))
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it beside a PDF or a photo, which name no icon: the portal's own."""
+    return redirect(url_for("static", filename="icon.svg"), code=301)

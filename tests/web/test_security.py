@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",
     "web.set_language",
     "web.health",
+    "web.favicon",
     "calendar.feed",  # authenticated by the secret token in its URL
     "oauth.token",
 }
@@ -249,3 +250,11 @@ def test_nul_bytes_in_input_are_refused_with_a_clear_page(client):
     assert response.status_code == 400
     assert "Requête invalide" in response.text
     assert client.get("/login?next=%00").status_code == 400
+
+
+def test_the_site_icon_asked_for_beside_a_pdf_is_the_portals(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.location.endswith("/static/icon.svg")
+    with client.get(response.location) as icon:
+        assert icon.status_code == 200
