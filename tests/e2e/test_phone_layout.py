@@ -15,14 +15,14 @@ from portal import create_app
 from portal.cli import upgrade_database
 from portal.db import db
 from portal.demo import DEMO_PASSWORD, seed_demo_data
+from tests.crawl import NOT_PAGES, crawl
 from tests.e2e.conftest import PHONE
 from tests.servers import serve
 
-# Files and exports, not pages; and the way out.
-NOT_PAGES = re.compile(r"\.(csv|pdf|ics)$|/(file|thumbnail|pdf)$|/attachments/|^/static/|/logout")
-# Pages of one shape (an invoice, a meeting) differ by their data; two of each are enough.
-PAGES_PER_SHAPE = 2
-ROW = re.compile(r"/(?=[a-z0-9]*[0-9])[a-z0-9]+(?=/|$)")  # an id or a reference in a path
+# Files and exports, which the browser would download, besides what is never a page.
+NOT_SHOWN = re.compile(
+    rf"\.(csv|pdf|ics)$|/(file|thumbnail|pdf)$|/attachments/|{NOT_PAGES.pattern}"
+)
 # A word no line holds, put in front of what people name: customers, lines, workshops,
 # meetings, suppliers, members, activities.
 LONG_WORD = "Anticonstitutionnellement" * 3
@@ -58,10 +58,6 @@ def long_names_server(tmp_path_factory):
         yield f"http://127.0.0.1:{port}"
 
 
-def shape(path: str) -> str:
-    return ROW.sub("/_", path.split("?")[0])
-
-
 @pytest.mark.parametrize("data", ["demo", "long names"])
 @pytest.mark.parametrize("email", ["camille@demo.coop", "equipe@demo.coop", "admin@demo.coop"])
 def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
@@ -73,22 +69,16 @@ def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
     page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url(f"{base}/")
-    queue, seen, per_shape = ["/"], set(), {}
-    while queue:
-        path = queue.pop(0)
-        if path in seen or NOT_PAGES.search(path):
-            continue
-        if per_shape.get(shape(path), 0) >= PAGES_PER_SHAPE:
-            continue
-        seen.add(path)
-        per_shape[shape(path)] = per_shape.get(shape(path), 0) + 1
+
+    def visit(path: str) -> list[str]:
         response = page.goto(base + path)
         if "text/html" not in response.headers.get("content-type", ""):
-            continue
+            return []
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             problems.append(f"{path}: {width} px wide")
-        links = page.eval_on_selector_all("a[href^='/']", "els => els.map(a => a.pathname)")
-        queue += [link for link in links if link not in seen]
+        return page.eval_on_selector_all("a[href^='/']", "els => els.map(a => a.pathname)")
+
+    seen = crawl(visit, per_shape=2, skip=NOT_SHOWN)
     assert len(seen) >= 20, sorted(seen)  # the crawl went through the portal
     assert problems == []

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from portal.demo import DEMO_PASSWORD, seed_demo_data
 from tests.conftest import login
+from tests.crawl import NOT_PAGES, crawl
 
 HOSTILE = (
     "",
@@ -32,8 +33,7 @@ HOSTILE = (
     "9999-12-31",
     "<script>alert(1)</script>",
 )
-NOT_FOLLOWED = ("/logout", "/static/")
-PAGES_PER_ENDPOINT = 6  # pages of one endpoint differ by their state (a draft, a paid invoice)
+PAGES_PER_SHAPE = 6  # pages of one shape differ by their state (a draft, a paid invoice)
 
 
 class Page(HTMLParser):
@@ -91,35 +91,29 @@ def _endpoint(app, path: str, method: str) -> str | None:
         return None
 
 
-def crawl(app, client) -> tuple[dict, list[str]]:
+def forms_and_failures(app, client) -> tuple[dict, list[str]]:
     """The forms reachable from the home page, one per endpoint and set of fields, and the
     pages that answered 500 on the way."""
-    queue, seen, per_endpoint = ["/"], set(), {}
     forms, failures = {}, []
-    while queue:
-        path = queue.pop(0)
-        endpoint = _endpoint(app, path, "get")
-        if path in seen or path.startswith(NOT_FOLLOWED) or endpoint is None:
-            continue
-        if per_endpoint.get(endpoint, 0) >= PAGES_PER_ENDPOINT:
-            continue
-        seen.add(path)
-        per_endpoint[endpoint] = per_endpoint.get(endpoint, 0) + 1
+
+    def visit(path: str) -> list[str]:
         with client.get(path) as response:
             body = response.get_data()  # streamed exports run their queries now
         if response.status_code >= 500:
             failures.append(f"GET {path}: {response.status_code}")
         if "text/html" not in response.content_type:
-            continue
+            return []
         page = Page()
         page.feed(body.decode())
-        queue += [link for link in page.links if link not in seen]
         for form in page.forms:
             action = urljoin(path, form["action"] or path)
             target = _endpoint(app, action, form["method"])
-            if target and not action.startswith(NOT_FOLLOWED):
+            if target and not NOT_PAGES.search(action):
                 key = (form["method"], target, tuple(sorted(form["fields"])))
                 forms.setdefault(key, (action, form["fields"]))
+        return page.links
+
+    crawl(visit, PAGES_PER_SHAPE)
     return forms, failures
 
 
@@ -129,7 +123,7 @@ def test_no_page_or_form_answers_a_500_to_hostile_input(app, client, db_session,
         list(seed_demo_data(db_session))
         db_session.commit()
     assert login(client, email, DEMO_PASSWORD).status_code == 303
-    forms, failures = crawl(app, client)
+    forms, failures = forms_and_failures(app, client)
     assert len(forms) >= 15, sorted(forms)  # the crawl reached the portal's forms
     sent = 0
     for (method, _endpoint_name, names), (action, values) in forms.items():
