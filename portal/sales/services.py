@@ -109,21 +109,41 @@ def compute_totals(lines: list[LineInput]) -> Totals:
     return Totals(nets, breakdown, excl, vat, excl + vat)
 
 
+# What a line may hold, each rule with its refusal, in the order they are told; the preview
+# applies the rules on its numbers too (`for_numbers`), the text waits for the saving.
+_LINE_RULES = (
+    (lambda line: not line.description.strip(), _l("Each line needs a description."), False),
+    (
+        lambda line: line.quantity < 0 or line.unit_price < 0,
+        _l("Quantities and prices cannot be negative: issue a credit note instead."),
+        True,
+    ),
+    (
+        lambda line: line.quantity > MAX_QUANTITY or line.unit_price > MAX_AMOUNT,
+        _l("This amount is too large (10 M€ at most)."),
+        True,
+    ),
+    (lambda line: line.vat_rate not in VAT_RATES, _l("Choose a VAT rate from the list."), True),
+    (lambda line: line.unit not in UNITS, _l("Choose a unit from the list."), False),
+    (
+        lambda line: not 0 <= line.discount_percent <= 100,
+        _l("A discount is between 0 and 100 percent."),
+        True,
+    ),
+)
+
+
 def preview_totals(lines: list[LineInput]) -> Totals:
     """Totals of the lines typed so far: a line `check_lines` would refuse for its numbers
     (a VAT rate outside the list, a discount outside 0-100 %, a negative or too large
     quantity or price) counts as nothing until it is corrected. A number of 27 digits would
     not even round to the cent."""
-    return compute_totals([line for line in lines if _countable(line)])
-
-
-def _countable(line: LineInput) -> bool:
-    return (
-        line.vat_rate in VAT_RATES
-        and 0 <= line.discount_percent <= 100
-        and 0 <= line.quantity <= MAX_QUANTITY
-        and 0 <= line.unit_price <= MAX_AMOUNT
-    )
+    countable = [
+        line
+        for line in lines
+        if not any(broken(line) for broken, _, for_numbers in _LINE_RULES if for_numbers)
+    ]
+    return compute_totals(countable)
 
 
 def check_lines(lines: list[LineInput]) -> Totals:
@@ -133,21 +153,9 @@ def check_lines(lines: list[LineInput]) -> Totals:
     if len(lines) > MAX_LINES:
         raise DomainError(_l("An invoice has at most %(n)d lines.", n=MAX_LINES), field="lines")
     for line in lines:
-        if not line.description.strip():
-            raise DomainError(_l("Each line needs a description."), field="lines")
-        if line.quantity < 0 or line.unit_price < 0:
-            raise DomainError(
-                _l("Quantities and prices cannot be negative: issue a credit note instead."),
-                field="lines",
-            )
-        if line.quantity > MAX_QUANTITY or line.unit_price > MAX_AMOUNT:
-            raise DomainError(_l("This amount is too large (10 M€ at most)."), field="lines")
-        if line.vat_rate not in VAT_RATES:
-            raise DomainError(_l("Choose a VAT rate from the list."), field="lines")
-        if line.unit not in UNITS:
-            raise DomainError(_l("Choose a unit from the list."), field="lines")
-        if not 0 <= line.discount_percent <= 100:
-            raise DomainError(_l("A discount is between 0 and 100 percent."), field="lines")
+        for broken, refusal, _ in _LINE_RULES:
+            if broken(line):
+                raise DomainError(refusal, field="lines")
     totals = compute_totals(lines)
     if totals.incl_vat > MAX_AMOUNT:
         raise DomainError(_l("This amount is too large (10 M€ at most)."), field="lines")
