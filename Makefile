@@ -53,8 +53,8 @@ $(BENCH_CACHE)/node_modules/.lighthouse-$(LIGHTHOUSE_VERSION):
 	touch $@
 
 messages: $(BIN)/.installed ## Extract messages and update the catalogues after changing texts
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output --no-wrap -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 clean: ## Remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache .ruff_cache
