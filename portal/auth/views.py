@@ -9,6 +9,7 @@ from portal.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
 from portal.db import db, utcnow
 from portal.errors import DomainError
 from portal.extensions import login_manager
+from portal.links import public_url
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
 
@@ -86,7 +87,7 @@ def forgot_password():
             form.email.data,
             utcnow(),
             timedelta(minutes=minutes),
-            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
+            link_for=lambda token: public_url("auth.reset_password", token=token),
             subject=_("Reset your password"),
             body_template=lambda link: _(
                 "Hello,\n\nTo choose a new password for the portal, open this link within "
