@@ -73,6 +73,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.api.admin import bp as api_admin
     from portal.api.views import bp as api
     from portal.api.views import oauth_bp as oauth
+    from portal.audit.views import bp as audit
+    from portal.audit.views import init_audit_origin
     from portal.auth.views import bp as auth
     from portal.calendar.views import bp as calendar
     from portal.coop.views import bp as coop
@@ -86,8 +88,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.workshops.views import bp as workshops
 
     pages = (web, auth, members, coop, salary, sales, expenses, workshops, meetings, calendar)
-    for blueprint in (*pages, projection, api, oauth, api_admin):
+    for blueprint in (*pages, projection, api, oauth, api_admin, audit):
         app.register_blueprint(blueprint)
+    init_audit_origin(app)
 
 
 def select_locale() -> str:

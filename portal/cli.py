@@ -127,6 +127,7 @@ def create_user(
     email, full_name, role, status, password, hours_per_week, hourly_rate, monthly_gross, activities
 ):
     """Create a member who can log in."""
+    from portal.audit.services import record
     from portal.members.models import MemberStatus, Role
     from portal.members.services import create_member
     from portal.money import to_cents
@@ -154,6 +155,7 @@ def create_user(
         contract_monthly_gross_cents=to_cents(fixed_gross) if fixed_gross else None,
         activities=activities,
     )
+    record(db.session, "account_created", actor_label="command line", subject=member, detail=role)
     click.echo(f"Created {member.role} {member.email}.")
 
 

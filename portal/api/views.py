@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from portal.api import inputs
 from portal.api.errors import ApiError, problem
 from portal.api.idempotency import idempotent
-from portal.api.oauth import authenticate_request, authorization
+from portal.api.oauth import authenticate_request, authorization, current_caller
 from portal.api.serializers import BATCH_SERIALIZERS, SERIALIZERS, member_representation
 from portal.api.services import BadCursor, decode_cursor, feed_page
 from portal.db import db
@@ -162,7 +162,10 @@ def put_member(ref: str):
         changes["contribution_rate"] = inputs.decimal(
             body, "contribution_rate", Decimal(0), Decimal("0.9999"), nullable=True
         )
-    saved, created = put_entrepreneur(db.session, existing, email or existing.email, **changes)
+    by = f"API {current_caller().client_id}"
+    saved, created = put_entrepreneur(
+        db.session, existing, email or existing.email, by=by, **changes
+    )
     response = jsonify(member_representation(db.session, saved))
     response.status_code = 201 if created else 200
     if created:
