@@ -125,7 +125,14 @@ def _fill_database(url: str) -> tuple[int, int]:
     from portal.sales.models import Customer
 
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     today = paris_today()
     with app.app_context():
         member = create_member(

@@ -78,7 +78,9 @@ def _seed(url: str) -> None:
     from portal.workshops.services import create_or_update_workshop
 
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": harness.SECRET_KEY})
+    app = create_app(
+        {"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": harness.SECRET_KEY}
+    )
     rng = random.Random(10)
     now = utcnow()
     today = date.today()
@@ -248,7 +250,8 @@ def query_counts(url: str, workshop_id: int) -> dict[str, dict[str, int]]:
     """SQL statements per page, in-process through the test client, light vs heaviest."""
     from portal import create_app
 
-    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": harness.SECRET_KEY,
+    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost",
+                      "SECRET_KEY": harness.SECRET_KEY,
                       "WTF_CSRF_ENABLED": False})  # fmt: skip
     engine = app.extensions["database"].engine
     counts: dict[str, dict[str, int]] = {}

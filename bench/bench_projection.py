@@ -55,7 +55,14 @@ TARGET_WHAT_IF_MS = 10
 
 def _seed(url: str) -> None:
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": "bench", "SMTP_HOST": None})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "bench",
+            "SMTP_HOST": None,
+        }
+    )
     with app.app_context():
         session = db.session
         get_coop_settings(session).legal_name = "Coopérative Bench"

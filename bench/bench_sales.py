@@ -38,7 +38,8 @@ def _app(url: str, folder: Path):
     return create_app(
         {
             "DATABASE_URL": url,
-            "PUBLIC_URL": "http://localhost", "SECRET_KEY": "bench",
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "bench",
             "DATA_DIR": str(folder / "data"),
             "WTF_CSRF_ENABLED": False,
             "LOGIN_MAX_FAILURES": 10_000,
