@@ -3,7 +3,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from portal import ROOT
-from tests.conftest import login
+from tests.helpers import login
 
 CATALOGUE = ROOT / "portal" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 TEMPLATE = ROOT / "portal" / "translations" / "messages.pot"
