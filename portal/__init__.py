@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask.cli import FlaskGroup
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -69,24 +70,36 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def main() -> None:
+    """The `portal` program: Flask's own commands (run, shell, routes) plus the portal's."""
+    FlaskGroup(create_app=create_app, help="The CAE portal.")(prog_name="portal")
+
+
 def register_blueprints(app: Flask) -> None:
     from portal.api.admin import bp as api_admin
+    from portal.api.commands import bp as api_commands
     from portal.api.views import bp as api
     from portal.api.views import oauth_bp as oauth
     from portal.auth.views import bp as auth
     from portal.calendar.views import bp as calendar
     from portal.coop.views import bp as coop
+    from portal.demo.commands import bp as demo_commands
     from portal.expenses.views import bp as expenses
     from portal.meetings.views import bp as meetings
+    from portal.members.commands import bp as members_commands
     from portal.members.views import bp as members
+    from portal.outbox.commands import bp as outbox_commands
     from portal.projection.views import bp as projection
+    from portal.salary.commands import bp as salary_commands
     from portal.salary.views import bp as salary
     from portal.sales.views import bp as sales
     from portal.web.views import bp as web
     from portal.workshops.views import bp as workshops
 
     pages = (web, auth, members, coop, salary, sales, expenses, workshops, meetings, calendar)
-    for blueprint in (*pages, projection, api, oauth, api_admin):
+    # Commands only, each at the top of `portal` (`portal create-user`).
+    commands = (members_commands, salary_commands, outbox_commands, demo_commands, api_commands)
+    for blueprint in (*pages, projection, api, oauth, api_admin, *commands):
         app.register_blueprint(blueprint)
 
 
