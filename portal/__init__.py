@@ -76,30 +76,9 @@ def main() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.api.admin import bp as api_admin
-    from portal.api.commands import bp as api_commands
-    from portal.api.views import bp as api
-    from portal.api.views import oauth_bp as oauth
-    from portal.auth.views import bp as auth
-    from portal.calendar.views import bp as calendar
-    from portal.coop.views import bp as coop
-    from portal.demo.commands import bp as demo_commands
-    from portal.expenses.views import bp as expenses
-    from portal.meetings.views import bp as meetings
-    from portal.members.commands import bp as members_commands
-    from portal.members.views import bp as members
-    from portal.outbox.commands import bp as outbox_commands
-    from portal.projection.views import bp as projection
-    from portal.salary.commands import bp as salary_commands
-    from portal.salary.views import bp as salary
-    from portal.sales.views import bp as sales
-    from portal.web.views import bp as web
-    from portal.workshops.views import bp as workshops
+    from portal.blueprints import BLUEPRINTS
 
-    pages = (web, auth, members, coop, salary, sales, expenses, workshops, meetings, calendar)
-    # Commands only, each at the top of `portal` (`portal create-user`).
-    commands = (members_commands, salary_commands, outbox_commands, demo_commands, api_commands)
-    for blueprint in (*pages, projection, api, oauth, api_admin, *commands):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
 
