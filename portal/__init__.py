@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, database, htmx, login_manager
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 # Templates and static files live beside the package, at the top of the project.
 ROOT = Path(__file__).resolve().parent.parent

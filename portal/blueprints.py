@@ -10,16 +10,15 @@ from portal.api.views import bp as api
 from portal.api.views import oauth_bp as oauth
 from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
-from portal.coop.views import bp as coop
 from portal.demo.commands import bp as demo_commands
 from portal.expenses.api import bp as expenses_api
 from portal.expenses.views import bp as expenses
 from portal.extensions import csrf
+from portal.home.views import bp as home
 from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
-from portal.members.views import bp as members
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
@@ -27,6 +26,7 @@ from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
 from portal.sales.api import bp as sales_api
 from portal.sales.views import bp as sales
+from portal.settings.views import bp as coop
 from portal.web.views import bp as web
 from portal.workshops.api import bp as workshops_api
 from portal.workshops.views import bp as workshops
@@ -45,7 +45,7 @@ for module_api in (
     csrf.exempt(module_api)
     api.register_blueprint(module_api)
 
-PAGES = (web, auth, members, coop, salary, sales, expenses, workshops, meetings, calendar)
+PAGES = (web, auth, home, coop, salary, sales, expenses, workshops, meetings, calendar)
 # Commands only, each at the top of `portal` (`portal create-user`, not a group).
 COMMANDS = (members_commands, salary_commands, outbox_commands, demo_commands, api_commands)
 BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, *COMMANDS)

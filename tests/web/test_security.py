@@ -16,7 +16,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.forgot_password",
     "auth.reset_password",
-    "web.set_language",
+    "home.set_language",
     "web.health",
     "web.favicon",
     "calendar.feed",  # authenticated by the secret token in its URL
