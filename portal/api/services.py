@@ -14,11 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.api.models import SCOPES, ApiClient, ApiToken, IdempotencyKey, RateWindow
-from portal.audit.services import record
+from portal.audit.services import Person, record
 from portal.errors import DomainError
-from portal.members.models import Member
+from portal.i18n import lazy_gettext as _l
 from portal.sync.services import changes_after
-from portal.web.i18n import lazy_gettext as _l
 
 # Tokens live at most an hour (Authlib's own default for client credentials is ten days).
 MAX_TOKEN_SECONDS = 3600
@@ -44,7 +43,7 @@ def parse_scopes(scopes: str) -> list[str]:
 
 
 def create_client(
-    session: Session, name: str, scopes: str, by: Member | None = None
+    session: Session, name: str, scopes: str, by: Person | None = None
 ) -> tuple[ApiClient, str]:
     """A new client and its secret. The secret is returned once and never stored: only its
     hash is kept, so whoever creates the client must copy it now. `by`: the admin, or None
@@ -77,7 +76,7 @@ def list_clients(session: Session) -> list[ApiClient]:
 
 
 def revoke_client(
-    session: Session, client_id: str, now: datetime, by: Member | None = None
+    session: Session, client_id: str, now: datetime, by: Person | None = None
 ) -> ApiClient:
     """Revoke a client and every token it holds: its next call is refused. Revoking twice
     keeps the first date."""

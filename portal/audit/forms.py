@@ -5,7 +5,7 @@ from wtforms import DateField, IntegerField, SearchField, SelectChoice, SelectFi
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from portal.audit.services import EVENTS
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 
 def _plausible(_form, field):

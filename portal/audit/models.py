@@ -1,18 +1,18 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, UTCDateTime, utcnow
-from portal.members.models import Member
 
 
 class AuditEvent(Base):
     """Who did what, when and from where: security events and staff decisions.
 
-    Rows are only added (and purged once older than the retention); `actor_label` and
-    `subject_label` keep a readable name even for an email nobody owns (a failed login) or a
-    program (an API client)."""
+    Rows are only added (and purged once older than the retention). `actor_label` and
+    `subject_label` hold "Name <email>" as it was then, or what was typed for an email nobody
+    owns (a failed login), or a program ("API cae_…"): the page and its search read them, so
+    the trail stays readable whatever becomes of the member (the ids are for joins)."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
@@ -33,6 +33,3 @@ class AuditEvent(Base):
     target: Mapped[str] = mapped_column(String(120), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
-
-    actor: Mapped[Member | None] = relationship(foreign_keys=[actor_id])
-    subject: Mapped[Member | None] = relationship(foreign_keys=[subject_id])

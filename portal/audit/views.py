@@ -2,7 +2,7 @@
 trail: naming the address each request comes from."""
 
 import click
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, current_app, request
 
 from portal.audit import services
 from portal.audit.forms import AuditFilterForm
@@ -43,14 +43,13 @@ def purge_audit(months: int | None) -> None:
     click.echo(f"Deleted {count} audit events older than {months} months.")
 
 
-def init_audit_origin(app: Flask) -> None:
+@bp.before_app_request
+def name_origin():
     """Every request names its address (the proxy's X-Forwarded-For once PROXY_COUNT trusts
     it) for the events it records."""
+    services.set_origin(request.remote_addr or "")
 
-    @app.before_request
-    def name_origin():
-        services.set_origin(request.remote_addr or "")
 
-    @app.teardown_request
-    def forget_origin(_error=None):
-        services.set_origin("")
+@bp.teardown_app_request
+def forget_origin(_error=None):
+    services.set_origin("")

@@ -42,7 +42,7 @@ def reset_policy() -> services.ResetPolicy:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("members.home"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -74,7 +74,7 @@ def login():
             session.permanent = bool(form.remember.data)
             renew_csrf_token()
             login_user(member)
-            target = safe_next(request.args.get("next"), url_for("members.home"))
+            target = safe_next(request.args.get("next"), url_for("home.index"))
             return redirect_after_post(target)
     return render("auth/login.html", form=form)
 

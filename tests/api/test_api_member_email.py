@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEvent
 from portal.outbox.models import OutboxMessage
-from tests.api.conftest import write_headers
+from tests.helpers import write_headers
 
 
 def test_an_email_change_is_told_to_the_old_and_the_new_address(

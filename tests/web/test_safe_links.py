@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.auth.models import PasswordResetToken
 from portal.outbox.models import OutboxMessage
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 
 def _mails(db_session) -> list[OutboxMessage]:
