@@ -315,12 +315,13 @@ def _signed(cents_column):
     return case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -cents_column), else_=cents_column)
 
 
-def _excl_vat_share(cents_incl_vat):
-    """The excl. VAT part of an amount incl. VAT, in its invoice's proportion, rounded
-    half-up to the cent with integers only (never a float): (2·a·ht + ttc) div (2·ttc)."""
+def _excl_vat_part(cents_incl_vat):
+    """portal.money.excl_vat_part in SQL, per row: the excl. VAT part of an amount incl. VAT
+    in its invoice's proportion, half-up to the cent, in integers: (2·a·ht + ttc) div
+    (2·ttc). Floor division: `/` would be a true division, in floats on SQLite."""
     incl = func.nullif(Invoice.total_incl_vat_cents, 0)
     scaled = cast(cents_incl_vat, BigInteger) * Invoice.total_excl_vat_cents
-    return (2 * scaled + incl) / (2 * incl)
+    return (2 * scaled + incl) // (2 * incl)
 
 
 INVOICE_FLOWS = monthly_sums(
@@ -335,7 +336,7 @@ INVOICE_FLOWS = monthly_sums(
 PAYMENT_FLOWS = monthly_sums(
     Invoice.member_id,
     Payment.received_on,
-    {"collected": _excl_vat_share(Payment.amount_cents)},
+    {"collected": Payment.amount_excl_vat_cents},
     joins=[(Invoice, Invoice.id == Payment.invoice_id)],
 )
 RECEIPT_FLOWS = monthly_sums(
@@ -352,8 +353,13 @@ RECEIPT_FLOWS = monthly_sums(
 FLOW_SOURCES = (INVOICE_FLOWS, PAYMENT_FLOWS, RECEIPT_FLOWS, PAYSLIP_FLOWS)
 
 _OUTSTANDING_CENTS = Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
+# What the payments still to come will bring excl. VAT: the part of all the invoice will
+# have been paid less the part already paid, the way each payment's part is recorded.
+_OUTSTANDING_EXCL_VAT = _excl_vat_part(
+    Invoice.total_incl_vat_cents - Invoice.credited_cents
+) - _excl_vat_part(Invoice.paid_cents)
 OUTSTANDING = (
-    select(Invoice.member_id, func.sum(_excl_vat_share(_OUTSTANDING_CENTS)))
+    select(Invoice.member_id, func.sum(_OUTSTANDING_EXCL_VAT))
     .where(
         Invoice.member_id.in_(MEMBER_IDS),
         Invoice.kind == InvoiceKind.INVOICE,

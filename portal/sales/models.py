@@ -271,6 +271,10 @@ class Payment(Base):
         ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
     )
     amount_cents: Mapped[int] = mapped_column(Integer)
+    # Its excl. VAT part, fixed when recorded: the growth of the rounded excl. VAT part of
+    # everything paid on the invoice, so the parts of its payments add up to the invoice's
+    # total excl. VAT once it is paid, to the cent (the last payment takes what is left).
+    amount_excl_vat_cents: Mapped[int] = mapped_column(Integer)
     received_on: Mapped[date] = mapped_column(Date)
     # Rows from before the column existed whose method could not be read say "other".
     method: Mapped[PaymentMethod] = mapped_column(

@@ -19,7 +19,7 @@ from portal.coop.models import CoopSettings
 from portal.errors import DomainError
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.members.models import Member
-from portal.money import MAX_AMOUNT_CENTS, from_cents, round_cents, to_cents
+from portal.money import MAX_AMOUNT_CENTS, excl_vat_part, from_cents, round_cents, to_cents
 from portal.sales.models import (
     Customer,
     CustomerKind,
@@ -710,9 +710,16 @@ def record_payment(
             _l("This is more than the %(amount)s still due.", amount=_euros(invoice)),
             field="amount",
         )
+    excl, incl, paid = (
+        invoice.total_excl_vat_cents,
+        invoice.total_incl_vat_cents,
+        invoice.paid_cents,
+    )
     payment = Payment(
         invoice=invoice,
         amount_cents=cents,
+        amount_excl_vat_cents=excl_vat_part(paid + cents, excl, incl)
+        - excl_vat_part(paid, excl, incl),
         received_on=on,
         method=method,
         reference=(reference or "").strip()[:100],

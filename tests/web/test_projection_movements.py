@@ -17,7 +17,7 @@ from portal.members.models import MemberStatus
 from portal.projection.compute import WhatIf
 from portal.projection.services import projection_for, record_balance
 from portal.sales import services as sales
-from portal.sales.models import Invoice
+from portal.sales.models import Invoice, Payment
 from tests.conftest import count_queries
 from tests.unit.test_uploads import png_bytes
 
@@ -332,3 +332,32 @@ def test_headline_solves_each_budget_once(
         projection.margin, hours, projection.salary.period, coop_terms(db_session).employer
     )
     assert headline.max_fundable == headline.max_fundable_if_paid == expected is not None
+
+
+def test_three_payments_of_a_third_add_up_to_the_invoice(db_session, entrepreneur, issue, pay):
+    invoice = issue(entrepreneur, "1000")  # 1 200 € incl. VAT
+    for _ in range(3):
+        pay(invoice, "400")
+    parts = db_session.scalars(select(Payment.amount_excl_vat_cents).order_by(Payment.id)).all()
+    assert parts == [33_333, 33_334, 33_333]
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.months[-1].collected == Decimal("1000.00")  # not 1 000,01
+    assert projection.margin == Decimal("900.00")
+    assert projection.outstanding == 0
+
+
+def test_unpaid_invoices_add_their_cents_not_half_cents(db_session, entrepreneur, issue):
+    for _ in range(5):
+        issue(entrepreneur, "83.33")  # 100,00 € incl. VAT
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.outstanding == Decimal("416.65")  # not 416,67
+
+
+def test_outstanding_is_what_the_last_payments_will_bring(db_session, entrepreneur, issue, pay):
+    invoice = issue(entrepreneur, "1000")
+    pay(invoice, "400")  # 333,33 excl. VAT
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.outstanding == Decimal("666.67")
+    pay(invoice, "800")
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.months[-1].collected == Decimal("1000.00")
