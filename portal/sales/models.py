@@ -191,6 +191,10 @@ class Invoice(InvoiceBalance, Base):
     total_incl_vat_cents: Mapped[int] = mapped_column(Integer, default=0)
     paid_cents: Mapped[int] = mapped_column(Integer, default=0)
     credited_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # A credit note on money already received: what goes back to the customer (fixed when
+    # it is issued, it leaves the margin then) and what has been paid back so far.
+    refund_due_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    refunded_cents: Mapped[int] = mapped_column(Integer, server_default="0")
 
     return_comment: Mapped[str] = mapped_column(Text, default="")
     form_token: Mapped[str | None] = mapped_column(String(64))
@@ -213,6 +217,14 @@ class Invoice(InvoiceBalance, Base):
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="invoice", order_by="Payment.received_on"
     )
+    refunds: Mapped[list["Refund"]] = relationship(
+        back_populates="credit_note", order_by="Refund.paid_on"
+    )
+
+    @property
+    def refund_owed_cents(self) -> int:
+        """What is still to pay back to the customer on this credit note."""
+        return self.refund_due_cents - self.refunded_cents
 
 
 class InvoiceLine(Base):
@@ -285,3 +297,24 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+
+class Refund(Base):
+    """Money paid back to a customer on a credit note of an invoice they had paid, recorded
+    by staff or pushed by the back office."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    credit_note: Mapped[Invoice] = relationship(back_populates="refunds")

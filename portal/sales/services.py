@@ -32,6 +32,7 @@ from portal.sales.models import (
     OperationType,
     Payment,
     PaymentMethod,
+    Refund,
 )
 from portal.sync.services import record_change
 from portal.web.i18n import lazy_gettext as _l
@@ -599,7 +600,10 @@ def validate_invoice(
     if invoice.submitted_at is None:
         invoice.submitted_at = now
     if invoice.is_credit_note:
+        overpaid_before = _overpaid_cents(original)
         original.credited_cents += invoice.total_incl_vat_cents
+        # Crediting money already received: the customer is owed it back.
+        invoice.refund_due_cents = _overpaid_cents(original) - overpaid_before
         _settle(original)
         record_change(session, "invoice", original.id)
     session.flush()
@@ -616,6 +620,10 @@ def mark_sent(session: Session, invoice: Invoice, now: datetime) -> Invoice:
     session.flush()
     record_change(session, "invoice", invoice.id)
     return invoice
+
+
+def _overpaid_cents(invoice: Invoice) -> int:
+    return max(0, invoice.paid_cents + invoice.credited_cents - invoice.total_incl_vat_cents)
 
 
 def _settle(invoice: Invoice) -> None:
@@ -732,6 +740,62 @@ def record_payment(
     record_change(session, "payment", payment.id)
     record_change(session, "invoice", invoice.id)
     return payment
+
+
+def record_refund(
+    session: Session,
+    credit_note: Invoice,
+    amount: Decimal,
+    on: date,
+    by: Member | None,
+    today: date,
+    reference: str = "",
+    method: PaymentMethod = PaymentMethod.TRANSFER,
+) -> Refund:
+    """Money paid back to the customer on a credit note of an invoice they had paid, never
+    more than is still owed to them, on or after the credit note's date and not after
+    today. The refund left the margin when the credit note was issued: this settles the
+    debt. Staff and the back-office sync both call this."""
+    session.refresh(credit_note, with_for_update=True)
+    if not credit_note.is_credit_note or not credit_note.status.is_issued:
+        raise DomainError(_l("Refunds are recorded on validated credit notes only."))
+    if credit_note.refund_owed_cents <= 0:
+        raise DomainError(_l("Nothing is owed back to the customer on this credit note."))
+    if amount is None or amount <= 0:
+        raise DomainError(_l("Enter an amount above zero."), field="amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(_l("This amount is too large (10 M€ at most)."), field="amount")
+    if not isinstance(method, PaymentMethod):
+        raise DomainError(_l("Choose how the customer was paid back."), field="method")
+    if not isinstance(on, date):
+        raise DomainError(_l("Enter the date of the refund."), field="paid_on")
+    if on < credit_note.issue_date or on > today:
+        raise DomainError(
+            _l("A refund is dated between its credit note's date and today."), field="paid_on"
+        )
+    cents = to_cents(amount)
+    if cents == 0:
+        raise DomainError(_l("Enter an amount above zero."), field="amount")
+    if cents > credit_note.refund_owed_cents:
+        owed = f"{from_cents(credit_note.refund_owed_cents):.2f} €".replace(".", ",")
+        raise DomainError(
+            _l("This is more than the %(amount)s owed to the customer.", amount=owed),
+            field="amount",
+        )
+    refund = Refund(
+        credit_note=credit_note,
+        amount_cents=cents,
+        paid_on=on,
+        method=method,
+        reference=(reference or "").strip()[:100],
+        recorded_by_id=by.id if by else None,
+    )
+    session.add(refund)
+    credit_note.refunded_cents += cents
+    session.flush()
+    record_change(session, "refund", refund.id)
+    record_change(session, "invoice", credit_note.id)
+    return refund
 
 
 def _euros(invoice: Invoice) -> str:
