@@ -110,6 +110,8 @@ class InvoiceBalance:
     total_incl_vat_cents: int
     paid_cents: int
     credited_cents: int
+    refund_due_cents: int
+    refunded_cents: int
 
     @property
     def is_credit_note(self) -> bool:
@@ -120,6 +122,11 @@ class InvoiceBalance:
         return outstanding_cents_for(
             self.status, self.kind, self.total_incl_vat_cents, self.paid_cents, self.credited_cents
         )
+
+    @property
+    def refund_owed_cents(self) -> int:
+        """What is still to pay back to the customer on a credit note of money received."""
+        return self.refund_due_cents - self.refunded_cents
 
     def is_overdue(self, today: date) -> bool:
         return self.outstanding_cents > 0 and self.due_date < today
@@ -220,11 +227,6 @@ class Invoice(InvoiceBalance, Base):
     refunds: Mapped[list["Refund"]] = relationship(
         back_populates="credit_note", order_by="Refund.paid_on"
     )
-
-    @property
-    def refund_owed_cents(self) -> int:
-        """What is still to pay back to the customer on this credit note."""
-        return self.refund_due_cents - self.refunded_cents
 
 
 class InvoiceLine(Base):

@@ -768,10 +768,10 @@ def record_refund(
     if not isinstance(method, PaymentMethod):
         raise DomainError(_l("Choose how the customer was paid back."), field="method")
     if not isinstance(on, date):
-        raise DomainError(_l("Enter the date of the refund."), field="paid_on")
+        raise DomainError(_l("Enter the date of the refund."), field="date")
     if on < credit_note.issue_date or on > today:
         raise DomainError(
-            _l("A refund is dated between its credit note's date and today."), field="paid_on"
+            _l("A refund is dated between its credit note's date and today."), field="date"
         )
     cents = to_cents(amount)
     if cents == 0:
@@ -883,6 +883,8 @@ class InvoiceRow(InvoiceBalance):
     total_incl_vat_cents: int
     paid_cents: int
     credited_cents: int
+    refund_due_cents: int
+    refunded_cents: int
     customer_name: str
     member_name: str
 
@@ -897,6 +899,8 @@ _ROW_COLUMNS = (
     Invoice.total_incl_vat_cents,
     Invoice.paid_cents,
     Invoice.credited_cents,
+    Invoice.refund_due_cents,
+    Invoice.refunded_cents,
     Customer.name,
     Member.full_name,
 )
