@@ -139,7 +139,12 @@ def _seed_history(session, member, today: date) -> None:
         )
         if not credit and n % 3:
             payments.append(
-                dict(invoice_id=n, amount_cents=excl + excl // 5, received_on=day + timedelta(20))
+                dict(
+                    invoice_id=n,
+                    amount_cents=excl + excl // 5,
+                    amount_excl_vat_cents=excl,
+                    received_on=day + timedelta(20),
+                )
             )
     session.execute(insert(Invoice), invoices)
     session.execute(insert(Payment), payments)
