@@ -60,6 +60,10 @@ def register_commands(app: Flask) -> None:
 
     for api_command in api_commands:
         app.cli.add_command(api_command)
+    from portal.ops.commands import COMMANDS as ops_commands
+
+    for ops_command in ops_commands:
+        app.cli.add_command(ops_command)
 
 
 @click.command("init-db")
