@@ -343,13 +343,16 @@ def _open_archive(source: Path) -> Iterator[tarfile.TarFile]:
 def _read_manifest(archive: tarfile.TarFile, source: Path) -> dict:
     try:
         member = archive.getmember(MANIFEST)
-        with archive.extractfile(member) as file:
-            manifest = json.loads(file.read())
     except KeyError:
         raise BackupError(
             f"{source} has no manifest: it is incomplete (cut short while written or "
             "copied) or not a portal backup."
         ) from None
+    except (tarfile.TarError, OSError) as error:
+        raise BackupError(f"{source} is incomplete or damaged ({error}).") from None
+    try:
+        with archive.extractfile(member) as file:
+            manifest = json.loads(file.read())
     except (tarfile.TarError, OSError, ValueError) as error:
         raise BackupError(f"{source} is damaged: its manifest is unreadable ({error}).") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
