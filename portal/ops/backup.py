@@ -75,6 +75,7 @@ def backup(app: Flask, target: Path) -> Summary:
         work = Path(work)
         draft = work / "archive.tar"
         files: dict[str, dict] = {}
+        draft.touch(mode=0o600)  # members' personal data: readable by the portal's user only
         with tarfile.open(draft, "w", format=tarfile.PAX_FORMAT) as archive:
             _add_files(archive, storage, files)
             dump = work / DATABASE_MEMBERS[kind]
