@@ -365,6 +365,7 @@ def _read_manifest(archive: tarfile.TarFile, source: Path) -> dict:
             and database["member"] == DATABASE_MEMBERS[database["kind"]]
             and isinstance(manifest["schema_revision"], str)
             and all(_sound(entry) for entry in [database, *manifest["files"].values()])
+            and all(_relative(key) for key in manifest["files"])
         )
     except (KeyError, TypeError, AttributeError):
         valid = False
@@ -375,6 +376,12 @@ def _read_manifest(archive: tarfile.TarFile, source: Path) -> dict:
 
 def _sound(entry) -> bool:
     return isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)
+
+
+def _relative(key: str) -> bool:
+    """A storage key as the portal makes them: a relative path with no way up."""
+    parts = key.split("/")
+    return bool(key) and not key.startswith("/") and ".." not in parts and "" not in parts
 
 
 def _check_revision_known(revision: str) -> None:

@@ -312,6 +312,11 @@ def _postgresql_dump(manifest):
     manifest["database"].update(kind="postgresql", member="database.pgdump")
 
 
+def _key_out_of_the_data_folder(manifest):
+    _key, entry = manifest["files"].popitem()
+    manifest["files"]["../../outside.jpg"] = entry
+
+
 DAMAGES = {
     "not an archive": (lambda s, t: (t.write_bytes(b"not a backup\n" * 500), t)[1], "not a"),
     "truncated": (
@@ -320,6 +325,10 @@ DAMAGES = {
     ),
     "checksum mismatch": (_flip_a_byte_of_a_photo, "does not match its checksum"),
     "newer schema": (lambda s, t: _rewritten(s, t, _newer_schema), "newer version"),
+    "key out of the data folder": (
+        lambda s, t: _rewritten(s, t, _key_out_of_the_data_folder),
+        "damaged",
+    ),
     "other kind of database": (
         lambda s, t: _rewritten(s, t, _postgresql_dump),
         "same kind of database",
