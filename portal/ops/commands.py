@@ -3,16 +3,16 @@
 from pathlib import Path
 
 import click
-from flask import current_app
-from flask.cli import with_appcontext
+from flask import Blueprint, current_app
 
 from portal.cli import CommandError
 from portal.ops.backup import BackupError, backup, restore
 
+bp = Blueprint("ops_commands", __name__, cli_group=None)
 
-@click.command("backup")
+
+@bp.cli.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@with_appcontext
 def backup_command(file):
     """Write the database, every stored file and a manifest of checksums to FILE (a tar
     archive), while the portal serves."""
@@ -26,10 +26,9 @@ def backup_command(file):
     )
 
 
-@click.command("restore")
+@bp.cli.command("restore")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace a database and data folder that hold data.")
-@with_appcontext
 def restore_command(file, force):
     """Fill an empty database and data folder from a backup FILE, after checking every
     checksum, then upgrade the schema. Stop the portal first."""
@@ -41,6 +40,3 @@ def restore_command(file, force):
         f"Restored the {summary.database} database (schema {summary.schema_revision}, now "
         f"upgraded) and {summary.files} file(s) from {file}."
     )
-
-
-COMMANDS = [backup_command, restore_command]
