@@ -18,9 +18,9 @@ from portal.extensions import csrf
 from portal.home.views import bp as home
 from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
-from portal.ops.commands import bp as ops_commands
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
+from portal.ops.commands import bp as ops_commands
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
