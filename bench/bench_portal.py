@@ -58,10 +58,11 @@ def _schema_head() -> str:
     return "-".join(sorted(heads))
 
 
-def _seed(url: str) -> None:
+def _seed(url: str) -> dict:
     """Bulk inserts of model rows (Core `insert(Model)` with lists of dicts): 1,000
     entrepreneurs with customers, invoices and lines, receipts over five years, a change log,
-    a workshop; the heaviest has 3,000 invoices and 10,000 receipts."""
+    a workshop; the heaviest has 3,000 invoices and 10,000 receipts. Returns the API
+    client's id and secret."""
     from sqlalchemy import func, insert, select
 
     from portal import create_app
@@ -213,10 +214,9 @@ def _seed(url: str) -> None:
         session.commit()
         counted = session.scalar(select(func.count()).select_from(Invoice))
         assert counted == len(invoices)
-        Path(url.removeprefix("sqlite:///") + ".client").write_text(
-            json.dumps({"client_id": client.client_id, "secret": secret})
-        )
+        client_id = client.client_id
     app.extensions["database"].engine.dispose()
+    return {"client_id": client_id, "secret": secret}
 
 
 def seeded_database(folder: Path) -> tuple[str, dict, float | None]:
@@ -234,9 +234,9 @@ def seeded_database(folder: Path) -> tuple[str, dict, float | None]:
         building = cached.with_suffix(".building")
         building.unlink(missing_ok=True)
         started = time.perf_counter()
-        _seed(f"sqlite:///{building}")
+        client = _seed(f"sqlite:///{building}")
         seconds = time.perf_counter() - started
-        Path(f"{building}.client").rename(f"{cached}.client")
+        Path(f"{cached}.client").write_text(json.dumps(client))
         building.rename(cached)
     copy = folder / "portal.sqlite3"
     shutil.copyfile(cached, copy)
