@@ -19,8 +19,9 @@ Rules, in the order they apply:
   starts at zero on the entrepreneur's first month.
 
 The salary, from the margin:
-- A salary is due for its month: every month after the last payslip up to the current one
-  (the current one alone without any payslip). The remaining margin is after all of them.
+- A salary is due for its month: every month after the last payslip up to the current one,
+  from the entrepreneur's start on (the current one alone without any payslip). The
+  remaining margin is after all of them.
 - An hourly contract pays hours × rate × 52 / 12, hours above the legal 35 with their
   overtime premium (25 % for the next 8, 50 % beyond: the rates file's bands).
 - Pay without set hours stands for the équivalent-heure of domain-rules §2.8, rounded down
@@ -471,15 +472,16 @@ def _months(segments: list[_Segment]) -> list[Month]:
 
 def _due_periods(inputs: Inputs) -> list[date]:
     """The months whose salary is due, oldest first: every month after the last payslip's
-    up to the current one; the current one alone without any payslip; the month after the
-    last payslip's when that is this month or a later one."""
+    up to the current one, none before the entrepreneur's start (older gaps are the back
+    office's, in its balance); the current one alone without any payslip; the month after
+    the last payslip's when that is this month or a later one."""
     current = first_of_month(inputs.today)
     last = inputs.last_paid_period
     if last is None:
         return [current]
     if last >= current:
         return [add_months(last, 1)]
-    return month_range(add_months(last, 1), current)
+    return month_range(max(add_months(last, 1), first_of_month(inputs.start)), current)
 
 
 # Solving again at fewer hours lowers the gross by a cent or so at most: two solves settle.

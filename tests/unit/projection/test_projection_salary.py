@@ -146,6 +146,19 @@ def test_without_any_payslip_only_this_months_salary_is_due():
     assert projection.remaining == D(5000) - D("1954.63")
 
 
+def test_no_salary_is_due_before_the_entrepreneurs_start():
+    opening = Opening(on=date(2026, 10, 31), amount=D(9000))
+    projection = project(
+        inputs(
+            opening=opening,
+            contract=AT_SMIC_35H,
+            start=date(2026, 10, 15),
+            last_paid_period=date(2025, 2, 1),
+        )
+    )
+    assert [payslip.on for payslip in projection.salary.due] == [date(2026, 10, 1), NOVEMBER]
+
+
 def test_margin_short_of_the_months_due_shares_itself_between_them():
     opening = Opening(on=date(2026, 10, 31), amount=D(3000))
     projection = project(
