@@ -11,7 +11,6 @@ from portal.projection.compute import (
     Inputs,
     MonthFlows,
     Opening,
-    Reserve,
     Runway,
     Scheme,
     WhatIf,
