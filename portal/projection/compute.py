@@ -484,6 +484,11 @@ def _due_periods(inputs: Inputs) -> list[date]:
     return month_range(max(add_months(last, 1), first_of_month(inputs.start)), current)
 
 
+def share_per_month(margin: Decimal, months_due: int) -> Decimal:
+    """What a margin pays each month due, the same salary every month, to the cent below."""
+    return (margin / months_due).quantize(Decimal("0.01"), ROUND_DOWN)
+
+
 # Solving again at fewer hours lowers the gross by a cent or so at most: two solves settle.
 MAX_SOLVES = 4
 
@@ -635,8 +640,7 @@ def project(inputs: Inputs) -> Projection:
     fundable = salary.payslip is not None and (due_cost is None or due_cost <= margin)
     largest = None
     if due and not fundable:
-        # What the margin pays each month due, the same salary every month.
-        share = (margin / len(due)).quantize(Decimal("0.01"), ROUND_DOWN)
+        share = share_per_month(margin, len(due))
         largest = largest_fundable(share, salary.hours_per_week, salary.period, inputs.employer)
     remaining = margin - due_cost if due_cost is not None else None
     runway = _runway(margin, due, inputs, years)

@@ -5,7 +5,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -602,7 +602,7 @@ def headline_for(session: Session, member: Member, today: date) -> Headline:
 
     def largest(margin):
         if margin not in solved:
-            share = (margin / months_due).quantize(Decimal("0.01"), ROUND_DOWN)
+            share = compute.share_per_month(margin, months_due)
             solved[margin] = compute.largest_fundable(share, hours, salary.period, terms.employer)
         return solved[margin]
 
