@@ -161,7 +161,7 @@ def _fill_database(url: str) -> tuple[int, int]:
         ]
         db.session.execute(insert(Receipt), rows)
         db.session.commit()
-    from tests.conftest import count_queries, login
+    from tests.helpers import count_queries, login
 
     client = app.test_client()
     login(client, "bench@example.org", PASSWORD)

@@ -522,7 +522,7 @@ grouped by month alone; test `test_projection_sums_read_a_covering_index_alone` 
 | 0.37 ms | 0 |
 | Each `_()` in a template looked Flask-Babel's catalogue up anew (a dozen context lookups), \
 then Jinja looked the callable up again and formatted even strings without a `%`; each \
-status label (a lazy string, one per row of a list) did the first | `portal/web/i18n.py`: \
+status label (a lazy string, one per row of a list) did the first | `portal/i18n.py`: \
 the catalogue looked up once per request and locale, `force_locale` still switching (test \
 `test_templates_and_labels_follow_a_forced_locale_and_come_back_after_it`); the portal's \
 `_()`/`ngettext()` for templates (`portal/web/templating.py`, Jinja's semantics tested); \

@@ -27,7 +27,7 @@ from portal.members.services import create_member
 from portal.sales import services
 from portal.sales.documents import render_pdf
 from portal.sales.models import Invoice
-from tests.conftest import reset_database
+from tests.helpers import reset_database
 
 PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
 

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The same SQL statement counter as the tests, for the benchmarks (harness.count_queries).
-from tests.conftest import count_queries  # noqa: E402, F401
+from tests.helpers import count_queries  # noqa: E402, F401
 
 # Where `make bench` installs what is not Python (Lighthouse) and keeps seeded databases.
 CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", ROOT / ".cache" / "bench"))

@@ -92,7 +92,7 @@ def seed_workshop_and_visitors(url: str, members: int, seats: int) -> tuple[int,
 def logged_in_app(url: str, email: str, seats: int = 5):
     """On a committed database: a workshop of `seats` seats, the app (CSRF off) and a test
     client logged in through the login form as the entrepreneur `email`."""
-    from tests.conftest import PASSWORD, login
+    from tests.helpers import PASSWORD, login
 
     workshop_id, _nobody = seed_workshop_and_visitors(url, 0, seats)
     app = create_app({**config(url), "WTF_CSRF_ENABLED": False})

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.api.models import SCOPES, ApiClient, ApiToken, IdempotencyKey, RateWindow
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.sync.services import changes_after
-from portal.web.i18n import lazy_gettext as _l
 
 # Tokens live at most an hour (Authlib's own default for client credentials is ten days).
 MAX_TOKEN_SECONDS = 3600

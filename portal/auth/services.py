@@ -6,24 +6,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.credentials import hash_password, normalise_email
+from portal.credentials import hasher as _hasher
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
 from portal.outbox.services import queue_email
-from portal.web.i18n import lazy_gettext as _l
 
-# argon2id with OWASP's first recommended setting: 19 MiB of memory, 2 passes, 1 lane.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 # Verified against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not a real password")
-
-PASSWORD_MIN_LENGTH = 12
-PASSWORD_MAX_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -43,28 +39,6 @@ class LoginLocked(DomainError):
             )
         )
         self.until = until
-
-
-def hash_password(password: str) -> str:
-    check_password_rules(password)
-    return _hasher.hash(password)
-
-
-def check_password_rules(password: str) -> None:
-    if len(password) < PASSWORD_MIN_LENGTH:
-        raise DomainError(
-            _l("Choose a password of at least %(n)d characters.", n=PASSWORD_MIN_LENGTH),
-            field="password",
-        )
-    if len(password) > PASSWORD_MAX_LENGTH:
-        raise DomainError(
-            _l("Choose a password of at most %(n)d characters.", n=PASSWORD_MAX_LENGTH),
-            field="password",
-        )
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def _digest(token: str) -> str:

@@ -31,7 +31,7 @@ def lockout_policy() -> services.LockoutPolicy:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("members.home"))
+        return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -62,7 +62,7 @@ def login():
             )
             session.permanent = bool(form.remember.data)
             login_user(member)
-            target = safe_next(request.args.get("next"), url_for("members.home"))
+            target = safe_next(request.args.get("next"), url_for("home.index"))
             return redirect_after_post(target)
     return render("auth/login.html", form=form)
 

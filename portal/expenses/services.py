@@ -21,6 +21,7 @@ from portal.expenses.models import (
     ReceiptStatus,
     ReceiptVat,
 )
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member
 from portal.money import round_cents, to_cents
 from portal.sales.models import Customer
@@ -28,7 +29,6 @@ from portal.storage import delete_after_commit, new_key, save_with_transaction
 from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
 from portal.uploads import check_upload
-from portal.web.i18n import lazy_gettext as _l
 
 # French VAT rates a receipt can show (standard, intermediate, reduced, special).
 VAT_RATES = (Decimal("0.20"), Decimal("0.10"), Decimal("0.055"), Decimal("0.021"))

@@ -5,12 +5,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.auth.services import hash_password, normalise_email
+from portal.credentials import hash_password, normalise_email
 from portal.db import id_from_text
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member, MemberStatus, Role
 from portal.sync.services import record_change
-from portal.web.i18n import lazy_gettext as _l
 
 
 def create_member(

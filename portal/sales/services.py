@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.coop.models import CoopSettings
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.members.models import Member
 from portal.money import MAX_AMOUNT_CENTS, from_cents, round_cents, to_cents
@@ -34,7 +35,6 @@ from portal.sales.models import (
     PaymentMethod,
 )
 from portal.sync.services import record_change
-from portal.web.i18n import lazy_gettext as _l
 
 # The French rates (standard, intermediate, reduced, special) and 0 for exempt operations.
 VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"), Decimal("0"))

@@ -6,7 +6,7 @@ from flask import Flask, Response, current_app, make_response, render_template, 
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 log = logging.getLogger("portal")
 

@@ -16,14 +16,14 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, object_session
 
-from portal.calendar.events import CalendarEvent
 from portal.dates import PARIS
 from portal.db import take_write_lock, utcnow
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
+from portal.ical import CalendarEvent
 from portal.members.models import Member, MemberStatus
 from portal.outbox.services import queue_email
 from portal.sync.services import record_change
-from portal.web.i18n import lazy_gettext as _l
 from portal.workshops.models import (
     Attendance,
     Booking,

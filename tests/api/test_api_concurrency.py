@@ -14,7 +14,7 @@ from portal.db import make_engine
 from portal.members.models import Member
 from portal.sync.models import Change
 from portal.sync.services import record_change
-from tests.api.conftest import get_token
+from tests.helpers import get_token
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 

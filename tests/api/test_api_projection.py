@@ -18,9 +18,7 @@ from portal.projection.compute import add_months, first_of_month, largest_fundab
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.projection.services import coop_terms, projection_for
 from portal.sync.models import Change
-from tests.api.conftest import write_headers
-from tests.conftest import login
-from tests.web.test_projection_salary import earn, joined
+from tests.helpers import earn, joined, login, write_headers
 
 PORTAL = Path(__file__).parents[2] / "portal"
 TODAY = paris_today()

@@ -7,7 +7,7 @@ from portal.auth.services import LockoutPolicy, authenticate
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.outbox.models import OutboxMessage
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 
 def test_login_with_right_password_opens_the_home_page(client, entrepreneur):

@@ -12,7 +12,7 @@ from portal.db import db
 from portal.expenses.models import ExpenseCategory, Receipt
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 from tests.unit.test_uploads import jpeg_with_gps
 
 ATTEMPTS = 4

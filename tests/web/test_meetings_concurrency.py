@@ -12,7 +12,7 @@ from portal.meetings import services
 from portal.meetings.models import MeetingRsvp
 from portal.members.models import Role
 from portal.members.services import create_member
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 THREADS = 6
 

@@ -1,59 +1,20 @@
 """The salary on the home page and the staff's list, from real invoices and payments: the
 salary an activity sustains, the months due, the runway's horizon and who needs help first."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from babel.numbers import format_currency
 
 from portal.dates import paris_today
-from portal.db import utcnow
 from portal.members.models import MemberStatus
 from portal.payroll import compute_payslip
 from portal.projection.compute import add_months, first_of_month, largest_fundable
 from portal.projection.services import coop_terms, record_balance, record_payslip
-from portal.sales import services as sales
-from tests.conftest import login
+from tests.helpers import earn, joined, login
 
 TODAY = paris_today()
 THIS_MONTH = first_of_month(TODAY)
-CUSTOMER = sales.CustomerInput(
-    name="Client SAS",
-    address="2 avenue du Client",
-    postcode="75001",
-    city="Paris",
-    siren="542107651",
-    vat_number="FR13542107651",
-)
-
-
-def earn(db_session, staff, member, excl_vat: str, months_ago: int) -> None:
-    """An invoice at 20 % VAT issued on the 15th `months_ago` months back, paid that day."""
-    on = add_months(THIS_MONTH, -months_ago) + timedelta(days=14)
-    customer = sales.create_customer(db_session, member, CUSTOMER)
-    invoice, _ = sales.create_invoice(
-        db_session,
-        member,
-        sales.InvoiceInput(
-            customer=customer,
-            issue_date=on,
-            due_date=None,
-            lines=[sales.LineInput("Jardinage", Decimal(1), Decimal(excl_vat), Decimal(20))],
-            activity_id=member.activities[0].id,
-        ),
-    )
-    sales.submit_invoice(db_session, invoice, utcnow())
-    sales.validate_invoice(db_session, invoice, staff, on, utcnow())
-    sales.record_payment(
-        db_session, invoice, invoice.total_incl_vat_cents / Decimal(100), on, staff
-    )
-    db_session.commit()
-
-
-def joined(db_session, member, months_ago: int) -> None:
-    month = add_months(THIS_MONTH, -months_ago)
-    member.created_at = datetime(month.year, month.month, 10, tzinfo=UTC)
-    db_session.commit()
 
 
 def money(amount: Decimal) -> str:

@@ -8,7 +8,7 @@ from werkzeug.routing.converters import NumberConverter
 
 from portal import create_app
 from portal.db import MAX_ID
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 # Routes anyone may open without logging in, on purpose.
 PUBLIC_ENDPOINTS = {
@@ -16,7 +16,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.forgot_password",
     "auth.reset_password",
-    "web.set_language",
+    "home.set_language",
     "web.health",
     "web.favicon",
     "calendar.feed",  # authenticated by the secret token in its URL

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from portal import create_app
-from portal.cli import simulate_salary
 from portal.coop.services import get_coop_settings
 from portal.payroll import EmployerSettings, compute_payslip, max_gross_for_budget
+from portal.salary.commands import simulate_salary
 
 JULY = date(2026, 7, 1)
 KEYS = {

@@ -108,7 +108,7 @@ def test_a_rolled_back_transaction_leaves_no_object_in_the_bucket(
 def test_a_receipt_photo_stored_in_s3_is_served_only_to_its_owner(
     app, client, db_session, entrepreneur, make_member, s3_app, monkeypatch
 ):
-    from tests.conftest import login
+    from tests.helpers import login
     from tests.web.test_expenses import make_receipt
 
     monkeypatch.setitem(app.extensions, "storage", s3_app.extensions["storage"])

@@ -21,7 +21,7 @@ from portal.sales.services import (
     create_invoice,
     submit_invoice,
 )
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 INVOICES = 50
 WORKERS = 10
