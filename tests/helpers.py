@@ -1,14 +1,19 @@
 """Helpers shared by the tests (the fixtures are in the conftest.py files): logging in, the
-members' password, an empty database, a query counter, API credentials and invoice steps."""
+members' password, an empty database, a query counter, API credentials, invoice steps
+and an entrepreneur's paid months of activity."""
 
 import base64
 import uuid
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import event, select, text
 
-from portal.db import make_engine
+from portal.dates import paris_today
+from portal.db import make_engine, utcnow
+from portal.projection.compute import add_months, first_of_month
+from portal.sales import services as sales
 from portal.sales.models import Invoice
 from portal.sales.services import LineInput
 
@@ -95,3 +100,43 @@ def submit_then_validate(client, invoice: Invoice, staff):
     client.post("/logout")
     login(client, staff.email)
     return client.post(f"/invoices/{invoice.id}/validate", follow_redirects=True)
+
+
+EARNING_CUSTOMER = sales.CustomerInput(
+    name="Client SAS",
+    address="2 avenue du Client",
+    postcode="75001",
+    city="Paris",
+    siren="542107651",
+    vat_number="FR13542107651",
+)
+
+
+def earn(db_session, staff, member, excl_vat: str, months_ago: int) -> None:
+    """An invoice at 20 % VAT issued on the 15th `months_ago` months back, paid that day."""
+    on = add_months(first_of_month(paris_today()), -months_ago) + timedelta(days=14)
+    customer = sales.create_customer(db_session, member, EARNING_CUSTOMER)
+    invoice, _ = sales.create_invoice(
+        db_session,
+        member,
+        sales.InvoiceInput(
+            customer=customer,
+            issue_date=on,
+            due_date=None,
+            lines=[sales.LineInput("Jardinage", Decimal(1), Decimal(excl_vat), Decimal(20))],
+            activity_id=member.activities[0].id,
+        ),
+    )
+    sales.submit_invoice(db_session, invoice, utcnow())
+    sales.validate_invoice(db_session, invoice, staff, on, utcnow())
+    sales.record_payment(
+        db_session, invoice, invoice.total_incl_vat_cents / Decimal(100), on, staff
+    )
+    db_session.commit()
+
+
+def joined(db_session, member, months_ago: int) -> None:
+    """The member joined the coop on the 10th `months_ago` months back."""
+    month = add_months(first_of_month(paris_today()), -months_ago)
+    member.created_at = datetime(month.year, month.month, 10, tzinfo=UTC)
+    db_session.commit()

@@ -24,7 +24,7 @@ def _month_end(month: date) -> date:
 def seed_demo_payroll(session: Session) -> Iterator[str]:
     """Camille's payslips for the eleven months before this one, as the back office would
     push them, and the balance it sent at the end of the month four months ago; a balance
-    for Léo, still supported, so his page shows what his activity could pay him."""
+    for Léo, still supported, whose page shows what his activity could pay him."""
     camille = member_by_email(session, "camille@demo.coop")
     leo = member_by_email(session, "leo@demo.coop")
     if camille is None or leo is None:
@@ -53,5 +53,6 @@ def seed_demo_payroll(session: Session) -> Iterator[str]:
         amount_cents=9_820_00,
         today=paris_today(),
     )
-    record_balance(session, leo, on=last_month_end, amount_cents=2_450_00, today=paris_today())
+    # Léo's three invoices, paid, less the 10 % contribution.
+    record_balance(session, leo, on=last_month_end, amount_cents=5_085_00, today=paris_today())
     yield "Payslips and balances: camille@demo.coop (11 months), leo@demo.coop"

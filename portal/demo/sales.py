@@ -1,4 +1,4 @@
-"""A year of Camille's customers, invoices, payments and a credit note."""
+"""A year of Camille's customers, invoices, payments and a credit note; Léo's last months."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
@@ -61,31 +61,45 @@ DEMO_INVOICES = (
     (0, 3, 1, "Cours particuliers d'anglais", "6", "HUR", "35", "submitted"),
     (0, 0, 0, "Traduction d'un dossier de presse", "1", "LS", "600", "draft"),
 )
+# Léo, still supported, gardens for one customer: his home page shows the salary this
+# activity sustains once salaried. Same fields as above.
+LEO_INVOICES = (
+    (3, 0, 0, "Entretien du jardin, printemps", "1", "LS", "1650", "paid"),
+    (2, 0, 0, "Taille des haies et des massifs", "1", "LS", "1900", "paid"),
+    (1, 0, 0, "Création d'un potager", "1", "LS", "2100", "paid"),
+)
 
 
 def seed_demo_invoices(session: Session) -> Iterator[str]:
     """A year of Camille's invoicing: paid, partly paid, sent, validated, one awaiting
-    validation, a draft, and a partial credit note."""
+    validation, a draft, and a partial credit note; Léo's last three months, paid. Issued
+    oldest first, whoever's they are, so numbers follow dates."""
     camille = member_by_email(session, "camille@demo.coop")
+    leo = member_by_email(session, "leo@demo.coop")
     staff = member_by_email(session, "equipe@demo.coop")
-    if camille is None or staff is None:
+    if camille is None or leo is None or staff is None:
         return
     if session.query(Customer).filter_by(member_id=camille.id).first() is not None:
         return
-    customers = [
-        sales.create_customer(session, camille, sales.CustomerInput(**fields))
-        for fields in DEMO_CUSTOMERS
-    ]
+    customers = {
+        camille.id: [
+            sales.create_customer(session, camille, sales.CustomerInput(**fields))
+            for fields in DEMO_CUSTOMERS
+        ],
+        leo.id: [sales.create_customer(session, leo, sales.CustomerInput(**DEMO_CUSTOMERS[3]))],
+    }
+    plan = [(row, camille) for row in DEMO_INVOICES] + [(row, leo) for row in LEO_INVOICES]
+    plan.sort(key=lambda item: -item[0][0])  # stable: each member's order kept
     today = paris_today()
-    for months, customer, activity, text, quantity, unit, price, fate in DEMO_INVOICES:
+    for (months, customer, activity, text, quantity, unit, price, fate), member in plan:
         day = today - timedelta(days=30 * months + 3)
         moment = datetime.combine(day, time(10), tzinfo=UTC)
         invoice, _created = sales.create_invoice(
             session,
-            camille,
+            member,
             sales.InvoiceInput(
-                customer=customers[customer],
-                activity_id=camille.activities[activity].id,
+                customer=customers[member.id][customer],
+                activity_id=member.activities[activity].id,
                 issue_date=day,
                 due_date=None,
                 service_date=day - timedelta(days=2),
@@ -117,7 +131,7 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
                 session,
                 credit,
                 sales.InvoiceInput(
-                    customer=customers[customer],
+                    customer=customers[member.id][customer],
                     activity_id=invoice.activity_id,
                     issue_date=day + timedelta(days=5),
                     due_date=day + timedelta(days=5),
@@ -139,3 +153,4 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
                 session, invoice, rest, paid_on, staff, f"VIR SEPA {invoice.number}"
             )
     yield f"Invoices: {len(DEMO_INVOICES)} for camille@demo.coop, with 1 credit note"
+    yield f"Invoices: {len(LEO_INVOICES)} for leo@demo.coop"

@@ -13,6 +13,7 @@ from .engine import (
     compute_payslip,
     max_gross_for_budget,
     minimum_monthly_wage,
+    paid_hours,
 )
 from .errors import N_, InvalidInputError, PayrollError, UnsupportedDateError
 from .rates import PayrollRates, effective_dates, rates_on
@@ -30,5 +31,6 @@ __all__ = [
     "effective_dates",
     "max_gross_for_budget",
     "minimum_monthly_wage",
+    "paid_hours",
     "rates_on",
 ]

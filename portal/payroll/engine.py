@@ -583,6 +583,14 @@ def max_gross_for_budget(
         return _payslip(Decimal(low).scaleb(-2), situation, day)
 
 
+def paid_hours(hours_per_week: Decimal | int | str, on: date) -> Decimal:
+    """Contract hours a week with the overtime premium counted in hours, as an hourly rate
+    pays them: 40 h are paid as 35 + 5 × 1.25 = 41.25 h, 45 h as 35 + 8 × 1.25 + 2 × 1.5."""
+    with localcontext(_CONTEXT):
+        situation, _ = _prepare(hours_per_week, on, DEFAULT_EMPLOYER)
+        return _premium_hours(situation.rates, situation.hours_per_week)
+
+
 def minimum_monthly_wage(hours_per_week: Decimal | int | str, on: date) -> Decimal:
     """The monthly SMIC for these contract hours: hourly SMIC × hours × 52 / 12, to the cent.
 

@@ -40,7 +40,7 @@ bp = Blueprint("projection", __name__)
 
 PERIOD_FORMAT = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # The next salary as the home page shows it: the contract's, or, for an entrepreneur
-# without one, the most the margin could pay once salaried.
+# without one, the salary the activity sustains each month.
 SALARY_SOURCES = {"fixed": "contract", "hours": "contract", "fundable": "potential"}
 
 
@@ -180,13 +180,22 @@ def projection(ref: str):
     figures = headline.projection
     salary, payslip = figures.salary, figures.salary.payslip
     source = SALARY_SOURCES.get(salary.source) if payslip else None
-    # As on the home page: a potential salary has no "after the salary" nor runway.
-    contract = source == "contract"
+    sustainable = figures.sustainable
+    sustained = sustainable.payslip if sustainable else None
 
     def fundable_gross(largest) -> str | None:
         if not headline.payroll_available:
             return None
         return money(largest.gross) if largest else "0.00"
+
+    def fundable_hours(largest) -> str | None:
+        return decimal_string(largest.hours_per_week) if largest else None
+
+    def runway(figure) -> dict:
+        return {
+            "runway_months": figure.months if figure else None,
+            "runway_beyond_horizon": figure.beyond if figure else False,
+        }
 
     return {
         "member_id": member.id,
@@ -207,18 +216,37 @@ def projection(ref: str):
                 "net_before_tax": money(payslip.net_before_tax),
                 "employer_cost": money(payslip.employer_cost),
                 "fundable": figures.fundable,
+                "due_periods": [f"{due.on:%Y-%m}" for due in salary.due],
+                "due_employer_cost": money(salary.due_cost) if salary.due else None,
             }
             if payslip
             else None
         ),
-        "remaining_margin": money(figures.remaining) if contract else None,
-        "runway_months": figures.runway_months if contract else None,
+        "sustainable_salary": (
+            {
+                "months": sustainable.months,
+                "since": f"{sustainable.first:%Y-%m}",
+                "average_monthly_margin": money(sustainable.average),
+                "reserve": money(sustainable.reserve),
+                "budget": money(sustainable.budget),
+                "hours_per_week": fundable_hours(sustained),
+                "gross": money(sustained.gross) if sustained else None,
+                "net_before_tax": money(sustained.net_before_tax) if sustained else None,
+                "employer_cost": money(sustained.employer_cost) if sustained else None,
+            }
+            if sustainable
+            else None
+        ),
+        "remaining_margin": money(figures.remaining),
+        **runway(figures.runway),
         "max_fundable_gross": fundable_gross(headline.max_fundable),
+        "max_fundable_hours_per_week": fundable_hours(headline.max_fundable),
         "outstanding": money(figures.outstanding),
         "if_outstanding_paid": {
             "margin": money(figures.margin_if_paid),
-            "remaining_margin": money(figures.remaining_if_paid) if contract else None,
-            "runway_months": figures.runway_if_paid if contract else None,
+            "remaining_margin": money(figures.remaining_if_paid),
+            **runway(figures.runway_if_paid),
             "max_fundable_gross": fundable_gross(headline.max_fundable_if_paid),
+            "max_fundable_hours_per_week": fundable_hours(headline.max_fundable_if_paid),
         },
     }

@@ -17,6 +17,26 @@ Rules, in the order they apply:
 - A balance snapshot from the back office is the margin at the end of its date, movements
   dated on or before it included: only later movements are added. Without one the margin
   starts at zero on the entrepreneur's first month.
+
+The salary, from the margin:
+- A salary is due for its month: every month after the last payslip up to the current one,
+  from the entrepreneur's start on (the current one alone without any payslip). The
+  remaining margin is after all of them.
+- An hourly contract pays hours × rate × 52 / 12, hours above the legal 35 with their
+  overtime premium (25 % for the next 8, 50 % beyond: the rates file's bands).
+- Pay without set hours stands for the équivalent-heure of domain-rules §2.8, rounded down
+  to the hundredth: the minimum wage for those hours never exceeds the pay.
+- The largest salary a margin funds is a legal one: below the minimum wage for the
+  contract's hours, it is the salary at the hours it stands for (the contract must change).
+- Without a contract salary (a supported entrepreneur, or no contract figures yet), the
+  salary shown is the one the activity sustains month after month: the average monthly
+  margin before salaries over the last 12 complete months (since the first month if fewer;
+  the current month alone if none is complete), less the coop's reserve. Never the whole
+  margin spent on one month.
+- The runway counts the months the margin pays, from the first salary due: each month's
+  salary cost and, for months after the current one (already charged), the fixed fees and
+  the yearly minimum contribution's twelfth where revenue does not cover it. It stops at
+  24 months ("more than 24 months").
 All amounts are Decimal euros rounded half-up to the cent.
 """
 
@@ -24,7 +44,7 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from portal.money import round_cents
 from portal.payroll import (
@@ -34,6 +54,7 @@ from portal.payroll import (
     compute_payslip,
     max_gross_for_budget,
     minimum_monthly_wage,
+    paid_hours,
 )
 from portal.payroll import Payslip as PayslipFigures
 
@@ -44,6 +65,10 @@ MIN_HOURS = Decimal(1)
 MAX_HOURS = Decimal(48)
 MONTHS_PER_YEAR = 12
 CHART_MONTHS = 12
+# The months a sustainable salary averages: a year evens out a seasonal activity.
+AVERAGE_MONTHS = 12
+# The runway is counted this far; beyond it, "more than" this many months.
+RUNWAY_HORIZON = 24
 # What-if bounds: beyond them the figures would mean nothing for a monthly salary.
 MAX_WHAT_IF_GROSS = Decimal(50_000)
 MAX_WHAT_IF_EXTRA = Decimal(1_000_000)
@@ -152,6 +177,20 @@ class Contract:
 
 
 @dataclass(frozen=True, slots=True)
+class Reserve:
+    """What the coop keeps back from the monthly margin before the salary it sustains: a
+    share of it (a fraction, 0.10 for 10 %) plus a fixed amount a month; none by default."""
+
+    rate: Decimal = ZERO
+    monthly: Decimal = ZERO
+
+    def kept_from(self, monthly_margin: Decimal) -> Decimal:
+        if monthly_margin <= 0:
+            return ZERO
+        return min(monthly_margin, round_cents(monthly_margin * self.rate) + self.monthly)
+
+
+@dataclass(frozen=True, slots=True)
 class WhatIf:
     """ "What if I worked these hours / earned this gross / invoiced this much more"."""
 
@@ -185,6 +224,7 @@ class Inputs:
     last_paid_period: date | None = None  # first day of the last payslip's month
     employer: EmployerSettings = field(default_factory=EmployerSettings)
     what_if: WhatIf = field(default_factory=WhatIf)
+    reserve: Reserve = field(default_factory=Reserve)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +255,42 @@ class Step:
 class Salary:
     period: date
     payslip: PayslipFigures | None  # None when no salary can be computed
-    source: str  # "fixed", "hours", "what_if", "fundable" (supported entrepreneur), "none"
+    # "fixed", "hours", "what_if"; "fundable": no contract salary, the one the activity
+    # sustains (Projection.sustainable); "none"
+    source: str
     hours_per_week: Decimal | None
     error: str | None = None  # a payroll message (msgid % params), when it refused
     error_params: dict = field(default_factory=dict)
+    # The payslip of every month due, `payslip` first; empty for a salary not yet decided.
+    due: tuple[PayslipFigures, ...] = ()
+
+    @property
+    def due_cost(self) -> Decimal:
+        return sum((payslip.employer_cost for payslip in self.due), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Sustainable:
+    """The monthly salary the activity sustains: its average monthly margin before salaries
+    over `months` months from `first`, less the coop's reserve, as a payslip."""
+
+    first: date
+    months: int
+    average: Decimal
+    reserve: Decimal
+    payslip: PayslipFigures | None  # None when the budget funds no salary
+
+    @property
+    def budget(self) -> Decimal:
+        return self.average - self.reserve
+
+
+@dataclass(frozen=True, slots=True)
+class Runway:
+    """Whole months of salary the margin pays; `beyond`: more than `months` (the horizon)."""
+
+    months: int
+    beyond: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,14 +300,16 @@ class Projection:
     opening: Opening | None
     margin: Decimal
     salary: Salary
-    fundable: bool  # the margin covers the next salary's employer cost
-    largest_fundable: PayslipFigures | None  # the largest salary the margin can pay
-    remaining: Decimal | None  # margin after the next salary
-    runway_months: int | None  # months the margin pays the salary and the fixed fees
+    fundable: bool  # the margin covers every salary due
+    # When it does not: the largest salary it pays each month due, at legal hours.
+    largest_fundable: PayslipFigures | None
+    remaining: Decimal | None  # margin after the salaries due; None without a contract salary
+    runway: Runway | None  # None without a contract salary
     outstanding: Decimal
     margin_if_paid: Decimal
     remaining_if_paid: Decimal | None
-    runway_if_paid: int | None
+    runway_if_paid: Runway | None
+    sustainable: Sustainable | None  # only without a contract salary
     vat_invoiced_this_year: Decimal
     vat_recoverable_this_year: Decimal
     invoiced_this_year: Decimal
@@ -244,6 +318,13 @@ class Projection:
     activities: tuple[ActivityTotals, ...]
     steps: tuple[Step, ...]
     scheme: Scheme
+
+    @property
+    def contract_must_change(self) -> bool:
+        """The largest salary the margin funds is legal only at fewer hours than the
+        contract's: paying it needs a new contract."""
+        largest, hours = self.largest_fundable, self.salary.hours_per_week
+        return largest is not None and hours is not None and largest.hours_per_week < hours
 
 
 def first_of_month(day: date) -> date:
@@ -265,18 +346,24 @@ def month_range(first: date, last: date) -> list[date]:
 
 def equivalent_hours(gross: Decimal, on: date) -> Decimal:
     """Hours a week for pay without set hours: full time from the monthly SMIC up, else in
-    proportion to it (FCAE's équivalent-heure, domain-rules §2.8), at least one hour."""
+    proportion to it (FCAE's équivalent-heure, domain-rules §2.8), at least one hour.
+    Rounded down: rounded up, the minimum wage for the hours could exceed the pay."""
     full_time_smic = minimum_monthly_wage(FULL_TIME_HOURS, on)
     if gross >= full_time_smic:
         return FULL_TIME_HOURS
-    hours = (FULL_TIME_HOURS * gross / full_time_smic).quantize(Decimal("0.01"))
+    hours = (FULL_TIME_HOURS * gross / full_time_smic).quantize(Decimal("0.01"), ROUND_DOWN)
     return max(MIN_HOURS, hours)
 
 
-def contract_gross(contract: Contract) -> Decimal:
+def hourly_gross(hours_per_week: Decimal, rate: Decimal, on: date) -> Decimal:
+    """The monthly gross of hours a week at an hourly rate, overtime paid with its premium."""
+    return round_cents(paid_hours(hours_per_week, on) * rate * WEEKS_PER_MONTH)
+
+
+def contract_gross(contract: Contract, on: date) -> Decimal:
     if contract.fixed_gross is not None:
         return contract.fixed_gross
-    return round_cents(contract.hours_per_week * contract.hourly_rate * WEEKS_PER_MONTH)
+    return hourly_gross(contract.hours_per_week, contract.hourly_rate, on)
 
 
 @dataclass
@@ -422,12 +509,27 @@ def _months(segments: list[_Segment]) -> list[Month]:
     return list(by_month.values())
 
 
-def _next_period(inputs: Inputs) -> date:
-    """The month of the next salary: this month, unless its payslip is already recorded."""
+def _due_periods(inputs: Inputs) -> list[date]:
+    """The months whose salary is due, oldest first: every month after the last payslip's
+    up to the current one, none before the entrepreneur's start (older gaps are the back
+    office's, in its balance); the current one alone without any payslip; the month after
+    the last payslip's when that is this month or a later one."""
     current = first_of_month(inputs.today)
-    if inputs.last_paid_period and inputs.last_paid_period >= current:
-        return add_months(inputs.last_paid_period, 1)
-    return current
+    last = inputs.last_paid_period
+    if last is None:
+        return [current]
+    if last >= current:
+        return [add_months(last, 1)]
+    return month_range(max(add_months(last, 1), first_of_month(inputs.start)), current)
+
+
+def share_per_month(margin: Decimal, months_due: int) -> Decimal:
+    """What a margin pays each month due, the same salary every month, to the cent below."""
+    return (margin / months_due).quantize(Decimal("0.01"), ROUND_DOWN)
+
+
+# Solving again at fewer hours lowers the gross by a cent or so at most: two solves settle.
+MAX_SOLVES = 4
 
 
 def _fundable(budget: Decimal, hours: Decimal, on: date, employer) -> PayslipFigures | None:
@@ -444,67 +546,102 @@ def largest_fundable(
     budget: Decimal, hours: Decimal | None, period: date, employer: EmployerSettings
 ) -> PayslipFigures | None:
     """The payslip of the largest gross whose employer cost `budget` covers, at `hours` a
-    week; without set hours, at the hours that pay is worth (full time first, then pro rata
-    if the pay is below the full-time SMIC). None if it covers no salary at all."""
-    if hours is not None:
-        return _fundable(budget, hours, period, employer)
-    payslip = _fundable(budget, FULL_TIME_HOURS, period, employer)
-    if payslip is None:
-        return None
-    hours = equivalent_hours(payslip.gross, period)
-    if hours != FULL_TIME_HOURS:
-        payslip = _fundable(budget, hours, period, employer) or payslip
+    week (full time without set hours), and a legal one: below the minimum wage for those
+    hours, the payslip at the hours that pay stands for instead (fewer hours cost a little
+    more, so the gross is solved again at them). None if it covers no salary at all."""
+    payslip = _fundable(budget, FULL_TIME_HOURS if hours is None else hours, period, employer)
+    for _ in range(MAX_SOLVES):
+        if payslip is None or not payslip.below_minimum_wage:
+            break
+        fewer = equivalent_hours(payslip.gross, period)
+        if fewer >= payslip.hours_per_week:  # the one-hour floor
+            break
+        payslip = _fundable(budget, fewer, period, employer) or payslip
     return payslip
 
 
-def _salary(inputs: Inputs, margin: Decimal) -> Salary:
-    period = _next_period(inputs)
+def _sustainable(inputs: Inputs, segments: list[_Segment], period: date) -> Sustainable:
+    """The average monthly margin before salaries of the last complete months, less the
+    coop's reserve, and the salary it pays each month at the hours that pay stands for."""
+    current = first_of_month(inputs.today)
+    before_salaries: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for segment in segments:
+        before_salaries[segment.flows.month] += segment.net + segment.flows.salary_cost
+    first = max(segments[0].flows.month, add_months(current, -AVERAGE_MONTHS))
+    window = month_range(first, add_months(current, -1)) or [current]
+    total = sum((before_salaries[month] for month in window), ZERO)
+    average = round_cents(total / len(window))
+    reserve = inputs.reserve.kept_from(average)
+    payslip = largest_fundable(average - reserve, None, period, inputs.employer)
+    return Sustainable(window[0], len(window), average, reserve, payslip)
+
+
+def _salary(inputs: Inputs, segments: list[_Segment]) -> tuple[Salary, Sustainable | None]:
+    """The salary of every month due: the what-if's, the contract's, or without a contract
+    salary the one the activity sustains (a what-if of extra revenue alone shows none)."""
+    periods = _due_periods(inputs)
+    period = periods[0]
     contract, what_if = inputs.contract, inputs.what_if
+
+    def set_hours(gross: Decimal, on: date) -> Decimal:
+        if contract.hours_per_week >= MIN_HOURS:
+            return contract.hours_per_week
+        return equivalent_hours(gross, on)
+
+    def what_if_pay(on: date) -> tuple[Decimal, Decimal]:
+        if what_if.gross is not None:
+            return what_if.gross, what_if.hours_per_week or set_hours(what_if.gross, on)
+        hours = what_if.hours_per_week
+        if contract.hourly_rate:
+            return hourly_gross(hours, contract.hourly_rate, on), hours
+        return minimum_monthly_wage(hours, on), hours  # paid at the SMIC
+
+    def contract_pay(on: date) -> tuple[Decimal, Decimal]:
+        gross = contract_gross(contract, on)
+        return gross, set_hours(gross, on)
+
     try:
         if what_if.gross is not None or what_if.hours_per_week is not None:
-            if what_if.gross is not None:
-                gross = what_if.gross
-                hours = what_if.hours_per_week or (
-                    contract.hours_per_week
-                    if contract.hours_per_week >= MIN_HOURS
-                    else equivalent_hours(gross, period)
-                )
-            else:
-                hours = what_if.hours_per_week
-                hourly_smic = minimum_monthly_wage(FULL_TIME_HOURS, period) / (
-                    FULL_TIME_HOURS * WEEKS_PER_MONTH
-                )
-                rate = contract.hourly_rate or hourly_smic
-                gross = round_cents(hours * rate * WEEKS_PER_MONTH)
-            return Salary(
-                period, compute_payslip(gross, hours, period, inputs.employer), "what_if", hours
-            )
-        if contract.salaried and contract.is_set:
-            gross = contract_gross(contract)
-            hours = (
-                contract.hours_per_week
-                if contract.hours_per_week >= MIN_HOURS
-                else equivalent_hours(gross, period)
-            )
+            pay, source = what_if_pay, "what_if"
+        elif contract.salaried and contract.is_set:
+            pay = contract_pay
             source = "fixed" if contract.fixed_gross is not None else "hours"
-            return Salary(
-                period, compute_payslip(gross, hours, period, inputs.employer), source, hours
-            )
-        # No salary yet: what the margin could pay once salaried.
-        payslip = largest_fundable(margin, None, period, inputs.employer)
-        if payslip is None:
-            return Salary(period, None, "none", None)
-        return Salary(period, payslip, "fundable", payslip.hours_per_week)
+        elif what_if.is_empty:
+            sustainable = _sustainable(inputs, segments, period)
+            payslip = sustainable.payslip
+            hours = payslip.hours_per_week if payslip else None
+            return Salary(period, payslip, "fundable" if payslip else "none", hours), sustainable
+        else:
+            return Salary(period, None, "none", None), None
+        due = tuple(compute_payslip(*pay(on), on, inputs.employer) for on in periods)
+        return Salary(period, due[0], source, due[0].hours_per_week, due=due), None
     except PayrollError as error:
-        return Salary(period, None, "none", None, error.message, error.params)
+        return Salary(period, None, "none", None, error.message, error.params), None
 
 
-def _runway(margin: Decimal, monthly_cost: Decimal) -> int | None:
-    if monthly_cost <= 0:
+def _runway(
+    balance: Decimal, due: tuple[PayslipFigures, ...], inputs: Inputs, years: dict
+) -> Runway | None:
+    """Months of salary `balance` pays, from the first due: each month's salary cost, and
+    for a month after the current one (its fees and minimum are not charged yet) the fixed
+    fees and what the yearly minimum contribution adds without new revenue."""
+    if not due:
         return None
-    if margin <= 0:
-        return 0
-    return int((margin / monthly_cost).to_integral_value(ROUND_FLOOR))
+    scheme, current = inputs.scheme, first_of_month(inputs.today)
+    years = dict(years)
+    month = first_of_month(due[0].on)
+    for count in range(RUNWAY_HORIZON + 1):
+        cost = due[min(count, len(due) - 1)].employer_cost
+        if month > current:
+            base, months_in = years.get(month.year, (ZERO, 0))
+            years[month.year] = (base, months_in + 1)
+            cost += scheme.fixed_monthly_fees
+            cost += scheme.year_to_date(base, months_in + 1) - scheme.year_to_date(base, months_in)
+        if balance < cost:
+            return Runway(count)
+        balance -= cost
+        month = add_months(month, 1)
+    return Runway(RUNWAY_HORIZON, beyond=True)
 
 
 def project(inputs: Inputs) -> Projection:
@@ -536,16 +673,16 @@ def project(inputs: Inputs) -> Projection:
     fees = sum((segment.fees for segment in after), ZERO)
     fee_months = sum(1 for segment in after if segment.fees)
 
-    salary = _salary(inputs, margin)
-    payslip = salary.payslip
-    cost = payslip.employer_cost if payslip else None
-    is_potential = salary.source == "fundable"
-    fundable = cost is not None and (is_potential or cost <= margin)
+    salary, sustainable = _salary(inputs, segments)
+    due = salary.due
+    due_cost = salary.due_cost if due else None
+    fundable = salary.payslip is not None and (due_cost is None or due_cost <= margin)
     largest = None
-    if payslip is not None and not fundable:
-        largest = _fundable(margin, salary.hours_per_week, salary.period, inputs.employer)
-    remaining = margin - cost if cost is not None else None
-    monthly_cost = cost + inputs.scheme.fixed_monthly_fees if cost is not None else ZERO
+    if due and not fundable:
+        share = share_per_month(margin, len(due))
+        largest = largest_fundable(share, salary.hours_per_week, salary.period, inputs.employer)
+    remaining = margin - due_cost if due_cost is not None else None
+    runway = _runway(margin, due, inputs, years)
 
     # If every outstanding invoice is paid: the cash comes in, and on a collected basis the
     # contribution on it falls due this year (on an invoiced basis it already has).
@@ -557,7 +694,7 @@ def project(inputs: Inputs) -> Projection:
             base + inputs.outstanding, months_in
         ) - inputs.scheme.year_to_date(base, months_in)
     margin_if_paid = margin + inputs.outstanding - extra_contribution
-    remaining_if_paid = margin_if_paid - cost if cost is not None else None
+    remaining_if_paid = margin_if_paid - due_cost if due_cost is not None else None
 
     months = [month for month in _months(segments) if month.month <= first_of_month(inputs.today)]
     year_months = [month for month in months if month.month.year == this_year]
@@ -584,18 +721,7 @@ def project(inputs: Inputs) -> Projection:
         Step("salaries", -salaries),
         Step("margin", margin),
     ]
-    if payslip is not None:
-        steps += [
-            Step("gross", payslip.gross, {"source": salary.source, "hours": salary.hours_per_week}),
-            Step("net", payslip.net_before_tax),
-            Step("employer_cost", -payslip.employer_cost),
-            Step("remaining", remaining),
-            Step(
-                "runway",
-                None,
-                {"months": _runway(margin, monthly_cost), "monthly_cost": monthly_cost},
-            ),
-        ]
+    steps += _salary_steps(salary, sustainable, remaining, runway, inputs.scheme)
     steps += [
         Step("outstanding", inputs.outstanding),
         Step("outstanding_contribution", -extra_contribution),
@@ -610,11 +736,12 @@ def project(inputs: Inputs) -> Projection:
         fundable=fundable,
         largest_fundable=largest,
         remaining=remaining,
-        runway_months=_runway(margin, monthly_cost),
+        runway=runway,
         outstanding=inputs.outstanding,
         margin_if_paid=margin_if_paid,
         remaining_if_paid=remaining_if_paid,
-        runway_if_paid=_runway(margin_if_paid, monthly_cost),
+        runway_if_paid=_runway(margin_if_paid, due, inputs, years),
+        sustainable=sustainable,
         vat_invoiced_this_year=sum((f.vat_invoiced for f in year_flows), ZERO),
         vat_recoverable_this_year=sum((f.vat_recoverable for f in year_flows), ZERO),
         invoiced_this_year=sum((m.invoiced for m in year_months), ZERO),
@@ -624,3 +751,60 @@ def project(inputs: Inputs) -> Projection:
         steps=tuple(steps),
         scheme=inputs.scheme,
     )
+
+
+def _salary_steps(
+    salary: Salary,
+    sustainable: Sustainable | None,
+    remaining: Decimal | None,
+    runway: Runway | None,
+    scheme: Scheme,
+) -> list[Step]:
+    """The lines of "How is this computed?" from the margin to the salary and after it."""
+    payslip = salary.payslip
+    if sustainable is not None:
+        steps = [
+            Step(
+                "sustainable_average",
+                sustainable.average,
+                {"months": sustainable.months, "first": sustainable.first},
+            ),
+            Step("sustainable_reserve", -sustainable.reserve),
+        ]
+        if payslip is not None:
+            steps += [
+                Step("sustainable_gross", payslip.gross, {"hours": salary.hours_per_week}),
+                Step("net", payslip.net_before_tax),
+                Step("employer_cost", -payslip.employer_cost),
+            ]
+        return steps
+    if payslip is None:
+        return []
+    steps = [
+        Step("gross", payslip.gross, {"source": salary.source, "hours": salary.hours_per_week}),
+        Step("net", payslip.net_before_tax),
+        Step("employer_cost", -payslip.employer_cost),
+    ]
+    if len(salary.due) > 1:
+        others = salary.due[1:]
+        steps.append(
+            Step(
+                "other_due",
+                -sum((other.employer_cost for other in others), ZERO),
+                {"months": [other.on for other in others]},
+            )
+        )
+    steps += [
+        Step("remaining", remaining),
+        Step(
+            "runway",
+            None,
+            {
+                "runway": runway,
+                "monthly_cost": salary.due[-1].employer_cost,
+                "fees": scheme.fixed_monthly_fees,
+                "minimum": scheme.yearly_minimum,
+            },
+        ),
+    ]
+    return steps

@@ -572,10 +572,12 @@ def _history_needed_since(
     members: Sequence[Member], opening_by_member: dict, today: date, history: bool
 ) -> date:
     """The oldest movement date the projections need. Once the back office has sent a
-    balance, older movements are in it: only the chart's twelve months (not for a what-if)
-    and the calendar years whose cumulative revenue sets a banded contribution matter. A
-    member without a balance needs everything."""
-    window = compute.add_months(compute.first_of_month(today), 1 - compute.CHART_MONTHS)
+    balance, older movements are in it: only the chart's twelve months and the twelve
+    complete months a sustainable salary averages (not for a what-if), and the calendar
+    years whose cumulative revenue sets a banded contribution matter. A member without a
+    balance needs everything."""
+    months_back = max(compute.CHART_MONTHS - 1, compute.AVERAGE_MONTHS)
+    window = compute.add_months(compute.first_of_month(today), -months_back)
     needed = []
     for member in members:
         opening = opening_by_member.get(member.id)
@@ -662,27 +664,27 @@ class Headline:
 
 def headline_for(session: Session, member: Member, today: date) -> Headline:
     """The figures the back office reads for an entrepreneur: the projection, and the largest
-    salary its margin funds at the next salary's hours (at the hours that pay is worth when
-    there is no contract), computed only here: the home page needs it only when the margin
-    falls short, and the projection already has it then."""
+    legal salary its margin funds each month due at the next salary's hours (at the hours
+    that pay stands for when there is no contract, or when it is below the minimum wage for
+    the contract's), computed only here: the home page needs it only when the margin falls
+    short, and the projection already has it then."""
     terms = coop_terms(session)
     projection = projections(session, [member], today, terms, with_activities=False)[member.id]
     salary = projection.salary
     hours = salary.hours_per_week if salary.source in ("fixed", "hours") else None
+    months_due = len(salary.due) or 1
     # Each budget solved once in this request (the solver costs a dozen payslips): with
-    # nothing outstanding both budgets are the margin, and the projection has often solved
-    # it already, as a supported member's potential salary or as the largest salary when the
-    # contract's is out of reach.
+    # nothing outstanding both budgets are the margin, and the projection has already
+    # solved it as the largest salary when the contract's is out of reach.
     solved: dict[Decimal, PayslipFigures | None] = {}
-    if salary.source == "fundable":
-        solved[projection.margin] = salary.payslip
-    elif hours is not None and salary.payslip is not None and not projection.fundable:
+    if hours is not None and salary.payslip is not None and not projection.fundable:
         solved[projection.margin] = projection.largest_fundable
 
-    def largest(budget):
-        if budget not in solved:
-            solved[budget] = compute.largest_fundable(budget, hours, salary.period, terms.employer)
-        return solved[budget]
+    def largest(margin):
+        if margin not in solved:
+            share = compute.share_per_month(margin, months_due)
+            solved[margin] = compute.largest_fundable(share, hours, salary.period, terms.employer)
+        return solved[margin]
 
     try:
         return Headline(
@@ -699,8 +701,10 @@ class RunwayRow:
 
 
 def coop_runways(session: Session, today: date) -> list[RunwayRow]:
-    """Every active entrepreneur's projection, shortest runway first: who needs help first.
-    Those with no salary to fund come after, then those with no data at all."""
+    """Every active entrepreneur's projection, who may need help first: those with a salary
+    to fund by runway, shortest first; then those without a contract salary (supported
+    entrepreneurs, no contract figures), whose runway means nothing, by the salary their
+    activity sustains, smallest first (none first); then those with no data at all."""
     members = list(
         session.scalars(
             select(Member)
@@ -715,9 +719,10 @@ def coop_runways(session: Session, today: date) -> list[RunwayRow]:
         projection = row.projection
         if not projection.has_data:
             return (2, 0, projection.margin)
-        if projection.runway_months is None:
-            return (1, 0, projection.margin)
-        return (0, projection.runway_months, projection.margin)
+        if projection.runway is None:
+            sustained = projection.salary.payslip if projection.sustainable else None
+            return (1, sustained.net_before_tax if sustained else -1, projection.margin)
+        return (0, projection.runway.months + projection.runway.beyond, projection.margin)
 
     return sorted(rows, key=urgency)
 

@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 
 from portal.dates import paris_today
 from portal.members.models import MemberStatus
+from portal.payroll import compute_payslip
+from portal.projection.compute import add_months, first_of_month, largest_fundable
 from portal.projection.models import BalanceSnapshot, Payslip
-from portal.projection.services import projection_for
+from portal.projection.services import coop_terms, projection_for
 from portal.sync.models import Change
-from tests.helpers import login, write_headers
+from tests.helpers import earn, joined, login, write_headers
 
 PORTAL = Path(__file__).parents[2] / "portal"
 TODAY = paris_today()
@@ -314,17 +316,24 @@ def test_projection_has_the_home_pages_figures(client, bearer, entrepreneur, db_
         "net_before_tax": f"{payslip.net_before_tax:.2f}",
         "employer_cost": f"{payslip.employer_cost:.2f}",
         "fundable": True,
+        "due_periods": [f"{expected.salary.period:%Y-%m}"],
+        "due_employer_cost": f"{payslip.employer_cost:.2f}",
     }
+    assert figures["sustainable_salary"] is None  # a contract salary
     assert figures["remaining_margin"] == f"{expected.remaining:.2f}"
-    assert figures["runway_months"] == expected.runway_months
+    assert figures["runway_months"] == expected.runway.months
+    assert figures["runway_beyond_horizon"] is False
     # The margin funds more than the contract's salary: the largest gross is above it.
     assert Decimal(figures["max_fundable_gross"]) > payslip.gross
+    assert figures["max_fundable_hours_per_week"] == "24.00"
     assert figures["outstanding"] == "0.00"
     assert figures["if_outstanding_paid"] == {
         "margin": "3000.00",
         "remaining_margin": figures["remaining_margin"],
         "runway_months": figures["runway_months"],
+        "runway_beyond_horizon": False,
         "max_fundable_gross": figures["max_fundable_gross"],
+        "max_fundable_hours_per_week": "24.00",
     }
 
 
@@ -355,21 +364,62 @@ def test_outstanding_invoices_paid_raise_the_margin(client, bearer, entrepreneur
     assert Decimal(paid["max_fundable_gross"]) > Decimal(figures["max_fundable_gross"])
 
 
-def test_without_a_contract_the_next_salary_is_the_potential_one(
-    client, bearer, make_member, db_session
+def test_without_a_contract_the_next_salary_is_the_one_the_activity_sustains(
+    client, bearer, make_member, db_session, coop, staff
 ):
     leo = make_member(
         email="leo@example.org",
         status=MemberStatus.SUPPORTED,
         contract_hours_per_week=None,
         hourly_gross_rate_cents=None,
+        activities=("Jardinage",),
     )
-    put_balance(client, bearer, leo, YESTERDAY, "2450.00")
+    joined(db_session, leo, 2)
+    earn(db_session, staff, leo, "3000", 1)
+    put_balance(client, bearer, leo, YESTERDAY, "6000.00")
     figures = projection(client, bearer, leo)
+    # Two complete months since joining: (0 + 2 700) / 2 = 1 350 a month.
+    this_month = first_of_month(TODAY)
+    sustained = largest_fundable(Decimal(1350), None, this_month, coop_terms(db_session).employer)
+    assert figures["sustainable_salary"] == {
+        "months": 2,
+        "since": f"{add_months(this_month, -2):%Y-%m}",
+        "average_monthly_margin": "1350.00",
+        "reserve": "0.00",
+        "budget": "1350.00",
+        "hours_per_week": f"{sustained.hours_per_week:.2f}",
+        "gross": f"{sustained.gross:.2f}",
+        "net_before_tax": f"{sustained.net_before_tax:.2f}",
+        "employer_cost": f"{sustained.employer_cost:.2f}",
+    }
     assert figures["next_salary"]["source"] == "potential"
-    assert figures["max_fundable_gross"] == figures["next_salary"]["gross"]
+    assert figures["next_salary"]["gross"] == f"{sustained.gross:.2f}"
+    assert figures["next_salary"]["due_periods"] == []
+    # The whole margin could pay more once, not every month.
+    assert Decimal(figures["max_fundable_gross"]) > sustained.gross
     # As on the home page: no "after the salary" nor runway for a salary not yet decided.
     assert figures["remaining_margin"] is None and figures["runway_months"] is None
+    assert figures["runway_beyond_horizon"] is False
+
+
+def test_salaries_due_since_the_last_payslip_are_all_counted(
+    client, bearer, entrepreneur, db_session
+):
+    this_month = first_of_month(TODAY)
+    two_ago, last_month = add_months(this_month, -2), add_months(this_month, -1)
+    joined(db_session, entrepreneur, 3)
+    post_payslip(client, bearer, period=f"{two_ago:%Y-%m}", paid_on=YESTERDAY.isoformat())
+    put_balance(client, bearer, entrepreneur, YESTERDAY, "20000.00")
+    figures = projection(client, bearer, entrepreneur)
+    costs = [
+        compute_payslip(Decimal("1508.00"), 24, month).employer_cost
+        for month in (last_month, this_month)
+    ]
+    salary = figures["next_salary"]
+    assert salary["period"] == f"{last_month:%Y-%m}"
+    assert salary["due_periods"] == [f"{last_month:%Y-%m}", f"{this_month:%Y-%m}"]
+    assert salary["due_employer_cost"] == f"{sum(costs):.2f}"
+    assert figures["remaining_margin"] == f"{Decimal(20000) - sum(costs):.2f}"
 
 
 def test_projection_read_answers_304_until_something_changes(client, bearer, entrepreneur):

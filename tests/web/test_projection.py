@@ -148,13 +148,18 @@ def test_home_warns_when_the_margin_cannot_fund_the_salary(logged_in, db_session
     assert "Le salaire le plus élevé que votre marge peut financer" in page
 
 
-def test_supported_entrepreneur_sees_what_the_activity_could_pay(client, make_member, db_session):
+def test_supported_entrepreneur_with_a_balance_but_no_activity_sustains_no_salary(
+    client, make_member, db_session
+):
+    # A margin from the back office is no monthly activity: it could pay one month, not a
+    # salary (tests/web/test_projection_salary.py has the activity's).
     leo = make_member(status=MemberStatus.SUPPORTED, contract_hours_per_week=Decimal(0))
     record_balance(db_session, leo, on=LAST_MONTH, amount_cents=300_000, today=TODAY)
     db_session.commit()
     login(client, leo.email)
     page = client.get("/").text
-    assert "Une fois salarié, votre activité pourrait vous verser" in page
+    assert "Votre activité ne dégage pas encore assez de marge pour un salaire durable." in page
+    assert "Une fois salarié, votre activité pourrait vous verser" not in page
     assert "Votre marge ne peut pas financer" not in page
 
 

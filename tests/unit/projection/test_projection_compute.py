@@ -11,6 +11,7 @@ from portal.projection.compute import (
     Inputs,
     MonthFlows,
     Opening,
+    Runway,
     Scheme,
     WhatIf,
     equivalent_hours,
@@ -150,27 +151,31 @@ def test_next_salary_from_hours_and_rate_through_the_payroll_engine():
     assert projection.salary.payslip == expected
     assert projection.fundable
     assert projection.remaining == D(18000) - expected.employer_cost
-    assert projection.runway_months == int(D(18000) / expected.employer_cost)
+    assert projection.runway == Runway(int(D(18000) / expected.employer_cost))
 
 
 def test_fixed_gross_contract_without_hours_uses_equivalent_hours():
     contract = Contract(fixed_gross=D(1000))
     projection = project(inputs(flows=QUARTER, contract=contract))
-    # 35 h × 1 000 / 1 823,03 (full-time SMIC, March 2026) = 19,20 h.
-    assert projection.salary.hours_per_week == D("19.20")
+    # 35 h × 1 000 / 1 823,03 (full-time SMIC, March 2026) = 19,198… h, rounded down.
+    assert projection.salary.hours_per_week == D("19.19")
     assert projection.salary.payslip.gross == D(1000)
     assert equivalent_hours(D(2500), date(2026, 3, 1)) == 35
 
 
 def test_unfundable_salary_warns_and_gives_the_largest_fundable():
-    flows = (month(2026, 1, invoiced="1000", collected="1000"),)
+    flows = (month(2026, 1, invoiced="1800", collected="1800"),)
     projection = project(inputs(flows=flows, contract=CONTRACT))
-    assert projection.margin == D(900)
+    assert projection.margin == D(1620)
     assert not projection.fundable
     assert projection.salary.payslip.gross == D("1508.00")  # not silently lowered
-    assert projection.largest_fundable == max_gross_for_budget(D(900), 24, date(2026, 3, 1))
+    largest = max_gross_for_budget(D(1620), 24, date(2026, 3, 1))
+    # Above the minimum wage for 24 h (12.02 × 24 × 52 / 12 = 1 250.08): legal as it is.
+    assert largest.gross > D("1250.08")
+    assert projection.largest_fundable == largest
+    assert not projection.contract_must_change
     assert projection.remaining < 0
-    assert projection.runway_months == 0
+    assert projection.runway == Runway(0)
 
 
 def test_no_fundable_salary_when_the_margin_is_negative():
@@ -194,9 +199,13 @@ def test_supported_entrepreneur_sees_what_the_activity_could_pay():
     projection = project(inputs(flows=flows, contract=contract))
     salary = projection.salary
     assert salary.source == "fundable"
-    assert salary.payslip.employer_cost <= D(4500)
-    assert max_gross_for_budget(D(4500), salary.hours_per_week, date(2026, 3, 1)) == salary.payslip
+    # January and February are complete: (5 000 − 500 + 0) / 2 = 2 250 a month.
+    assert projection.sustainable.average == D(2250)
+    assert salary.payslip.employer_cost <= D(2250)
+    assert max_gross_for_budget(D(2250), salary.hours_per_week, date(2026, 3, 1)) == salary.payslip
     assert projection.fundable
+    # No salary decided: nothing "after the salary", no runway.
+    assert projection.remaining is None and projection.runway is None
 
 
 def test_what_if_gross_and_hours_replace_the_contract():
@@ -238,6 +247,15 @@ def test_every_step_adds_up_to_the_margin():
     parts = ("opening", "collected", "contribution", "expenses", "fees", "salaries")
     assert sum(steps[code] for code in parts) == steps["margin"] == projection.margin
     assert steps["margin"] + steps["employer_cost"] == steps["remaining"]
+
+
+def test_steps_count_every_salary_due():
+    opening = Opening(on=date(2026, 1, 31), amount=D(7000))
+    projection = project(
+        inputs(opening=opening, contract=CONTRACT, last_paid_period=date(2026, 1, 1))
+    )
+    steps = {step.code: step.amount for step in projection.steps}
+    assert steps["margin"] + steps["employer_cost"] + steps["other_due"] == steps["remaining"]
 
 
 def test_movements_dated_ahead_count_but_owe_no_fees_for_future_months():
