@@ -189,6 +189,29 @@ def _payroll_date(value: str | None):
         ) from None
 
 
+def _refuse_stale_rates(day) -> None:
+    """A payslip past the period of the latest rates file would be computed on old rates."""
+    from flask_babel import gettext as _
+
+    from portal.payroll import PayrollError, rates_on
+
+    try:
+        rates = rates_on(day)
+    except PayrollError:
+        return  # a date before the first file: the simulation says so
+    if not rates.covers(day):
+        raise CommandError(
+            _(
+                "No payroll rates cover %(date)s: the latest end on %(until)s. Add the new "
+                "rates file (see the README), or pass --assume-latest-rates to estimate with "
+                "the rates of %(since)s.",
+                date=day.isoformat(),
+                until=rates.valid_until.isoformat(),
+                since=rates.effective_from.isoformat(),
+            )
+        )
+
+
 def _coop_payroll_settings_if_reachable(headcount: int | None):
     """The coop's settings, or the defaults when there is no database to read them from."""
     from sqlalchemy.engine import make_url
@@ -221,9 +244,15 @@ def _coop_payroll_settings_if_reachable(headcount: int | None):
     "headcount if the database is reachable, else 20]",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (money as decimal strings).")
+@click.option(
+    "--assume-latest-rates",
+    is_flag=True,
+    help="Past the period of the latest payroll rates file, estimate with its rates "
+    "instead of refusing.",
+)
 @with_appcontext
 @in_transaction
-def simulate_salary(gross, budget, hours_per_week, on, headcount, as_json):
+def simulate_salary(gross, budget, hours_per_week, on, headcount, as_json, assume_latest_rates):
     """Show a month's pay for a gross salary, or the highest gross a budget pays for.
 
     The work-accident and mobility-levy rates come from the coop settings when the database
@@ -241,6 +270,8 @@ def simulate_salary(gross, budget, hours_per_week, on, headcount, as_json):
     budget_amount = _amount_option(budget, "--budget")
     hours = _amount_option(hours_per_week, "--hours-per-week")
     day = _payroll_date(on)
+    if not assume_latest_rates:
+        _refuse_stale_rates(day)
     employer = _coop_payroll_settings_if_reachable(headcount)
     simulation = simulate(
         employer, gross=gross_amount, budget=budget_amount, hours_per_week=hours, on=day
@@ -269,6 +300,11 @@ def simulation_as_json(simulation) -> dict:
         "minimum_wage": _money_text(payslip.minimum_wage),
         "below_minimum_wage": payslip.below_minimum_wage,
         "date": payslip.on.isoformat(),
+        "rates": {
+            "valid_from": payslip.rates_from.isoformat(),
+            "valid_until": payslip.rates_until.isoformat(),
+            "stale": payslip.stale_rates,
+        },
         "headcount": simulation.employer.headcount,
         "budget": _money_text(simulation.budget) if simulation.budget is not None else None,
         "lines": [
@@ -320,6 +356,15 @@ def simulation_as_text(simulation) -> str:
         ),
         "",
     ]
+    if payslip.stale_rates:
+        lines.insert(
+            1,
+            _(
+                "Estimated with the rates of %(date)s, which end on %(until)s.",
+                date=payslip.rates_from.isoformat(),
+                until=payslip.rates_until.isoformat(),
+            ),
+        )
     lines += [f"{label:<{width}}  {value:>14}" for label, value in rows]
     if payslip.below_minimum_wage:
         lines += [
