@@ -233,3 +233,19 @@ def rates_folder(tmp_path, monkeypatch) -> RatesFolder:
         folder.add(name, name)
     monkeypatch.setattr("portal.payroll.rates.RATES_DIR", folder.path)
     return folder
+
+
+RATES_ENDING_IN_2099 = 'valid_until = "2026-12-31"|valid_until = "2099-12-31"'
+
+
+@pytest.fixture
+def rates_ended(rates_folder):
+    """Only the rates of January 2026: every salary from June 2026 on is past them."""
+    (rates_folder.path / "2026-06-01.toml").unlink()
+    return rates_folder
+
+
+@pytest.fixture
+def rates_current(rates_folder):
+    rates_folder.add("2026-06-01.toml", "2026-06-01.toml", until=RATES_ENDING_IN_2099)
+    return rates_folder

@@ -1,6 +1,7 @@
-"""The engine against URSSAF's own rules (modele-social 11.1.0), point by point.
+"""The engine against URSSAF's own rules (modele-social), point by point.
 
-The golden figures come from tests/reference/make_urssaf_golden.py; see its docstring.
+The golden figures come from tests/reference/make_urssaf_golden.py; see its docstring:
+urssaf_golden.json for 2026, urssaf_golden_<date>.json for each rates file added since.
 """
 
 import json
@@ -10,8 +11,10 @@ from functools import cache
 from pathlib import Path
 
 from portal.payroll import EmployerSettings, compute_payslip
+from portal.payroll.rates import RATES_DIR, load_rates_file
 
 GOLDEN = Path(__file__).parents[2] / "reference" / "urssaf_golden.json"
+GOLDEN_FILES = sorted(GOLDEN.parent.glob("urssaf_golden*.json"))
 # The issue's contract: 0.5 % or 2 €, whichever is larger.
 RELATIVE_TOLERANCE = Decimal("0.005")
 ABSOLUTE_TOLERANCE = Decimal("2")
@@ -26,10 +29,15 @@ def golden() -> dict:
 
 
 @cache
+def every_point() -> list[dict]:
+    return [point for path in GOLDEN_FILES for point in json.loads(path.read_text())["points"]]
+
+
+@cache
 def gaps() -> list[tuple[dict, Decimal, Decimal]]:
     """(point, engine net - reference net, engine cost - reference cost) for every point."""
     result = []
-    for point in golden()["points"]:
+    for point in every_point():
         payslip = compute_payslip(
             point["gross"],
             point["hours_per_week"],
@@ -57,6 +65,14 @@ def test_golden_set_covers_hours_headcount_bands_and_both_halves_of_2026():
     assert any(h >= 50 for h in headcounts)
     assert {p["date"] < "2026-06-01" for p in points} == {True, False}
     assert {p["smic_hourly"] for p in points} == {"12.02", "12.31"}
+
+
+def test_every_rates_file_has_reference_points_within_its_period():
+    # A new rates file comes with its golden figures (README, "New payroll rates").
+    days = {date.fromisoformat(point["date"]) for point in every_point()}
+    for path in sorted(RATES_DIR.glob("*.toml")):
+        rates = load_rates_file(path)
+        assert any(rates.covers(day) for day in days), path.name
 
 
 def test_net_and_employer_cost_are_within_the_issue_tolerance_of_urssaf():

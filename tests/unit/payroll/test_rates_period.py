@@ -2,6 +2,7 @@
 rates all the same, flagged stale. Pinned to fixed dates with a rates folder of the test's own
 (tests/conftest.py), so no build turns red on a calendar day nor when the 2027 file arrives."""
 
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -17,12 +18,14 @@ PERIOD_2026 = 'valid_from = "2026-06-01"\nvalid_until = "2026-12-31"'
 
 def test_every_shipped_file_states_its_period_and_they_follow_day_after_day():
     paths = sorted(RATES_DIR.glob("*.toml"))
-    periods = [(load_rates_file(path).effective_from, load_rates_file(path).valid_until) for path in paths]
+    periods = [
+        (load_rates_file(path).effective_from, load_rates_file(path).valid_until) for path in paths
+    ]
     assert periods[:2] == [
         (date(2026, 1, 1), date(2026, 5, 31)),
         (date(2026, 6, 1), date(2026, 12, 31)),
     ]
-    for (_, until), (following, _) in zip(periods, periods[1:], strict=False):
+    for (_, until), (following, _) in itertools.pairwise(periods):
         assert (following - until).days == 1
 
 
@@ -76,8 +79,6 @@ def test_a_file_whose_period_is_wrong_or_leaves_a_gap_is_refused(
 
 
 def test_a_file_without_its_period_is_refused(rates_folder):
-    rates_folder.add(
-        "2026-06-01.toml", "2027-01-01.toml", period=f"[period]\n{PERIOD_2026}|"
-    )
+    rates_folder.add("2026-06-01.toml", "2027-01-01.toml", period=f"[period]\n{PERIOD_2026}|")
     with pytest.raises(KeyError, match="period"):
         rates_on(JANUARY_2027)
