@@ -66,8 +66,10 @@ class Scheme:
 
     bands: tuple[Band, ...]
     basis: Basis = Basis.INVOICED
-    yearly_minimum: Decimal = ZERO
-    fixed_monthly_fees: Decimal = ZERO
+    yearly_minimum: Decimal = ZERO  # the member's contract's: CAPE or CESA (coop settings)
+    fixed_monthly_fees: Decimal = ZERO  # the sum of `fixed_fees`
+    fixed_fees: tuple["Fee", ...] = ()
+    minimum_contract: str = ""  # "cape" or "cesa": whose yearly minimum applies
 
     def contribution(self, yearly_base: Decimal) -> Decimal:
         """Marginal bands on the year's cumulative base; nothing on a negative base."""
@@ -86,6 +88,62 @@ class Scheme:
     def year_to_date(self, yearly_base: Decimal, months_in: int) -> Decimal:
         accrued_minimum = round_cents(self.yearly_minimum * months_in / MONTHS_PER_YEAR)
         return max(self.contribution(yearly_base), accrued_minimum)
+
+
+@dataclass(frozen=True, slots=True)
+class Fee:
+    """A fixed fee the coop takes from every entrepreneur's margin each month."""
+
+    label: str
+    monthly: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Provisions:
+    """What the coop keeps back from the margin, as a CAE provisions it (coop settings, all
+    zero by default):
+
+    - the safety reserve: `reserve_rate` of the margin (when it is positive) or a fixed
+      `reserve_amount`, kept out of the margin available, so no salary spends it;
+    - the paid-leave provision: `paid_leave_rate` (about 10 %) of each salary's employer
+      cost (gross plus employer contributions), set aside when the salary is paid, so that
+      the leave is paid out of the activity too;
+    - meal vouchers: the employer's share a month, `meal_vouchers` (for a share per day
+      worked, the coop enters share × days a month), paid with each salary.
+    A salary therefore costs the margin its employer cost + the paid-leave provision + the
+    meal vouchers. (The health and provident plans are in the payroll engine's figures, and
+    the fixed fees and yearly minimum in the contribution `Scheme`.)
+    """
+
+    reserve_rate: Decimal = ZERO
+    reserve_amount: Decimal = ZERO
+    paid_leave_rate: Decimal = ZERO
+    meal_vouchers: Decimal = ZERO
+
+    def reserve(self, margin: Decimal) -> Decimal:
+        """The reserve kept out of `margin`: never more than the margin itself."""
+        if margin <= 0:
+            return ZERO
+        return min(margin, round_cents(margin * self.reserve_rate) + self.reserve_amount)
+
+    def paid_leave(self, employer_cost: Decimal) -> Decimal:
+        return round_cents(employer_cost * self.paid_leave_rate)
+
+    def salary_extras(self, employer_cost: Decimal) -> Decimal:
+        """What paying a salary of this employer cost takes besides it."""
+        return self.paid_leave(employer_cost) + self.meal_vouchers
+
+    def salary_budget(self, budget: Decimal) -> Decimal:
+        """The largest employer cost `budget` covers once the salary's provisions are added:
+        (budget − meal vouchers) ÷ (1 + paid-leave rate), to the cent below."""
+        rest = budget - self.meal_vouchers
+        if rest <= 0:
+            return ZERO
+        cost = (rest / (1 + self.paid_leave_rate)).quantize(Decimal("0.01"), ROUND_FLOOR)
+        # The provision is rounded half-up: step down while cost + provision overshoots.
+        while cost > 0 and cost + self.salary_extras(cost) > budget:
+            cost -= Decimal("0.01")
+        return cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +227,7 @@ class Inputs:
     last_paid_period: date | None = None  # first day of the last payslip's month
     employer: EmployerSettings = field(default_factory=EmployerSettings)
     what_if: WhatIf = field(default_factory=WhatIf)
+    provisions: Provisions = field(default_factory=Provisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +269,7 @@ class Projection:
     today: date
     has_data: bool
     opening: Opening | None
-    margin: Decimal
+    margin: Decimal  # available: the balance less the safety reserve
     salary: Salary
     fundable: bool  # the margin covers the next salary's employer cost
     largest_fundable: PayslipFigures | None  # the largest salary the margin can pay
@@ -228,6 +287,9 @@ class Projection:
     activities: tuple[ActivityTotals, ...]
     steps: tuple[Step, ...]
     scheme: Scheme
+    reserve: Decimal = ZERO  # kept out of the margin
+    salary_provisions: Decimal = ZERO  # paid leave and meal vouchers of the next salary
+    provisions: Provisions = field(default_factory=Provisions)
 
 
 def first_of_month(day: date) -> date:
@@ -451,8 +513,9 @@ def _salary(inputs: Inputs, margin: Decimal) -> Salary:
             return Salary(
                 period, compute_payslip(gross, hours, period, inputs.employer), source, hours
             )
-        # No salary yet: what the margin could pay once salaried.
-        payslip = largest_fundable(margin, None, period, inputs.employer)
+        # No salary yet: what the margin could pay once salaried, its provisions included.
+        budget = inputs.provisions.salary_budget(margin)
+        payslip = largest_fundable(budget, None, period, inputs.employer)
         if payslip is None:
             return Salary(period, None, "none", None)
         return Salary(period, payslip, "fundable", payslip.hours_per_week)
@@ -486,7 +549,11 @@ def project(inputs: Inputs) -> Projection:
     segments = _segments(inputs, flows)
     years = _charge(segments, inputs)
     _balances(segments, inputs.opening)
-    margin = segments[-1].balance if segments else ZERO
+    balance = segments[-1].balance if segments else ZERO
+    provisions = inputs.provisions
+    # The margin available: what the balance holds less the safety reserve.
+    reserve = provisions.reserve(balance)
+    margin = balance - reserve
     after = [segment for segment in segments if segment.flows.after_opening]
 
     def total(attribute: str) -> Decimal:
@@ -499,12 +566,16 @@ def project(inputs: Inputs) -> Projection:
 
     salary = _salary(inputs, margin)
     payslip = salary.payslip
-    cost = payslip.employer_cost if payslip else None
+    extras = provisions.salary_extras(payslip.employer_cost) if payslip else ZERO
+    # What the next salary takes from the margin: its employer cost and its provisions.
+    cost = payslip.employer_cost + extras if payslip else None
     is_potential = salary.source == "fundable"
     fundable = cost is not None and (is_potential or cost <= margin)
     largest = None
     if payslip is not None and not fundable:
-        largest = _fundable(margin, salary.hours_per_week, salary.period, inputs.employer)
+        largest = _fundable(
+            provisions.salary_budget(margin), salary.hours_per_week, salary.period, inputs.employer
+        )
     remaining = margin - cost if cost is not None else None
     monthly_cost = cost + inputs.scheme.fixed_monthly_fees if cost is not None else ZERO
 
@@ -517,7 +588,8 @@ def project(inputs: Inputs) -> Projection:
         extra_contribution = inputs.scheme.year_to_date(
             base + inputs.outstanding, months_in
         ) - inputs.scheme.year_to_date(base, months_in)
-    margin_if_paid = margin + inputs.outstanding - extra_contribution
+    balance_if_paid = balance + inputs.outstanding - extra_contribution
+    margin_if_paid = balance_if_paid - provisions.reserve(balance_if_paid)
     remaining_if_paid = margin_if_paid - cost if cost is not None else None
 
     months = [month for month in _months(segments) if month.month <= first_of_month(inputs.today)]
@@ -540,16 +612,49 @@ def project(inputs: Inputs) -> Projection:
                 "minimum": inputs.scheme.yearly_minimum,
             },
         ),
+        Step(
+            "minimum_contribution",
+            None,
+            {"minimum": inputs.scheme.yearly_minimum, "contract": inputs.scheme.minimum_contract},
+        ),
         Step("expenses", -expenses),
-        Step("fees", -fees, {"months": fee_months, "monthly": inputs.scheme.fixed_monthly_fees}),
+        Step(
+            "fees",
+            -fees,
+            {
+                "months": fee_months,
+                "monthly": inputs.scheme.fixed_monthly_fees,
+                "items": inputs.scheme.fixed_fees,
+            },
+        ),
         Step("salaries", -salaries),
+        Step(
+            "reserve",
+            -reserve,
+            {"rate": provisions.reserve_rate, "amount": provisions.reserve_amount},
+        ),
         Step("margin", margin),
     ]
     if payslip is not None:
+        employer = inputs.employer
         steps += [
             Step("gross", payslip.gross, {"source": salary.source, "hours": salary.hours_per_week}),
             Step("net", payslip.net_before_tax),
+            Step(
+                "health_plan",
+                None,
+                {
+                    "employer": employer.health_plan_employer,
+                    "employee": employer.health_plan_employee,
+                },
+            ),
             Step("employer_cost", -payslip.employer_cost),
+            Step(
+                "paid_leave",
+                -provisions.paid_leave(payslip.employer_cost),
+                {"rate": provisions.paid_leave_rate},
+            ),
+            Step("meal_vouchers", -provisions.meal_vouchers),
             Step("remaining", remaining),
             Step(
                 "runway",
@@ -584,4 +689,7 @@ def project(inputs: Inputs) -> Projection:
         activities=inputs.activities,
         steps=tuple(steps),
         scheme=inputs.scheme,
+        reserve=reserve,
+        salary_provisions=extras,
+        provisions=provisions,
     )
