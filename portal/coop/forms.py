@@ -22,6 +22,7 @@ from wtforms.validators import (
 )
 
 from portal.coop.models import ContributionBasis, ContributionScheme
+from portal.coop.services import FIXED_FEE_LABEL_LENGTH, ProvisionSettings, check_provisions
 from portal.errors import DomainError
 from portal.identifiers import (
     compact,
@@ -31,7 +32,6 @@ from portal.identifiers import (
     is_valid_siret,
     is_valid_vat_number,
 )
-from portal.coop.services import FIXED_FEE_LABEL_LENGTH, ProvisionSettings, check_provisions
 from portal.money import MAX_AMOUNT_CENTS, to_cents
 from portal.salary.services import check_payroll_settings
 from portal.sales.services import check_number_patterns
