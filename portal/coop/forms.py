@@ -234,7 +234,15 @@ class FeeForm(Form):
     """One fixed fee: a label and what it takes from every margin each month."""
 
     title = StringField(
-        _l("Fee"), filters=[_stripped], validators=[Optional(), Length(max=FIXED_FEE_LABEL_LENGTH)]
+        _l("Fee"),
+        filters=[_stripped],
+        validators=[
+            Optional(),
+            Length(
+                max=FIXED_FEE_LABEL_LENGTH,
+                message=_l("A fee's label has 80 characters at most."),
+            ),
+        ],
     )
     monthly = LocalDecimalField(
         _l("Monthly amount (€)"),
@@ -263,16 +271,10 @@ FEE_ROWS = 6
 class ProvisionsForm(FlaskForm):
     """What the coop keeps back from the margins (compute.Provisions has the rules)."""
 
+    # The upper bounds are the service's (check_provisions), whose messages say "100 %".
     reserve_percent = LocalDecimalField(
         _l("Safety reserve, percentage of the margin"),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=0,
-                max=100,
-                message=_l("The reserve must be between 0 and 100 %, the whole margin."),
-            ),
-        ],
+        validators=[Optional(), NumberRange(min=0)],
         description=_l("Kept out of the margin available. Or give an amount below. Empty: none."),
     )
     reserve_amount = LocalDecimalField(
@@ -281,14 +283,7 @@ class ProvisionsForm(FlaskForm):
     )
     paid_leave_percent = LocalDecimalField(
         _l("Paid-leave provision, percentage of the employer cost"),
-        validators=[
-            Optional(),
-            NumberRange(
-                min=0,
-                max=Decimal("99.99"),
-                message=_l("The paid-leave provision must be at least 0 and below 100 %."),
-            ),
-        ],
+        validators=[Optional(), NumberRange(min=0)],
         description=_l(
             "Set aside with each salary, on its gross plus employer contributions: about 10 %."
         ),

@@ -326,14 +326,14 @@ def test_admin_sets_a_banded_contribution_on_collected_revenue(client, admin, db
         ({"bands-1-percent": ""}, "Indiquez à la fois le début de la tranche et son taux."),
         ({"bands-0-percent": "120"}, "Un taux doit être compris entre 0 et moins de 100."),
         ({"fees-0-monthly": "-3"}, "Un montant mensuel doit être compris entre 0,01 et 100000 €."),
-        ({"fees-0-monthly": "abc"}, "Montant mensuel"),
+        ({"fees-0-monthly": "abc"}, "Saisissez un nombre, par exemple 1234,50."),
         ({"fees-1-title": ""}, "Indiquez à la fois le libellé du frais et son montant mensuel."),
         (
             {"fees-2-title": "Sans montant"},
             "Indiquez à la fois le libellé du frais et son montant mensuel.",
         ),
-        ({"fees-0-title": "x" * 81}, "Frais"),
-        ({"yearly_minimum_cape": "-1"}, "Contribution minimale annuelle, contrat CAPE"),
+        ({"fees-0-title": "x" * 81}, "frais compte 80 caractères au plus."),
+        ({"yearly_minimum_cape": "-1"}, "Le nombre doit être compris entre 0 et 1000000."),
         ({"scheme": "weird"}, "N&#39;est pas un choix valide."),
         # Above 21.4 M€ a start no longer fits its INTEGER column (a 500 on PostgreSQL).
         ({"bands-1-start": "30 000 000"}, "10000000"),
