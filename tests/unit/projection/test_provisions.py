@@ -21,9 +21,10 @@ FLAT_10 = Scheme(bands=(Band(D(0), D("0.10")),))
 CONTRACT = Contract(hours_per_week=D(24), hourly_rate=D("14.50"))  # 1 508.00 gross
 TODAY = date(2026, 3, 15)
 OPENING = Opening(date(2026, 2, 28), D("10000"))
+NONE = Provisions()
 
 
-def project_with(provisions=Provisions(), contract=CONTRACT, **fields):
+def project_with(provisions=NONE, contract=CONTRACT, **fields):
     fields.setdefault("scheme", FLAT_10)
     fields.setdefault("opening", OPENING)
     return project(
