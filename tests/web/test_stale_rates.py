@@ -49,3 +49,16 @@ def test_the_home_page_says_nothing_while_the_rates_are_current(
     login(client, entrepreneur.email)
     page = client.get("/").text
     assert "taux du" not in page and "rates of" not in page
+
+
+def test_the_salary_simulator_says_which_rates_estimated_it(client, entrepreneur, rates_ended):
+    login(client, entrepreneur.email)
+    page = client.get("/simulator?amount=2500").text
+    assert "Estimé avec les taux du 1 janv. 2026" in page
+
+
+def test_the_salary_simulator_says_nothing_while_the_rates_are_current(
+    client, entrepreneur, rates_current
+):
+    login(client, entrepreneur.email)
+    assert "Estimé avec les taux du" not in client.get("/simulator?amount=2500").text
