@@ -108,3 +108,31 @@ def test_worked_examples_of_july_2026_match_the_reference():
         payslip = compute_payslip(gross, 35, date(2026, 7, 1))
         assert abs(payslip.net_before_tax - Decimal(net)) <= ROUNDING_TOLERANCE
         assert abs(payslip.employer_cost - Decimal(cost)) <= ROUNDING_TOLERANCE
+
+
+def test_the_coops_default_health_plan_passed_in_gives_the_reference_figures():
+    # The coop's mutuelle and prévoyance shares default to the plan URSSAF's simulator
+    # assumes (20 € + 20 €): passed in, every golden point is computed alike.
+    for point in every_point():
+        on = date.fromisoformat(point["date"])
+        standard = compute_payslip(
+            point["gross"], point["hours_per_week"], on, EmployerSettings(point["headcount"])
+        )
+        passed_in = compute_payslip(
+            point["gross"],
+            point["hours_per_week"],
+            on,
+            EmployerSettings(
+                point["headcount"],
+                health_plan_employer=Decimal(20),
+                health_plan_employee=Decimal(20),
+            ),
+        )
+        # The health lines read "20 € × 100 %" instead of "40 € × 50 %": same amounts.
+        amounts = [(line.code, line.amount) for line in passed_in.lines]
+        assert amounts == [(line.code, line.amount) for line in standard.lines], point
+        assert (passed_in.net_before_tax, passed_in.employer_cost, passed_in.taxable_net) == (
+            standard.net_before_tax,
+            standard.employer_cost,
+            standard.taxable_net,
+        ), point
