@@ -17,6 +17,9 @@ Rules, in the order they apply:
 - A balance snapshot from the back office is the margin at the end of its date, movements
   dated on or before it included: only later movements are added. Without one the margin
   starts at zero on the entrepreneur's first month.
+- What the coop provisions (`Provisions`): the safety reserve is kept out of the margin
+  available; a salary costs its employer cost plus the paid-leave provision and the meal
+  vouchers.
 All amounts are Decimal euros rounded half-up to the cent.
 """
 
@@ -271,7 +274,7 @@ class Projection:
     opening: Opening | None
     margin: Decimal  # available: the balance less the safety reserve
     salary: Salary
-    fundable: bool  # the margin covers the next salary's employer cost
+    fundable: bool  # the margin covers the next salary's employer cost and provisions
     largest_fundable: PayslipFigures | None  # the largest salary the margin can pay
     remaining: Decimal | None  # margin after the next salary
     runway_months: int | None  # months the margin pays the salary and the fixed fees
