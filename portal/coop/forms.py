@@ -266,15 +266,17 @@ class FeeForm(Form):
 
 
 FEE_ROWS = 6
+PERCENT_CHECKED_BY_SERVICE = Decimal(1000)
 
 
 class ProvisionsForm(FlaskForm):
     """What the coop keeps back from the margins (compute.Provisions has the rules)."""
 
-    # The upper bounds are the service's (check_provisions), whose messages say "100 %".
+    # Rates up to 1000 % reach the service (check_provisions), whose messages say why
+    # 100 % is the limit; beyond, a plain range message (and no overflowing Decimal).
     reserve_percent = LocalDecimalField(
         _l("Safety reserve, percentage of the margin"),
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), NumberRange(min=0, max=PERCENT_CHECKED_BY_SERVICE)],
         description=_l("Kept out of the margin available. Or give an amount below. Empty: none."),
     )
     reserve_amount = LocalDecimalField(
@@ -283,7 +285,7 @@ class ProvisionsForm(FlaskForm):
     )
     paid_leave_percent = LocalDecimalField(
         _l("Paid-leave provision, percentage of the employer cost"),
-        validators=[Optional(), NumberRange(min=0)],
+        validators=[Optional(), NumberRange(min=0, max=PERCENT_CHECKED_BY_SERVICE)],
         description=_l(
             "Set aside with each salary, on its gross plus employer contributions: about 10 %."
         ),
