@@ -13,9 +13,8 @@ from portal.coop.models import (
     FixedFee,
 )
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.money import MAX_AMOUNT_CENTS
-from portal.salary.services import check_health_plan
-from portal.web.i18n import lazy_gettext as _l
 
 FIXED_FEE_LABEL_LENGTH = 80
 
@@ -140,7 +139,8 @@ class ProvisionSettings:
 def check_provisions(provisions: ProvisionSettings) -> None:
     """Refuse settings the projection could not apply: a negative amount, a reserve over
     100 % of the margin or both a rate and an amount, a paid-leave rate of 100 % or more,
-    and an employee's health-plan share that would make a salary negative."""
+    (The settings page also checks, with the payroll engine, that the employee's health-plan
+    share leaves a minimum-wage salary positive: salary.services.check_health_plan.)"""
     for name in (
         "reserve_amount_cents",
         "meal_vouchers_cents",
@@ -162,7 +162,6 @@ def check_provisions(provisions: ProvisionSettings) -> None:
             _l("The paid-leave provision must be at least 0 and below 100 %."),
             field="paid_leave_rate",
         )
-    check_health_plan(provisions.health_plan_employer_cents, provisions.health_plan_employee_cents)
 
 
 def update_provisions(session: Session, provisions: ProvisionSettings) -> None:

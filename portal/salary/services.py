@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.coop.models import CoopSettings
 from portal.dates import paris_today
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.money import from_cents, round_cents
 from portal.payroll import (
     EmployerSettings,
@@ -24,7 +25,6 @@ from portal.payroll import (
     max_gross_for_budget,
     minimum_monthly_wage,
 )
-from portal.web.i18n import lazy_gettext as _l
 
 DEFAULT_HOURS_PER_WEEK = Decimal(35)
 DEFAULT_HEADCOUNT = 20

@@ -124,7 +124,7 @@ def test_provisions_keep_the_coops_fixed_fees_and_minimum(scratch_database):
     downgrade gives the list's total back as the one amount."""
     config = alembic_config("unused://")
     config.attributes["connection"] = scratch_database
-    command.upgrade(config, "6fbdbe32e146")
+    command.upgrade(config, "b0a66163636a")
     scratch_database.execute(
         text(
             "INSERT INTO coop_settings (id, legal_name, legal_form, address, siren, siret, "
@@ -149,6 +149,6 @@ def test_provisions_keep_the_coops_fixed_fees_and_minimum(scratch_database):
     scratch_database.execute(
         text("INSERT INTO fixed_fees (label, monthly_cents) VALUES ('Logiciel', 400)")
     )
-    command.downgrade(config, "6fbdbe32e146")
+    command.downgrade(config, "b0a66163636a")
     fees = scratch_database.execute(text("SELECT fixed_monthly_fees_cents FROM coop_settings"))
     assert fees.scalar() == 2050

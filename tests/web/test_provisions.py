@@ -11,7 +11,7 @@ from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
 from portal.members.models import MemberStatus
 from portal.projection.services import projection_for, record_balance
-from tests.conftest import login
+from tests.helpers import login
 
 VALID = {
     "reserve_percent": "15",

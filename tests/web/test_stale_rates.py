@@ -6,7 +6,7 @@ it red (tests/conftest.py `rates_folder`)."""
 import json
 
 from portal.cli import simulate_salary
-from tests.conftest import login
+from tests.helpers import login
 
 
 def run(app, *args):

@@ -2,7 +2,7 @@
 fixed fees as a list
 
 Revision ID: 9d3f2a382e22
-Revises: 6fbdbe32e146
+Revises: b0a66163636a
 Create Date: 2026-12-02 05:03:13.546039+00:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "9d3f2a382e22"
-down_revision = "6fbdbe32e146"
+down_revision = "b0a66163636a"
 branch_labels = None
 depends_on = None
 

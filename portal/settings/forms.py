@@ -24,6 +24,7 @@ from wtforms.validators import (
 from portal.coop.models import ContributionBasis, ContributionScheme
 from portal.coop.services import FIXED_FEE_LABEL_LENGTH, ProvisionSettings, check_provisions
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.identifiers import (
     compact,
     is_valid_bic,
@@ -33,10 +34,9 @@ from portal.identifiers import (
     is_valid_vat_number,
 )
 from portal.money import MAX_AMOUNT_CENTS, to_cents
-from portal.salary.services import check_payroll_settings
+from portal.salary.services import check_health_plan, check_payroll_settings
 from portal.sales.services import check_number_patterns
 from portal.web.fields import LocalDecimalField
-from portal.web.i18n import lazy_gettext as _l
 
 # Whole euros, so that the range message reads 10000000 rather than 1E+7.
 MAX_AMOUNT_EUROS = Decimal(MAX_AMOUNT_CENTS // 100)
@@ -322,7 +322,11 @@ class ProvisionsForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
         try:
-            check_provisions(self.provisions())
+            provisions = self.provisions()
+            check_provisions(provisions)
+            check_health_plan(
+                provisions.health_plan_employer_cents, provisions.health_plan_employee_cents
+            )
         except DomainError as error:
             field = {
                 "reserve_rate": self.reserve_percent,
