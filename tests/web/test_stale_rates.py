@@ -5,7 +5,7 @@ it red (tests/conftest.py `rates_folder`)."""
 
 import json
 
-from portal.cli import simulate_salary
+from portal.salary.commands import simulate_salary
 from tests.helpers import login
 
 
