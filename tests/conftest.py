@@ -170,3 +170,50 @@ def committed_database(tmp_path):
         return url
 
     return make
+
+
+class RatesFolder:
+    """A payroll rates folder of the test's own, holding copies of the two 2026 files (their
+    period ends on 2026-12-31), whatever files the portal ships later: staleness is pinned to
+    fixed dates, never to today nor to the files of the day."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def add(self, source: str, name: str, **replacements: str) -> None:
+        """A copy of the shipped file `source` as `name`, with text replaced (old=new pairs
+        given as keyword values "old|new")."""
+        from portal.payroll.rates import RATES_DIR
+
+        text = (RATES_DIR / source).read_text()
+        for pair in replacements.values():
+            old, new = pair.split("|")
+            assert old in text, old
+            text = text.replace(old, new)
+        (self.path / name).write_text(text)
+
+
+@pytest.fixture
+def rates_folder(tmp_path, monkeypatch) -> RatesFolder:
+    folder = RatesFolder(tmp_path / "rates")
+    folder.path.mkdir()
+    for name in ("2026-01-01.toml", "2026-06-01.toml"):
+        folder.add(name, name)
+    monkeypatch.setattr("portal.payroll.rates.RATES_DIR", folder.path)
+    return folder
+
+
+RATES_ENDING_IN_2099 = 'valid_until = "2026-12-31"|valid_until = "2099-12-31"'
+
+
+@pytest.fixture
+def rates_ended(rates_folder):
+    """Only the rates of January 2026: every salary from June 2026 on is past them."""
+    (rates_folder.path / "2026-06-01.toml").unlink()
+    return rates_folder
+
+
+@pytest.fixture
+def rates_current(rates_folder):
+    rates_folder.add("2026-06-01.toml", "2026-06-01.toml", until=RATES_ENDING_IN_2099)
+    return rates_folder

@@ -46,8 +46,18 @@ class CoopSettings(Base):
             "mobility_levy_rate >= 0 AND mobility_levy_rate <= 1", name="mobility_levy_rate_range"
         ),
         CheckConstraint(
-            "contribution_yearly_minimum_cents >= 0 AND fixed_monthly_fees_cents >= 0",
-            name="contribution_amounts_positive",
+            "contribution_yearly_minimum_cents >= 0", name="contribution_amounts_positive"
+        ),
+        CheckConstraint(
+            "contribution_yearly_minimum_cape_cents >= 0 AND reserve_amount_cents >= 0 "
+            "AND meal_vouchers_cents >= 0 AND health_plan_employer_cents >= 0 "
+            "AND health_plan_employee_cents >= 0",
+            name="provision_amounts_positive",
+        ),
+        CheckConstraint(
+            "reserve_rate >= 0 AND reserve_rate <= 1 AND paid_leave_rate >= 0 "
+            "AND paid_leave_rate < 1",
+            name="provision_rates_range",
         ),
     )
 
@@ -93,10 +103,45 @@ class CoopSettings(Base):
     contribution_basis: Mapped[ContributionBasis] = mapped_column(
         str_enum(ContributionBasis, "contribution_basis"), default=ContributionBasis.INVOICED
     )
-    # Charged in full for a whole year, pro rata for the months of a year an entrepreneur is in.
+    # Charged in full for a whole year, pro rata for the months of a year an entrepreneur is in:
+    # on a CESA (entrepreneur-employee or associate) contract, and on a CAPE (supported).
     contribution_yearly_minimum_cents: Mapped[int] = mapped_column(Integer, default=0)
-    # Insurance and the like, taken from every entrepreneur's margin each month.
-    fixed_monthly_fees_cents: Mapped[int] = mapped_column(Integer, default=0)
+    contribution_yearly_minimum_cape_cents: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0"
+    )
+
+    # What the coop provisions (portal/projection/compute.py `Provisions`), zero by default.
+    # The safety reserve: a fraction of the margin, or a fixed amount (one or the other).
+    reserve_rate: Mapped[Decimal] = mapped_column(
+        Numeric(5, 4), default=Decimal(0), server_default="0"
+    )
+    reserve_amount_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Paid leave: a fraction of each salary's employer cost (gross plus contributions).
+    paid_leave_rate: Mapped[Decimal] = mapped_column(
+        Numeric(5, 4), default=Decimal(0), server_default="0"
+    )
+    # Meal vouchers (titres-restaurant): the employer's share a month.
+    meal_vouchers_cents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Mutuelle and prévoyance, € a month: the employer's share and the employee's. The default
+    # is the plan the payroll rates assume (40 € split 50/50): a mutuelle is compulsory, and
+    # zero would lower every employer cost the portal showed until now.
+    health_plan_employer_cents: Mapped[int] = mapped_column(
+        Integer, default=2000, server_default="2000"
+    )
+    health_plan_employee_cents: Mapped[int] = mapped_column(
+        Integer, default=2000, server_default="2000"
+    )
+
+
+class FixedFee(Base):
+    """A fee taken from every entrepreneur's margin each month (insurance, software…)."""
+
+    __tablename__ = "fixed_fees"
+    __table_args__ = (CheckConstraint("monthly_cents > 0", name="monthly_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    monthly_cents: Mapped[int] = mapped_column(Integer)
 
 
 class ContributionBand(Base):

@@ -139,6 +139,11 @@ class EmployerSettings:
     headcount: int = 20
     work_accident_rate: Decimal | None = None
     mobility_levy_rate: Decimal = field(default=ZERO)
+    # The coop's health and provident plans (mutuelle and prévoyance), € a month paid by the
+    # employer and withheld from the employee; None: the rates file's default plan (the one
+    # URSSAF's simulator assumes, 40 € split by its two health_plan lines).
+    health_plan_employer: Decimal | None = None
+    health_plan_employee: Decimal | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.headcount, bool) or not isinstance(self.headcount, int):
@@ -164,6 +169,26 @@ class EmployerSettings:
                 "mobility_levy_rate",
             ),
         )
+        if (self.health_plan_employer is None) != (self.health_plan_employee is None):
+            raise TypeError("health plan: give both shares, or neither")
+        for name in ("health_plan_employer", "health_plan_employee"):
+            share = getattr(self, name)
+            if share is not None:
+                number = _to_decimal(share, N_("A health plan share must be a number."), name)
+                if not ZERO <= number <= MAX_AMOUNT:
+                    raise InvalidInputError(
+                        N_("A health plan share must be between 0 and %(maximum)s €."),
+                        field=name,
+                        maximum=MAX_AMOUNT,
+                    )
+                object.__setattr__(self, name, _money(number))
+
+    @property
+    def health_plan_shares(self) -> dict[str, Decimal] | None:
+        """{payer: € a month} when the coop set its plan, else None (the file's plan)."""
+        if self.health_plan_employer is None:
+            return None
+        return {"employer": self.health_plan_employer, "employee": self.health_plan_employee}
 
 
 DEFAULT_EMPLOYER = EmployerSettings()
@@ -194,6 +219,8 @@ class Payslip:
     lines that are not deductible from income tax (CSG non déductible, CRDS, the employer's
     health-plan share). minimum_wage is the monthly SMIC for these hours, overtime premium
     included. The three withholding fields are None unless a withholding was asked for.
+    `stale_rates`: the date is past the period of the latest rates file, whose rates were
+    applied all the same (new rates are due and not in the portal yet).
     """
 
     gross: Decimal
@@ -208,9 +235,15 @@ class Payslip:
     employer_cost: Decimal
     minimum_wage: Decimal
     below_minimum_wage: bool
+    rates_from: date  # the period of the rates file used (rates_until: its last day)
+    rates_until: date
     income_tax: Decimal | None = None
     net_after_tax: Decimal | None = None
     withholding_rate: Decimal | None = None
+
+    @property
+    def stale_rates(self) -> bool:
+        return self.on > self.rates_until
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,20 +324,26 @@ def _situation(rates: PayrollRates, hours: Decimal, employer: EmployerSettings) 
                 minimum=_percent(rates.work_accident_minimum_rate),
             )
         plan = rates.health_plan_monthly
-        employer_health = sum(
-            (
-                _money(plan * rule.rate)
-                for rule in rates.contributions
-                if rule.base == "health_plan"
-                and rule.payer == "employer"
-                and rule.rate is not None
-                and rule.applies_to(employer.headcount)
-            ),
-            ZERO,
-        )
+        shares = employer.health_plan_shares
+        if shares is not None:
+            employer_health = shares["employer"]
+        else:
+            employer_health = sum(
+                (
+                    _money(plan * rule.rate)
+                    for rule in rates.contributions
+                    if rule.base == "health_plan"
+                    and rule.payer == "employer"
+                    and rule.rate is not None
+                    and rule.applies_to(employer.headcount)
+                ),
+                ZERO,
+            )
         rules = []
         for rule in rates.contributions:
-            resolved = _resolve(rule, employer.headcount, settings, ceiling, plan, employer_health)
+            resolved = _resolve(
+                rule, employer.headcount, settings, ceiling, plan, employer_health, shares
+            )
             if resolved is not None:
                 rules.append(resolved)
         t_delta = rates.reduction_t_delta_for(employer.headcount)
@@ -336,13 +375,17 @@ def _resolve(
     ceiling: Decimal,
     plan: Decimal,
     employer_health: Decimal,
+    shares: dict[str, Decimal] | None,
 ) -> _Rule | None:
     if not rule.applies_to(headcount):
         return None
     rate = rule.rate if rule.rate is not None else settings[str(rule.rate_setting)]
-    if rate == 0:
-        return None
+    if rule.base == "health_plan" and shares is not None:
+        # The coop's own plan: each payer's line is its share, whole.
+        plan, rate = shares[rule.payer], ONE
     fixed_base = {"health_plan": _money(plan), "employer_health": employer_health}.get(rule.base)
+    if rate == 0 or fixed_base == 0:
+        return None
     return _Rule(
         code=rule.code,
         label=rule.label,
@@ -493,6 +536,8 @@ def _payslip(
         employer_cost=gross + employer_contributions,
         minimum_wage=situation.minimum_wage,
         below_minimum_wage=gross < situation.minimum_wage,
+        rates_from=situation.rates.effective_from,
+        rates_until=situation.rates.valid_until,
         income_tax=income_tax,
         net_after_tax=net - income_tax if income_tax is not None else None,
         withholding_rate=rate,

@@ -3,13 +3,19 @@
 Rule: the rates in force on a payroll date are those of the latest file whose date is on or
 before it; a date before the first file is unsupported. Each file is complete, so a new year is a
 new file and no code changes. Files are parsed once and cached.
+
+Each file states the period it covers (`[period]` valid_from, valid_until, both included), and
+the files follow each other day after day. A date after the last file's period still gets the
+last file's rates, the best estimate there is, but `PayrollRates.covers` tells it is stale, so
+that every caller can say so (or refuse, like `portal simulate-salary`).
 """
 
 import bisect
 import functools
+import itertools
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -62,6 +68,7 @@ class PayrollRates:
     """All parameters in force from `effective_from`."""
 
     effective_from: date
+    valid_until: date  # the last day these rates are known to apply
     minimum_wage_hourly: Decimal
     legal_weekly_hours: Decimal
     weeks_per_year: Decimal
@@ -79,6 +86,10 @@ class PayrollRates:
     work_accident_minimum_rate: Decimal
     neutral_withholding: tuple[WithholdingBand, ...]
     contributions: tuple[ContributionRule, ...]
+
+    def covers(self, on: date) -> bool:
+        """Whether `on` falls in the period the file states (after it, the rates are stale)."""
+        return self.effective_from <= on <= self.valid_until
 
     def reduction_t_delta_for(self, headcount: int) -> Decimal:
         """Tdelta of the general reduction for this headcount band."""
@@ -146,8 +157,16 @@ def load_rates_file(path: Path) -> PayrollRates:
     )
     if not bands or bands[-1].below is not None:
         raise ValueError(f"{path.name}: the neutral scale must end with an unbounded band")
+    effective_from = date.fromisoformat(path.stem)
+    period = data["period"]
+    if date.fromisoformat(period["valid_from"]) != effective_from:
+        raise ValueError(f"{path.name}: [period] valid_from must be the date of the file name")
+    valid_until = date.fromisoformat(period["valid_until"])
+    if valid_until < effective_from:
+        raise ValueError(f"{path.name}: [period] valid_until is before valid_from")
     return PayrollRates(
-        effective_from=date.fromisoformat(path.stem),
+        effective_from=effective_from,
+        valid_until=valid_until,
         minimum_wage_hourly=_decimal(general["minimum_wage_hourly"], path.name),
         legal_weekly_hours=_decimal(general["legal_weekly_hours"], path.name),
         weeks_per_year=_decimal(general["weeks_per_year"], path.name),
@@ -177,11 +196,24 @@ def load_rates_file(path: Path) -> PayrollRates:
     )
 
 
-@functools.cache
 def _schedule() -> tuple[tuple[date, ...], tuple[Path, ...]]:
-    paths = sorted(RATES_DIR.glob("????-??-??.toml"))
+    # Read at each call, so that tests can point RATES_DIR at a folder of their own.
+    return _schedule_of(RATES_DIR)
+
+
+@functools.cache
+def _schedule_of(folder: Path) -> tuple[tuple[date, ...], tuple[Path, ...]]:
+    """The files of `folder` by date; each period must end the day before the next starts,
+    so that no date falls between two files or under two."""
+    paths = sorted(folder.glob("????-??-??.toml"))
     if not paths:
-        raise FileNotFoundError(f"no rates file in {RATES_DIR}")
+        raise FileNotFoundError(f"no rates file in {folder}")
+    for path, following in itertools.pairwise(paths):
+        next_day = _load_cached(path).valid_until + timedelta(days=1)
+        if next_day != date.fromisoformat(following.stem):
+            raise ValueError(
+                f"{path.name}: valid_until must be the day before {following.name} starts"
+            )
     return tuple(date.fromisoformat(path.stem) for path in paths), tuple(paths)
 
 
@@ -196,7 +228,8 @@ def effective_dates() -> tuple[date, ...]:
 
 
 def rates_on(on: date) -> PayrollRates:
-    """The rates in force on `on`: the latest file dated on or before it."""
+    """The rates in force on `on`: the latest file dated on or before it. Past the last
+    file's period they are its rates still: check `covers(on)` to know."""
     dates, paths = _schedule()
     index = bisect.bisect_right(dates, on) - 1
     if index < 0:

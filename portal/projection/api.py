@@ -197,10 +197,18 @@ def projection(ref: str):
             "runway_beyond_horizon": figure.beyond if figure else False,
         }
 
+    # Past the period of the latest payroll rates, the figures are estimates on those rates.
+    computed = (payslip, headline.max_fundable, headline.max_fundable_if_paid)
+    stale = next((p for p in computed if p is not None and p.stale_rates), None)
     return {
         "member_id": member.id,
         "member": member.email,
         "date": iso(figures.today),
+        "stale_rates": (
+            {"valid_from": iso(stale.rates_from), "valid_until": iso(stale.rates_until)}
+            if stale
+            else None
+        ),
         "balance": (
             {"date": iso(figures.opening.on), "amount": money(figures.opening.amount)}
             if figures.opening

@@ -37,6 +37,9 @@ The salary, from the margin:
   salary cost and, for months after the current one (already charged), the fixed fees and
   the yearly minimum contribution's twelfth where revenue does not cover it. It stops at
   24 months ("more than 24 months").
+- What the coop provisions (`Provisions`): the safety reserve is kept out of the margin
+  available; a salary costs its employer cost plus the paid-leave provision and the meal
+  vouchers.
 All amounts are Decimal euros rounded half-up to the cent.
 """
 
@@ -44,7 +47,7 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
 
 from portal.money import round_cents
 from portal.payroll import (
@@ -91,8 +94,10 @@ class Scheme:
 
     bands: tuple[Band, ...]
     basis: Basis = Basis.INVOICED
-    yearly_minimum: Decimal = ZERO
-    fixed_monthly_fees: Decimal = ZERO
+    yearly_minimum: Decimal = ZERO  # the member's contract's: CAPE or CESA (coop settings)
+    fixed_monthly_fees: Decimal = ZERO  # the sum of `fixed_fees`
+    fixed_fees: tuple["Fee", ...] = ()
+    minimum_contract: str = ""  # "cape" or "cesa": whose yearly minimum applies
 
     def contribution(self, yearly_base: Decimal) -> Decimal:
         """Marginal bands on the year's cumulative base; nothing on a negative base."""
@@ -111,6 +116,73 @@ class Scheme:
     def year_to_date(self, yearly_base: Decimal, months_in: int) -> Decimal:
         accrued_minimum = round_cents(self.yearly_minimum * months_in / MONTHS_PER_YEAR)
         return max(self.contribution(yearly_base), accrued_minimum)
+
+
+@dataclass(frozen=True, slots=True)
+class Fee:
+    """A fixed fee the coop takes from every entrepreneur's margin each month."""
+
+    label: str
+    monthly: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Provisions:
+    """What the coop keeps back from the margin, as a CAE provisions it (coop settings, all
+    zero by default):
+
+    - the safety reserve: `reserve_rate` of the margin (when it is positive) or a fixed
+      `reserve_amount`, kept out of the margin available, so no salary spends it;
+    - the paid-leave provision: `paid_leave_rate` (about 10 %) of each salary's employer
+      cost (gross plus employer contributions), set aside when the salary is paid, so that
+      the leave is paid out of the activity too;
+    - meal vouchers: the employer's share a month, `meal_vouchers` (for a share per day
+      worked, the coop enters share × days a month), paid with each salary.
+    A salary therefore costs the margin its employer cost + the paid-leave provision + the
+    meal vouchers. (The health and provident plans are in the payroll engine's figures, and
+    the fixed fees and yearly minimum in the contribution `Scheme`.)
+    """
+
+    reserve_rate: Decimal = ZERO
+    reserve_amount: Decimal = ZERO
+    paid_leave_rate: Decimal = ZERO
+    meal_vouchers: Decimal = ZERO
+
+    def reserve(self, margin: Decimal) -> Decimal:
+        """The reserve kept out of `margin`: never more than the margin itself."""
+        if margin <= 0:
+            return ZERO
+        return min(margin, round_cents(margin * self.reserve_rate) + self.reserve_amount)
+
+    def monthly_reserve(self, monthly_margin: Decimal) -> Decimal:
+        """The share of a month's margin kept back before the salary it sustains (the fixed
+        reserve is a sum kept once in the margin, not every month)."""
+        if monthly_margin <= 0:
+            return ZERO
+        return min(monthly_margin, round_cents(monthly_margin * self.reserve_rate))
+
+    def salary_cost(self, payslip: "PayslipFigures") -> Decimal:
+        """What paying `payslip` takes from the margin: its employer cost and provisions."""
+        return payslip.employer_cost + self.salary_extras(payslip.employer_cost)
+
+    def paid_leave(self, employer_cost: Decimal) -> Decimal:
+        return round_cents(employer_cost * self.paid_leave_rate)
+
+    def salary_extras(self, employer_cost: Decimal) -> Decimal:
+        """What paying a salary of this employer cost takes besides it."""
+        return self.paid_leave(employer_cost) + self.meal_vouchers
+
+    def salary_budget(self, budget: Decimal) -> Decimal:
+        """The largest employer cost `budget` covers once the salary's provisions are added:
+        (budget − meal vouchers) ÷ (1 + paid-leave rate), to the cent below."""
+        rest = budget - self.meal_vouchers
+        if rest <= 0:
+            return ZERO
+        cost = (rest / (1 + self.paid_leave_rate)).quantize(Decimal("0.01"), ROUND_FLOOR)
+        # The provision is rounded half-up: step down while cost + provision overshoots.
+        while cost > 0 and cost + self.salary_extras(cost) > budget:
+            cost -= Decimal("0.01")
+        return cost
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,20 +249,6 @@ class Contract:
 
 
 @dataclass(frozen=True, slots=True)
-class Reserve:
-    """What the coop keeps back from the monthly margin before the salary it sustains: a
-    share of it (a fraction, 0.10 for 10 %) plus a fixed amount a month; none by default."""
-
-    rate: Decimal = ZERO
-    monthly: Decimal = ZERO
-
-    def kept_from(self, monthly_margin: Decimal) -> Decimal:
-        if monthly_margin <= 0:
-            return ZERO
-        return min(monthly_margin, round_cents(monthly_margin * self.rate) + self.monthly)
-
-
-@dataclass(frozen=True, slots=True)
 class WhatIf:
     """ "What if I worked these hours / earned this gross / invoiced this much more"."""
 
@@ -224,7 +282,7 @@ class Inputs:
     last_paid_period: date | None = None  # first day of the last payslip's month
     employer: EmployerSettings = field(default_factory=EmployerSettings)
     what_if: WhatIf = field(default_factory=WhatIf)
-    reserve: Reserve = field(default_factory=Reserve)
+    provisions: Provisions = field(default_factory=Provisions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +356,7 @@ class Projection:
     today: date
     has_data: bool
     opening: Opening | None
-    margin: Decimal
+    margin: Decimal  # available: the balance less the safety reserve
     salary: Salary
     fundable: bool  # the margin covers every salary due
     # When it does not: the largest salary it pays each month due, at legal hours.
@@ -318,6 +376,9 @@ class Projection:
     activities: tuple[ActivityTotals, ...]
     steps: tuple[Step, ...]
     scheme: Scheme
+    reserve: Decimal = ZERO  # kept out of the margin
+    salary_provisions: Decimal = ZERO  # paid leave and meal vouchers of the next salary
+    provisions: Provisions = field(default_factory=Provisions)
 
     @property
     def contract_must_change(self) -> bool:
@@ -571,8 +632,9 @@ def _sustainable(inputs: Inputs, segments: list[_Segment], period: date) -> Sust
     window = month_range(first, add_months(current, -1)) or [current]
     total = sum((before_salaries[month] for month in window), ZERO)
     average = round_cents(total / len(window))
-    reserve = inputs.reserve.kept_from(average)
-    payslip = largest_fundable(average - reserve, None, period, inputs.employer)
+    reserve = inputs.provisions.monthly_reserve(average)
+    budget = inputs.provisions.salary_budget(average - reserve)
+    payslip = largest_fundable(budget, None, period, inputs.employer)
     return Sustainable(window[0], len(window), average, reserve, payslip)
 
 
@@ -631,7 +693,7 @@ def _runway(
     years = dict(years)
     month = first_of_month(due[0].on)
     for count in range(RUNWAY_HORIZON + 1):
-        cost = due[min(count, len(due) - 1)].employer_cost
+        cost = inputs.provisions.salary_cost(due[min(count, len(due) - 1)])
         if month > current:
             base, months_in = years.get(month.year, (ZERO, 0))
             years[month.year] = (base, months_in + 1)
@@ -662,7 +724,11 @@ def project(inputs: Inputs) -> Projection:
     segments = _segments(inputs, flows)
     years = _charge(segments, inputs)
     _balances(segments, inputs.opening)
-    margin = segments[-1].balance if segments else ZERO
+    balance = segments[-1].balance if segments else ZERO
+    provisions = inputs.provisions
+    # The margin available: what the balance holds less the safety reserve.
+    reserve = provisions.reserve(balance)
+    margin = balance - reserve
     after = [segment for segment in segments if segment.flows.after_opening]
 
     def total(attribute: str) -> Decimal:
@@ -675,11 +741,14 @@ def project(inputs: Inputs) -> Projection:
 
     salary, sustainable = _salary(inputs, segments)
     due = salary.due
-    due_cost = salary.due_cost if due else None
-    fundable = salary.payslip is not None and (due_cost is None or due_cost <= margin)
+    payslip = salary.payslip
+    # What a salary takes from the margin: its employer cost and its provisions.
+    extras = provisions.salary_extras(payslip.employer_cost) if payslip else ZERO
+    due_cost = sum((provisions.salary_cost(p) for p in due), ZERO) if due else None
+    fundable = payslip is not None and (due_cost is None or due_cost <= margin)
     largest = None
     if due and not fundable:
-        share = share_per_month(margin, len(due))
+        share = provisions.salary_budget(share_per_month(margin, len(due)))
         largest = largest_fundable(share, salary.hours_per_week, salary.period, inputs.employer)
     remaining = margin - due_cost if due_cost is not None else None
     runway = _runway(margin, due, inputs, years)
@@ -693,7 +762,8 @@ def project(inputs: Inputs) -> Projection:
         extra_contribution = inputs.scheme.year_to_date(
             base + inputs.outstanding, months_in
         ) - inputs.scheme.year_to_date(base, months_in)
-    margin_if_paid = margin + inputs.outstanding - extra_contribution
+    balance_if_paid = balance + inputs.outstanding - extra_contribution
+    margin_if_paid = balance_if_paid - provisions.reserve(balance_if_paid)
     remaining_if_paid = margin_if_paid - due_cost if due_cost is not None else None
 
     months = [month for month in _months(segments) if month.month <= first_of_month(inputs.today)]
@@ -716,12 +786,30 @@ def project(inputs: Inputs) -> Projection:
                 "minimum": inputs.scheme.yearly_minimum,
             },
         ),
+        Step(
+            "minimum_contribution",
+            None,
+            {"minimum": inputs.scheme.yearly_minimum, "contract": inputs.scheme.minimum_contract},
+        ),
         Step("expenses", -expenses),
-        Step("fees", -fees, {"months": fee_months, "monthly": inputs.scheme.fixed_monthly_fees}),
+        Step(
+            "fees",
+            -fees,
+            {
+                "months": fee_months,
+                "monthly": inputs.scheme.fixed_monthly_fees,
+                "items": inputs.scheme.fixed_fees,
+            },
+        ),
         Step("salaries", -salaries),
+        Step(
+            "reserve",
+            -reserve,
+            {"rate": provisions.reserve_rate, "amount": provisions.reserve_amount},
+        ),
         Step("margin", margin),
     ]
-    steps += _salary_steps(salary, sustainable, remaining, runway, inputs.scheme)
+    steps += _salary_steps(salary, sustainable, remaining, runway, inputs)
     steps += [
         Step("outstanding", inputs.outstanding),
         Step("outstanding_contribution", -extra_contribution),
@@ -750,6 +838,9 @@ def project(inputs: Inputs) -> Projection:
         activities=inputs.activities,
         steps=tuple(steps),
         scheme=inputs.scheme,
+        reserve=reserve,
+        salary_provisions=extras,
+        provisions=provisions,
     )
 
 
@@ -758,10 +849,32 @@ def _salary_steps(
     sustainable: Sustainable | None,
     remaining: Decimal | None,
     runway: Runway | None,
-    scheme: Scheme,
+    inputs: Inputs,
 ) -> list[Step]:
     """The lines of "How is this computed?" from the margin to the salary and after it."""
-    payslip = salary.payslip
+    payslip, scheme, provisions = salary.payslip, inputs.scheme, inputs.provisions
+
+    def cost_steps(payslip: PayslipFigures) -> list[Step]:
+        employer = inputs.employer
+        return [
+            Step("net", payslip.net_before_tax),
+            Step(
+                "health_plan",
+                None,
+                {
+                    "employer": employer.health_plan_employer,
+                    "employee": employer.health_plan_employee,
+                },
+            ),
+            Step("employer_cost", -payslip.employer_cost),
+            Step(
+                "paid_leave",
+                -provisions.paid_leave(payslip.employer_cost),
+                {"rate": provisions.paid_leave_rate},
+            ),
+            Step("meal_vouchers", -provisions.meal_vouchers),
+        ]
+
     if sustainable is not None:
         steps = [
             Step(
@@ -774,23 +887,21 @@ def _salary_steps(
         if payslip is not None:
             steps += [
                 Step("sustainable_gross", payslip.gross, {"hours": salary.hours_per_week}),
-                Step("net", payslip.net_before_tax),
-                Step("employer_cost", -payslip.employer_cost),
+                *cost_steps(payslip),
             ]
         return steps
     if payslip is None:
         return []
     steps = [
         Step("gross", payslip.gross, {"source": salary.source, "hours": salary.hours_per_week}),
-        Step("net", payslip.net_before_tax),
-        Step("employer_cost", -payslip.employer_cost),
+        *cost_steps(payslip),
     ]
     if len(salary.due) > 1:
         others = salary.due[1:]
         steps.append(
             Step(
                 "other_due",
-                -sum((other.employer_cost for other in others), ZERO),
+                -sum((provisions.salary_cost(other) for other in others), ZERO),
                 {"months": [other.on for other in others]},
             )
         )
@@ -801,7 +912,7 @@ def _salary_steps(
             None,
             {
                 "runway": runway,
-                "monthly_cost": salary.due[-1].employer_cost,
+                "monthly_cost": provisions.salary_cost(salary.due[-1]),
                 "fees": scheme.fixed_monthly_fees,
                 "minimum": scheme.yearly_minimum,
             },

@@ -3,7 +3,7 @@ projection of each entrepreneur, computed from SQL aggregates on every request."
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
 
@@ -27,7 +27,7 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 
 from portal.coop.models import ContributionScheme
-from portal.coop.services import contribution_bands, get_coop_settings
+from portal.coop.services import contribution_bands, fixed_fees, get_coop_settings
 from portal.dates import PARIS
 from portal.errors import DomainError
 from portal.expenses.models import Receipt, ReceiptStatus
@@ -179,15 +179,21 @@ class CoopTerms:
     default_rate: Decimal
     banded: bool
     employer: EmployerSettings
+    provisions: compute.Provisions
+    yearly_minimum_cape: Decimal
 
     def scheme_for(self, member: Member) -> compute.Scheme:
-        """A member's own negotiated rate replaces the coop's scheme with that flat rate."""
-        if member.contribution_rate is None:
-            return self.scheme
-        band = compute.Band(Decimal(0), member.contribution_rate)
-        return compute.Scheme(
-            (band,), self.scheme.basis, self.scheme.yearly_minimum, self.scheme.fixed_monthly_fees
-        )
+        """The coop's scheme with the yearly minimum of the member's contract (CAPE for a
+        supported entrepreneur, CESA otherwise); a member's own negotiated rate replaces the
+        coop's rates with that flat rate."""
+        scheme = self.scheme
+        if member.status is MemberStatus.SUPPORTED:
+            scheme = replace(
+                scheme, yearly_minimum=self.yearly_minimum_cape, minimum_contract="cape"
+            )
+        if member.contribution_rate is not None:
+            scheme = replace(scheme, bands=(compute.Band(Decimal(0), member.contribution_rate),))
+        return scheme
 
 
 def coop_terms(session: Session) -> CoopTerms:
@@ -200,17 +206,29 @@ def coop_terms(session: Session) -> CoopTerms:
         )
     else:
         scheme_bands = (compute.Band(Decimal(0), settings.default_contribution_rate),)
+    fees = tuple(
+        compute.Fee(fee.label, from_cents(fee.monthly_cents)) for fee in fixed_fees(session)
+    )
     scheme = compute.Scheme(
         bands=scheme_bands,
         basis=compute.Basis(settings.contribution_basis.value),
         yearly_minimum=from_cents(settings.contribution_yearly_minimum_cents),
-        fixed_monthly_fees=from_cents(settings.fixed_monthly_fees_cents),
+        fixed_monthly_fees=sum((fee.monthly for fee in fees), Decimal(0)),
+        fixed_fees=fees,
+        minimum_contract="cesa",
     )
     return CoopTerms(
         scheme=scheme,
         default_rate=settings.default_contribution_rate,
         banded=bool(bands),
         employer=payroll_settings(settings),
+        provisions=compute.Provisions(
+            reserve_rate=settings.reserve_rate,
+            reserve_amount=from_cents(settings.reserve_amount_cents),
+            paid_leave_rate=settings.paid_leave_rate,
+            meal_vouchers=from_cents(settings.meal_vouchers_cents),
+        ),
+        yearly_minimum_cape=from_cents(settings.contribution_yearly_minimum_cape_cents),
     )
 
 
@@ -563,6 +581,7 @@ def projections(
                 last_paid_period=last_paid.get(member.id),
                 employer=terms.employer,
                 what_if=what_if or compute.WhatIf(),
+                provisions=terms.provisions,
             )
         )
     return result
@@ -682,7 +701,7 @@ def headline_for(session: Session, member: Member, today: date) -> Headline:
 
     def largest(margin):
         if margin not in solved:
-            share = compute.share_per_month(margin, months_due)
+            share = terms.provisions.salary_budget(compute.share_per_month(margin, months_due))
             solved[margin] = compute.largest_fundable(share, hours, salary.period, terms.employer)
         return solved[margin]
 

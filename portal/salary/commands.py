@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from portal.cli import CommandError, in_transaction
 from portal.dates import paris_today
 from portal.db import db
+from portal.payroll import PayrollError, rates_on
 from portal.salary.services import coop_payroll_settings, payroll_settings
 from portal.salary.services import simulate_salary as simulate
 from portal.web.fields import parse_decimal
@@ -44,6 +45,25 @@ def _payroll_date(value: str | None):
         ) from None
 
 
+def _refuse_stale_rates(day) -> None:
+    """A payslip past the period of the latest rates file would be computed on old rates."""
+    try:
+        rates = rates_on(day)
+    except PayrollError:
+        return  # a date before the first file: the simulation says so
+    if not rates.covers(day):
+        raise CommandError(
+            _(
+                "No payroll rates cover %(date)s: the latest end on %(until)s. Add the new "
+                "rates file (see the README), or pass --assume-latest-rates to estimate with "
+                "the rates of %(since)s.",
+                date=day.isoformat(),
+                until=rates.valid_until.isoformat(),
+                since=rates.effective_from.isoformat(),
+            )
+        )
+
+
 def _coop_payroll_settings_if_reachable(headcount: int | None):
     """The coop's settings, or the defaults when there is no database to read them from."""
     url = make_url(current_app.config["DATABASE_URL"])
@@ -71,8 +91,14 @@ def _coop_payroll_settings_if_reachable(headcount: int | None):
     "headcount if the database is reachable, else 20]",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (money as decimal strings).")
+@click.option(
+    "--assume-latest-rates",
+    is_flag=True,
+    help="Past the period of the latest payroll rates file, estimate with its rates "
+    "instead of refusing.",
+)
 @in_transaction
-def simulate_salary(gross, budget, hours_per_week, on, headcount, as_json):
+def simulate_salary(gross, budget, hours_per_week, on, headcount, as_json, assume_latest_rates):
     """Show a month's pay for a gross salary, or the highest gross a budget pays for.
 
     The work-accident and mobility-levy rates come from the coop settings when the database
@@ -84,6 +110,8 @@ def simulate_salary(gross, budget, hours_per_week, on, headcount, as_json):
     budget_amount = _amount_option(budget, "--budget")
     hours = _amount_option(hours_per_week, "--hours-per-week")
     day = _payroll_date(on)
+    if not assume_latest_rates:
+        _refuse_stale_rates(day)
     employer = _coop_payroll_settings_if_reachable(headcount)
     simulation = simulate(
         employer, gross=gross_amount, budget=budget_amount, hours_per_week=hours, on=day
@@ -112,6 +140,11 @@ def simulation_as_json(simulation) -> dict:
         "minimum_wage": _money_text(payslip.minimum_wage),
         "below_minimum_wage": payslip.below_minimum_wage,
         "date": payslip.on.isoformat(),
+        "rates": {
+            "valid_from": payslip.rates_from.isoformat(),
+            "valid_until": payslip.rates_until.isoformat(),
+            "stale": payslip.stale_rates,
+        },
         "headcount": simulation.employer.headcount,
         "budget": _money_text(simulation.budget) if simulation.budget is not None else None,
         "lines": [
@@ -160,6 +193,15 @@ def simulation_as_text(simulation) -> str:
         ),
         "",
     ]
+    if payslip.stale_rates:
+        lines.insert(
+            1,
+            _(
+                "Estimated with the rates of %(date)s, which end on %(until)s.",
+                date=payslip.rates_from.isoformat(),
+                until=payslip.rates_until.isoformat(),
+            ),
+        )
     lines += [f"{label:<{width}}  {value:>14}" for label, value in rows]
     if payslip.below_minimum_wage:
         lines += [

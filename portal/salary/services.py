@@ -16,13 +16,14 @@ from portal.coop.models import CoopSettings
 from portal.dates import paris_today
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
-from portal.money import round_cents
+from portal.money import from_cents, round_cents
 from portal.payroll import (
     EmployerSettings,
     PayrollError,
     Payslip,
     compute_payslip,
     max_gross_for_budget,
+    minimum_monthly_wage,
 )
 
 DEFAULT_HOURS_PER_WEEK = Decimal(35)
@@ -47,11 +48,18 @@ def payroll_settings(coop: CoopSettings | None, headcount: int | None = None) ->
         coop = CoopSettings(headcount=DEFAULT_HEADCOUNT, mobility_levy_rate=Decimal(0))
     if headcount is None:
         headcount = coop.headcount
+    employer_share, employee_share = (
+        coop.health_plan_employer_cents,
+        coop.health_plan_employee_cents,
+    )
     try:
         return EmployerSettings(
             headcount=max(headcount, 1),
             work_accident_rate=coop.work_accident_rate,
             mobility_levy_rate=coop.mobility_levy_rate or Decimal(0),
+            # An unsaved settings row has no shares yet: the rates file's plan.
+            health_plan_employer=None if employer_share is None else from_cents(employer_share),
+            health_plan_employee=None if employer_share is None else from_cents(employee_share),
         )
     except PayrollError as error:
         raise _domain_error(error) from None
@@ -73,6 +81,30 @@ def check_payroll_settings(
         mobility_levy_rate=mobility_levy_rate,
     )
     simulate_salary(payroll_settings(coop), gross=Decimal(0), hours_per_week=DEFAULT_HOURS_PER_WEEK)
+
+
+def check_health_plan(employer_cents: int, employee_cents: int, on: date | None = None) -> None:
+    """The employee's share of the health and provident plans is withheld from every
+    salary: it must leave a positive net on a full-time minimum wage (on `on`, default
+    today in Paris), else the coop's smallest salaries would be negative."""
+    on = on or paris_today()
+    employer = EmployerSettings(
+        health_plan_employer=from_cents(employer_cents),
+        health_plan_employee=from_cents(employee_cents),
+    )
+    try:
+        smic = minimum_monthly_wage(DEFAULT_HOURS_PER_WEEK, on)
+        payslip = compute_payslip(smic, DEFAULT_HOURS_PER_WEEK, on, employer)
+    except PayrollError as error:
+        raise _domain_error(error) from None
+    if payslip.net_before_tax <= 0:
+        raise DomainError(
+            _l(
+                "The employee's share of the health and provident plans would make a "
+                "minimum-wage salary negative."
+            ),
+            field="health_plan_employee",
+        )
 
 
 def default_hours_per_week(member) -> Decimal:

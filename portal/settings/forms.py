@@ -22,6 +22,7 @@ from wtforms.validators import (
 )
 
 from portal.coop.models import ContributionBasis, ContributionScheme
+from portal.coop.services import FIXED_FEE_LABEL_LENGTH, ProvisionSettings, check_provisions
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.identifiers import (
@@ -32,8 +33,8 @@ from portal.identifiers import (
     is_valid_siret,
     is_valid_vat_number,
 )
-from portal.money import MAX_AMOUNT_CENTS
-from portal.salary.services import check_payroll_settings
+from portal.money import MAX_AMOUNT_CENTS, to_cents
+from portal.salary.services import check_health_plan, check_payroll_settings
 from portal.sales.services import check_number_patterns
 from portal.web.fields import LocalDecimalField
 
@@ -229,6 +230,113 @@ class BandForm(Form):
 BAND_ROWS = 5
 
 
+class FeeForm(Form):
+    """One fixed fee: a label and what it takes from every margin each month."""
+
+    title = StringField(
+        _l("Fee"),
+        filters=[_stripped],
+        validators=[
+            Optional(),
+            Length(
+                max=FIXED_FEE_LABEL_LENGTH,
+                message=_l("A fee's label has 80 characters at most."),
+            ),
+        ],
+    )
+    monthly = LocalDecimalField(
+        _l("Monthly amount (€)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=Decimal("0.01"),
+                max=Decimal(100_000),
+                message=_l("A monthly amount must be between 0.01 and 100000 €."),
+            ),
+        ],
+    )
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and bool(self.title.data) != (self.monthly.data is not None):
+            empty = self.monthly if self.monthly.data is None else self.title
+            empty.errors = [_l("Give both the fee's label and its monthly amount.")]
+            return False
+        return valid
+
+
+FEE_ROWS = 6
+PERCENT_CHECKED_BY_SERVICE = Decimal(1000)
+
+
+class ProvisionsForm(FlaskForm):
+    """What the coop keeps back from the margins (compute.Provisions has the rules)."""
+
+    # Rates up to 1000 % reach the service (check_provisions), whose messages say why
+    # 100 % is the limit; beyond, a plain range message (and no overflowing Decimal).
+    reserve_percent = LocalDecimalField(
+        _l("Safety reserve, percentage of the margin"),
+        validators=[Optional(), NumberRange(min=0, max=PERCENT_CHECKED_BY_SERVICE)],
+        description=_l("Kept out of the margin available. Or give an amount below. Empty: none."),
+    )
+    reserve_amount = LocalDecimalField(
+        _l("Safety reserve, fixed amount (€)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_AMOUNT_EUROS)],
+    )
+    paid_leave_percent = LocalDecimalField(
+        _l("Paid-leave provision, percentage of the employer cost"),
+        validators=[Optional(), NumberRange(min=0, max=PERCENT_CHECKED_BY_SERVICE)],
+        description=_l(
+            "Set aside with each salary, on its gross plus employer contributions: about 10 %."
+        ),
+    )
+    meal_vouchers = LocalDecimalField(
+        _l("Meal vouchers, employer's share a month (€)"),
+        validators=[Optional(), NumberRange(min=0, max=Decimal(100_000))],
+        description=_l(
+            "Paid with each salary. For a share per day worked: the share × days a month."
+        ),
+    )
+    health_plan_employer = LocalDecimalField(
+        _l("Mutuelle and prévoyance, employer's share a month (€)"),
+        validators=[InputRequired(), NumberRange(min=0, max=Decimal(100_000))],
+        description=_l("In the employer cost of every salary."),
+    )
+    health_plan_employee = LocalDecimalField(
+        _l("Mutuelle and prévoyance, employee's share a month (€)"),
+        validators=[InputRequired(), NumberRange(min=0, max=Decimal(100_000))],
+        description=_l("Withheld from every salary."),
+    )
+
+    def provisions(self) -> ProvisionSettings:
+        return ProvisionSettings(
+            reserve_rate=percent_to_rate(self.reserve_percent.data) or Decimal(0),
+            reserve_amount_cents=to_cents(self.reserve_amount.data or Decimal(0)),
+            paid_leave_rate=percent_to_rate(self.paid_leave_percent.data) or Decimal(0),
+            meal_vouchers_cents=to_cents(self.meal_vouchers.data or Decimal(0)),
+            health_plan_employer_cents=to_cents(self.health_plan_employer.data),
+            health_plan_employee_cents=to_cents(self.health_plan_employee.data),
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        try:
+            provisions = self.provisions()
+            check_provisions(provisions)
+            check_health_plan(
+                provisions.health_plan_employer_cents, provisions.health_plan_employee_cents
+            )
+        except DomainError as error:
+            field = {
+                "reserve_rate": self.reserve_percent,
+                "paid_leave_rate": self.paid_leave_percent,
+            }.get(error.field) or getattr(self, error.field, self.health_plan_employee)
+            field.errors.append(error.message)
+            return False
+        return True
+
+
 class ContributionForm(FlaskForm):
     scheme = RadioField(
         _l("Contribution scheme"),
@@ -241,18 +349,20 @@ class ContributionForm(FlaskForm):
         validators=[InputRequired()],
     )
     yearly_minimum = LocalDecimalField(
-        _l("Yearly minimum contribution (€)"),
+        _l("Yearly minimum contribution, CESA contract (€)"),
         validators=[Optional(), NumberRange(min=0, max=Decimal(1_000_000))],
-        description=_l("Charged a twelfth per month an entrepreneur is in the coop. Empty: none."),
-    )
-    fixed_monthly_fees = LocalDecimalField(
-        _l("Fixed monthly fees (€)"),
-        validators=[Optional(), NumberRange(min=0, max=Decimal(100_000))],
         description=_l(
-            "Insurance and the like, taken from each entrepreneur's margin every month."
+            "Entrepreneur-employees and associates. Charged a twelfth per month an "
+            "entrepreneur is in the coop. Empty: none."
         ),
     )
+    yearly_minimum_cape = LocalDecimalField(
+        _l("Yearly minimum contribution, CAPE contract (€)"),
+        validators=[Optional(), NumberRange(min=0, max=Decimal(1_000_000))],
+        description=_l("Supported entrepreneurs, charged the same way. Empty: none."),
+    )
     bands = FieldList(FormField(BandForm), min_entries=BAND_ROWS, max_entries=BAND_ROWS)
+    fees = FieldList(FormField(FeeForm), min_entries=FEE_ROWS, max_entries=FEE_ROWS)
 
     @property
     def band_list_errors(self) -> list[str]:

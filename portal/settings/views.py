@@ -6,14 +6,21 @@ from flask_babel import gettext as _
 from portal.coop.models import ContributionBasis, ContributionScheme
 from portal.coop.services import (
     contribution_bands,
+    fixed_fees,
     get_coop_settings,
     update_contribution_settings,
     update_coop_settings,
+    update_provisions,
 )
 from portal.db import db
 from portal.errors import DomainError
 from portal.money import from_cents, to_cents
-from portal.settings.forms import ContributionForm, CoopSettingsForm, percent_to_rate
+from portal.settings.forms import (
+    ContributionForm,
+    CoopSettingsForm,
+    ProvisionsForm,
+    percent_to_rate,
+)
 from portal.web.access import admin_required
 from portal.web.htmx import redirect_after_post, render
 
@@ -72,10 +79,13 @@ def contribution():
         form.scheme.data = current.contribution_scheme.value
         form.basis.data = current.contribution_basis.value
         form.yearly_minimum.data = from_cents(current.contribution_yearly_minimum_cents)
-        form.fixed_monthly_fees.data = from_cents(current.fixed_monthly_fees_cents)
+        form.yearly_minimum_cape.data = from_cents(current.contribution_yearly_minimum_cape_cents)
         for row, band in zip(form.bands, contribution_bands(db.session), strict=False):
             row.start.data = from_cents(band.start_cents)
             row.percent.data = band.rate * 100
+        for row, fee in zip(form.fees, fixed_fees(db.session), strict=False):
+            row.title.data = fee.label
+            row.monthly.data = from_cents(fee.monthly_cents)
     if form.validate_on_submit():
         bands = [
             (to_cents(row.start.data), row.percent.data / 100)
@@ -88,7 +98,12 @@ def contribution():
                 scheme=ContributionScheme(form.scheme.data),
                 basis=ContributionBasis(form.basis.data),
                 yearly_minimum_cents=to_cents(form.yearly_minimum.data or Decimal(0)),
-                fixed_monthly_fees_cents=to_cents(form.fixed_monthly_fees.data or Decimal(0)),
+                yearly_minimum_cape_cents=to_cents(form.yearly_minimum_cape.data or Decimal(0)),
+                fees=[
+                    (row.title.data, to_cents(row.monthly.data))
+                    for row in form.fees
+                    if row.monthly.data is not None
+                ],
                 bands=bands,
             )
         except DomainError as error:
@@ -97,3 +112,28 @@ def contribution():
             flash(_("Contribution settings saved."), "success")
             return redirect_after_post(url_for("coop.contribution"))
     return render("coop/contribution.html", form=form, flat_rate=current.default_contribution_rate)
+
+
+@bp.route("/provisions", methods=["GET", "POST"])
+@admin_required
+def provisions():
+    """What the coop keeps back from the margins: safety reserve, paid leave, meal vouchers,
+    and the shares of the health and provident plans."""
+    current = get_coop_settings(db.session)
+    form = ProvisionsForm()
+    if not form.is_submitted():
+        if current.reserve_rate:
+            form.reserve_percent.data = current.reserve_rate * 100
+        if current.reserve_amount_cents:
+            form.reserve_amount.data = from_cents(current.reserve_amount_cents)
+        if current.paid_leave_rate:
+            form.paid_leave_percent.data = current.paid_leave_rate * 100
+        if current.meal_vouchers_cents:
+            form.meal_vouchers.data = from_cents(current.meal_vouchers_cents)
+        form.health_plan_employer.data = from_cents(current.health_plan_employer_cents)
+        form.health_plan_employee.data = from_cents(current.health_plan_employee_cents)
+    if form.validate_on_submit():
+        update_provisions(db.session, form.provisions())
+        flash(_("Provisions saved."), "success")
+        return redirect_after_post(url_for("coop.provisions"))
+    return render("coop/provisions.html", form=form)

@@ -6,6 +6,16 @@ Not a test. It needs Node and an npm-installed copy of the reference folder
     cp -r /work/shared/reference/urssaf /tmp/urssaf && (cd /tmp/urssaf && npm install --no-save)
     python3 tests/reference/make_urssaf_golden.py /tmp/urssaf
 
+That wrote urssaf_golden.json, the 2026 grid. For a rates file added later (2027-01-01.toml),
+use a release of modele-social that has its rates, and name the file:
+
+    (cd /tmp/urssaf && npm install --no-save modele-social@<version>)
+    python3 tests/reference/make_urssaf_golden.py /tmp/urssaf 2027-01-01
+
+which writes urssaf_golden_2027-01-01.json: the same grid on the first day, the middle and the
+last day of the file's period (its `[period]`), around the file's own ceiling. The conformance
+test reads every urssaf_golden*.json and wants points in the period of every rates file.
+
 The grid is deterministic: for each date and weekly hours, grosses from just below the SMIC
 pro-rated to the hours up to 4 × the full-time SMIC, with points on both sides of each
 threshold (SMIC, 1.6 and 3 × SMIC, 1, 4 and 8 × the pro-rated ceiling); headcounts rotate over
@@ -22,10 +32,13 @@ import json
 import shlex
 import subprocess
 import sys
+import tomllib
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 OUTPUT = Path(__file__).with_name("urssaf_golden.json")
+RATES_DIR = Path(__file__).parents[2] / "portal" / "payroll" / "rates"
 DATES = ["2026-01-15", "2026-03-01", "2026-05-31", "2026-06-01", "2026-09-01", "2026-12-01"]
 HOURS = ["8", "12", "17.5", "24", "28", "35"]
 HEADCOUNTS = [5, 10, 11, 20, 49, 50, 250]
@@ -60,11 +73,11 @@ def run_reference(folder: Path, situations: list[dict]) -> list[dict]:
     return json.loads(completed.stdout)
 
 
-def grosses(smic_hourly: Decimal, hours: Decimal) -> list[Decimal]:
+def grosses(smic_hourly: Decimal, hours: Decimal, ceiling: Decimal = CEILING_2026) -> list[Decimal]:
     """Grosses around every threshold for these hours, within [SMIC - 1 €, 4 × full-time SMIC]."""
     smic = smic_hourly * hours * WEEKS_PER_MONTH
     full_time = smic_hourly * FULL_TIME * WEEKS_PER_MONTH
-    ceiling = cents(CEILING_2026 * min(Decimal(1), hours / FULL_TIME))
+    ceiling = cents(ceiling * min(Decimal(1), hours / FULL_TIME))
     cliff = cents(3 * smic, ROUND_CEILING)  # the first cent with no general reduction
     exact_cliff = cliff == 3 * smic
     candidates = [
@@ -89,15 +102,32 @@ def grosses(smic_hourly: Decimal, hours: Decimal) -> list[Decimal]:
     return sorted({g for g in candidates if low <= g <= high})
 
 
-def main(folder: Path) -> None:
+def rates_file_dates(stem: str) -> tuple[list[str], Decimal]:
+    """The first, middle and last day of a rates file's period, and its ceiling (PSS)."""
+    with (RATES_DIR / f"{stem}.toml").open("rb") as file:
+        data = tomllib.load(file)
+    first = date.fromisoformat(data["period"]["valid_from"])
+    last = date.fromisoformat(data["period"]["valid_until"])
+    middle = first + (last - first) / 2
+    days = [first.isoformat(), middle.isoformat(), last.isoformat()]
+    return days, Decimal(data["general"]["social_security_ceiling"])
+
+
+def main(folder: Path, stem: str | None = None) -> None:
+    dates, ceiling, output = DATES, CEILING_2026, OUTPUT
+    if stem is not None:
+        dates, ceiling = rates_file_dates(stem)
+        output = OUTPUT.with_name(f"urssaf_golden_{stem}.json")
     probes = run_reference(
-        folder, [{"gross": 2000, "hours_per_week": 35, "date": d, "headcount": 20} for d in DATES]
+        folder, [{"gross": 2000, "hours_per_week": 35, "date": d, "headcount": 20} for d in dates]
     )
     smic_by_date = {p["date"]: Decimal(str(p["smic_hourly"])) for p in probes}
     situations = []
-    for date_index, day in enumerate(DATES):
+    for date_index, day in enumerate(dates):
         for hours_index, hours in enumerate(HOURS):
-            for gross_index, gross in enumerate(grosses(smic_by_date[day], Decimal(hours))):
+            for gross_index, gross in enumerate(
+                grosses(smic_by_date[day], Decimal(hours), ceiling)
+            ):
                 band = (date_index + hours_index + gross_index) % len(HEADCOUNTS)
                 situations.append(
                     {
@@ -107,10 +137,16 @@ def main(folder: Path) -> None:
                         "headcount": HEADCOUNTS[band],
                     }
                 )
-    situations += [
-        {"gross": Decimal(g), "hours_per_week": FULL_TIME, "date": "2026-07-01", "headcount": 20}
-        for g in WORKED_EXAMPLES
-    ]
+    if stem is None:
+        situations += [
+            {
+                "gross": Decimal(g),
+                "hours_per_week": FULL_TIME,
+                "date": "2026-07-01",
+                "headcount": 20,
+            }
+            for g in WORKED_EXAMPLES
+        ]
     results = run_reference(folder, situations)
     points = [
         {
@@ -144,11 +180,11 @@ def main(folder: Path) -> None:
     text = json.dumps(header, ensure_ascii=False, indent=1)[:-2]
     text += ',\n "points": [\n  ' + ",\n  ".join(lines) + "\n ]\n}\n"
     json.loads(text)  # stays valid JSON
-    OUTPUT.write_text(text)
-    print(f"wrote {len(points)} points to {OUTPUT}")
+    output.write_text(text)
+    print(f"wrote {len(points)} points to {output}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: {sys.argv[0]} PATH_TO_NPM_INSTALLED_URSSAF_REFERENCE")
-    main(Path(sys.argv[1]))
+    if len(sys.argv) not in (2, 3):
+        sys.exit(f"usage: {sys.argv[0]} PATH_TO_NPM_INSTALLED_URSSAF_REFERENCE [RATES_FILE_DATE]")
+    main(Path(sys.argv[1]), *sys.argv[2:])

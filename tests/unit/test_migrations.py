@@ -116,3 +116,39 @@ def test_payment_method_leaves_the_reference_for_its_own_column(scratch_database
     command.downgrade(config, "f245aa02922d")
     rows = scratch_database.execute(text("SELECT reference FROM payments ORDER BY id"))
     assert [row[0] for row in rows][:2] == ["transfer: VIR 0042", "check"]
+
+
+def test_provisions_keep_the_coops_fixed_fees_and_minimum(scratch_database):
+    """The one fixed-fee amount becomes the first fee of the list, the one yearly minimum
+    applies to CAPE contracts too, and the health plan keeps today's 20 € + 20 €; the
+    downgrade gives the list's total back as the one amount."""
+    config = alembic_config("unused://")
+    config.attributes["connection"] = scratch_database
+    command.upgrade(config, "b0a66163636a")
+    scratch_database.execute(
+        text(
+            "INSERT INTO coop_settings (id, legal_name, legal_form, address, siren, siret, "
+            "vat_number, rcs, share_capital_cents, default_contribution_rate, headcount, "
+            "mobility_levy_rate, invoice_number_pattern, credit_note_number_pattern, "
+            "late_penalty_terms, early_payment_terms, iban, bic, vat_on_debits, "
+            "contribution_scheme, contribution_basis, contribution_yearly_minimum_cents, "
+            "fixed_monthly_fees_cents) VALUES (1, '', '', '', '', '', '', '', 0, 0.1, 20, 0, "
+            "'F', 'A', '', '', '', '', false, 'flat', 'invoiced', 216000, 1650)"
+        )
+    )
+    command.upgrade(config, "9d3f2a382e22")
+    fees = scratch_database.execute(text("SELECT label, monthly_cents FROM fixed_fees"))
+    assert [tuple(row) for row in fees] == [("Frais fixes", 1650)]
+    row = scratch_database.execute(
+        text(
+            "SELECT contribution_yearly_minimum_cape_cents, health_plan_employer_cents, "
+            "health_plan_employee_cents, reserve_rate, paid_leave_rate FROM coop_settings"
+        )
+    ).one()
+    assert tuple(row) == (216000, 2000, 2000, 0, 0)
+    scratch_database.execute(
+        text("INSERT INTO fixed_fees (label, monthly_cents) VALUES ('Logiciel', 400)")
+    )
+    command.downgrade(config, "b0a66163636a")
+    fees = scratch_database.execute(text("SELECT fixed_monthly_fees_cents FROM coop_settings"))
+    assert fees.scalar() == 2050

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.coop.models import ContributionBand, ContributionBasis, ContributionScheme
+from portal.coop.models import ContributionBand, ContributionBasis, ContributionScheme, FixedFee
 from portal.coop.services import get_coop_settings, update_contribution_settings
 from portal.dates import paris_today
 from portal.errors import DomainError
@@ -287,7 +287,11 @@ CONTRIBUTION = {
     "scheme": "banded",
     "basis": "collected",
     "yearly_minimum": "2 160",
-    "fixed_monthly_fees": "16,50",
+    "yearly_minimum_cape": "1 200",
+    "fees-0-title": "Assurance RC Pro",
+    "fees-0-monthly": "16,50",
+    "fees-1-title": "Logiciel",
+    "fees-1-monthly": "4",
     "bands-0-start": "0",
     "bands-0-percent": "11",
     "bands-1-start": "40 000",
@@ -304,7 +308,12 @@ def test_admin_sets_a_banded_contribution_on_collected_revenue(client, admin, db
     assert settings.contribution_scheme is ContributionScheme.BANDED
     assert settings.contribution_basis is ContributionBasis.COLLECTED
     assert settings.contribution_yearly_minimum_cents == 216_000
-    assert settings.fixed_monthly_fees_cents == 1650
+    assert settings.contribution_yearly_minimum_cape_cents == 120_000
+    fees = db_session.scalars(select(FixedFee).order_by(FixedFee.id))
+    assert [(fee.label, fee.monthly_cents) for fee in fees] == [
+        ("Assurance RC Pro", 1650),
+        ("Logiciel", 400),
+    ]
     bands = db_session.scalars(select(ContributionBand).order_by(ContributionBand.start_cents))
     assert [(b.start_cents, b.rate) for b in bands] == [
         (0, Decimal("0.11")),
@@ -321,7 +330,15 @@ def test_admin_sets_a_banded_contribution_on_collected_revenue(client, admin, db
         ({"bands-1-start": "0"}, "Deux tranches ne peuvent pas commencer au même montant."),
         ({"bands-1-percent": ""}, "Indiquez à la fois le début de la tranche et son taux."),
         ({"bands-0-percent": "120"}, "Un taux doit être compris entre 0 et moins de 100."),
-        ({"fixed_monthly_fees": "-3"}, "Frais fixes"),
+        ({"fees-0-monthly": "-3"}, "Un montant mensuel doit être compris entre 0,01 et 100000 €."),
+        ({"fees-0-monthly": "abc"}, "Saisissez un nombre, par exemple 1234,50."),
+        ({"fees-1-title": ""}, "Indiquez à la fois le libellé du frais et son montant mensuel."),
+        (
+            {"fees-2-title": "Sans montant"},
+            "Indiquez à la fois le libellé du frais et son montant mensuel.",
+        ),
+        ({"fees-0-title": "x" * 81}, "frais compte 80 caractères au plus."),
+        ({"yearly_minimum_cape": "-1"}, "Le nombre doit être compris entre 0 et 1000000."),
         ({"scheme": "weird"}, "N&#39;est pas un choix valide."),
         # Above 21.4 M€ a start no longer fits its INTEGER column (a 500 on PostgreSQL).
         ({"bands-1-start": "30 000 000"}, "10000000"),
@@ -335,12 +352,13 @@ def test_bad_contribution_settings_change_nothing(client, admin, db_session, cha
     db_session.expire_all()
     assert get_coop_settings(db_session).contribution_scheme is ContributionScheme.FLAT
     assert db_session.scalar(select(func.count()).select_from(ContributionBand)) == 0
+    assert db_session.scalar(select(func.count()).select_from(FixedFee)) == 0
 
 
-@pytest.mark.parametrize("field", ["yearly_minimum_cents", "fixed_monthly_fees_cents", "band"])
+@pytest.mark.parametrize("field", ["yearly_minimum_cents", "yearly_minimum_cape_cents", "band"])
 def test_contribution_amounts_above_ten_million_euros_are_refused(db_session, field):
     too_much = MAX_AMOUNT_CENTS + 1
-    amounts = {"yearly_minimum_cents": 0, "fixed_monthly_fees_cents": 0}
+    amounts = {"yearly_minimum_cents": 0, "yearly_minimum_cape_cents": 0}
     bands = [(0, Decimal("0.1")), (too_much, Decimal("0.05"))] if field == "band" else []
     amounts[field] = too_much
     with pytest.raises(DomainError, match="10,000,000"):
@@ -349,6 +367,7 @@ def test_contribution_amounts_above_ten_million_euros_are_refused(db_session, fi
             scheme=ContributionScheme.BANDED if bands else ContributionScheme.FLAT,
             basis=ContributionBasis.INVOICED,
             bands=bands,
+            fees=[],
             **{k: v for k, v in amounts.items() if k != "band"},
         )
 
@@ -362,9 +381,10 @@ def test_banded_scheme_and_fixed_fees_reach_the_projection(db_session, make_memb
     member = make_member(role=Role.ENTREPRENEUR)
     settings = get_coop_settings(db_session)
     settings.contribution_scheme = ContributionScheme.BANDED
-    settings.fixed_monthly_fees_cents = 2000
     db_session.add_all(
         [
+            FixedFee(label="Assurance", monthly_cents=1500),
+            FixedFee(label="Logiciel", monthly_cents=500),
             ContributionBand(start_cents=0, rate=Decimal("0.11")),
             ContributionBand(start_cents=4_000_000, rate=Decimal("0.10")),
         ]

@@ -1,6 +1,7 @@
-"""The engine against URSSAF's own rules (modele-social 11.1.0), point by point.
+"""The engine against URSSAF's own rules (modele-social), point by point.
 
-The golden figures come from tests/reference/make_urssaf_golden.py; see its docstring.
+The golden figures come from tests/reference/make_urssaf_golden.py; see its docstring:
+urssaf_golden.json for 2026, urssaf_golden_<date>.json for each rates file added since.
 """
 
 import json
@@ -10,8 +11,10 @@ from functools import cache
 from pathlib import Path
 
 from portal.payroll import EmployerSettings, compute_payslip
+from portal.payroll.rates import RATES_DIR, load_rates_file
 
 GOLDEN = Path(__file__).parents[2] / "reference" / "urssaf_golden.json"
+GOLDEN_FILES = sorted(GOLDEN.parent.glob("urssaf_golden*.json"))
 # The issue's contract: 0.5 % or 2 €, whichever is larger.
 RELATIVE_TOLERANCE = Decimal("0.005")
 ABSOLUTE_TOLERANCE = Decimal("2")
@@ -26,10 +29,15 @@ def golden() -> dict:
 
 
 @cache
+def every_point() -> list[dict]:
+    return [point for path in GOLDEN_FILES for point in json.loads(path.read_text())["points"]]
+
+
+@cache
 def gaps() -> list[tuple[dict, Decimal, Decimal]]:
     """(point, engine net - reference net, engine cost - reference cost) for every point."""
     result = []
-    for point in golden()["points"]:
+    for point in every_point():
         payslip = compute_payslip(
             point["gross"],
             point["hours_per_week"],
@@ -57,6 +65,14 @@ def test_golden_set_covers_hours_headcount_bands_and_both_halves_of_2026():
     assert any(h >= 50 for h in headcounts)
     assert {p["date"] < "2026-06-01" for p in points} == {True, False}
     assert {p["smic_hourly"] for p in points} == {"12.02", "12.31"}
+
+
+def test_every_rates_file_has_reference_points_within_its_period():
+    # A new rates file comes with its golden figures (README, "New payroll rates").
+    days = {date.fromisoformat(point["date"]) for point in every_point()}
+    for path in sorted(RATES_DIR.glob("*.toml")):
+        rates = load_rates_file(path)
+        assert any(rates.covers(day) for day in days), path.name
 
 
 def test_net_and_employer_cost_are_within_the_issue_tolerance_of_urssaf():
@@ -92,3 +108,31 @@ def test_worked_examples_of_july_2026_match_the_reference():
         payslip = compute_payslip(gross, 35, date(2026, 7, 1))
         assert abs(payslip.net_before_tax - Decimal(net)) <= ROUNDING_TOLERANCE
         assert abs(payslip.employer_cost - Decimal(cost)) <= ROUNDING_TOLERANCE
+
+
+def test_the_coops_default_health_plan_passed_in_gives_the_reference_figures():
+    # The coop's mutuelle and prévoyance shares default to the plan URSSAF's simulator
+    # assumes (20 € + 20 €): passed in, every golden point is computed alike.
+    for point in every_point():
+        on = date.fromisoformat(point["date"])
+        standard = compute_payslip(
+            point["gross"], point["hours_per_week"], on, EmployerSettings(point["headcount"])
+        )
+        passed_in = compute_payslip(
+            point["gross"],
+            point["hours_per_week"],
+            on,
+            EmployerSettings(
+                point["headcount"],
+                health_plan_employer=Decimal(20),
+                health_plan_employee=Decimal(20),
+            ),
+        )
+        # The health lines read "20 € × 100 %" instead of "40 € × 50 %": same amounts.
+        amounts = [(line.code, line.amount) for line in passed_in.lines]
+        assert amounts == [(line.code, line.amount) for line in standard.lines], point
+        assert (passed_in.net_before_tax, passed_in.employer_cost, passed_in.taxable_net) == (
+            standard.net_before_tax,
+            standard.employer_cost,
+            standard.taxable_net,
+        ), point

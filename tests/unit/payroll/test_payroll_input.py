@@ -103,3 +103,12 @@ def test_employer_settings_reject_impossible_values():
     with pytest.raises(InvalidInputError) as error:
         compute_payslip("2500", 35, ON, EmployerSettings(work_accident_rate=Decimal("0.001")))
     assert str(error.value) == "The work-accident rate must be between 0.5 % and 100 %."
+
+
+def test_health_plan_shares_must_be_amounts_from_zero_and_come_in_pairs():
+    with pytest.raises(InvalidInputError, match="between 0 and"):
+        EmployerSettings(health_plan_employer=Decimal(-1), health_plan_employee=Decimal(0))
+    with pytest.raises(TypeError):
+        EmployerSettings(health_plan_employer=Decimal(20))
+    settings = EmployerSettings(health_plan_employer="30.005", health_plan_employee=0)
+    assert settings.health_plan_shares == {"employer": Decimal("30.01"), "employee": Decimal(0)}

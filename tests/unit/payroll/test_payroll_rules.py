@@ -46,7 +46,7 @@ def test_minimum_wage_rises_to_12_31_per_hour_on_1_june_2026():
     assert rates_on(date(2026, 6, 1)).minimum_wage_hourly == Decimal("12.31")
 
 
-def test_rates_apply_from_the_date_in_their_file_name():
+def test_rates_apply_from_the_date_in_their_file_name(rates_folder):
     assert effective_dates() == (date(2026, 1, 1), date(2026, 6, 1))
     assert rates_on(date(2026, 1, 1)).effective_from == date(2026, 1, 1)
     assert rates_on(date(2031, 1, 1)).effective_from == date(2026, 6, 1)

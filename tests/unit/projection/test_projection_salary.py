@@ -13,7 +13,7 @@ from portal.projection.compute import (
     Inputs,
     MonthFlows,
     Opening,
-    Reserve,
+    Provisions,
     Runway,
     Scheme,
     WhatIf,
@@ -81,12 +81,23 @@ def test_supported_entrepreneur_sees_the_salary_the_activity_sustains_not_the_wh
 
 
 def test_the_coops_reserve_comes_off_the_sustainable_salary():
-    reserve = Reserve(rate=D("0.10"), monthly=D(30))
-    projection = project(inputs(flows=a_year_of("2000"), reserve=reserve))
-    # 10 % of 1 800 = 180, plus 30: 1 590 a month for the salary.
-    assert projection.sustainable.reserve == D(210)
-    assert projection.sustainable.budget == D(1590)
-    assert projection.salary.payslip == legal_fundable(D(1590))
+    # A fixed reserve is a sum kept once in the margin; only the percentage comes off each
+    # month's margin before the salary it sustains.
+    provisions = Provisions(reserve_rate=D("0.10"), reserve_amount=D(30))
+    projection = project(inputs(flows=a_year_of("2000"), provisions=provisions))
+    # 10 % of 1 800 = 180: 1 620 a month for the salary.
+    assert projection.sustainable.reserve == D(180)
+    assert projection.sustainable.budget == D(1620)
+    assert projection.salary.payslip == legal_fundable(D(1620))
+
+
+def test_the_sustainable_salary_leaves_room_for_its_provisions():
+    provisions = Provisions(paid_leave_rate=D("0.10"), meal_vouchers=D(50))
+    projection = project(inputs(flows=a_year_of("2000"), provisions=provisions))
+    payslip = projection.salary.payslip
+    # (1 800 − 50) ÷ 1.10 = 1 590.90: the employer cost, its 10 % and the vouchers fit.
+    assert payslip == legal_fundable(D("1590.90"))
+    assert payslip.employer_cost + provisions.salary_extras(payslip.employer_cost) <= D(1800)
 
 
 def test_an_employee_without_contract_figures_sees_the_same_sustainable_salary():
