@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.dates import paris_today
-from portal.db import db, id_from_text
+from portal.db import db, id_from_text, locks_late
 from portal.errors import DomainError
 from portal.expenses import services
 from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
@@ -209,6 +209,7 @@ def _receipt_form(**kwargs) -> ReceiptForm:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@locks_late  # outermost: the photo is decoded before the write lock (see create_receipt)
 @login_required
 def new():
     form = _receipt_form()
@@ -275,6 +276,7 @@ def show(receipt_id: int):
 
 
 @bp.route("/<int:receipt_id>/edit", methods=["GET", "POST"])
+@locks_late
 @login_required
 def edit(receipt_id: int):
     receipt = receipt_or_404(receipt_id)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.db import db, id_from_text, utcnow
+from portal.db import db, id_from_text, locks_late, utcnow
 from portal.errors import DomainError
 from portal.meetings import services
 from portal.meetings.forms import ActionForm, MeetingForm, NotesForm, RsvpForm
@@ -244,6 +244,7 @@ def invite(ref: str):
 
 
 @bp.route("/<ref>/notes", methods=["GET", "POST"])
+@locks_late  # outermost: attached photos are decoded before the write lock
 @staff_required
 def edit_notes(ref: str):
     meeting = meeting_or_404(ref)
