@@ -22,7 +22,7 @@ from portal.expenses.models import (
     ReceiptVat,
 )
 from portal.members.models import Activity, Member
-from portal.money import round_cents, to_cents
+from portal.money import from_cents, round_cents, to_cents
 from portal.sales.models import Customer
 from portal.storage import delete_after_commit, new_key, save_with_transaction
 from portal.sync.models import ChangeOp
@@ -533,8 +533,27 @@ def review_queue(session: Session, page: int = 1) -> tuple[list[Receipt], bool]:
     return receipts[:PAGE_SIZE], len(receipts) > PAGE_SIZE
 
 
-def receipts_for_export(session: Session, member_id: int, year: int) -> Iterator[Receipt]:
-    yield from session.scalars(
+EXPORT_HEADER = (
+    _l("Date"),
+    _l("Supplier or purpose"),
+    _l("Category"),
+    _l("Related activity"),
+    _l("Related customer"),
+    _l("Paid by"),
+    _l("Status"),
+    _l("Excl. VAT"),
+    _l("VAT"),
+    _l("Incl. VAT"),
+    _l("VAT recoverable"),
+    _l("Distance (km)"),
+    _l("Note"),
+)
+
+
+def export_rows(session: Session, member_id: int, year: int) -> Iterator[tuple]:
+    """A year of the member's receipts and mileage claims, a row each under
+    `EXPORT_HEADER`, read in batches."""
+    receipts = session.scalars(
         select(Receipt)
         .options(
             joinedload(Receipt.category),
@@ -545,6 +564,27 @@ def receipts_for_export(session: Session, member_id: int, year: int) -> Iterator
         .order_by(Receipt.spent_on, Receipt.id)
         .execution_options(yield_per=500)
     )
+    for receipt in receipts:
+        yield (
+            receipt.spent_on,
+            receipt.supplier or receipt.note,
+            receipt.category.name,
+            receipt.activity.name if receipt.activity else "",
+            receipt.customer.name if receipt.customer else "",
+            receipt.paid_by.label,
+            receipt.status.label,
+            *(
+                from_cents(cents)
+                for cents in (
+                    receipt.excl_vat_cents,
+                    receipt.vat_cents,
+                    receipt.amount_cents,
+                    receipt.vat_recoverable_cents,
+                )
+            ),
+            receipt.distance_km,
+            receipt.note,
+        )
 
 
 def _in_year(year: int):

@@ -14,8 +14,6 @@ URL map
     /receipts/categories            categories    admin: the category list and its VAT rules
 """
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, request, url_for
@@ -34,6 +32,7 @@ from portal.money import from_cents
 from portal.storage import storage
 from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
+from portal.web.csv import csv_response
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 
@@ -146,40 +145,8 @@ def index():
 def export():
     member = _listed_member()
     year = _int_arg("year", paris_today().year, 2000, 2100)
-
-    buffer = io.StringIO()
-    # A BOM and semicolons: what a French spreadsheet opens without asking.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(
-        [_("Date"), _("Supplier or purpose"), _("Category"), _("Related activity"),
-         _("Related customer"), _("Paid by"), _("Status"), _("Excl. VAT"), _("VAT"),
-         _("Incl. VAT"), _("VAT recoverable"), _("Distance (km)"), _("Note")]
-    )  # fmt: skip
-    for receipt in services.receipts_for_export(db.session, member.id, year):
-        writer.writerow(
-            [receipt.spent_on.isoformat(), receipt.supplier or receipt.note,
-             receipt.category.name, receipt.activity.name if receipt.activity else "",
-             receipt.customer.name if receipt.customer else "", str(receipt.paid_by.label),
-             str(receipt.status.label),
-             *(_decimal(cents) for cents in (receipt.excl_vat_cents, receipt.vat_cents,
-                                             receipt.amount_cents, receipt.vat_recoverable_cents)),
-             str(receipt.distance_km or "").replace(".", ","), receipt.note]
-        )  # fmt: skip
-
-    filename = f"receipts-{year}.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-def _decimal(cents: int) -> str:
-    return str(from_cents(cents)).replace(".", ",")
+    rows = services.export_rows(db.session, member.id, year)
+    return csv_response(f"receipts-{year}.csv", services.EXPORT_HEADER, rows)
 
 
 # --- capture --------------------------------------------------------------------------------

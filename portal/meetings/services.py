@@ -1,6 +1,7 @@
 """Meetings: scheduling, invitations, answers, reminders, notes, attendance, calendar."""
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -270,6 +271,22 @@ def answers_overview(session: Session, meeting: Meeting) -> AnswersOverview:
         for rsvp in session.scalars(select(MeetingRsvp).where(MeetingRsvp.meeting_id == meeting.id))
     }
     return AnswersOverview([AnswerRow(i, rsvps.get(i.member_id)) for i in invitations])
+
+
+ANSWERS_HEADER = (_l("Name"), _l("Email"), _l("Answer"), _l("Comment"), _l("Attendance"))
+
+
+def answer_rows(overview: AnswersOverview) -> Iterator[tuple]:
+    """The answers for a spreadsheet: a row per invited member, under `ANSWERS_HEADER`."""
+    attendance = {True: _l("Present"), False: _l("Absent"), None: None}
+    for row in overview.rows:
+        yield (
+            row.member.full_name,
+            row.member.email,
+            row.rsvp.answer.label if row.rsvp else _l("Not answered"),
+            row.rsvp.comment if row.rsvp else None,
+            attendance[row.invitation.attended],
+        )
 
 
 def send_reminder(session: Session, meeting: Meeting, link: str, now: datetime) -> int:

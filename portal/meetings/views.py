@@ -13,6 +13,7 @@ from portal.meetings.models import Meeting, MeetingAttachment, RsvpAnswer
 from portal.members.models import MemberStatus
 from portal.storage import storage
 from portal.web.access import staff_required
+from portal.web.csv import csv_response
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.redirects import safe_next
 
@@ -212,6 +213,14 @@ def answers(ref: str):
         now=utcnow(),
         action_form=ActionForm(),
     )
+
+
+@bp.get("/<ref>/answers.csv")
+@staff_required
+def export_answers(ref: str):
+    meeting = meeting_or_404(ref)
+    rows = services.answer_rows(services.answers_overview(db.session, meeting))
+    return csv_response(f"answers-{meeting.ref}.csv", services.ANSWERS_HEADER, rows)
 
 
 @bp.post("/<ref>/remind")
