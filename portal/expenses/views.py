@@ -15,6 +15,7 @@ URL map
 """
 
 from datetime import date
+from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import format_date
@@ -33,6 +34,7 @@ from portal.storage import storage
 from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
 from portal.web.csv import csv_response
+from portal.web.files import uploaded_file
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 
@@ -301,28 +303,25 @@ def delete(receipt_id: int):
     return redirect_after_post(url_for("expenses.index"))
 
 
-def _stored_file(key: str | None, content_type: str) -> Response:
+def _stored_file(key: str | None, content_type: str, name: str) -> Response:
     if not key or not storage().exists(key):
         abort(404)
-    response = Response(storage().read(key), mimetype=content_type)
-    # Personal documents: the browser may keep them, shared caches must not.
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return uploaded_file(storage().read(key), content_type, name + PurePosixPath(key).suffix)
 
 
 @bp.get("/<int:receipt_id>/file")
 @login_required
 def file(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
-    return _stored_file(receipt.file_key, receipt.file_content_type or "application/octet-stream")
+    content_type = receipt.file_content_type or "application/octet-stream"
+    return _stored_file(receipt.file_key, content_type, f"receipt-{receipt.id}")
 
 
 @bp.get("/<int:receipt_id>/thumbnail")
 @login_required
 def thumbnail(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
-    return _stored_file(receipt.thumbnail_key, "image/jpeg")
+    return _stored_file(receipt.thumbnail_key, "image/jpeg", f"receipt-{receipt.id}")
 
 
 # --- the support team -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from portal.members.models import MemberStatus
 from portal.storage import storage
 from portal.web.access import staff_required
 from portal.web.csv import csv_response
+from portal.web.files import uploaded_file
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.redirects import safe_next
 
@@ -296,7 +297,4 @@ def attachment(ref: str, attachment_id: int):
     file = db.session.get(MeetingAttachment, attachment_id)
     if file is None or file.meeting_id != meeting.id:
         abort(404)
-    response = Response(storage().read(file.storage_key), mimetype=file.content_type)
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploaded_file(storage().read(file.storage_key), file.content_type, file.filename)
