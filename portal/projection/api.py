@@ -6,7 +6,7 @@ import calendar
 import re
 from datetime import date
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -21,7 +21,6 @@ from portal.api.serializers import (
     register_rows,
     rows_with_ids,
 )
-from portal.api.views import bp
 from portal.dates import paris_today
 from portal.db import db
 from portal.members.models import Member
@@ -35,6 +34,9 @@ from portal.projection.services import (
     record_balance,
     record_payslip,
 )
+
+# Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
+bp = Blueprint("projection", __name__)
 
 PERIOD_FORMAT = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # The next salary as the home page shows it: the contract's, or, for an entrepreneur
@@ -63,6 +65,11 @@ def balance_representation(snapshot: BalanceSnapshot, in_effect: bool) -> dict:
         "member": snapshot.member.email,
         "date": iso(snapshot.date),
         "amount": money(cents=snapshot.amount_cents),
+        "year_to_date_base": (
+            None
+            if snapshot.year_to_date_base_cents is None
+            else money(cents=snapshot.year_to_date_base_cents)
+        ),
         "in_effect": in_effect,
         "recorded_at": iso(snapshot.recorded_at),
     }
@@ -140,7 +147,7 @@ def create_payslip():
     return response
 
 
-BALANCE_FIELDS = ("date", "amount")
+BALANCE_FIELDS = ("date", "amount", "year_to_date_base")
 
 
 @bp.put("/members/<ref>/balance")
@@ -153,8 +160,14 @@ def put_balance(ref: str):
     inputs.only_fields(body, BALANCE_FIELDS)
     on = inputs.iso_date(body, "date", required=True)
     amount = inputs.money(body, "amount", required=True)
+    year_base = inputs.money(body, "year_to_date_base")
     snapshot = record_balance(
-        db.session, member, on=on, amount_cents=to_cents(amount), today=paris_today()
+        db.session,
+        member,
+        on=on,
+        amount_cents=to_cents(amount),
+        today=paris_today(),
+        year_to_date_base_cents=None if year_base is None else to_cents(year_base),
     )
     latest = _latest_dates(db.session, {member.id})[member.id]
     return balance_representation(snapshot, in_effect=snapshot.date == latest)
