@@ -56,7 +56,7 @@ def seed(url: str) -> int:
     from portal.members.services import create_member
 
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://127.0.0.1", "SECRET_KEY": "bench"})
     with app.app_context():
         for kind, count in (("uploader", UPLOADS), ("member", LOGINS)):
             for number in range(count):

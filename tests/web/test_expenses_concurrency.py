@@ -82,6 +82,7 @@ def test_a_photo_is_decoded_while_other_members_log_in_on_sqlite(
     app = create_app(
         {
             "DATABASE_URL": committed_database("sqlite"),
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "concurrency",
             "WTF_CSRF_ENABLED": False,
             "DATA_DIR": str(tmp_path / "data"),
