@@ -57,8 +57,8 @@ import portal.sales.documents, weasyprint
 """
 
 # (label, file name, maker, imports): the issue's 12-megapixel phone photo, alone then in a
-# process as large as a web worker; then the largest photos the upload accepts (40
-# megapixels) as a JPEG and as a PNG, which cannot be decoded at a reduced scale.
+# process as large as a web worker; then the largest photos the upload accepts: 40
+# megapixels as a JPEG, 25 as a PNG (which cannot be decoded at a reduced scale).
 PHOTOS = (
     ("12 MP phone JPEG (the target)", "photo.jpg", lambda path: phone_photo(path), ""),
     (
@@ -67,8 +67,18 @@ PHOTOS = (
         lambda path: phone_photo(path),
         _WORKER_IMPORTS,
     ),
-    ("40 MP JPEG (largest accepted)", "large.jpg", lambda path: largest_photo(path, "JPEG"), ""),
-    ("40 MP PNG (largest accepted)", "large.png", lambda path: largest_photo(path, "PNG"), ""),
+    (
+        "40 MP JPEG (largest accepted)",
+        "large.jpg",
+        lambda path: largest_photo(path, "JPEG", (7300, 5470)),
+        "",
+    ),
+    (
+        "25 MP PNG (largest accepted)",
+        "large.png",
+        lambda path: largest_photo(path, "PNG", (5770, 4330)),
+        "",
+    ),
 )
 
 
@@ -81,11 +91,11 @@ def phone_photo(path: Path) -> None:
     Image.blend(noise, gradient, 0.5).save(path, "JPEG", quality=92)
 
 
-def largest_photo(path: Path, kind: str) -> None:
-    """7300 × 5470 px (39.9 MP) of gradients: under 15 MB even as a PNG."""
+def largest_photo(path: Path, kind: str, size: tuple[int, int]) -> None:
+    """Gradients of `size` pixels: under 15 MB even as a PNG."""
     from PIL import Image
 
-    gradient = Image.linear_gradient("L").resize((7300, 5470))
+    gradient = Image.linear_gradient("L").resize(size)
     flipped = gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     Image.merge("RGB", (gradient, flipped, gradient)).save(path, kind)
 

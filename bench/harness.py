@@ -47,7 +47,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_up(base: str, path: str = "/healthz", timeout: float = 30) -> None:
+def wait_until_up(base: str, path: str = "/healthz", timeout: float = 120) -> None:
+    # Generous: on a loaded shared machine, importing the app alone has taken 35 s.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:

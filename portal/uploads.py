@@ -1,9 +1,15 @@
 """Uploaded photos and PDFs, checked by their content (never by their name), bounded in size
-and pixels, and re-encoded so that nothing but the picture is kept (no EXIF, no GPS)."""
+and pixels, and re-encoded so that nothing but the picture is kept (no EXIF, no GPS, no
+comment).
+
+Decoding a photo takes a second of CPU and up to hundreds of megabytes: callers run it
+before their request's first write, never inside the database's write lock, and each
+process decodes at most `DECODING_SLOTS` photos at once."""
 
 import contextlib
 import io
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 
@@ -18,7 +24,16 @@ from portal.i18n import lazy_gettext as _l
 pillow_heif.register_heif_opener()
 
 MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+# A JPEG decodes at 1/2, 1/4 or 1/8 scale (see `draft`), so a large one costs little. PNG
+# and HEIF decode at full size: 4 bytes a pixel, and a flat 40 MP PNG is 150 KB on the wire.
+# 25 MP still takes the 24 MP HEIC of recent phones.
 MAX_PIXELS = 40_000_000
+MAX_FULL_DECODE_PIXELS = 25_000_000
+# Photos decoded at once per process, and how long a further one waits for its turn before
+# the member is asked to try again (rather than every decode slowing down together).
+DECODING_SLOTS = 2
+DECODING_WAIT_S = 2.0
+_decoding = threading.BoundedSemaphore(DECODING_SLOTS)
 LONG_EDGE = 2000
 THUMBNAIL_EDGE = 320
 JPEG_QUALITY = 85
@@ -59,7 +74,8 @@ def check_upload(data: bytes, allow_pdf: bool = True) -> CheckedUpload:
     if kind == "pdf" and allow_pdf:
         return _check_pdf(data)
     if kind in ("jpeg", "png", "heif"):
-        return _reencode_image(data)
+        with _decoding_slot():
+            return _reencode_image(data, kind)
     message = (
         _l("Send a photo (JPEG, PNG or HEIC) or a PDF.")
         if allow_pdf
@@ -68,7 +84,20 @@ def check_upload(data: bytes, allow_pdf: bool = True) -> CheckedUpload:
     raise DomainError(message, field="file")
 
 
-def _reencode_image(data: bytes) -> CheckedUpload:
+@contextlib.contextmanager
+def _decoding_slot():
+    if not _decoding.acquire(timeout=DECODING_WAIT_S):
+        raise DomainError(
+            _l("The server is busy with other photos: nothing was saved, try again in a moment."),
+            field="file",
+        )
+    try:
+        yield
+    finally:
+        _decoding.release()
+
+
+def _reencode_image(data: bytes, kind: str) -> CheckedUpload:
     too_large = DomainError(
         _l("This image has too many pixels (40 megapixels at most)."), field="file"
     )
@@ -79,6 +108,14 @@ def _reencode_image(data: bytes) -> CheckedUpload:
                 # The header gives the size before decoding: refuse bombs before they expand.
                 if image.width * image.height > MAX_PIXELS:
                     raise too_large
+                if kind != "jpeg" and image.width * image.height > MAX_FULL_DECODE_PIXELS:
+                    raise DomainError(
+                        _l(
+                            "This PNG or HEIC image has too many pixels (25 megapixels at "
+                            "most): send a smaller image, or a JPEG."
+                        ),
+                        field="file",
+                    )
                 # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that still covers
                 # the kept size: a 12-megapixel photo never exists in memory at full size.
                 image.draft("RGB", _covering_size(image.size, LONG_EDGE))
@@ -126,14 +163,17 @@ def _strict_decoding():
 
 
 def _flatten(image: Image.Image) -> Image.Image:
-    """RGB pixels only, on white where the image was transparent; a new image carries none
-    of the original's metadata."""
+    """RGB pixels only, on white where the image was transparent, and no metadata: Pillow
+    carries `info` through convert and resize, and writes its "comment" (a JPEG's COM
+    segment) back into every JPEG it saves."""
     if image.mode in ("RGBA", "LA"):  # palettes were turned into RGBA before resizing
         image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, "white")
-        background.paste(image, mask=image.getchannel("A"))
-        return background
-    return image.convert("RGB")
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.getchannel("A"))
+    else:
+        flat = image.convert("RGB")
+    flat.info = {}
+    return flat
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:

@@ -2,7 +2,9 @@
 its photo or PDF, and the reimbursement the back office paid, through the same
 `record_reimbursement` as the support team's button."""
 
-from flask import Blueprint, Response, url_for
+from pathlib import PurePosixPath
+
+from flask import Blueprint, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +27,7 @@ from portal.expenses.services import record_reimbursement
 from portal.members.models import Activity, Member
 from portal.sales.models import Customer
 from portal.storage import storage
+from portal.web.files import uploaded_file
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("expenses", __name__)
@@ -154,7 +157,8 @@ def receipt_photo(receipt_id: str):
     if not found.file_key or not storage().exists(found.file_key):
         raise ApiError(404, "not_found", "This receipt has no photo (a mileage claim has none).")
     content_type = found.file_content_type or "application/octet-stream"
-    return Response(storage().read(found.file_key), mimetype=content_type)
+    name = f"receipt-{found.id}{PurePosixPath(found.file_key).suffix}"
+    return uploaded_file(storage().read(found.file_key), content_type, name)
 
 
 @bp.post("/receipts/<receipt_id>/reimbursement")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.audit.services import record
 from portal.dates import paris_today
-from portal.db import utcnow
+from portal.db import take_write_lock, utcnow
 from portal.errors import DomainError
 from portal.expenses.mileage import mileage_allowance
 from portal.expenses.models import (
@@ -24,7 +24,7 @@ from portal.expenses.models import (
 )
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member
-from portal.money import round_cents, to_cents
+from portal.money import from_cents, round_cents, to_cents
 from portal.sales.models import Customer
 from portal.storage import delete_after_commit, new_key, save_with_transaction
 from portal.sync.models import ChangeOp
@@ -124,12 +124,15 @@ def create_receipt(
 
     A submission that repeats an earlier one's idempotency key (a retry after a lost
     response) returns the receipt already recorded and `False`: never a duplicate. Every
-    check runs before anything is written, so bad input stores no row and no file."""
+    check runs before anything is written, so bad input stores no row and no file; the
+    photo is decoded before the write lock is taken (the view is `locks_late`), so that
+    other members' writes do not wait for it."""
     existing = receipt_by_key(session, member, idempotency_key)
     if existing is not None:
         return existing, False
     category = _check_receipt(session, member, data)
     checked = check_upload(upload) if upload else None
+    take_write_lock(session)
     receipt = Receipt(
         member_id=member.id, idempotency_key=idempotency_key, kind=ReceiptKind.RECEIPT
     )
@@ -148,12 +151,17 @@ def update_receipt(
     session: Session, receipt: Receipt, data: ReceiptInput, upload: bytes | None
 ) -> Receipt:
     """Change a draft or rejected receipt; a new file replaces the old one (deleted once the
-    change is committed). Submitted and approved receipts cannot change."""
+    change is committed). Submitted and approved receipts cannot change. The photo is
+    decoded before the write lock, as in `create_receipt`."""
     _require_editable(receipt)
     if receipt.kind is not ReceiptKind.RECEIPT:
         raise DomainError(_l("A mileage claim cannot be edited: delete it and make another."))
     category = _check_receipt(session, receipt.member, data)
     checked = check_upload(upload) if upload else None
+    take_write_lock(session)
+    # Read again now that writers wait for us: it may have been submitted meanwhile.
+    session.refresh(receipt, with_for_update=True)
+    _require_editable(receipt)
     _fill_receipt(receipt, data, category)
     if checked is not None:
         for key in (receipt.file_key, receipt.thumbnail_key):
@@ -541,8 +549,27 @@ def review_queue(session: Session, page: int = 1) -> tuple[list[Receipt], bool]:
     return receipts[:PAGE_SIZE], len(receipts) > PAGE_SIZE
 
 
-def receipts_for_export(session: Session, member_id: int, year: int) -> Iterator[Receipt]:
-    yield from session.scalars(
+EXPORT_HEADER = (
+    _l("Date"),
+    _l("Supplier or purpose"),
+    _l("Category"),
+    _l("Related activity"),
+    _l("Related customer"),
+    _l("Paid by"),
+    _l("Status"),
+    _l("Excl. VAT"),
+    _l("VAT"),
+    _l("Incl. VAT"),
+    _l("VAT recoverable"),
+    _l("Distance (km)"),
+    _l("Note"),
+)
+
+
+def export_rows(session: Session, member_id: int, year: int) -> Iterator[tuple]:
+    """A year of the member's receipts and mileage claims, a row each under
+    `EXPORT_HEADER`, read in batches."""
+    receipts = session.scalars(
         select(Receipt)
         .options(
             joinedload(Receipt.category),
@@ -553,6 +580,27 @@ def receipts_for_export(session: Session, member_id: int, year: int) -> Iterator
         .order_by(Receipt.spent_on, Receipt.id)
         .execution_options(yield_per=500)
     )
+    for receipt in receipts:
+        yield (
+            receipt.spent_on,
+            receipt.supplier or receipt.note,
+            receipt.category.name,
+            receipt.activity.name if receipt.activity else "",
+            receipt.customer.name if receipt.customer else "",
+            receipt.paid_by.label,
+            receipt.status.label,
+            *(
+                from_cents(cents)
+                for cents in (
+                    receipt.excl_vat_cents,
+                    receipt.vat_cents,
+                    receipt.amount_cents,
+                    receipt.vat_recoverable_cents,
+                )
+            ),
+            receipt.distance_km,
+            receipt.note,
+        )
 
 
 def _in_year(year: int):

@@ -14,9 +14,8 @@ URL map
     /receipts/categories            categories    admin: the category list and its VAT rules
 """
 
-import csv
-import io
 from datetime import date
+from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import format_date
@@ -24,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.dates import paris_today
-from portal.db import db, id_from_text
+from portal.db import db, id_from_text, locks_late
 from portal.errors import DomainError
 from portal.expenses import services
 from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
@@ -34,6 +33,8 @@ from portal.money import from_cents
 from portal.storage import storage
 from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
+from portal.web.csv import csv_response
+from portal.web.files import uploaded_file
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 
@@ -146,40 +147,8 @@ def index():
 def export():
     member = _listed_member()
     year = _int_arg("year", paris_today().year, 2000, 2100)
-
-    buffer = io.StringIO()
-    # A BOM and semicolons: what a French spreadsheet opens without asking.
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(
-        [_("Date"), _("Supplier or purpose"), _("Category"), _("Related activity"),
-         _("Related customer"), _("Paid by"), _("Status"), _("Excl. VAT"), _("VAT"),
-         _("Incl. VAT"), _("VAT recoverable"), _("Distance (km)"), _("Note")]
-    )  # fmt: skip
-    for receipt in services.receipts_for_export(db.session, member.id, year):
-        writer.writerow(
-            [receipt.spent_on.isoformat(), receipt.supplier or receipt.note,
-             receipt.category.name, receipt.activity.name if receipt.activity else "",
-             receipt.customer.name if receipt.customer else "", str(receipt.paid_by.label),
-             str(receipt.status.label),
-             *(_decimal(cents) for cents in (receipt.excl_vat_cents, receipt.vat_cents,
-                                             receipt.amount_cents, receipt.vat_recoverable_cents)),
-             str(receipt.distance_km or "").replace(".", ","), receipt.note]
-        )  # fmt: skip
-
-    filename = f"receipts-{year}.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-def _decimal(cents: int) -> str:
-    return str(from_cents(cents)).replace(".", ",")
+    rows = services.export_rows(db.session, member.id, year)
+    return csv_response(f"receipts-{year}.csv", services.EXPORT_HEADER, rows)
 
 
 # --- capture --------------------------------------------------------------------------------
@@ -209,6 +178,7 @@ def _receipt_form(**kwargs) -> ReceiptForm:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@locks_late  # outermost: the photo is decoded before the write lock (see create_receipt)
 @login_required
 def new():
     form = _receipt_form()
@@ -275,6 +245,7 @@ def show(receipt_id: int):
 
 
 @bp.route("/<int:receipt_id>/edit", methods=["GET", "POST"])
+@locks_late
 @login_required
 def edit(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
@@ -332,28 +303,25 @@ def delete(receipt_id: int):
     return redirect_after_post(url_for("expenses.index"))
 
 
-def _stored_file(key: str | None, content_type: str) -> Response:
+def _stored_file(key: str | None, content_type: str, name: str) -> Response:
     if not key or not storage().exists(key):
         abort(404)
-    response = Response(storage().read(key), mimetype=content_type)
-    # Personal documents: the browser may keep them, shared caches must not.
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return uploaded_file(storage().read(key), content_type, name + PurePosixPath(key).suffix)
 
 
 @bp.get("/<int:receipt_id>/file")
 @login_required
 def file(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
-    return _stored_file(receipt.file_key, receipt.file_content_type or "application/octet-stream")
+    content_type = receipt.file_content_type or "application/octet-stream"
+    return _stored_file(receipt.file_key, content_type, f"receipt-{receipt.id}")
 
 
 @bp.get("/<int:receipt_id>/thumbnail")
 @login_required
 def thumbnail(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
-    return _stored_file(receipt.thumbnail_key, "image/jpeg")
+    return _stored_file(receipt.thumbnail_key, "image/jpeg", f"receipt-{receipt.id}")
 
 
 # --- the support team -------------------------------------------------------------------------

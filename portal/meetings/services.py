@@ -1,6 +1,7 @@
 """Meetings: scheduling, invitations, answers, reminders, notes, attendance, calendar."""
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.dates import PARIS, paris_to_utc
-from portal.db import utcnow
+from portal.db import take_write_lock, utcnow
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.ical import CalendarEvent, to_ical
@@ -271,6 +272,22 @@ def answers_overview(session: Session, meeting: Meeting) -> AnswersOverview:
     return AnswersOverview([AnswerRow(i, rsvps.get(i.member_id)) for i in invitations])
 
 
+ANSWERS_HEADER = (_l("Name"), _l("Email"), _l("Answer"), _l("Comment"), _l("Attendance"))
+
+
+def answer_rows(overview: AnswersOverview) -> Iterator[tuple]:
+    """The answers for a spreadsheet: a row per invited member, under `ANSWERS_HEADER`."""
+    attendance = {True: _l("Present"), False: _l("Absent"), None: None}
+    for row in overview.rows:
+        yield (
+            row.member.full_name,
+            row.member.email,
+            row.rsvp.answer.label if row.rsvp else _l("Not answered"),
+            row.rsvp.comment if row.rsvp else None,
+            attendance[row.invitation.attended],
+        )
+
+
 def send_reminder(session: Session, meeting: Meeting, link: str, now: datetime) -> int:
     """Email every invited, active member who has not answered; each in their language.
     Returns how many were queued (none once the meeting has started)."""
@@ -339,6 +356,7 @@ def publish_notes(
             # Which of several files is wrong, and why, in the user's language.
             message = f"{_display_name(upload.filename)}: {error}"
             raise DomainError(message, field="attachments") from None
+    take_write_lock(session)  # once the photos are decoded (the view is `locks_late`)
     meeting.notes = notes
     meeting.notes_updated_at = now
     if meeting.notes_published_at is None:

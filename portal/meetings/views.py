@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.db import db, id_from_text, utcnow
+from portal.db import db, id_from_text, locks_late, utcnow
 from portal.errors import DomainError
 from portal.links import public_base_url, public_url
 from portal.meetings import services
@@ -14,6 +14,8 @@ from portal.meetings.models import Meeting, MeetingAttachment, RsvpAnswer
 from portal.members.models import MemberStatus
 from portal.storage import storage
 from portal.web.access import staff_required
+from portal.web.csv import csv_response
+from portal.web.files import uploaded_file
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.redirects import safe_next
 
@@ -215,6 +217,14 @@ def answers(ref: str):
     )
 
 
+@bp.get("/<ref>/answers.csv")
+@staff_required
+def export_answers(ref: str):
+    meeting = meeting_or_404(ref)
+    rows = services.answer_rows(services.answers_overview(db.session, meeting))
+    return csv_response(f"answers-{meeting.ref}.csv", services.ANSWERS_HEADER, rows)
+
+
 @bp.post("/<ref>/remind")
 @staff_required
 def remind(ref: str):
@@ -245,6 +255,7 @@ def invite(ref: str):
 
 
 @bp.route("/<ref>/notes", methods=["GET", "POST"])
+@locks_late  # outermost: attached photos are decoded before the write lock
 @staff_required
 def edit_notes(ref: str):
     meeting = meeting_or_404(ref)
@@ -287,7 +298,4 @@ def attachment(ref: str, attachment_id: int):
     file = db.session.get(MeetingAttachment, attachment_id)
     if file is None or file.meeting_id != meeting.id:
         abort(404)
-    response = Response(storage().read(file.storage_key), mimetype=file.content_type)
-    response.headers["Content-Disposition"] = "inline"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return uploaded_file(storage().read(file.storage_key), file.content_type, file.filename)

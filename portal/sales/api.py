@@ -267,6 +267,7 @@ def invoice_pdf(invoice_id: str):
     seller, buyer = document_parties(invoice, get_coop_settings(db.session))
     response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

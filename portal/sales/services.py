@@ -1,8 +1,6 @@
 """Sales rules: totals to the cent, the invoice workflow, legal numbering, credit notes,
 payments, and the lists entrepreneurs and staff work from."""
 
-import csv
-import io
 import math
 import re
 import string
@@ -980,38 +978,26 @@ def validation_queue(session: Session, filters: InvoiceFilters, today: date, pag
     return Page(list(session.scalars(statement).unique()), total, page)
 
 
-CSV_HEADER = (
-    "Numéro",
-    "Type",
-    "Statut",
-    "Date",
-    "Échéance",
-    "Entrepreneur",
-    "Client",
-    "Total HT",
-    "TVA",
-    "Total TTC",
-    "Payé",
-    "Reste dû",
-    "Moyens de paiement",
+EXPORT_HEADER = (
+    _l("Number"),
+    _l("Type"),
+    _l("Status"),
+    _l("Date"),
+    _l("Due date"),
+    _l("Entrepreneur"),
+    _l("Customer"),
+    _l("Total excl. VAT"),
+    _l("VAT"),
+    _l("Total incl. VAT"),
+    _l("Amount paid"),
+    _l("Amount due"),
+    _l("Payment methods"),
 )
 
 
-def export_csv(session: Session, filters: InvoiceFilters, today: date) -> Iterator[str]:
-    """Every invoice matching the filters, as CSV for a French spreadsheet (`;` and decimal
-    commas), streamed in batches."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    buffer.write("\ufeff")  # so spreadsheet programs read UTF-8
-    writer.writerow(CSV_HEADER)
-    yield flush()
+def export_rows(session: Session, filters: InvoiceFilters, today: date) -> Iterator[tuple]:
+    """Every invoice matching the filters, a row each under `EXPORT_HEADER`, read in
+    batches (the export streams)."""
     statement = (
         _filtered(select(Invoice), filters, today)
         .options(
@@ -1022,53 +1008,29 @@ def export_csv(session: Session, filters: InvoiceFilters, today: date) -> Iterat
         .order_by(Invoice.id)
         .execution_options(yield_per=500)
     )
-    for count, invoice in enumerate(session.scalars(statement), 1):
-        writer.writerow(
-            (
-                invoice.number or "",
-                "Avoir" if invoice.is_credit_note else "Facture",
-                invoice.status.value,
-                invoice.issue_date.isoformat(),
-                invoice.due_date.isoformat(),
-                invoice.member.full_name,
-                _spreadsheet_safe(invoice.customer.name),
-                *(
-                    _csv_amount(cents)
-                    for cents in (
-                        invoice.total_excl_vat_cents,
-                        invoice.vat_cents,
-                        invoice.total_incl_vat_cents,
-                        invoice.paid_cents,
-                        invoice.outstanding_cents,
-                    )
-                ),
-                _payment_methods(invoice),
-            )
+    for invoice in session.scalars(statement):
+        yield (
+            invoice.number or "",
+            _l("Credit note") if invoice.is_credit_note else _l("Invoice"),
+            invoice.status.label,
+            invoice.issue_date,
+            invoice.due_date,
+            invoice.member.full_name,
+            invoice.customer.name,
+            *(
+                from_cents(cents)
+                for cents in (
+                    invoice.total_excl_vat_cents,
+                    invoice.vat_cents,
+                    invoice.total_incl_vat_cents,
+                    invoice.paid_cents,
+                    invoice.outstanding_cents,
+                )
+            ),
+            _payment_methods(invoice),
         )
-        if count % 500 == 0:
-            yield flush()
-    yield flush()
-
-
-CSV_METHODS = {
-    PaymentMethod.TRANSFER: "Virement",
-    PaymentMethod.CHEQUE: "Chèque",
-    PaymentMethod.CARD: "Carte",
-    PaymentMethod.CASH: "Espèces",
-    PaymentMethod.DIRECT_DEBIT: "Prélèvement",
-    PaymentMethod.OTHER: "Autre",
-}
 
 
 def _payment_methods(invoice: Invoice) -> str:
     """The methods of the invoice's payments, each once, in the order they came."""
-    return ", ".join(dict.fromkeys(CSV_METHODS[payment.method] for payment in invoice.payments))
-
-
-def _csv_amount(cents: int) -> str:
-    return str(from_cents(cents)).replace(".", ",")
-
-
-def _spreadsheet_safe(text: str) -> str:
-    # A cell starting with = + - @ is run as a formula by spreadsheets: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return ", ".join(dict.fromkeys(str(payment.method.label) for payment in invoice.payments))

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from portal.sales.forms import (
 )
 from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from portal.web.access import owned_or_404, staff_required
+from portal.web.csv import csv_response
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.redirects import safe_next
@@ -124,12 +125,8 @@ def export():
 
 
 def _csv(filters: services.InvoiceFilters, filename: str) -> Response:
-    rows = services.export_csv(db.session, filters, paris_today())
-    return Response(
-        stream_with_context(rows),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    rows = services.export_rows(db.session, filters, paris_today())
+    return csv_response(filename, services.EXPORT_HEADER, rows)
 
 
 def _customer_choices(query: str = "") -> list[tuple[int, str]]:

@@ -6,7 +6,7 @@ Seat counting is safe under concurrency: every booking write first locks the wor
 again, so two requests never both take the last seat."""
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -551,6 +551,26 @@ def participants(session: Session, workshop: Workshop) -> list[Booking]:
         .order_by(Booking.id)
     ).all()
     return sorted(bookings, key=lambda booking: order[booking.status])
+
+
+PARTICIPANTS_HEADER = (_l("Name"), _l("Email"), _l("Status"), _l("Position"), _l("Attendance"))
+
+
+def participant_rows(bookings: list[Booking]) -> Iterator[tuple]:
+    """The participants list for a spreadsheet: a row per booking, with the waiting list's
+    positions, under `PARTICIPANTS_HEADER`."""
+    position = 0
+    for booking in bookings:
+        waiting = booking.status is BookingStatus.WAITING
+        if waiting:
+            position += 1
+        yield (
+            booking.member.full_name,
+            booking.member.email,
+            booking.status.label,
+            position if waiting else None,
+            booking.attendance.label if booking.attendance else None,
+        )
 
 
 def booking_summaries(session: Session, workshop: Workshop) -> list[dict]:

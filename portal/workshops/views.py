@@ -1,8 +1,5 @@
 """Workshops: the URL map. Entrepreneurs browse and book; the support team runs them."""
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,6 +9,7 @@ from portal.errors import DomainError
 from portal.ical import to_ical
 from portal.members.services import member_by_email
 from portal.web.access import staff_required
+from portal.web.csv import csv_response
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.ids import id_arg
 from portal.web.redirects import safe_next
@@ -342,33 +340,8 @@ def attendance(workshop_id: int):
 @staff_required
 def export(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Name"), _("Email"), _("Status"), _("Position"), _("Attendance")])
-    position = 0
-    for booking in services.participants(db.session, workshop):
-        if booking.status is BookingStatus.WAITING:
-            position += 1
-        writer.writerow(
-            [
-                _csv_safe(booking.member.full_name),
-                _csv_safe(booking.member.email),
-                booking.status.label,
-                position if booking.status is BookingStatus.WAITING else "",
-                booking.attendance.label if booking.attendance else "",
-            ]
-        )
-    # A BOM so that spreadsheet software opens the accents right.
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="participants-{workshop.ref}.csv"'
-    )
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading quote (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    rows = services.participant_rows(services.participants(db.session, workshop))
+    return csv_response(f"participants-{workshop.ref}.csv", services.PARTICIPANTS_HEADER, rows)
 
 
 @bp.get("/<int:workshop_id>/sign-in-sheet")

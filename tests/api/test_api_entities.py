@@ -69,6 +69,7 @@ def test_invoice_pdf_is_a_factur_x_pdf(client, bearer, issued_invoice):
     response = client.get(f"/api/v1/invoices/{issued_invoice.id}/pdf", headers=bearer)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "private, no-store"
     assert response.data.startswith(b"%PDF")
     filename, xml = get_xml_from_pdf(response.data, check_xsd=True)
     assert filename == "factur-x.xml"
@@ -243,6 +244,7 @@ def test_receipt_read_and_photo(client, bearer, approved_receipt):
     assert photo.status_code == 200
     assert photo.mimetype == "image/jpeg"
     assert photo.data[:2] == b"\xff\xd8"
+    assert photo.headers["Cache-Control"] == "private, no-store"
 
 
 def test_receipt_names_its_customer_in_the_read_and_in_the_feed(

@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
+from portal import uploads
 from portal.errors import DomainError
 from portal.uploads import MAX_UPLOAD_BYTES, check_upload, sniff
 
@@ -50,6 +51,26 @@ def test_photo_is_reencoded_to_jpeg_without_exif_and_gps():
         assert b"PhoneMaker" not in upload.content
         # Orientation applied, then the long edge bounded to 2000 px.
         assert image.size == (1000, 2000)
+
+
+def test_photo_keeps_no_comment_xmp_or_exif_in_the_file_or_its_thumbnail():
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">SecretXmpTag</x:xmpmeta>'
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 300), "red").save(
+        buffer, "JPEG", exif=exif, xmp=xmp, comment=b"SecretComment"
+    )
+    sent = buffer.getvalue()
+    assert b"SecretComment" in sent and b"SecretXmpTag" in sent and b"PhoneMaker" in sent
+    upload = check_upload(sent)
+    for stored in (upload.content, upload.thumbnail):
+        for secret in (b"SecretComment", b"SecretXmpTag", b"PhoneMaker", b"Exif", b"\xff\xfe"):
+            assert secret not in stored
+        with Image.open(io.BytesIO(stored)) as image:
+            assert image.info.get("comment") is None and dict(image.getexif()) == {}
+            assert image.height > image.width  # the orientation, applied to the pixels
 
 
 def test_twelve_megapixel_photo_keeps_a_2000_px_long_edge_and_its_orientation():
@@ -141,6 +162,46 @@ def test_bad_files_are_refused_with_a_clear_reason(data, message):
     with pytest.raises(DomainError) as error:
         check_upload(data)
     assert message in str(error.value)
+
+
+def test_png_of_40_megapixels_is_refused_before_decoding():
+    # 8000 × 5000 of one colour: a PNG of 150 KB that would take 160 MB decoded.
+    buffer = io.BytesIO()
+    Image.new("RGB", (8000, 5000), "white").save(buffer, "PNG")
+    assert len(buffer.getvalue()) < 200_000
+    with pytest.raises(DomainError) as error:
+        check_upload(buffer.getvalue())
+    assert "25 megapixels" in str(error.value)
+
+
+def test_heic_over_the_full_decoding_limit_is_refused(monkeypatch):
+    # Encoding a 25 MP HEIC takes a minute here: the limit is lowered instead.
+    monkeypatch.setattr(uploads, "MAX_FULL_DECODE_PIXELS", 640 * 480 - 1)
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), "blue").save(buffer, "HEIF", quality=50)
+    with pytest.raises(DomainError) as error:
+        check_upload(buffer.getvalue())
+    assert "25 megapixels" in str(error.value)
+
+
+def test_jpeg_of_40_megapixels_is_still_accepted():
+    # A JPEG decodes at a reduced scale: the larger limit stays.
+    upload = check_upload(jpeg_with_gps((8000, 5000)))
+    assert upload.kind == "image"
+
+
+def test_decoding_waits_for_a_free_slot_then_asks_to_try_again(monkeypatch):
+    monkeypatch.setattr(uploads, "DECODING_WAIT_S", 0.1)
+    for _ in range(uploads.DECODING_SLOTS):
+        assert uploads._decoding.acquire(timeout=1)
+    try:
+        with pytest.raises(DomainError) as error:
+            check_upload(png_bytes())
+        assert "busy" in str(error.value)
+    finally:
+        for _ in range(uploads.DECODING_SLOTS):
+            uploads._decoding.release()
+    assert check_upload(png_bytes()).kind == "image"  # slots given back
 
 
 def test_file_over_15_mb_is_refused_before_decoding():

@@ -23,6 +23,7 @@ def test_validated_invoice_pdf_embeds_facturx_xml_matching_the_invoice(logged_in
     response = logged_in.get(f"/invoices/{issued_invoice.id}/pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert f"{issued_invoice.number}.pdf" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
     filename, xml = get_xml_from_pdf(response.data, check_xsd=True)
     assert filename == "factur-x.xml"
     root = etree.fromstring(xml)
