@@ -5,7 +5,10 @@ of the question is in tests/e2e/test_workshop_journey.py."""
 import re
 from html import unescape
 
+from sqlalchemy import select
+
 from portal.api.services import create_client
+from portal.workshops.models import Booking
 from tests.conftest import login
 from tests.web.sales.conftest import customer, make_invoice  # noqa: F401 (fixtures)
 from tests.web.test_workshops import make_workshop  # noqa: F401 (fixture)
@@ -34,6 +37,7 @@ def test_deleting_a_draft_invoice_asks_first(logged_in, make_invoice):  # noqa: 
 
 def test_cancelling_a_booking_or_a_workshop_asks_first(
     client,
+    db_session,
     entrepreneur,
     staff,
     make_workshop,  # noqa: F811
@@ -52,6 +56,11 @@ def test_cancelling_a_booking_or_a_workshop_asks_first(
     login(client, staff.email)
     assert 'hx-confirm="Annuler cet atelier ?' in form_posting_to(
         client.get(f"/workshops/{workshop.id}").text, f"/workshops/{workshop.id}/cancel-workshop"
+    )
+    booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
+    assert f'hx-confirm="Annuler la réservation de {entrepreneur.full_name} ?"' in form_posting_to(
+        client.get(f"/workshops/{workshop.id}/participants").text,
+        f"/workshops/{workshop.id}/participants/{booking.id}/cancel",
     )
 
 
