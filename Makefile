@@ -21,6 +21,8 @@ $(BIN)/.installed: pyproject.toml
 translations: $(BIN)/.installed ## Compile the French and English messages
 	$(BIN)/pybabel compile -d portal/translations
 
+# Links in mail lead here, and requests for another host are refused.
+run: export PORTAL_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000
 	$(BIN)/portal init-db
 	$(BIN)/portal seed-demo
@@ -30,10 +32,11 @@ run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.
 test: translations ## Set up, lint and run every test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(BIN)/.installed ## Check the code style
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint: $(BIN)/.installed ## Check the code style and the import contracts (ARCHITECTURE.md)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 format: $(BIN)/.installed ## Fix the code style
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
@@ -57,4 +60,4 @@ messages: $(BIN)/.installed ## Extract messages and update the catalogues after 
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 clean: ## Remove the virtual environment and caches (keeps the instance folder)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache

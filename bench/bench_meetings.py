@@ -26,7 +26,7 @@ from portal.meetings import services
 from portal.meetings.search import search_notes
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
-from tests.conftest import reset_database
+from tests.helpers import reset_database
 
 MEETINGS = 500
 MEMBERS = 40

@@ -78,7 +78,9 @@ def _seed(url: str) -> None:
     from portal.workshops.services import create_or_update_workshop
 
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": harness.SECRET_KEY})
+    app = create_app(
+        {"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": harness.SECRET_KEY}
+    )
     rng = random.Random(10)
     now = utcnow()
     today = date.today()
@@ -248,7 +250,8 @@ def query_counts(url: str, workshop_id: int) -> dict[str, dict[str, int]]:
     """SQL statements per page, in-process through the test client, light vs heaviest."""
     from portal import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": harness.SECRET_KEY,
+    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost",
+                      "SECRET_KEY": harness.SECRET_KEY,
                       "WTF_CSRF_ENABLED": False})  # fmt: skip
     engine = app.extensions["database"].engine
     counts: dict[str, dict[str, int]] = {}
@@ -522,7 +525,7 @@ grouped by month alone; test `test_projection_sums_read_a_covering_index_alone` 
 | 0.37 ms | 0 |
 | Each `_()` in a template looked Flask-Babel's catalogue up anew (a dozen context lookups), \
 then Jinja looked the callable up again and formatted even strings without a `%`; each \
-status label (a lazy string, one per row of a list) did the first | `portal/web/i18n.py`: \
+status label (a lazy string, one per row of a list) did the first | `portal/i18n.py`: \
 the catalogue looked up once per request and locale, `force_locale` still switching (test \
 `test_templates_and_labels_follow_a_forced_locale_and_come_back_after_it`); the portal's \
 `_()`/`ngettext()` for templates (`portal/web/templating.py`, Jinja's semantics tested); \

@@ -55,7 +55,14 @@ TARGET_WHAT_IF_MS = 10
 
 def _seed(url: str) -> None:
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "SMTP_HOST": None})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "bench",
+            "SMTP_HOST": None,
+        }
+    )
     with app.app_context():
         session = db.session
         get_coop_settings(session).legal_name = "Coopérative Bench"
@@ -227,6 +234,7 @@ def run() -> str:
             **os.environ,
             "PORTAL_DATABASE_URL": url,
             "PORTAL_SECRET_KEY": "bench",
+            "PORTAL_PUBLIC_URL": "http://127.0.0.1",
             "PORTAL_DATA_DIR": f"{folder}/data",
         }
         server = subprocess.Popen(

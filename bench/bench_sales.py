@@ -27,7 +27,7 @@ from portal.members.services import create_member
 from portal.sales import services
 from portal.sales.documents import render_pdf
 from portal.sales.models import Invoice
-from tests.conftest import reset_database
+from tests.helpers import reset_database
 
 PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
 
@@ -38,6 +38,7 @@ def _app(url: str, folder: Path):
     return create_app(
         {
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "bench",
             "DATA_DIR": str(folder / "data"),
             "WTF_CSRF_ENABLED": False,

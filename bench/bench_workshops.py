@@ -39,7 +39,7 @@ from portal import create_app  # noqa: E402
 from portal.cli import upgrade_database  # noqa: E402
 from portal.db import db, utcnow  # noqa: E402
 from portal.workshops.services import create_or_update_workshop  # noqa: E402
-from tests.conftest import reset_database  # noqa: E402
+from tests.helpers import reset_database  # noqa: E402
 from tests.servers import SECRET_KEY, config, seed_workshop_and_visitors  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))

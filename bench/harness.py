@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 # The same SQL statement counter as the tests, for the benchmarks (harness.count_queries).
-from tests.conftest import count_queries  # noqa: E402, F401
+from tests.helpers import count_queries  # noqa: E402, F401
 
 # Where `make bench` installs what is not Python (Lighthouse) and keeps seeded databases.
 CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", ROOT / ".cache" / "bench"))
@@ -64,6 +64,7 @@ def server_env(url: str, data_dir: str | None = None, **extra: str) -> dict[str,
         "PORTAL_DATABASE_URL": url,
         "PORTAL_SECRET_KEY": SECRET_KEY,
         "PORTAL_SMTP_HOST": "",
+        "PORTAL_PUBLIC_URL": "http://127.0.0.1",
         **extra,
     }
     if data_dir:

@@ -4,12 +4,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
+from flask.cli import FlaskGroup
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 from portal.extensions import babel, csrf, database, htmx, login_manager
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 # Templates and static files live beside the package, at the top of the project.
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,24 +70,15 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def register_blueprints(app: Flask) -> None:
-    from portal.api.admin import bp as api_admin
-    from portal.api.views import bp as api
-    from portal.api.views import oauth_bp as oauth
-    from portal.auth.views import bp as auth
-    from portal.calendar.views import bp as calendar
-    from portal.coop.views import bp as coop
-    from portal.expenses.views import bp as expenses
-    from portal.meetings.views import bp as meetings
-    from portal.members.views import bp as members
-    from portal.projection.views import bp as projection
-    from portal.salary.views import bp as salary
-    from portal.sales.views import bp as sales
-    from portal.web.views import bp as web
-    from portal.workshops.views import bp as workshops
+def main() -> None:
+    """The `portal` program: Flask's own commands (run, shell, routes) plus the portal's."""
+    FlaskGroup(create_app=create_app, help="The CAE portal.")(prog_name="portal")
 
-    pages = (web, auth, members, coop, salary, sales, expenses, workshops, meetings, calendar)
-    for blueprint in (*pages, projection, api, oauth, api_admin):
+
+def register_blueprints(app: Flask) -> None:
+    from portal.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from portal.errors import DomainError
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 PARIS = ZoneInfo("Europe/Paris")
 

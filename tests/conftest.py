@@ -1,25 +1,21 @@
 """Fixtures shared by every test: the app, a database rolled back after each test, a client,
-member factories and a login helper.
+member factories. Helpers, such as `login`, are in tests/helpers.py.
 
 The database is SQLite unless PORTAL_TEST_DATABASE_URL names another (CI also runs the
 suite on PostgreSQL). In CI (CI=true) a skipped test fails the run."""
 
 import os
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, text
 from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
 from portal.cli import upgrade_database
 from portal.coop.services import get_coop_settings
-from portal.db import make_engine
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
-
-PASSWORD = "correct horse battery"
+from tests.helpers import PASSWORD, login, reset_database
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -28,16 +24,6 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and skipped and exitstatus == 0:
         reporter.write_line(f"FAILED: {len(skipped)} test(s) skipped in CI", red=True)
         session.exitstatus = 1
-
-
-def reset_database(url: str) -> None:
-    """Start from an empty database: a fresh SQLite file, or an emptied PostgreSQL schema."""
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +43,7 @@ def app(database_url, tmp_path_factory):
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "test secret key",
             "DATA_DIR": str(instance / "data"),
             # Forms are tested without tokens; test_security checks CSRF with it on.
@@ -156,10 +143,6 @@ def admin(make_member):
     return make_member(email="admin@example.org", full_name="Alex Martin", role=Role.ADMIN)
 
 
-def login(client, email: str, password: str = PASSWORD, **extra):
-    return client.post("/login", data={"email": email, "password": password, **extra})
-
-
 @pytest.fixture
 def logged_in(client, entrepreneur):
     """A client logged in as an entrepreneur."""
@@ -187,18 +170,3 @@ def committed_database(tmp_path):
         return url
 
     return make
-
-
-@contextmanager
-def count_queries(engine):
-    """Count the SQL statements run inside the block: `with count_queries(e) as n: ...; n()`."""
-    statements = []
-
-    def record(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield lambda: len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)

@@ -1,7 +1,8 @@
 """The back office's sync API: OAuth2 client credentials, a change feed, idempotent writes.
 
-JSON only, under /api/v1, kept apart from the HTML routes. See `views.py` for the URL map and
-`openapi.yaml` for the contract."""
+JSON only, under /api/v1, kept apart from the HTML routes: `views.py` holds the blueprint and
+the feed, each module's `api.py` its own endpoints (nested by `portal/blueprints.py`), and
+`openapi.yaml` the contract."""
 
 
 def init_api(app) -> None:

@@ -3,19 +3,20 @@
 import json
 
 import click
-from flask.cli import with_appcontext
+from flask import Blueprint
 
 from portal.api.services import create_client, list_clients, revoke_client
 from portal.cli import in_transaction
 from portal.db import db, utcnow
 
+bp = Blueprint("api_commands", __name__, cli_group=None)
 
-@click.command("create-api-client")
+
+@bp.cli.command("create-api-client")
 @click.option("--name", required=True, help="Which program uses it.")
 @click.option(
     "--scopes", default="sync:read sync:write", show_default=True, help="Space-separated."
 )
-@with_appcontext
 @in_transaction
 def create_api_client(name, scopes):
     """Create an API client; prints its id and secret once, as JSON."""
@@ -23,8 +24,7 @@ def create_api_client(name, scopes):
     click.echo(json.dumps({"client_id": client.client_id, "client_secret": secret}))
 
 
-@click.command("list-api-clients")
-@with_appcontext
+@bp.cli.command("list-api-clients")
 def list_api_clients():
     """List API clients (never their secrets)."""
     for client in list_clients(db.session):
@@ -32,14 +32,10 @@ def list_api_clients():
         click.echo(f"{client.client_id}\t{client.name}\t{client.scopes}\t{state}")
 
 
-@click.command("revoke-api-client")
+@bp.cli.command("revoke-api-client")
 @click.argument("client_id")
-@with_appcontext
 @in_transaction
 def revoke_api_client(client_id):
     """Revoke an API client and its tokens."""
     client = revoke_client(db.session, client_id, utcnow())
     click.echo(f"Revoked {client.client_id} ({client.name}).")
-
-
-COMMANDS = (create_api_client, list_api_clients, revoke_api_client)

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.api.models import SCOPES
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 SCOPE_LABELS = {
     "sync:read": _l("Read (change feed, members, invoices...)"),

@@ -25,13 +25,10 @@ from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from portal.api.errors import ApiError
-from portal.coop.models import CoopSettings
-from portal.coop.services import contribution_rate_for, get_coop_settings
 from portal.db import id_from_text
-from portal.members.models import Activity, Member
 from portal.money import from_cents, round_cents
 
 Serializer = Callable[[Session, str], dict | None]
@@ -134,69 +131,3 @@ def row_or_404(session: Session, model, text_id: str, *options):
     if row is None:
         raise ApiError(404, "not_found", f"No {model.__name__.lower()} has this id.")
     return row
-
-
-MEMBER_COLUMNS = (
-    Member.id,
-    Member.email,
-    Member.full_name,
-    Member.role,
-    Member.status,
-    Member.active,
-    Member.contract_hours_per_week,
-    Member.hourly_gross_rate_cents,
-    Member.contribution_rate,
-    Member.created_at,
-)
-
-
-def member_representation(
-    session: Session, member: Member, settings: CoopSettings | None = None
-) -> dict:
-    activity_names = [activity.name for activity in member.activities]
-    return _member_data(member, activity_names, settings or get_coop_settings(session))
-
-
-def _member_data(member, activity_names: list[str], settings: CoopSettings) -> dict:
-    """`member`: a Member, or a row of MEMBER_COLUMNS."""
-    return {
-        "id": member.id,
-        "email": member.email,
-        "name": member.full_name,
-        "role": str(member.role),
-        "status": str(member.status) if member.status else None,
-        "active": member.active,
-        "contract": {
-            "hours_per_week": decimal_string(member.contract_hours_per_week),
-            "hourly_rate": money(cents=member.hourly_gross_rate_cents),
-            "contribution_rate": decimal_string(member.contribution_rate),
-            "effective_contribution_rate": decimal_string(contribution_rate_for(member, settings)),
-        },
-        "activities": sorted(activity_names),
-        "created_at": iso(member.created_at),
-    }
-
-
-@register_batch("member")
-def members_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
-    """Members with their activities' names, read as plain rows: two queries a page (the
-    initial sync reads every member in pages of 1,000)."""
-    ids = row_ids(entity_ids)
-    activity_names: dict[int, list[str]] = {}
-    activities = select(Activity.member_id, Activity.name).where(Activity.member_id.in_(ids))
-    for member_id, name in session.execute(activities):
-        activity_names.setdefault(member_id, []).append(name)
-    settings = get_coop_settings(session)
-    rows = session.execute(select(*MEMBER_COLUMNS).where(Member.id.in_(ids)))
-    return {
-        str(row.id): _member_data(row, activity_names.get(row.id, []), settings) for row in rows
-    }
-
-
-@register("member")
-def member_data(session: Session, entity_id: str) -> dict | None:
-    member_id = id_from_text(entity_id)
-    if member_id is None:
-        return None
-    member = session.get(Member, member_id, options=[selectinload(Member.activities)])
-    return member_representation(session, member) if member else None

@@ -1,29 +1,24 @@
-"""The API's URL map. Every endpoint needs a bearer token (reads: sync:read, writes:
-sync:write) except the OpenAPI document; every write is `@idempotent`.
+"""The API's blueprint, /api/v1: the change feed and the OpenAPI document. Every endpoint
+needs a bearer token (reads: sync:read, writes: sync:write) except the OpenAPI document;
+every write is `@idempotent`.
 
-Another module adds its endpoints to `bp` in its own `api.py`, imported by
-`portal.api.register_api` (see the README's "Sync API" section)."""
+Each module serves its own endpoints from a blueprint in its `api.py`, nested under this one
+by `portal/blueprints.py`, so that this blueprint's token check, cache headers and errors
+apply to them (see the README's "Sync API" section)."""
 
-import importlib
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import orjson
 import yaml
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from portal.api import inputs
 from portal.api.errors import ApiError, problem
-from portal.api.idempotency import idempotent
 from portal.api.oauth import authenticate_request, authorization
-from portal.api.serializers import BATCH_SERIALIZERS, SERIALIZERS, member_representation
+from portal.api.serializers import BATCH_SERIALIZERS, SERIALIZERS
 from portal.api.services import BadCursor, decode_cursor, feed_page
 from portal.db import db
 from portal.errors import DomainError
-from portal.members.models import MemberStatus
-from portal.members.services import member_by_ref, put_entrepreneur
-from portal.money import to_cents
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 oauth_bp = Blueprint("oauth", __name__, url_prefix="/oauth")
@@ -106,92 +101,3 @@ def _feed_json(body: dict) -> Response:
     library's encoder costs for the same JSON."""
     data = orjson.dumps(body, default=current_app.json.default, option=FEED_JSON_OPTIONS)
     return Response(data + b"\n", mimetype=current_app.json.mimetype)
-
-
-# --- members -------------------------------------------------------------------------------
-
-
-def _member_or_404(ref: str):
-    member = member_by_ref(db.session, ref)
-    if member is None:
-        raise ApiError(404, "not_found", "No member has this id or email.")
-    return member
-
-
-@bp.get("/members/<ref>")
-def member(ref: str):
-    return member_representation(db.session, _member_or_404(ref))
-
-
-MEMBER_FIELDS = (
-    "email",
-    "name",
-    "status",
-    "hours_per_week",
-    "hourly_rate",
-    "contribution_rate",
-    "activities",
-)
-
-
-@bp.put("/members/<ref>")
-@idempotent
-def put_member(ref: str):
-    body = inputs.json_body()
-    inputs.only_fields(body, MEMBER_FIELDS)
-    existing = member_by_ref(db.session, ref)
-    email = inputs.email(body, "email")
-    if existing is None:
-        if "@" not in ref:
-            raise ApiError(404, "not_found", "No member has this id; create one by its email.")
-        ref_email = inputs.email({"ref": ref}, "ref")
-        if email is not None and email != ref_email:
-            raise inputs.invalid("email", "On creation, `email` is the email in the URL.")
-        email = ref_email
-    _check_if_match(existing)
-    status = inputs.choice(body, "status", tuple(s.value for s in MemberStatus))
-    rate = inputs.money(body, "hourly_rate")
-    changes = {
-        "full_name": inputs.text(body, "name", 120),
-        "status": MemberStatus(status) if status else None,
-        "contract_hours_per_week": inputs.decimal(body, "hours_per_week", Decimal(0), Decimal(48)),
-        "hourly_gross_rate_cents": to_cents(rate) if rate is not None else None,
-        "activities": inputs.string_list(body, "activities", 20, 120),
-    }
-    if "contribution_rate" in body:
-        changes["contribution_rate"] = inputs.decimal(
-            body, "contribution_rate", Decimal(0), Decimal("0.9999"), nullable=True
-        )
-    saved, created = put_entrepreneur(db.session, existing, email or existing.email, **changes)
-    response = jsonify(member_representation(db.session, saved))
-    response.status_code = 201 if created else 200
-    if created:
-        response.headers["Location"] = url_for("api.member", ref=str(saved.id))
-    return response
-
-
-def _check_if_match(member) -> None:
-    """`If-Match` with the ETag of a read: refused with 412 if the member changed since, so
-    that a write never overwrites what its sender has not seen."""
-    if not request.if_match:
-        return
-    if member is None:
-        raise ApiError(412, "precondition_failed", "The member does not exist.")
-    current = current_app.make_response(member_representation(db.session, member))
-    current.add_etag()
-    if not request.if_match.contains(current.get_etag()[0]):
-        raise ApiError(412, "precondition_failed", "The member changed since it was read.")
-
-
-# Modules whose endpoints join this blueprint, imported here so that their routes exist
-# before the blueprint is registered: each module adds its `portal.<module>.api` in one line.
-API_MODULES: tuple[str, ...] = (
-    "portal.sales.api",
-    "portal.expenses.api",
-    "portal.workshops.api",
-    "portal.meetings.api",
-    "portal.projection.api",
-)
-
-for _module in API_MODULES:
-    importlib.import_module(_module)

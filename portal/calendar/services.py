@@ -2,63 +2,21 @@
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-import icalendar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from portal.calendar.events import CalendarEvent
 from portal.calendar.models import CalendarFeedToken
-from portal.db import utcnow
+from portal.ical import CalendarEvent, to_ical
+from portal.meetings.services import calendar_events_for as meeting_events
 from portal.members.models import Member
+from portal.workshops.services import calendar_events_for as workshop_events
 
 EventSource = Callable[[Session, Member], list[CalendarEvent]]
 
-PRODUCT_ID = "-//CAE portal//Calendar//FR"
-
-
-def _workshop_events(session: Session, member: Member) -> list[CalendarEvent]:
-    from portal.workshops.services import calendar_events_for
-
-    return calendar_events_for(session, member)
-
-
-def _meeting_events(session: Session, member: Member) -> list[CalendarEvent]:
-    from portal.meetings.services import calendar_events_for
-
-    return calendar_events_for(session, member)
-
-
 # Everything that puts events in a member's calendar; each source returns plain events.
-EVENT_SOURCES: tuple[EventSource, ...] = (_workshop_events, _meeting_events)
-
-
-def to_ical(events: Iterable[CalendarEvent], name: str) -> bytes:
-    """One VCALENDAR holding these events, in UTC (every calendar app converts)."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
-    stamp = utcnow().replace(microsecond=0)
-    for item in events:
-        event = icalendar.Event()
-        event.add("uid", item.uid)
-        event.add("dtstamp", stamp)
-        event.add("last-modified", item.updated_at.replace(microsecond=0))
-        event.add("dtstart", item.starts_at)
-        event.add("dtend", item.ends_at)
-        event.add("summary", item.summary)
-        event.add("status", item.status)
-        if item.description:
-            event.add("description", item.description)
-        if item.location:
-            event.add("location", item.location)
-        if item.url:
-            event.add("url", item.url)
-        calendar.add_component(event)
-    return calendar.to_ical()
+EVENT_SOURCES: tuple[EventSource, ...] = (workshop_events, meeting_events)
 
 
 def feed_for(session: Session, member: Member, name: str) -> bytes:

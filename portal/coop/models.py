@@ -4,7 +4,7 @@ from sqlalchemy import Boolean, CheckConstraint, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, LabelledEnum, str_enum
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 DEFAULT_CONTRIBUTION_RATE = Decimal("0.10")
 # `{year}` and `{number}` (with an optional width: `{number:05}`) are replaced at validation.

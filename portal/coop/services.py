@@ -11,8 +11,8 @@ from portal.coop.models import (
     CoopSettings,
 )
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.money import MAX_AMOUNT_CENTS
-from portal.web.i18n import lazy_gettext as _l
 
 
 def get_coop_settings(session: Session) -> CoopSettings:

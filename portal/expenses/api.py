@@ -2,7 +2,7 @@
 its photo or PDF, and the reimbursement the back office paid, through the same
 `record_reimbursement` as the support team's button."""
 
-from flask import Response, url_for
+from flask import Blueprint, Response, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,13 +19,15 @@ from portal.api.serializers import (
     row_ids,
     row_or_404,
 )
-from portal.api.views import bp
 from portal.db import db
 from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
 from portal.expenses.services import record_reimbursement
 from portal.members.models import Activity, Member
 from portal.sales.models import Customer
 from portal.storage import storage
+
+# Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
+bp = Blueprint("expenses", __name__)
 
 # Read as plain rows of the columns shown, one query per table, unpacked in column order (as
 # invoices are, see portal/sales/api.py): the feed's pages hold up to 1,000 receipts.
@@ -85,7 +87,7 @@ def receipts_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
         .outerjoin(Customer, Customer.id == Receipt.customer_id)
         .where(Receipt.id.in_(ids))
     )
-    photo_url = url_for("api.receipt_photo", receipt_id=_ID_IN_URL)
+    photo_url = url_for("api.expenses.receipt_photo", receipt_id=_ID_IN_URL)
     receipts = {}
     for row in rows:
         (id_, member_id, member_email, kind, status, spent_on, supplier, amount_cents,

@@ -25,8 +25,8 @@ from wtforms.validators import (
 )
 
 from portal.expenses.models import PaidBy
+from portal.i18n import lazy_gettext as _l
 from portal.web.fields import LocalDecimalField
-from portal.web.i18n import lazy_gettext as _l
 from portal.web.ids import id_choice
 
 _KEY = Regexp(

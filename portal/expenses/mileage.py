@@ -7,8 +7,8 @@ from functools import cache
 from pathlib import Path
 
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.money import round_cents
-from portal.web.i18n import lazy_gettext as _l
 
 SCALES = Path(__file__).with_name("mileage_scales.toml")
 

@@ -9,6 +9,7 @@ from sqlalchemy import case, extract, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from portal.audit.services import record
 from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -21,6 +22,7 @@ from portal.expenses.models import (
     ReceiptStatus,
     ReceiptVat,
 )
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member
 from portal.money import round_cents, to_cents
 from portal.sales.models import Customer
@@ -28,7 +30,6 @@ from portal.storage import delete_after_commit, new_key, save_with_transaction
 from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
 from portal.uploads import check_upload
-from portal.web.i18n import lazy_gettext as _l
 
 # French VAT rates a receipt can show (standard, intermediate, reduced, special).
 VAT_RATES = (Decimal("0.20"), Decimal("0.10"), Decimal("0.055"), Decimal("0.021"))
@@ -387,6 +388,13 @@ def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
     receipt.decided_by_id = by.id
     session.flush()
     record_change(session, "receipt", receipt.id)
+    record(
+        session,
+        "receipt_approved",
+        actor=by,
+        subject=receipt.member,
+        target=f"receipt {receipt.id}",
+    )
     return receipt
 
 
@@ -403,6 +411,14 @@ def reject_receipt(session: Session, receipt: Receipt, by: Member, reason: str) 
     receipt.decided_by_id = by.id
     session.flush()
     record_change(session, "receipt", receipt.id)
+    record(
+        session,
+        "receipt_rejected",
+        actor=by,
+        subject=receipt.member,
+        target=f"receipt {receipt.id}",
+        detail=receipt.rejection_reason,
+    )
     return receipt
 
 

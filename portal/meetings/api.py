@@ -3,15 +3,18 @@ meeting (every invited member, answered or not)."""
 
 import re
 
+from flask import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.api.errors import ApiError
 from portal.api.serializers import iso, register_batch, register_rows, row_ids
-from portal.api.views import bp
 from portal.db import db
 from portal.meetings.models import Meeting, MeetingRsvp
 from portal.meetings.services import answers_overview
+
+# Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
+bp = Blueprint("meetings", __name__)
 
 REF_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,12}$")
 

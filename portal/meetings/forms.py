@@ -12,8 +12,8 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import MemberStatus
-from portal.web.i18n import lazy_gettext as _l
 
 
 class CheckboxesField(SelectMultipleField):

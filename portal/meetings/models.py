@@ -21,8 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
-from portal.web.i18n import lazy_gettext as _l
 
 
 class RsvpAnswer(LabelledEnum):

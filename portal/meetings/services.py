@@ -10,11 +10,11 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from portal.calendar.events import CalendarEvent
-from portal.calendar.services import to_ical
 from portal.dates import PARIS, paris_to_utc
 from portal.db import utcnow
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
+from portal.ical import CalendarEvent, to_ical
 from portal.meetings.models import (
     Meeting,
     MeetingAttachment,
@@ -28,7 +28,6 @@ from portal.outbox.services import queue_email
 from portal.storage import new_key, save_with_transaction
 from portal.sync.services import record_change
 from portal.uploads import check_upload
-from portal.web.i18n import lazy_gettext as _l
 
 REF_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud or typed
 REF_LENGTH = 8

@@ -6,7 +6,7 @@ import calendar
 import re
 from datetime import date
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -21,7 +21,6 @@ from portal.api.serializers import (
     register_rows,
     rows_with_ids,
 )
-from portal.api.views import bp
 from portal.dates import paris_today
 from portal.db import db
 from portal.members.models import Member
@@ -35,6 +34,9 @@ from portal.projection.services import (
     record_balance,
     record_payslip,
 )
+
+# Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
+bp = Blueprint("projection", __name__)
 
 PERIOD_FORMAT = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # The next salary as the home page shows it: the contract's, or, for an entrepreneur

@@ -3,9 +3,9 @@ from decimal import Decimal
 from flask_wtf import FlaskForm
 from wtforms.validators import NumberRange, Optional, StopValidation
 
+from portal.i18n import lazy_gettext as _l
 from portal.projection.compute import MAX_WHAT_IF_EXTRA, MAX_WHAT_IF_GROSS, WhatIf
 from portal.web.fields import LocalDecimalField
-from portal.web.i18n import lazy_gettext as _l
 
 
 def _number_entered(_form, field):

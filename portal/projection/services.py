@@ -31,6 +31,7 @@ from portal.coop.services import contribution_bands, get_coop_settings
 from portal.dates import PARIS
 from portal.errors import DomainError
 from portal.expenses.models import Receipt, ReceiptStatus
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, MemberStatus, Role
 from portal.money import MAX_AMOUNT_CENTS, from_cents
 from portal.payroll import EmployerSettings, PayrollError
@@ -47,7 +48,6 @@ from portal.sales.models import (
     Payment,
 )
 from portal.sync.services import record_change
-from portal.web.i18n import lazy_gettext as _l
 
 PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # Business dates the projection can place on its monthly calendar.

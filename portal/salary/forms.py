@@ -2,8 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.web.fields import LocalDecimalField
-from portal.web.i18n import lazy_gettext as _l
 
 GROSS = "gross"
 BUDGET = "budget"

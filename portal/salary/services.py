@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from portal.coop.models import CoopSettings
 from portal.dates import paris_today
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.money import round_cents
 from portal.payroll import (
     EmployerSettings,
@@ -23,7 +24,6 @@ from portal.payroll import (
     compute_payslip,
     max_gross_for_budget,
 )
-from portal.web.i18n import lazy_gettext as _l
 
 DEFAULT_HOURS_PER_WEEK = Decimal(35)
 DEFAULT_HEADCOUNT = 20

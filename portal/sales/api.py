@@ -2,7 +2,7 @@
 customers and payments in the feed; an invoice and its Factur-X PDF; payments pushed by the
 back office, through the same `record_payment` as the support team's form."""
 
-from flask import Response, jsonify
+from flask import Blueprint, Response, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -17,7 +17,6 @@ from portal.api.serializers import (
     row_ids,
     row_or_404,
 )
-from portal.api.views import bp
 from portal.coop.services import get_coop_settings
 from portal.db import db
 from portal.members.models import Activity, Member
@@ -31,6 +30,9 @@ from portal.sales.models import (
     outstanding_cents_for,
 )
 from portal.sales.services import document_parties, record_payment
+
+# Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
+bp = Blueprint("sales", __name__)
 
 PAYMENT_METHODS = tuple(method.value for method in PaymentMethod)
 

@@ -4,11 +4,10 @@ EN 16931 (CII) XML embedded by the `factur-x` library for validated invoices."""
 from decimal import Decimal
 
 from facturx import generate_from_binary, generate_xml
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from weasyprint import HTML
 
-from portal import ROOT
 from portal.money import from_cents
 from portal.sales.models import Invoice, OperationType
 from portal.sales.services import LineInput, compute_totals
@@ -164,7 +163,8 @@ def render_html(invoice: Invoice, seller: dict, buyer: dict) -> str:
 def render_pdf(invoice: Invoice, seller: dict, buyer: dict) -> bytes:
     """PDF/A-3b; for an issued invoice, a Factur-X with its XML embedded."""
     html = render_html(invoice, seller, buyer)
-    pdf = HTML(string=html, base_url=str(ROOT / "static")).write_pdf(pdf_variant="pdf/a-3b")
+    static = current_app.static_folder  # the fonts and images the PDF template names
+    pdf = HTML(string=html, base_url=static).write_pdf(pdf_variant="pdf/a-3b")
     if not invoice.status.is_issued:
         return pdf
     return generate_from_binary(

@@ -16,6 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact
 from portal.sales.models import CustomerKind, OperationType, PaymentMethod
 from portal.sales.services import (
@@ -27,7 +28,6 @@ from portal.sales.services import (
     LineInput,
 )
 from portal.web.fields import LocalDecimalField, parse_decimal
-from portal.web.i18n import lazy_gettext as _l
 from portal.web.ids import id_choice
 
 # People type "542 107 651": the browser's maxlength must leave room for the spaces; the

@@ -15,8 +15,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from portal.audit.services import record
 from portal.coop.models import CoopSettings
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.members.models import Member
 from portal.money import MAX_AMOUNT_CENTS, from_cents, round_cents, to_cents
@@ -34,7 +36,6 @@ from portal.sales.models import (
     PaymentMethod,
 )
 from portal.sync.services import record_change
-from portal.web.i18n import lazy_gettext as _l
 
 # The French rates (standard, intermediate, reduced, special) and 0 for exempt operations.
 VAT_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"), Decimal("0"))
@@ -423,6 +424,14 @@ def return_invoice(
     invoice.return_comment = comment[:2000]
     session.flush()
     record_change(session, "invoice", invoice.id)
+    record(
+        session,
+        "invoice_returned",
+        actor=by,
+        subject=invoice.member,
+        target=f"invoice {invoice.id}",
+        detail=invoice.return_comment,
+    )
     return invoice
 
 
@@ -604,6 +613,14 @@ def validate_invoice(
         record_change(session, "invoice", original.id)
     session.flush()
     record_change(session, "invoice", invoice.id)
+    record(
+        session,
+        "invoice_validated",
+        actor=by,
+        subject=invoice.member,
+        target=f"invoice {invoice.number}",
+        detail=f"{from_cents(invoice.total_incl_vat_cents):.2f} EUR",
+    )
     return invoice
 
 
@@ -724,6 +741,15 @@ def record_payment(
     session.flush()
     record_change(session, "payment", payment.id)
     record_change(session, "invoice", invoice.id)
+    record(
+        session,
+        "payment_recorded",
+        actor=by,
+        actor_label="" if by else "API",
+        subject=invoice.member,
+        target=f"invoice {invoice.number}",
+        detail=f"{from_cents(cents):.2f} EUR, {method.value}",
+    )
     return payment
 
 
@@ -737,6 +763,9 @@ def set_trusted(session: Session, member: Member, trusted: bool, by: Member) -> 
         raise DomainError(_l("Only the support team decides this."))
     if not member.is_entrepreneur:
         raise DomainError(_l("Only entrepreneurs issue invoices."))
+    if member.trusted_invoicing != trusted:
+        detail = "validates own invoices" if trusted else "invoices validated by the team"
+        record(session, "status_changed", actor=by, subject=member, detail=detail)
     member.trusted_invoicing = trusted
     session.flush()
     record_change(session, "member", member.id)

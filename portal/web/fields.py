@@ -6,7 +6,7 @@ from flask_babel import format_decimal
 from wtforms import DecimalField
 from wtforms.widgets import TextInput
 
-from portal.web.i18n import lazy_gettext as _l
+from portal.i18n import lazy_gettext as _l
 
 
 def parse_decimal(text: str) -> Decimal:

@@ -11,10 +11,10 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from portal.i18n import catalogue
+from portal.i18n import lazy_gettext as _l
 from portal.money import from_cents
 from portal.web.formats import number_format
-from portal.web.i18n import catalogue
-from portal.web.i18n import lazy_gettext as _l
 from portal.web.markdown import render_markdown
 
 
@@ -27,7 +27,7 @@ class NavItem:
 
 # Bottom bar on phones, top bar on wide screens. An item shows once its module exists.
 NAVIGATION = (
-    NavItem("members.home", _l("Home"), "home"),
+    NavItem("home.index", _l("Home"), "home"),
     NavItem("sales.index", _l("Invoices"), "invoice"),
     NavItem("expenses.index", _l("Receipts"), "receipt"),
     NavItem("workshops.index", _l("Workshops"), "workshop"),
@@ -105,7 +105,7 @@ def template_ngettext(context, singular: str, plural: str, num: int, **variables
 
 def init_templating(app: Flask) -> None:
     # After Flask-Babel's init_app, which installed callables looking the catalogue up anew
-    # for each string (portal.web.i18n).
+    # for each string (portal.i18n).
     app.jinja_env.install_gettext_callables(
         gettext=lambda string: catalogue().ugettext(string),
         ngettext=lambda singular, plural, n: catalogue().ungettext(singular, plural, n),

@@ -1,26 +1,11 @@
-"""Cross-cutting pages: the language switch, a health check and the site icon."""
+"""Pages outside any module: a health check and the site icon."""
 
-from flask import Blueprint, current_app, redirect, request, session, url_for
-from flask_login import current_user
+from flask import Blueprint, redirect, url_for
 from sqlalchemy import text
 
 from portal.db import db
-from portal.members.services import set_locale
-from portal.web.htmx import redirect_after_post
-from portal.web.redirects import safe_next
 
 bp = Blueprint("web", __name__)
-
-
-@bp.post("/language")
-def set_language():
-    """Switch between French and English; remembered on the account once logged in."""
-    locale = request.form.get("locale", "")
-    if locale in current_app.config["LANGUAGES"]:
-        session["locale"] = locale
-        if current_user.is_authenticated:
-            set_locale(current_user, locale)
-    return redirect_after_post(safe_next(request.form.get("next"), url_for("members.home")))
 
 
 @bp.get("/healthz")

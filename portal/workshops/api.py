@@ -4,7 +4,7 @@ updated through the same `create_or_update_workshop` as the support team's form.
 
 import re
 
-from flask import jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -13,7 +13,6 @@ from portal.api import inputs
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
 from portal.api.serializers import iso, register_batch, rows_with_ids
-from portal.api.views import bp
 from portal.db import db
 from portal.workshops.models import Booking, Workshop
 from portal.workshops.services import (
@@ -24,6 +23,9 @@ from portal.workshops.services import (
     waiting_positions,
     workshop_by_ref,
 )
+
+# Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
+bp = Blueprint("workshops", __name__)
 
 # The back office's own key for a workshop: letters, digits, dash, underscore.
 REF_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

@@ -23,8 +23,8 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.dates import PARIS, paris_to_utc
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import MemberStatus
-from portal.web.i18n import lazy_gettext as _l
 
 
 class CheckboxesField(SelectMultipleField):

@@ -7,9 +7,9 @@ from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.calendar.services import to_ical
 from portal.db import db, id_from_text, locks_late, utcnow
 from portal.errors import DomainError
+from portal.ical import to_ical
 from portal.members.services import member_by_email
 from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render, wants_fragment

@@ -1,11 +1,9 @@
 """Fixtures for the sync API: clients with secrets, and bearer tokens got the real way."""
 
-import base64
-import uuid
-
 import pytest
 
 from portal.api.services import create_client
+from tests.helpers import get_token
 
 # The modules' own fixtures, for the API tests of their entities.
 from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
@@ -24,20 +22,6 @@ def make_api_client(db_session):
     return make
 
 
-def basic(client_id: str, secret: str) -> dict:
-    credentials = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    return {"Authorization": f"Basic {credentials}"}
-
-
-def get_token(http, client_id: str, secret: str, scope: str | None = None) -> dict:
-    data = {"grant_type": "client_credentials"}
-    if scope:
-        data["scope"] = scope
-    response = http.post("/oauth/token", data=data, headers=basic(client_id, secret))
-    assert response.status_code == 200, response.text
-    return response.json
-
-
 @pytest.fixture
 def token_for(client, make_api_client):
     """Factory: a bearer header for a new client with these scopes."""
@@ -53,7 +37,3 @@ def token_for(client, make_api_client):
 @pytest.fixture
 def bearer(token_for):
     return token_for()
-
-
-def write_headers(bearer: dict, key: str | None = None) -> dict:
-    return {**bearer, "Idempotency-Key": key or str(uuid.uuid4())}

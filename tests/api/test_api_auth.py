@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal.api.models import ApiClient, ApiToken
 from portal.api.services import digest, revoke_client
 from portal.db import utcnow
-from tests.api.conftest import basic, get_token
+from tests.helpers import basic, get_token
 
 
 def test_token_by_http_basic_lives_at_most_an_hour_without_refresh_token(client, make_api_client):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.api.commands import create_api_client, list_api_clients, revoke_api_client
 from portal.api.models import ApiClient
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_create_api_client_prints_id_and_secret_once_as_json(app, client, db_session):

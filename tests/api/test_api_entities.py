@@ -19,7 +19,7 @@ from portal.sales.models import InvoiceStatus, Payment, PaymentMethod
 from portal.sync.models import Change
 from portal.workshops import services as workshops
 from portal.workshops.models import Workshop
-from tests.api.conftest import write_headers
+from tests.helpers import write_headers
 from tests.web.test_expenses import make_customer, make_receipt
 from tests.web.test_meetings import schedule
 

@@ -164,7 +164,7 @@ def test_money_and_decimal_formats():
 
 
 def test_feed_page_data_takes_a_bounded_number_of_queries(app, client, bearer, make_member):
-    from tests.conftest import count_queries
+    from tests.helpers import count_queries
 
     _items, cursor = _all_items(client, bearer, limit=1000)
     for _ in range(30):

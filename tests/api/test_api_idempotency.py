@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portal.api.models import IdempotencyKey
 from portal.members.models import Member
 from portal.sync.models import Change
-from tests.api.conftest import write_headers
+from tests.helpers import write_headers
 
 
 def _count(db_session, model) -> int:

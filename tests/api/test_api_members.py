@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from portal.members.models import Member, MemberStatus
 from portal.sync.models import Change
-from tests.api.conftest import write_headers
+from tests.helpers import write_headers
 
 
 def test_member_by_id_and_by_email_with_money_as_strings(client, bearer, entrepreneur):

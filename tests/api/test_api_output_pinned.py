@@ -33,7 +33,7 @@ from portal.sales.services import (
 from portal.sync.models import Change, ChangeOp
 from portal.sync.services import record_change
 from portal.workshops import services as workshops
-from tests.api.conftest import write_headers
+from tests.helpers import write_headers
 from tests.web.test_expenses import make_receipt
 
 PINNED = Path(__file__).with_name("pinned_output.json")

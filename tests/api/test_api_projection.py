@@ -16,8 +16,7 @@ from portal.members.models import MemberStatus
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.projection.services import projection_for
 from portal.sync.models import Change
-from tests.api.conftest import write_headers
-from tests.conftest import login
+from tests.helpers import login, write_headers
 
 PORTAL = Path(__file__).parents[2] / "portal"
 TODAY = paris_today()

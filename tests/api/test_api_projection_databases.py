@@ -13,9 +13,8 @@ from portal.api.services import create_client
 from portal.members.models import Role
 from portal.members.services import create_member, member_by_ref
 from portal.projection.models import Payslip
-from tests.api.conftest import get_token
 from tests.api.test_api_projection import PAYSLIP
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, get_token, login
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 BEYOND_INTEGER = "2147483648"  # 2**31: PostgreSQL's INTEGER stops one below
@@ -30,6 +29,7 @@ def live_app(committed_database, tmp_path):
         app = create_app(
             {
                 "DATABASE_URL": committed_database(kind),
+                "PUBLIC_URL": "http://localhost",
                 "SECRET_KEY": "x",
                 "TESTING": True,
                 "WTF_CSRF_ENABLED": False,

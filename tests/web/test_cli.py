@@ -1,6 +1,7 @@
 from sqlalchemy import func, select
 
-from portal.cli import create_user, seed_demo
+from portal.demo.commands import seed_demo
+from portal.members.commands import create_user
 from portal.members.models import Member, MemberStatus, Role
 
 
@@ -119,3 +120,21 @@ def test_create_user_with_a_fixed_monthly_gross(app, db_session):
     assert result.exit_code == 0, result.output
     member = db_session.scalar(select(Member).where(Member.email == "fixed@example.org"))
     assert member.contract_monthly_gross_cents == 190_050
+
+
+def test_each_modules_commands_are_at_the_top_of_the_portal_program(app):
+    """Modules register their own commands (a blueprint each), under the names the README
+    gives: `portal create-user`, not `portal members create-user`."""
+    documented = {
+        "init-db",
+        "seed-demo",
+        "create-user",
+        "simulate-salary",
+        "deliver-mail",
+        "create-api-client",
+        "list-api-clients",
+        "revoke-api-client",
+    }
+    assert documented <= set(app.cli.commands)
+    result = app.test_cli_runner().invoke(args=["list-api-clients"])
+    assert result.exit_code == 0, result.output

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from portal.coop.models import CoopSettings
 from portal.coop.services import contribution_rate_for, get_coop_settings
-from tests.conftest import login
+from tests.helpers import login
 
 VALID = {
     "legal_name": "Coopérative Test",

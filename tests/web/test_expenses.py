@@ -19,7 +19,7 @@ from portal.expenses.models import ExpenseCategory, PaidBy, Receipt, ReceiptStat
 from portal.members.models import Role
 from portal.sales.models import Customer
 from portal.sync.models import Change
-from tests.conftest import count_queries, login
+from tests.helpers import count_queries, login
 from tests.unit.test_uploads import image_bomb, jpeg_with_gps, pdf_bytes, png_bytes
 
 TODAY = paris_today()

@@ -13,8 +13,8 @@ import pytest
 from werkzeug.exceptions import HTTPException
 
 from portal.demo import DEMO_PASSWORD, seed_demo_data
-from tests.conftest import login
 from tests.crawl import NOT_PAGES, crawl
+from tests.helpers import login
 
 HOSTILE = (
     "",

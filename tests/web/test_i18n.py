@@ -3,7 +3,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from portal import ROOT
-from tests.conftest import login
+from tests.helpers import login
 
 CATALOGUE = ROOT / "portal" / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 TEMPLATE = ROOT / "portal" / "translations" / "messages.pot"
@@ -83,7 +83,7 @@ def test_message_template_is_up_to_date_with_the_code(tmp_path):
 
 
 def test_templates_and_labels_follow_a_forced_locale_and_come_back_after_it(app):
-    """The catalogue is looked up once per request and locale (portal.web.i18n): an email
+    """The catalogue is looked up once per request and locale (portal.i18n): an email
     rendered in its reader's language inside a French request must still switch, for the
     templates' strings and for lazy labels alike."""
     from flask import render_template_string

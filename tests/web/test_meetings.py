@@ -17,7 +17,7 @@ from portal.meetings.models import Meeting, MeetingAttachment, MeetingRsvp
 from portal.members.models import MemberStatus, Role
 from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
-from tests.conftest import login
+from tests.helpers import login
 
 
 def schedule(db_session, days_from_now=7, now=None, **fields):

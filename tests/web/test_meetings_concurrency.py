@@ -12,7 +12,7 @@ from portal.meetings import services
 from portal.meetings.models import MeetingRsvp
 from portal.members.models import Role
 from portal.members.services import create_member
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 THREADS = 6
 
@@ -23,6 +23,7 @@ def test_simultaneous_first_answers_leave_one_answer(kind, committed_database, t
     app = create_app(
         {
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "concurrency",
             "WTF_CSRF_ENABLED": False,
             "DATA_DIR": str(tmp_path / "data"),

@@ -22,7 +22,7 @@ from portal.projection.services import (
     record_payslip,
 )
 from portal.sync.models import Change
-from tests.conftest import login
+from tests.helpers import login
 
 TODAY = paris_today()
 LAST_MONTH = add_months(first_of_month(TODAY), -1)

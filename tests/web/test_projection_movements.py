@@ -18,7 +18,7 @@ from portal.projection.compute import WhatIf
 from portal.projection.services import projection_for, record_balance
 from portal.sales import services as sales
 from portal.sales.models import Invoice
-from tests.conftest import count_queries
+from tests.helpers import count_queries
 from tests.unit.test_uploads import png_bytes
 
 TODAY = paris_today()

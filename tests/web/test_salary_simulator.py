@@ -9,7 +9,7 @@ import pytest
 from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
 from portal.payroll import EmployerSettings, compute_payslip, max_gross_for_budget
-from tests.conftest import login
+from tests.helpers import login
 
 HTMX = {"HX-Request": "true"}
 

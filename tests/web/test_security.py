@@ -8,7 +8,7 @@ from werkzeug.routing.converters import NumberConverter
 
 from portal import create_app
 from portal.db import MAX_ID
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD, login
 
 # Routes anyone may open without logging in, on purpose.
 PUBLIC_ENDPOINTS = {
@@ -16,7 +16,7 @@ PUBLIC_ENDPOINTS = {
     "auth.login",
     "auth.forgot_password",
     "auth.reset_password",
-    "web.set_language",
+    "home.set_language",
     "web.health",
     "web.favicon",
     "calendar.feed",  # authenticated by the secret token in its URL
@@ -220,7 +220,13 @@ def test_max_content_length_is_set(app):
 
 
 def test_unexpected_error_is_a_friendly_500_without_details(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "x"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "x",
+        }
+    )
 
     @app.get("/boom")
     def boom():

@@ -65,6 +65,7 @@ def s3_app(monkeypatch, tmp_path):
         app = create_app(
             {
                 "DATABASE_URL": f"sqlite:///{tmp_path / 's3.sqlite3'}",
+                "PUBLIC_URL": "http://localhost",
                 "SECRET_KEY": "test",
                 "STORAGE_CLASS": "portal.storage:S3Storage",
                 "S3_BUCKET": "receipts",
@@ -108,7 +109,7 @@ def test_a_rolled_back_transaction_leaves_no_object_in_the_bucket(
 def test_a_receipt_photo_stored_in_s3_is_served_only_to_its_owner(
     app, client, db_session, entrepreneur, make_member, s3_app, monkeypatch
 ):
-    from tests.conftest import login
+    from tests.helpers import login
     from tests.web.test_expenses import make_receipt
 
     monkeypatch.setitem(app.extensions, "storage", s3_app.extensions["storage"])

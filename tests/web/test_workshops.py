@@ -17,7 +17,7 @@ from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
 from portal.workshops import services
 from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
-from tests.conftest import login
+from tests.helpers import login
 
 HX = {"HX-Request": "true"}
 
@@ -261,7 +261,7 @@ def test_waiting_positions_of_many_bookings_are_each_ones_place_in_its_own_list(
 def test_my_bookings_page_reads_waiting_positions_in_one_query(
     app, client, db_session, make_workshop, make_member, entrepreneur
 ):
-    from tests.conftest import count_queries
+    from tests.helpers import count_queries
 
     def page_queries(workshops: int) -> int:
         for _ in range(workshops):
@@ -638,7 +638,7 @@ def test_every_booking_write_is_in_the_change_log(db_session, workshop, entrepre
 def test_workshop_list_queries_do_not_grow_with_workshops(
     app, logged_in, make_workshop, entrepreneur, db_session
 ):
-    from tests.conftest import count_queries
+    from tests.helpers import count_queries
 
     make_workshop()
     engine = app.extensions["database"].engine

@@ -6,8 +6,7 @@ from facturx import get_xml_from_pdf
 from lxml import etree
 from pypdf import PdfReader
 
-from tests.conftest import login
-from tests.web.sales.conftest import draft_credit_note, submit_then_validate
+from tests.helpers import draft_credit_note, login, submit_then_validate
 
 NS = {
     "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",

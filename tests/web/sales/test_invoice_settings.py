@@ -15,8 +15,7 @@ from portal.dates import paris_today
 from portal.db import utcnow
 from portal.sales.models import Invoice
 from portal.sales.services import submit_invoice, validate_invoice
-from tests.conftest import login
-from tests.web.sales.conftest import draft_credit_note, submit_then_validate
+from tests.helpers import draft_credit_note, login, submit_then_validate
 from tests.web.sales.test_documents import NS, text
 from tests.web.test_coop_settings import VALID
 

@@ -11,8 +11,7 @@ from portal.dates import paris_today
 from portal.members.models import Role
 from portal.sales.models import Customer, CustomerKind, Invoice, InvoiceStatus
 from portal.sales.services import CustomerInput, create_customer
-from tests.conftest import login
-from tests.web.sales.conftest import draft_credit_note, submit_then_validate
+from tests.helpers import draft_credit_note, login, submit_then_validate
 
 
 def form(customer, **overrides):
@@ -428,7 +427,7 @@ def test_staff_member_is_never_made_trusted(client, staff, make_member, db_sessi
 
 
 def test_invoice_list_runs_a_constant_number_of_queries(app, logged_in, make_invoice):
-    from tests.conftest import count_queries
+    from tests.helpers import count_queries
 
     make_invoice()
     with count_queries(app.extensions["database"].engine) as few:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.sales.models import Payment, PaymentMethod
-from tests.conftest import login
+from tests.helpers import login
 
 
 def payments(db_session):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from portal.sales.models import Customer, Invoice, InvoiceKind, InvoiceStatus
-from tests.conftest import login
+from tests.helpers import login
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference" / "sales"
 TODAY = date(2026, 11, 26)

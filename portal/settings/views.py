@@ -3,7 +3,6 @@ from decimal import Decimal
 from flask import Blueprint, flash, url_for
 from flask_babel import gettext as _
 
-from portal.coop.forms import ContributionForm, CoopSettingsForm, percent_to_rate
 from portal.coop.models import ContributionBasis, ContributionScheme
 from portal.coop.services import (
     contribution_bands,
@@ -14,9 +13,11 @@ from portal.coop.services import (
 from portal.db import db
 from portal.errors import DomainError
 from portal.money import from_cents, to_cents
+from portal.settings.forms import ContributionForm, CoopSettingsForm, percent_to_rate
 from portal.web.access import admin_required
 from portal.web.htmx import redirect_after_post, render
 
+# "coop": its endpoints (coop.settings) and templates (templates/coop/) name the settings.
 bp = Blueprint("coop", __name__, url_prefix="/admin")
 
 

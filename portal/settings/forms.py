@@ -23,6 +23,7 @@ from wtforms.validators import (
 
 from portal.coop.models import ContributionBasis, ContributionScheme
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.identifiers import (
     compact,
     is_valid_bic,
@@ -35,7 +36,6 @@ from portal.money import MAX_AMOUNT_CENTS
 from portal.salary.services import check_payroll_settings
 from portal.sales.services import check_number_patterns
 from portal.web.fields import LocalDecimalField
-from portal.web.i18n import lazy_gettext as _l
 
 # Whole euros, so that the range message reads 10000000 rather than 1E+7.
 MAX_AMOUNT_EUROS = Decimal(MAX_AMOUNT_CENTS // 100)

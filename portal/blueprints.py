@@ -1,0 +1,52 @@
+"""Every blueprint the app registers: the pages of each module, the sync API with each
+module's endpoints nested under /api/v1, and the modules' commands.
+
+Nesting happens here, once, when this module is imported: a blueprint takes no new children
+once an app has registered it, and tests create several apps."""
+
+from portal.api.admin import bp as api_admin
+from portal.api.commands import bp as api_commands
+from portal.api.views import bp as api
+from portal.api.views import oauth_bp as oauth
+from portal.audit.views import bp as audit
+from portal.auth.views import bp as auth
+from portal.calendar.views import bp as calendar
+from portal.demo.commands import bp as demo_commands
+from portal.expenses.api import bp as expenses_api
+from portal.expenses.views import bp as expenses
+from portal.extensions import csrf
+from portal.home.views import bp as home
+from portal.meetings.api import bp as meetings_api
+from portal.meetings.views import bp as meetings
+from portal.members.api import bp as members_api
+from portal.members.commands import bp as members_commands
+from portal.outbox.commands import bp as outbox_commands
+from portal.projection.api import bp as projection_api
+from portal.projection.views import bp as projection
+from portal.salary.commands import bp as salary_commands
+from portal.salary.views import bp as salary
+from portal.sales.api import bp as sales_api
+from portal.sales.views import bp as sales
+from portal.settings.views import bp as coop
+from portal.web.views import bp as web
+from portal.workshops.api import bp as workshops_api
+from portal.workshops.views import bp as workshops
+
+# /api/v1/<the module's routes>, endpoints "api.<module>.<view>": the API blueprint's token
+# check, cache headers and problem+json errors apply to them.
+for module_api in (
+    members_api,
+    sales_api,
+    expenses_api,
+    workshops_api,
+    meetings_api,
+    projection_api,
+):
+    # Bearer tokens, never the session cookie, authenticate the API: no CSRF token.
+    csrf.exempt(module_api)
+    api.register_blueprint(module_api)
+
+PAGES = (web, auth, home, coop, salary, sales, expenses, workshops, meetings, calendar)
+# Commands only, each at the top of `portal` (`portal create-user`, not a group).
+COMMANDS = (members_commands, salary_commands, outbox_commands, demo_commands, api_commands)
+BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, audit, *COMMANDS)
