@@ -1,7 +1,7 @@
 """Screenshots of the portal's pages, to prove a change of stylesheet or templates changes
 nothing a user sees: shoot before, shoot after, compare pixel by pixel.
 
-    python -m tests.e2e.screenshots shoot DIR     # the code on PYTHONPATH, demo coop
+    python -m tests.e2e.screenshots shoot DIR     # run in a copy of the code to shoot
     python -m tests.e2e.screenshots compare BEFORE AFTER
 
 Crawled from the home page as an entrepreneur, the support team and an admin, at a phone's

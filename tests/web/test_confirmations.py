@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.api.services import create_client
 from portal.workshops.models import Booking
-from tests.conftest import login
+from tests.helpers import login
 from tests.web.sales.conftest import customer, make_invoice  # noqa: F401 (fixtures)
 from tests.web.test_workshops import make_workshop  # noqa: F401 (fixture)
 
