@@ -1,4 +1,5 @@
-"""An entrepreneur books a workshop seat in one tap on a phone, and cancels it."""
+"""An entrepreneur books a workshop seat in one tap on a phone, and cancels it after saying
+yes to a question."""
 
 import re
 
@@ -18,8 +19,19 @@ def test_booking_button_becomes_booked_cancel_in_place_and_back(page: Page):
     expect(card.get_by_role("status")).to_have_text("Votre place est réservée.")
     box = card.get_by_role("button", name="Réservé — annuler").bounding_box()
     assert box["height"] >= 44  # a thumb-sized target
+    # Cancelling asks first: declined, the seat stays booked; accepted, it goes.
+    questions = []
+    page.once("dialog", lambda dialog: questions.append(dialog.message) or dialog.dismiss())
+    card.get_by_role("button", name="Réservé — annuler").click()
+    expect(card.get_by_role("button", name="Réservé — annuler")).to_be_visible()
+    page.once("dialog", lambda dialog: questions.append(dialog.message) or dialog.accept())
     card.get_by_role("button", name="Réservé — annuler").click()
     expect(card.get_by_role("button", name="Réserver une place")).to_be_visible()
+    assert (
+        questions
+        == ["Annuler votre réservation ? Votre place revient à la prochaine personne en attente."]
+        * 2
+    )
     assert errors == []  # no CSP violation, no script error
 
 
