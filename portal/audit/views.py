@@ -3,11 +3,13 @@ trail: naming the address each request comes from."""
 
 import click
 from flask import Blueprint, current_app, request
+from flask_login import current_user
 
 from portal.audit import services
 from portal.audit.forms import AuditFilterForm
-from portal.db import db, utcnow
+from portal.db import begin_writing, db, utcnow
 from portal.web.access import admin_required
+from portal.web.csv import exported
 from portal.web.htmx import render
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit", cli_group=None)
@@ -53,3 +55,17 @@ def name_origin():
 @bp.teardown_app_request
 def forget_origin(_error=None):
     services.set_origin("")
+
+
+@exported.connect
+def record_export(app, filename: str) -> None:
+    """An export is recorded in its own short transaction, committed at once: the export is
+    a read, whose own transaction never writes."""
+    session = app.extensions["database"].sessionmaker()
+    try:
+        begin_writing(session)
+        actor = current_user if current_user.is_authenticated else None
+        services.record(session, "export", actor=actor, target=filename)
+        session.commit()
+    finally:
+        session.close()

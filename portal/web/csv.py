@@ -8,7 +8,8 @@ so that each one is written the same safe way.
 - A byte-order mark and semicolons: what a French spreadsheet opens without asking.
 - The header is translated in the member's language.
 - The file is personal: `Cache-Control: private, no-store`, and a download, never a page.
-- Rows are streamed in batches, so a coop's ten years of invoices never sit in memory."""
+- Rows are streamed in batches, so a coop's ten years of invoices never sit in memory.
+- Every export is announced by the `exported` signal (the audit trail records it)."""
 
 import csv
 import io
@@ -16,12 +17,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 
-from flask import Response, stream_with_context
+from flask import Response, current_app, stream_with_context
+from flask.signals import Namespace
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH_ROWS = 500
 
 Cell = str | int | Decimal | date | None
+
+# Sent with the file's name as each export starts: the web layer does not know who listens.
+exported = Namespace().signal("exported")
 
 
 def safe_cell(value: Cell) -> str | int:
@@ -43,6 +48,7 @@ def safe_cell(value: Cell) -> str | int:
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[Cell]]) -> Response:
     """A download of `rows` under `header` (translated texts, lazy or not) as `filename`."""
     titles = [safe_cell(str(title)) for title in header]
+    exported.send(current_app._get_current_object(), filename=filename)
     return Response(
         stream_with_context(_lines(titles, rows)),
         mimetype="text/csv",

@@ -141,11 +141,14 @@ def test_a_status_changed_by_the_back_office(db_session, entrepreneur):
     assert changed.detail == "salarie → associe"
 
 
-def test_an_export_is_recorded_by_one_call(db_session, staff):
-    """What the CSV helper calls for each export."""
-    record(db_session, "export", actor=staff, target="invoices.csv", detail="42 rows", ip="::1")
+def test_every_export_is_recorded_with_who_and_from_where(client, db_session, staff):
+    login(client, staff.email)
+    response = client.get("/staff/invoices.csv", environ_base=ADDRESS)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    response.close()
     (export,) = events(db_session, "export")
-    assert (export.actor_id, export.target, export.ip) == (staff.id, "invoices.csv", "::1")
+    assert export.actor_id == staff.id and export.ip == "198.51.100.23"
+    assert export.target.endswith(".csv")
 
 
 def test_an_unknown_event_kind_is_a_programming_error(db_session):
