@@ -3,11 +3,10 @@ payments, and the lists entrepreneurs and staff work from."""
 
 import csv
 import io
-import math
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.coop.models import CoopSettings
+from portal.db import Page
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
@@ -758,18 +758,6 @@ class InvoiceFilters:
     query: str = ""
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int = PAGE_SIZE
-    pages: int = field(init=False)
-
-    def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
-
-
 def _filtered(statement, filters: InvoiceFilters, today: date, customer_joined: bool = False):
     if filters.member_id is not None:
         statement = statement.where(Invoice.member_id == filters.member_id)
@@ -835,7 +823,7 @@ def list_invoices(session: Session, filters: InvoiceFilters, today: date, page: 
     """One page of invoices (`InvoiceRow`s), newest first, in two queries whatever the page
     holds."""
     total = session.scalar(_filtered(select(func.count(Invoice.id)), filters, today)) or 0
-    page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
+    page = Page.number(page, total, PAGE_SIZE)
     statement = (
         _filtered(
             select(*_ROW_COLUMNS).join(Invoice.customer).join(Invoice.member),
@@ -847,7 +835,7 @@ def list_invoices(session: Session, filters: InvoiceFilters, today: date, page: 
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    return Page([InvoiceRow(*row) for row in session.execute(statement)], total, page)
+    return Page([InvoiceRow(*row) for row in session.execute(statement)], total, page, PAGE_SIZE)
 
 
 def validation_queue(session: Session, filters: InvoiceFilters, today: date, page: int = 1):
@@ -860,7 +848,7 @@ def validation_queue(session: Session, filters: InvoiceFilters, today: date, pag
         query=filters.query,
     )
     total = session.scalar(_filtered(select(func.count(Invoice.id)), filters, today)) or 0
-    page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
+    page = Page.number(page, total, PAGE_SIZE)
     statement = (
         _filtered(select(Invoice), filters, today)
         .options(
@@ -873,7 +861,7 @@ def validation_queue(session: Session, filters: InvoiceFilters, today: date, pag
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    return Page(list(session.scalars(statement).unique()), total, page)
+    return Page(list(session.scalars(statement).unique()), total, page, PAGE_SIZE)
 
 
 CSV_HEADER = (

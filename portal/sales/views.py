@@ -29,6 +29,7 @@ from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from portal.web.access import owned_or_404, staff_required
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
+from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
 
 bp = Blueprint("sales", __name__)
@@ -66,13 +67,6 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return default
-
-
 def _filters(member_id: int | None) -> services.InvoiceFilters:
     status = request.args.get("status", "")
     if status not in {s.value for s in InvoiceStatus} | {services.OVERDUE}:
@@ -103,7 +97,7 @@ def _show(invoice: Invoice) -> Response:
 @login_required
 def index():
     filters = _filters(current_user.id)
-    results = services.list_invoices(db.session, filters, paris_today(), _int_arg("page", 1))
+    results = services.list_invoices(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/index.html",
         "sales/_invoice_list.html",
@@ -467,7 +461,7 @@ def _entrepreneurs() -> list[Member]:
 @staff_required
 def queue():
     filters = _filters(id_arg("member"))
-    results = services.validation_queue(db.session, filters, paris_today(), _int_arg("page", 1))
+    results = services.validation_queue(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/queue.html",
         "sales/_queue_list.html",
@@ -520,7 +514,7 @@ def return_invoice(invoice_id: int):
 @staff_required
 def all_invoices():
     filters = _filters(id_arg("member"))
-    results = services.list_invoices(db.session, filters, paris_today(), _int_arg("page", 1))
+    results = services.list_invoices(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/staff_index.html",
         "sales/_invoice_list.html",

@@ -13,7 +13,7 @@ from portal.ical import to_ical
 from portal.members.services import member_by_email
 from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render, wants_fragment
-from portal.web.ids import id_arg
+from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
 from portal.web.transactions import commit_now
 from portal.workshops import services
@@ -80,7 +80,7 @@ def booking_panel(
 def index():
     now = utcnow()
     if current_user.is_staff:
-        page = max(id_arg("page") or 1, 1)  # bounded like an id: the OFFSET stays a number
+        page = page_arg()
         upcoming, past, more = services.staff_workshops(db.session, now, past_page=page)
         counts = services.seat_counts(db.session, [w.id for w in upcoming + past])
         return render(
