@@ -27,6 +27,7 @@ from portal.sales.forms import (
 )
 from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from portal.web.access import owned_or_404, staff_required
+from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.pages import page_arg
@@ -170,8 +171,7 @@ def _handle_form_actions(form: InvoiceForm) -> bool:
                 db.session, current_user, form.new_customer.to_input()
             )
         except DomainError as error:
-            target = getattr(form.new_customer, error.field or "", form.new_customer.name)
-            target.errors = [*target.errors, str(error)]
+            form_error(form.new_customer.form, error, field=form.new_customer.form.name)
             form.quick_customer_open = True
         else:
             form.customer_query.data = ""
@@ -197,14 +197,6 @@ def _handle_form_actions(form: InvoiceForm) -> bool:
     return False
 
 
-def _apply_error(form: InvoiceForm, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field and error.field != "lines" else None
-    if target is not None:
-        target.errors = [*target.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
-
-
 @bp.route("/invoices/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -226,7 +218,7 @@ def new():
                 db.session, current_user, form.to_input(customer), form.form_token.data[:64]
             )
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             if created:
                 flash(_("Draft saved."), "success")
@@ -248,7 +240,7 @@ def edit(invoice_id: int):
         try:
             services.update_invoice(db.session, invoice, form.to_input(customer))
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Draft saved."), "success")
             return _show(invoice)
@@ -418,7 +410,7 @@ def new_customer():
         try:
             customer = services.create_customer(db.session, current_user, form.to_input())
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Customer saved."), "success")
             if request.args.get("for") == "invoice":
@@ -439,7 +431,7 @@ def edit_customer(customer_id: int):
         try:
             services.update_customer(db.session, customer, form.to_input())
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Customer saved."), "success")
             return redirect_after_post(url_for("sales.customers"))
