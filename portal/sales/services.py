@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from portal.coop.models import CoopSettings
 from portal.db import Page
 from portal.errors import DomainError
+from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.members.models import Member
@@ -707,7 +708,10 @@ def record_payment(
         raise DomainError(_l("Enter an amount above zero."), field="amount")
     if cents > invoice.outstanding_cents:
         raise DomainError(
-            _l("This is more than the %(amount)s still due.", amount=_euros(invoice)),
+            _l(
+                "This is more than the %(amount)s still due.",
+                amount=money_text(invoice.outstanding_cents, cents=True),
+            ),
             field="amount",
         )
     payment = Payment(
@@ -725,10 +729,6 @@ def record_payment(
     record_change(session, "payment", payment.id)
     record_change(session, "invoice", invoice.id)
     return payment
-
-
-def _euros(invoice: Invoice) -> str:
-    return f"{from_cents(invoice.outstanding_cents):.2f} €".replace(".", ",")
 
 
 def set_trusted(session: Session, member: Member, trusted: bool, by: Member) -> Member:

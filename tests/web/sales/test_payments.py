@@ -2,6 +2,7 @@
 invoice and in the CSV export."""
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.sales.models import Payment, PaymentMethod
@@ -68,3 +69,26 @@ def test_an_amount_that_rounds_to_no_cent_is_refused_and_nothing_is_recorded(
     assert response.status_code == 200
     assert "Saisissez un montant supérieur à zéro." in response.text
     assert db_session.scalar(select(func.count(Payment.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en", "This is more than the €1,305.49 still due."),
+        # A narrow no-break space between thousands, a no-break space before the euro sign.
+        ("fr", "C'est plus que les 1\u202f305,49\u00a0€ restant dus."),
+    ],
+)
+def test_an_overpayment_says_what_is_due_in_the_readers_language(
+    client, staff, issued_invoice, db_session, locale, message
+):
+    login(client, staff.email)
+    client.post("/language", data={"locale": locale})
+    assert issued_invoice.outstanding_cents == 1305_49
+    response = client.post(
+        f"/staff/invoices/{issued_invoice.id}/payments",
+        data={"amount": "99999", "received_on": "2026-11-27", "method": "transfer"},
+        follow_redirects=True,
+    )
+    assert escape(message) in response.text
+    assert payments(db_session) == []
