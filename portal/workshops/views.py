@@ -261,6 +261,7 @@ def _participants_page(workshop: Workshop, form: AddParticipantForm, status: int
         "workshops/participants.html",
         workshop=workshop,
         bookings=bookings,
+        positions=services.waiting_positions(db.session, bookings),
         count=services.seat_counts(db.session, [workshop.id])[workshop.id],
         form=form,
         attendance_choices=list(Attendance),
