@@ -21,6 +21,8 @@ $(BIN)/.installed: pyproject.toml
 translations: $(BIN)/.installed ## Compile the French and English messages
 	$(BIN)/pybabel compile -d portal/translations
 
+# Links in mail lead here, and requests for another host are refused.
+run: export PORTAL_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000
 	$(BIN)/portal init-db
 	$(BIN)/portal seed-demo

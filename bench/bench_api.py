@@ -46,7 +46,7 @@ def _prepare(url: str) -> tuple[str, str]:
     from portal.sync.models import Change
 
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": "bench"})
     with app.app_context():
         for number in range(MEMBERS):
             create_member(

@@ -52,7 +52,7 @@ print(elapsed, before, high_water_mb(), ",".join(dragged) or "-")
 # What a web worker holds before any upload: the app built, PDF rendering imported.
 _WORKER_IMPORTS = """
 from portal import create_app
-create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "bench"})
+create_app({"DATABASE_URL": "sqlite://", "PUBLIC_URL": "http://localhost", "SECRET_KEY": "bench"})
 import portal.sales.documents, weasyprint
 """
 
@@ -125,7 +125,14 @@ def _fill_database(url: str) -> tuple[int, int]:
     from portal.sales.models import Customer
 
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     today = paris_today()
     with app.app_context():
         member = create_member(

@@ -58,10 +58,11 @@ def _schema_head() -> str:
     return "-".join(sorted(heads))
 
 
-def _seed(url: str) -> None:
+def _seed(url: str) -> dict:
     """Bulk inserts of model rows (Core `insert(Model)` with lists of dicts): 1,000
     entrepreneurs with customers, invoices and lines, receipts over five years, a change log,
-    a workshop; the heaviest has 3,000 invoices and 10,000 receipts."""
+    a workshop; the heaviest has 3,000 invoices and 10,000 receipts. Returns the API
+    client's id and secret."""
     from sqlalchemy import func, insert, select
 
     from portal import create_app
@@ -78,7 +79,9 @@ def _seed(url: str) -> None:
     from portal.workshops.services import create_or_update_workshop
 
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": harness.SECRET_KEY})
+    app = create_app(
+        {"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": harness.SECRET_KEY}
+    )
     rng = random.Random(10)
     now = utcnow()
     today = date.today()
@@ -211,10 +214,9 @@ def _seed(url: str) -> None:
         session.commit()
         counted = session.scalar(select(func.count()).select_from(Invoice))
         assert counted == len(invoices)
-        Path(url.removeprefix("sqlite:///") + ".client").write_text(
-            json.dumps({"client_id": client.client_id, "secret": secret})
-        )
+        client_id = client.client_id
     app.extensions["database"].engine.dispose()
+    return {"client_id": client_id, "secret": secret}
 
 
 def seeded_database(folder: Path) -> tuple[str, dict, float | None]:
@@ -232,9 +234,9 @@ def seeded_database(folder: Path) -> tuple[str, dict, float | None]:
         building = cached.with_suffix(".building")
         building.unlink(missing_ok=True)
         started = time.perf_counter()
-        _seed(f"sqlite:///{building}")
+        client = _seed(f"sqlite:///{building}")
         seconds = time.perf_counter() - started
-        Path(f"{building}.client").rename(f"{cached}.client")
+        Path(f"{cached}.client").write_text(json.dumps(client))
         building.rename(cached)
     copy = folder / "portal.sqlite3"
     shutil.copyfile(cached, copy)
@@ -248,7 +250,8 @@ def query_counts(url: str, workshop_id: int) -> dict[str, dict[str, int]]:
     """SQL statements per page, in-process through the test client, light vs heaviest."""
     from portal import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": harness.SECRET_KEY,
+    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost",
+                      "SECRET_KEY": harness.SECRET_KEY,
                       "WTF_CSRF_ENABLED": False})  # fmt: skip
     engine = app.extensions["database"].engine
     counts: dict[str, dict[str, int]] = {}

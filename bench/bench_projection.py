@@ -55,7 +55,14 @@ TARGET_WHAT_IF_MS = 10
 
 def _seed(url: str) -> None:
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "SMTP_HOST": None})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "bench",
+            "SMTP_HOST": None,
+        }
+    )
     with app.app_context():
         session = db.session
         get_coop_settings(session).legal_name = "Coopérative Bench"
@@ -132,7 +139,12 @@ def _seed_history(session, member, today: date) -> None:
         )
         if not credit and n % 3:
             payments.append(
-                dict(invoice_id=n, amount_cents=excl + excl // 5, received_on=day + timedelta(20))
+                dict(
+                    invoice_id=n,
+                    amount_cents=excl + excl // 5,
+                    amount_excl_vat_cents=excl,
+                    received_on=day + timedelta(20),
+                )
             )
     session.execute(insert(Invoice), invoices)
     session.execute(insert(Payment), payments)
@@ -227,6 +239,7 @@ def run() -> str:
             **os.environ,
             "PORTAL_DATABASE_URL": url,
             "PORTAL_SECRET_KEY": "bench",
+            "PORTAL_PUBLIC_URL": "http://127.0.0.1",
             "PORTAL_DATA_DIR": f"{folder}/data",
         }
         server = subprocess.Popen(

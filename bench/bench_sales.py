@@ -38,6 +38,7 @@ def _app(url: str, folder: Path):
     return create_app(
         {
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "bench",
             "DATA_DIR": str(folder / "data"),
             "WTF_CSRF_ENABLED": False,

@@ -64,6 +64,7 @@ def server_env(url: str, data_dir: str | None = None, **extra: str) -> dict[str,
         "PORTAL_DATABASE_URL": url,
         "PORTAL_SECRET_KEY": SECRET_KEY,
         "PORTAL_SMTP_HOST": "",
+        "PORTAL_PUBLIC_URL": "http://127.0.0.1",
         **extra,
     }
     if data_dir:

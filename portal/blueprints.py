@@ -8,6 +8,7 @@ from portal.api.admin import bp as api_admin
 from portal.api.commands import bp as api_commands
 from portal.api.views import bp as api
 from portal.api.views import oauth_bp as oauth
+from portal.audit.views import bp as audit
 from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
 from portal.demo.commands import bp as demo_commands
@@ -19,6 +20,7 @@ from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
+from portal.ops.commands import bp as ops_commands
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
@@ -47,5 +49,12 @@ for module_api in (
 
 PAGES = (web, auth, home, coop, salary, sales, expenses, workshops, meetings, calendar)
 # Commands only, each at the top of `portal` (`portal create-user`, not a group).
-COMMANDS = (members_commands, salary_commands, outbox_commands, demo_commands, api_commands)
-BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, *COMMANDS)
+COMMANDS = (
+    members_commands,
+    salary_commands,
+    outbox_commands,
+    demo_commands,
+    api_commands,
+    ops_commands,
+)
+BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, audit, *COMMANDS)

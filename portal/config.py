@@ -8,6 +8,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -19,6 +20,10 @@ class DefaultConfig:
     SECRET_KEY: str | None = None
     DATABASE_URL: str | None = None
     DATA_DIR: str | None = None
+    # The address members reach the portal at ("https://portal.coop.example"): every link in
+    # a mail is built from it, and requests naming another host are refused (TRUSTED_HOSTS,
+    # derived from it unless set). Required: the app refuses to start without it.
+    PUBLIC_URL: str | None = None
 
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
@@ -49,9 +54,19 @@ class DefaultConfig:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Failed logins slow the address they come from, never the account's owner elsewhere:
+    # so many failures for one account from one address, or from one address in all, within
+    # the window, and that address waits for the rest of the window.
     LOGIN_MAX_FAILURES = 10
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 50
     LOGIN_WINDOW_MINUTES = 15
     PASSWORD_RESET_MINUTES = 60
+    # Reset links mailed per account, and reset requests per address, within an hour.
+    PASSWORD_RESET_MAX_PER_ACCOUNT = 3
+    PASSWORD_RESET_MAX_PER_ADDRESS = 10
+
+    # Months the audit trail keeps its events (`portal purge-audit` deletes older ones).
+    AUDIT_RETENTION_MONTHS = 13
 
     # The sync API: bearer tokens live at most an hour; requests per client and minute;
     # how long an Idempotency-Key is remembered.
@@ -83,6 +98,24 @@ def load_config(app: Flask, config: dict | None) -> None:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+    app.config["PUBLIC_URL"] = _public_url(app.config["PUBLIC_URL"])
+    if app.config["TRUSTED_HOSTS"] is None:
+        app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["PUBLIC_URL"]).hostname]
+
+
+def _public_url(value: str | None) -> str:
+    """The portal's public address, checked: links in mail are built from it alone."""
+    if not value:
+        raise RuntimeError(
+            "PORTAL_PUBLIC_URL is not set: give the address members reach the portal at, "
+            "e.g. PORTAL_PUBLIC_URL=https://portal.coop.example (http://127.0.0.1:5000 locally)."
+        )
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise RuntimeError(
+            f"PORTAL_PUBLIC_URL={value!r} is not an http(s) address like https://portal.example"
+        )
+    return value.rstrip("/")
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -1,7 +1,8 @@
 """Every model, imported once so that Alembic and the tests see the whole schema."""
 
 from portal.api.models import ApiClient, ApiToken, IdempotencyKey, RateWindow
-from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.audit.models import AuditEvent
+from portal.auth.models import LoginFailure, LoginSession, PasswordResetRequest, PasswordResetToken
 from portal.calendar.models import CalendarFeedToken
 from portal.coop.models import ContributionBand, CoopSettings
 from portal.db import Base
@@ -18,6 +19,7 @@ __all__ = [
     "Activity",
     "ApiClient",
     "ApiToken",
+    "AuditEvent",
     "BalanceSnapshot",
     "Base",
     "Booking",
@@ -39,6 +41,7 @@ __all__ = [
     "MeetingRsvp",
     "Member",
     "OutboxMessage",
+    "PasswordResetRequest",
     "PasswordResetToken",
     "Payment",
     "Payslip",

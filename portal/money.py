@@ -26,3 +26,11 @@ def from_cents(cents: int) -> Decimal:
         # hundreds of sums into euros).
         return Decimal(cents).scaleb(-2)
     return round_cents(Decimal(cents) / 100)
+
+
+def excl_vat_part(incl_cents: int, total_excl_cents: int, total_incl_cents: int) -> int:
+    """The excl. VAT part of `incl_cents` paid on a document of these totals, in its
+    proportion, rounded half-up to the cent in integers (never a float)."""
+    if total_incl_cents == 0:
+        return 0
+    return (2 * incl_cents * total_excl_cents + total_incl_cents) // (2 * total_incl_cents)

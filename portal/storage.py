@@ -1,7 +1,8 @@
 """Where uploaded files live: behind a small interface, local files by default.
 
 A coop plugs another backend by naming a class with the same four methods in
-`PORTAL_STORAGE_CLASS` ("package.module:ClassName", built with the app):
+`PORTAL_STORAGE_CLASS` ("package.module:ClassName", built with the app; `keys` is what
+`portal backup` lists):
 `portal.storage:S3Storage` keeps files in an S3-compatible bucket. Files are never served
 directly: views check ownership, then stream `read(key)`."""
 
@@ -9,6 +10,7 @@ import importlib
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -25,6 +27,7 @@ class Storage(Protocol):
     def read(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def keys(self) -> Iterator[str]: ...
 
 
 class LocalStorage:
@@ -56,6 +59,13 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def keys(self) -> Iterator[str]:
+        """Every stored file, not the drafts of files being written."""
+        for folder, _folders, names in os.walk(self.root):
+            for name in names:
+                if not name.startswith(".upload-"):
+                    yield (Path(folder) / name).relative_to(self.root).as_posix()
 
 
 class S3Storage:
@@ -106,6 +116,15 @@ class S3Storage:
                 return False
             raise
         return True
+
+    def keys(self) -> Iterator[str]:
+        start = f"{self.prefix}/" if self.prefix else ""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=start
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][len(start) :]
 
 
 def init_storage(app: Flask) -> None:

@@ -43,6 +43,7 @@ def app(database_url, tmp_path_factory):
         {
             "TESTING": True,
             "DATABASE_URL": database_url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "test secret key",
             "DATA_DIR": str(instance / "data"),
             # Forms are tested without tokens; test_security checks CSRF with it on.

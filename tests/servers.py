@@ -49,7 +49,14 @@ class Visitor:
 
 
 def config(url: str) -> dict:
-    return {"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "SMTP_HOST": None}
+    # Served on 127.0.0.1 and driven by test clients (whose Host is "localhost").
+    return {
+        "DATABASE_URL": url,
+        "SECRET_KEY": SECRET_KEY,
+        "SMTP_HOST": None,
+        "PUBLIC_URL": "http://127.0.0.1",
+        "TRUSTED_HOSTS": ["127.0.0.1", "localhost"],
+    }
 
 
 def seed_workshop_and_visitors(url: str, members: int, seats: int) -> tuple[int, list[Visitor]]:
@@ -134,6 +141,7 @@ def gunicorn(url: str, workers: int = 1, threads: int = 8, settings: dict | None
         "PORTAL_DATABASE_URL": url,
         "PORTAL_SECRET_KEY": SECRET_KEY,
         "PORTAL_SMTP_HOST": "",
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **(settings or {}),
     }
     process = subprocess.Popen(

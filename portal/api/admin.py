@@ -2,6 +2,7 @@
 
 from flask import Blueprint, flash, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.api.forms import ApiClientForm
 from portal.api.services import create_client, list_clients, revoke_client
@@ -20,7 +21,8 @@ def clients():
     created = secret = None
     if form.validate_on_submit():
         # Shown on this response only, never stored nor put in a cookie: no redirect.
-        created, secret = create_client(db.session, form.name.data, " ".join(form.scopes.data))
+        scopes = " ".join(form.scopes.data)
+        created, secret = create_client(db.session, form.name.data, scopes, by=current_user)
         form = ApiClientForm(formdata=None)
     return render(
         "api/clients.html",
@@ -35,7 +37,7 @@ def clients():
 @admin_required
 def revoke(client_id: str):
     try:
-        client = revoke_client(db.session, client_id, utcnow())
+        client = revoke_client(db.session, client_id, utcnow(), by=current_user)
     except DomainError as error:
         flash(str(error), "error")
     else:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.api.models import SCOPES, ApiClient, ApiToken, IdempotencyKey, RateWindow
+from portal.audit.services import Person, record
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.sync.services import changes_after
@@ -41,9 +42,12 @@ def parse_scopes(scopes: str) -> list[str]:
     return [scope for scope in SCOPES if scope in wanted]
 
 
-def create_client(session: Session, name: str, scopes: str) -> tuple[ApiClient, str]:
+def create_client(
+    session: Session, name: str, scopes: str, by: Person | None = None
+) -> tuple[ApiClient, str]:
     """A new client and its secret. The secret is returned once and never stored: only its
-    hash is kept, so whoever creates the client must copy it now."""
+    hash is kept, so whoever creates the client must copy it now. `by`: the admin, or None
+    from the command line."""
     name = name.strip()
     if not name or len(name) > 120:
         raise DomainError(_l("Give the client a name of at most 120 characters."), field="name")
@@ -56,6 +60,14 @@ def create_client(session: Session, name: str, scopes: str) -> tuple[ApiClient, 
     )
     session.add(client)
     session.flush()
+    record(
+        session,
+        "api_client_created",
+        actor=by,
+        actor_label="" if by else "command line",
+        target=f"{client.name} ({client.client_id})",
+        detail=client.scopes,
+    )
     return client, secret
 
 
@@ -63,7 +75,9 @@ def list_clients(session: Session) -> list[ApiClient]:
     return list(session.scalars(select(ApiClient).order_by(ApiClient.created_at, ApiClient.id)))
 
 
-def revoke_client(session: Session, client_id: str, now: datetime) -> ApiClient:
+def revoke_client(
+    session: Session, client_id: str, now: datetime, by: Person | None = None
+) -> ApiClient:
     """Revoke a client and every token it holds: its next call is refused. Revoking twice
     keeps the first date."""
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
@@ -71,6 +85,13 @@ def revoke_client(session: Session, client_id: str, now: datetime) -> ApiClient:
         raise DomainError(_l("No API client has this id."))
     if client.revoked_at is None:
         client.revoked_at = now
+        record(
+            session,
+            "api_client_revoked",
+            actor=by,
+            actor_label="" if by else "command line",
+            target=f"{client.name} ({client.client_id})",
+        )
     session.execute(
         update(ApiToken)
         .where(ApiToken.client_id == client.id, ApiToken.revoked_at.is_(None))

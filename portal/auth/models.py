@@ -56,3 +56,19 @@ class PasswordResetToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
+
+
+class PasswordResetRequest(Base):
+    """A reset asked for (whatever email was typed, known or not), counted per account and
+    per address to throttle: in the database, so every app process counts the same."""
+
+    __tablename__ = "password_reset_requests"
+    __table_args__ = (
+        Index("ix_password_reset_requests_email_at", "email", "at"),
+        Index("ix_password_reset_requests_ip_at", "ip", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    ip: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,8 @@
-"""Passwords, login sessions, lockout after repeated failures, password reset."""
+"""Passwords, login sessions, throttling of guesses, password reset.
+
+Failed logins slow the address they come from, never the account: a lock on the account
+would let anyone lock its owner out from anywhere. Counts live in the database, so every
+app process sees the same ones."""
 
 import hashlib
 import math
@@ -7,10 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
+from portal.audit.services import record
+from portal.auth.models import (
+    LoginFailure,
+    LoginSession,
+    PasswordResetRequest,
+    PasswordResetToken,
+)
 from portal.credentials import hash_password, normalise_email
 from portal.credentials import hasher as _hasher
 from portal.errors import DomainError
@@ -24,8 +34,21 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 
 @dataclass(frozen=True)
 class LockoutPolicy:
+    """`max_failures` for one account from one address, or `max_failures_per_address` from
+    one address for any accounts, within `window`: that address waits."""
+
     max_failures: int = 10
+    max_failures_per_address: int = 50
     window: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ResetPolicy:
+    """Links mailed per account, and requests per address, within `window`."""
+
+    max_per_account: int = 3
+    max_per_address: int = 10
+    window: timedelta = timedelta(hours=1)
 
 
 class LoginLocked(DomainError):
@@ -56,15 +79,17 @@ def authenticate(
     """The member with these credentials, or a DomainError with one message for both an
     unknown email and a wrong password.
 
-    After `policy.max_failures` failures within `policy.window`, for this email or from this
-    IP address, logins are refused for `policy.window` after the last failure, even with the
-    right password."""
+    After `policy.max_failures` failures for this email from this address, or
+    `policy.max_failures_per_address` from this address, within `policy.window`, this
+    address is refused for `policy.window` after the last of them, even with the right
+    password. The owner logging in from elsewhere is never refused."""
     email = normalise_email(email)
+    member = session.scalar(select(Member).where(Member.email == email))
     locked_until = _locked_until(session, email, ip, now, policy)
     if locked_until is not None:
+        record(session, "login_throttled", subject=member, subject_label=email, ip=ip, at=now)
         raise LoginLocked(locked_until, now)
 
-    member = session.scalar(select(Member).where(Member.email == email))
     stored_hash = member.password_hash if member and member.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored_hash, password)
@@ -73,30 +98,39 @@ def authenticate(
         valid = False
     if not valid:
         session.add(LoginFailure(email=email[:254], ip=ip[:45], at=now))
+        record(session, "login_failed", subject=member, subject_label=email, ip=ip, at=now)
         session.flush()
         raise DomainError(_l("Wrong email or password."))
 
     if _hasher.check_needs_rehash(member.password_hash):
         member.password_hash = _hasher.hash(password)
-    # A success clears the account's count; the IP's count stays.
-    session.execute(delete(LoginFailure).where(LoginFailure.email == email))
+    # A success clears this account's count from this address; the address's count stays.
+    session.execute(
+        delete(LoginFailure).where(LoginFailure.email == email, LoginFailure.ip == ip[:45])
+    )
+    record(session, "login", actor=member, subject=member, ip=ip, at=now)
     return member
 
 
 def _locked_until(
     session: Session, email: str, ip: str, now: datetime, policy: LockoutPolicy
 ) -> datetime | None:
-    """When `max_failures` failures for the email, or from the IP, fall within one window,
-    the lock lasts one window from the last of them. Refused attempts are not recorded, so
-    hammering a locked account does not extend the lock forever."""
-    for column, value in ((LoginFailure.email, email), (LoginFailure.ip, ip)):
+    """When enough failures for the email from this address, or from this address in all,
+    fall within one window, the address waits one window from the last of them. Refused
+    attempts are not recorded, so hammering does not extend the wait forever."""
+    ip = ip[:45]
+    counts = (
+        ((LoginFailure.email == email, LoginFailure.ip == ip), policy.max_failures),
+        ((LoginFailure.ip == ip,), policy.max_failures_per_address),
+    )
+    for conditions, limit in counts:
         latest = session.scalars(
             select(LoginFailure.at)
-            .where(column == value, LoginFailure.at > now - 2 * policy.window)
+            .where(*conditions, LoginFailure.at > now - 2 * policy.window)
             .order_by(LoginFailure.at.desc())
-            .limit(policy.max_failures)
+            .limit(limit)
         ).all()
-        if len(latest) == policy.max_failures and latest[0] - latest[-1] <= policy.window:
+        if len(latest) == limit and latest[0] - latest[-1] <= policy.window:
             until = latest[0] + policy.window
             if until > now:
                 return until
@@ -156,6 +190,12 @@ def end_login_session(session: Session, token: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
 
 
+def end_login_session_of(session: Session, member: Member, token: str) -> None:
+    """Log `member` out of this browser, and say so in the audit trail."""
+    end_login_session(session, token)
+    record(session, "logout", actor=member, subject=member)
+
+
 def request_password_reset(
     session: Session,
     email: str,
@@ -164,22 +204,42 @@ def request_password_reset(
     link_for,
     subject: str,
     body_template,
+    ip: str = "",
+    policy: ResetPolicy = ResetPolicy(),
 ) -> None:
     """Email a single-use reset link if the account exists; say nothing either way.
 
+    The new link voids every earlier one of the member. Requests are throttled per account
+    and per address (`policy`): beyond, nothing is sent, and the caller answers the same.
     `link_for(token)` makes the absolute URL, `body_template(link)` the text: both come from
-    the web layer, which knows URLs and the reader's language."""
-    member = session.scalar(
-        select(Member).where(Member.email == normalise_email(email), Member.active.is_(True))
+    the web layer, which knows the portal's public address and the reader's language."""
+    email = normalise_email(email)[:254]
+    ip = ip[:45]
+    since = now - policy.window
+    per_address = session.scalar(
+        select(func.count())
+        .select_from(PasswordResetRequest)
+        .where(PasswordResetRequest.ip == ip, PasswordResetRequest.at > since)
     )
+    per_account = session.scalar(
+        select(func.count())
+        .select_from(PasswordResetRequest)
+        .where(PasswordResetRequest.email == email, PasswordResetRequest.at > since)
+    )
+    if per_address >= policy.max_per_address or per_account >= policy.max_per_account:
+        return
+    session.add(PasswordResetRequest(email=email, ip=ip, at=now))
+    member = session.scalar(select(Member).where(Member.email == email, Member.active.is_(True)))
     if member is None:
         return
+    session.execute(delete(PasswordResetToken).where(PasswordResetToken.member_id == member.id))
     token = secrets.token_urlsafe(32)
     session.add(
         PasswordResetToken(
             token_hash=_digest(token), member=member, created_at=now, expires_at=now + lifetime
         )
     )
+    record(session, "password_reset_requested", subject=member, ip=ip, at=now)
     queue_email(session, member.email, subject, body_template(link_for(token)))
 
 
@@ -194,13 +254,15 @@ def reset_token_member(session: Session, token: str, now: datetime) -> PasswordR
 
 
 def reset_password(session: Session, token: str, new_password: str, now: datetime) -> Member:
-    """Set a new password with a reset token, which is then spent; every login session of
-    the member ends, since whoever asked for a reset may not trust them."""
+    """Set a new password with a reset token. Every reset link of the member is then void,
+    this one included, and every login session ends, since whoever asked for a reset may
+    not trust them."""
     reset = reset_token_member(session, token, now)
     member = reset.member
     member.password_hash = hash_password(new_password)
-    reset.used_at = now
+    session.execute(delete(PasswordResetToken).where(PasswordResetToken.member_id == member.id))
     session.execute(delete(LoginSession).where(LoginSession.member_id == member.id))
     session.execute(delete(LoginFailure).where(LoginFailure.email == member.email))
+    record(session, "password_reset", actor=member, subject=member, at=now)
     session.flush()
     return member

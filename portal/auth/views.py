@@ -9,8 +9,10 @@ from portal.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm
 from portal.db import db, utcnow
 from portal.errors import DomainError
 from portal.extensions import login_manager
+from portal.links import public_url
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
+from portal.web.security import renew_csrf_token
 
 bp = Blueprint("auth", __name__)
 
@@ -24,7 +26,16 @@ def lockout_policy() -> services.LockoutPolicy:
     config = current_app.config
     return services.LockoutPolicy(
         max_failures=config["LOGIN_MAX_FAILURES"],
+        max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
         window=timedelta(minutes=config["LOGIN_WINDOW_MINUTES"]),
+    )
+
+
+def reset_policy() -> services.ResetPolicy:
+    config = current_app.config
+    return services.ResetPolicy(
+        max_per_account=config["PASSWORD_RESET_MAX_PER_ACCOUNT"],
+        max_per_address=config["PASSWORD_RESET_MAX_PER_ADDRESS"],
     )
 
 
@@ -61,6 +72,7 @@ def login():
                 request.user_agent.string,
             )
             session.permanent = bool(form.remember.data)
+            renew_csrf_token()
             login_user(member)
             target = safe_next(request.args.get("next"), url_for("home.index"))
             return redirect_after_post(target)
@@ -70,7 +82,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    services.end_login_session(db.session, current_user.login_token)
+    services.end_login_session_of(db.session, current_user, current_user.login_token)
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect_after_post(url_for("auth.login"))
@@ -86,8 +98,10 @@ def forgot_password():
             form.email.data,
             utcnow(),
             timedelta(minutes=minutes),
-            link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
+            link_for=lambda token: public_url("auth.reset_password", token=token),
             subject=_("Reset your password"),
+            ip=request.remote_addr or "",
+            policy=reset_policy(),
             body_template=lambda link: _(
                 "Hello,\n\nTo choose a new password for the portal, open this link within "
                 "%(minutes)d minutes:\n\n%(link)s\n\nIf you did not ask for it, ignore this "

@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 
 from portal.calendar import services
 from portal.db import db
+from portal.links import public_url
 from portal.web.htmx import redirect_after_post, render
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 
 def _feed_urls(token: str) -> dict:
-    https = url_for("calendar.feed", token=token, _external=True)
+    https = public_url("calendar.feed", token=token)
     return {"feed_url": https, "webcal_url": "webcal://" + https.split("://", 1)[1]}
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import case, extract, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from portal.audit.services import record
 from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -387,6 +388,13 @@ def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
     receipt.decided_by_id = by.id
     session.flush()
     record_change(session, "receipt", receipt.id)
+    record(
+        session,
+        "receipt_approved",
+        actor=by,
+        subject=receipt.member,
+        target=f"receipt {receipt.id}",
+    )
     return receipt
 
 
@@ -403,6 +411,14 @@ def reject_receipt(session: Session, receipt: Receipt, by: Member, reason: str) 
     receipt.decided_by_id = by.id
     session.flush()
     record_change(session, "receipt", receipt.id)
+    record(
+        session,
+        "receipt_rejected",
+        actor=by,
+        subject=receipt.member,
+        target=f"receipt {receipt.id}",
+        detail=receipt.rejection_reason,
+    )
     return receipt
 
 

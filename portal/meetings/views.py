@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
+from portal.links import public_base_url, public_url
 from portal.meetings import services
 from portal.meetings.forms import ActionForm, MeetingForm, NotesForm, RsvpForm
 from portal.meetings.models import Meeting, MeetingAttachment, RsvpAnswer
@@ -187,7 +188,7 @@ def rsvp(ref: str):
 @login_required
 def calendar(ref: str):
     meeting = meeting_or_404(ref)
-    body = services.meeting_ics(meeting, request.host_url)
+    body = services.meeting_ics(meeting, public_base_url())
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="meeting-{meeting.ref}.ics"'
     return response
@@ -212,7 +213,7 @@ def answers(ref: str):
 def remind(ref: str):
     meeting = meeting_or_404(ref)
     if ActionForm().validate_on_submit():
-        link = url_for("meetings.detail", ref=meeting.ref, _external=True)
+        link = public_url("meetings.detail", ref=meeting.ref)
         try:
             count = services.send_reminder(db.session, meeting, link, utcnow())
         except DomainError as error:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from portal.api import inputs
 from portal.api.errors import ApiError
 from portal.api.idempotency import idempotent
+from portal.api.oauth import current_caller
 from portal.api.serializers import (
     decimal_string,
     iso,
@@ -149,7 +150,10 @@ def put_member(ref: str):
         changes["contribution_rate"] = inputs.decimal(
             body, "contribution_rate", Decimal(0), Decimal("0.9999"), nullable=True
         )
-    saved, created = put_entrepreneur(db.session, existing, email or existing.email, **changes)
+    by = f"API {current_caller().client_id}"
+    saved, created = put_entrepreneur(
+        db.session, existing, email or existing.email, by=by, **changes
+    )
     response = jsonify(member_representation(db.session, saved))
     response.status_code = 201 if created else 200
     if created:

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 import click
 from flask import Blueprint
 
+from portal.audit.services import record
 from portal.cli import CommandError, in_transaction
 from portal.db import db
 from portal.members.models import MemberStatus, Role
@@ -71,4 +72,5 @@ def create_user(
         contract_monthly_gross_cents=to_cents(fixed_gross) if fixed_gross else None,
         activities=activities,
     )
+    record(db.session, "account_created", actor_label="command line", subject=member, detail=role)
     click.echo(f"Created {member.role} {member.email}.")

@@ -2,14 +2,18 @@
 
 from decimal import Decimal
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.audit.services import record
 from portal.credentials import hash_password, normalise_email
 from portal.db import id_from_text
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member, MemberStatus, Role
+from portal.outbox.services import queue_email
 from portal.sync.services import record_change
 
 
@@ -75,14 +79,16 @@ MAX_HOURS_PER_WEEK = Decimal(48)
 
 
 def put_entrepreneur(
-    session: Session, member: Member | None, email: str, **changes
+    session: Session, member: Member | None, email: str, by: str = "", **changes
 ) -> tuple[Member, bool]:
     """Create the entrepreneur with this email, or update `member`: what the back office
     knows of who is in the coop. Fields not given keep their value (defaults on creation).
 
     `changes` may hold full_name, status, contract_hours_per_week, hourly_gross_rate_cents,
     contribution_rate (None: the coop's default) and activities (the full list of names).
-    Staff accounts are not entrepreneurs and are refused; an email stays unique."""
+    Staff accounts are not entrepreneurs and are refused; an email stays unique. A changed
+    email is told to both the old and the new address (the login moves with it: its owner
+    must know, and a mistyped one is noticed). `by` names who changed it in the audit trail."""
     created = member is None
     if created:
         member = create_member(
@@ -99,7 +105,8 @@ def put_entrepreneur(
     if email != member.email:
         if member_by_email(session, email) is not None:
             raise DomainError(_l("A member with this email already exists."), field="email")
-        member.email = email
+        old_email, member.email = member.email, email
+        _tell_email_changed(session, member, old_email, by)
     hours = changes.get("contract_hours_per_week")
     if hours is not None and not 0 <= hours <= MAX_HOURS_PER_WEEK:
         raise DomainError(_l("Contract hours are between 0 and 48 a week."), field="hours_per_week")
@@ -111,6 +118,10 @@ def put_entrepreneur(
         )
     if (changes.get("hourly_gross_rate_cents") or 0) < 0:
         raise DomainError(_l("The hourly rate cannot be negative."), field="hourly_rate")
+    status = changes.get("status")
+    if not created and status is not None and status != member.status:
+        detail = f"{member.status.value if member.status else '-'} → {status.value}"
+        record(session, "status_changed", actor_label=by, subject=member, detail=detail)
     for name in ("full_name", "status", "contract_hours_per_week", "hourly_gross_rate_cents"):
         if changes.get(name) is not None:
             setattr(member, name, changes[name])
@@ -119,9 +130,33 @@ def put_entrepreneur(
     if changes.get("activities") is not None:
         _replace_activities(member, changes["activities"])
     session.flush()
-    if not created:
+    if created:
+        record(session, "account_created", actor_label=by, subject=member, detail=member.role)
+    else:
         record_change(session, "member", member.id)
     return member, created
+
+
+def _tell_email_changed(session: Session, member: Member, old_email: str, by: str) -> None:
+    record(
+        session,
+        "email_changed",
+        actor_label=by,
+        subject=member,
+        detail=f"{old_email} → {member.email}",
+    )
+    with force_locale(member.locale or "fr"):
+        subject = _("Your login email for the portal has changed")
+        body = _(
+            "Hello %(name)s,\n\nThe email you log in to the portal with was changed from "
+            "%(old)s to %(new)s by the coop's back office.\n\nIf you did not expect this "
+            "change, tell your coop's support team at once.\n",
+            name=member.first_name,
+            old=old_email,
+            new=member.email,
+        )
+    for recipient in (old_email, member.email):
+        queue_email(session, recipient, subject, body)
 
 
 def _replace_activities(member: Member, names: list[str]) -> None:

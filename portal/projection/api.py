@@ -65,6 +65,11 @@ def balance_representation(snapshot: BalanceSnapshot, in_effect: bool) -> dict:
         "member": snapshot.member.email,
         "date": iso(snapshot.date),
         "amount": money(cents=snapshot.amount_cents),
+        "year_to_date_base": (
+            None
+            if snapshot.year_to_date_base_cents is None
+            else money(cents=snapshot.year_to_date_base_cents)
+        ),
         "in_effect": in_effect,
         "recorded_at": iso(snapshot.recorded_at),
     }
@@ -142,7 +147,7 @@ def create_payslip():
     return response
 
 
-BALANCE_FIELDS = ("date", "amount")
+BALANCE_FIELDS = ("date", "amount", "year_to_date_base")
 
 
 @bp.put("/members/<ref>/balance")
@@ -155,8 +160,14 @@ def put_balance(ref: str):
     inputs.only_fields(body, BALANCE_FIELDS)
     on = inputs.iso_date(body, "date", required=True)
     amount = inputs.money(body, "amount", required=True)
+    year_base = inputs.money(body, "year_to_date_base")
     snapshot = record_balance(
-        db.session, member, on=on, amount_cents=to_cents(amount), today=paris_today()
+        db.session,
+        member,
+        on=on,
+        amount_cents=to_cents(amount),
+        today=paris_today(),
+        year_to_date_base_cents=None if year_base is None else to_cents(year_base),
     )
     latest = _latest_dates(db.session, {member.id})[member.id]
     return balance_representation(snapshot, in_effect=snapshot.date == latest)

@@ -117,9 +117,24 @@ class MonthFlows:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlierYearCredit:
+    """Credit notes of a month (already in its MonthFlows) whose invoices are of an earlier
+    calendar year: they give back the contribution that year's base charged on them."""
+
+    month: date
+    after_opening: bool
+    year: int
+    invoiced: Decimal  # negative, excl. VAT
+    collected: Decimal  # negative: the refunds they owe, excl. VAT
+
+
+@dataclass(frozen=True, slots=True)
 class Opening:
     on: date
     amount: Decimal
+    # The contribution base of its year up to `on`, when the back office sent it: the
+    # bands of the rest of that year start from it instead of the movements read.
+    year_base: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +178,7 @@ class Inputs:
     contract: Contract
     scheme: Scheme
     flows: tuple[MonthFlows, ...] = ()
+    earlier_year_credits: tuple[EarlierYearCredit, ...] = ()
     opening: Opening | None = None
     outstanding: Decimal = ZERO  # unpaid part of validated invoices, excl. VAT
     activities: tuple[ActivityTotals, ...] = ()
@@ -308,16 +324,33 @@ def _charge(segments: list[_Segment], inputs: Inputs) -> dict[int, tuple[Decimal
     contribution base and months in the coop, for the outstanding-invoices figures.
 
     The entrepreneur is in the coop from the first segment on: their start, their first
-    movement or the opening balance, whichever is earliest."""
+    movement or the opening balance, whichever is earliest. A credit note of an earlier
+    year's invoice counts in that year's base, when its months were read (its bands, its
+    minimum); a balance's year-to-date base replaces its year's base read so far."""
     scheme = inputs.scheme
     current = first_of_month(inputs.today)
     years: dict[int, tuple[Decimal, int]] = {}
     charged: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    credits: dict[tuple[date, bool], list[EarlierYearCredit]] = defaultdict(list)
+    for credit in inputs.earlier_year_credits:
+        credits[credit.month, credit.after_opening].append(credit)
+    opening = inputs.opening
+    rebase = opening is not None and opening.year_base is not None
     for segment in segments:
         flows = segment.flows
         year = flows.month.year
         base, months_in = years.get(year, (ZERO, 0))
+        if rebase and flows.after_opening and year == opening.on.year:
+            rebase = False
+            base = opening.year_base
+            charged[year] = scheme.year_to_date(base, months_in)
         base += flows.invoiced if scheme.basis is Basis.INVOICED else flows.collected
+        moved = [
+            (credit.year, credit.invoiced if scheme.basis is Basis.INVOICED else credit.collected)
+            for credit in credits.get((flows.month, flows.after_opening), ())
+            if credit.year in years
+        ]
+        base -= sum((amount for _, amount in moved), ZERO)
         # Months still to come (an invoice dated ahead) owe no fees nor minimum yet.
         if segment.first_of_its_month and flows.month <= current:
             months_in += 1
@@ -326,6 +359,12 @@ def _charge(segments: list[_Segment], inputs: Inputs) -> dict[int, tuple[Decimal
         to_date = scheme.year_to_date(base, months_in)
         segment.contribution = to_date - charged[year]
         charged[year] = to_date
+        for earlier, amount in moved:
+            earlier_base, earlier_months = years[earlier]
+            years[earlier] = (earlier_base + amount, earlier_months)
+            to_date = scheme.year_to_date(earlier_base + amount, earlier_months)
+            segment.contribution += to_date - charged[earlier]
+            charged[earlier] = to_date
         segment.net = (
             flows.collected
             - segment.contribution

@@ -58,6 +58,10 @@ class BalanceSnapshot(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     date: Mapped[date] = mapped_column(Date)
     amount_cents: Mapped[int] = mapped_column(Integer)
+    # The contribution base of the date's calendar year up to that date (invoiced or
+    # collected, as the coop's scheme counts it), when the back office sends it: the bands
+    # of the rest of the year start from it.
+    year_to_date_base_cents: Mapped[int | None] = mapped_column(Integer)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     member: Mapped[Member] = relationship()
@@ -80,6 +84,8 @@ Index(
     Invoice.paid_cents,
     Invoice.credited_cents,
     Invoice.activity_id,
+    Invoice.refund_due_cents,
+    Invoice.credited_invoice_id,
 )
 Index(
     "ix_receipts_projection",

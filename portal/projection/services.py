@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -110,12 +110,21 @@ def record_payslip(
     return payslip
 
 
-def record_balance(session: Session, member: Member, *, on: date, amount_cents: int, today: date):
+def record_balance(
+    session: Session,
+    member: Member,
+    *,
+    on: date,
+    amount_cents: int,
+    today: date,
+    year_to_date_base_cents: int | None = None,
+):
     """The authoritative margin at the end of `on`: it includes every movement dated on or
     before that day, and the projection adds only later ones. The latest date wins; the
     same date again replaces the amount. The date falls between 2000 and 2099 and is not
     after `today` (the Paris date): the end of a day to come has no known margin yet, and
-    such a balance would hide every movement until then."""
+    such a balance would hide every movement until then. `year_to_date_base_cents`, when
+    sent: the contribution base of that year up to `on`, where its bands go on from."""
     _entrepreneur(member)
     _business_date(on, "date", _l("The balance date is not a date."))
     if on > today:
@@ -124,8 +133,14 @@ def record_balance(session: Session, member: Member, *, on: date, amount_cents: 
             field="date",
         )
     amount = _amount(amount_cents, "amount", allow_negative=True)
+    year_base = year_to_date_base_cents
+    if year_base is not None:
+        year_base = _amount(year_base, "year_to_date_base", allow_negative=True)
     snapshot = _upsert(
-        session, BalanceSnapshot, dict(member_id=member.id, date=on), dict(amount_cents=amount)
+        session,
+        BalanceSnapshot,
+        dict(member_id=member.id, date=on),
+        dict(amount_cents=amount, year_to_date_base_cents=year_base),
     )
     record_change(session, "balance", snapshot.id)
     return snapshot
@@ -215,7 +230,12 @@ def _latest_snapshots():
         .subquery("latest")
     )
     return (
-        select(BalanceSnapshot.member_id, BalanceSnapshot.date, BalanceSnapshot.amount_cents)
+        select(
+            BalanceSnapshot.member_id,
+            BalanceSnapshot.date,
+            BalanceSnapshot.amount_cents,
+            BalanceSnapshot.year_to_date_base_cents,
+        )
         .join(
             latest,
             and_(
@@ -261,17 +281,23 @@ class FlowSource:
     the side of their balance snapshot; and for one member without a snapshot, whose whole
     history is summed (the heaviest case, on the home page and at each what-if keystroke),
     grouped by month alone: SQLite sorts one key a third faster than member, month and side.
-    `amounts` are the MonthFlows fields its sums go to, by their position in FLOW_FIELDS."""
+    `amounts` are the MonthFlows fields its sums go to, by their position in FLOW_FIELDS.
+    `by_base_year`: each row has, after the side, the earlier calendar year whose
+    contribution base its sums belong to, or NULL for their own month's year."""
 
     for_members: Select
     for_one_without_balance: Select
     amounts: tuple[int, ...]
+    by_base_year: bool = False
 
 
-def monthly_sums(member_column, date_column, sums: dict, where=(), joins=()) -> FlowSource:
+def monthly_sums(
+    member_column, date_column, sums: dict, where=(), joins=(), base_year=None
+) -> FlowSource:
     """SELECT member, "YYYY-MM", after-the-opening flag, SUM(...) per group, for the
     members in `member_ids`, of movements dated `since` or later; or SELECT "YYYY-MM", 1,
-    SUM(...) for the one member `member_id`, who has no balance snapshot.
+    SUM(...) for the one member `member_id`, who has no balance snapshot. `joins` are
+    (target, condition, outer) triples; `base_year`, an expression grouped on too.
 
     A movement dated on or before its member's latest balance snapshot is already in that
     balance: the flag tells the computation to keep it for history only."""
@@ -281,20 +307,22 @@ def monthly_sums(member_column, date_column, sums: dict, where=(), joins=()) -> 
     ).label("after")
     month = month_of(date_column).label("month")
     columns = [func.coalesce(func.sum(expr), 0).label(name) for name, expr in sums.items()]
-    query = select(member_column.label("member_id"), month, after, *columns)
-    one = select(month, literal_column("1").label("after"), *columns)
-    for target, condition in joins:
-        query = query.join(target, condition)
-        one = one.join(target, condition)
+    split = () if base_year is None else (base_year.label("base_year"),)
+    query = select(member_column.label("member_id"), month, after, *split, *columns)
+    one = select(month, literal_column("1").label("after"), *split, *columns)
+    for target, condition, outer in joins:
+        query = query.join(target, condition, isouter=outer)
+        one = one.join(target, condition, isouter=outer)
     query = query.outerjoin(snapshots, snapshots.c.member_id == member_column)
     return FlowSource(
         for_members=query.where(
             member_column.in_(MEMBER_IDS), date_column >= SINCE, *where
-        ).group_by(member_column, month, after),
+        ).group_by(member_column, month, after, *split),
         for_one_without_balance=one.where(
             member_column == MEMBER_ID, date_column >= SINCE, *where
-        ).group_by(month),
+        ).group_by(month, *split),
         amounts=tuple(FLOW_FIELDS.index(name) for name in sums),
+        by_base_year=base_year is not None,
     )
 
 
@@ -315,12 +343,20 @@ def _signed(cents_column):
     return case((Invoice.kind == InvoiceKind.CREDIT_NOTE, -cents_column), else_=cents_column)
 
 
-def _excl_vat_share(cents_incl_vat):
-    """The excl. VAT part of an amount incl. VAT, in its invoice's proportion, rounded
-    half-up to the cent with integers only (never a float): (2·a·ht + ttc) div (2·ttc)."""
+def _excl_vat_part(cents_incl_vat):
+    """portal.money.excl_vat_part in SQL, per row: the excl. VAT part of an amount incl. VAT
+    in its invoice's proportion, half-up to the cent, in integers: (2·a·ht + ttc) div
+    (2·ttc). Floor division: `/` would be a true division, in floats on SQLite."""
     incl = func.nullif(Invoice.total_incl_vat_cents, 0)
     scaled = cast(cents_incl_vat, BigInteger) * Invoice.total_excl_vat_cents
-    return (2 * scaled + incl) / (2 * incl)
+    return (2 * scaled + incl) // (2 * incl)
+
+
+CREDITED = aliased(Invoice, name="credited")
+
+
+def _year_of(date_column):
+    return func.substr(month_of(date_column), 1, 4)
 
 
 INVOICE_FLOWS = monthly_sums(
@@ -329,14 +365,26 @@ INVOICE_FLOWS = monthly_sums(
     {
         "invoiced": _signed(Invoice.total_excl_vat_cents),
         "vat_invoiced": _signed(Invoice.vat_cents),
+        # A credit note of money already received owes it back: it leaves what was
+        # collected when the credit note is issued (zero on an invoice).
+        "collected": -_excl_vat_part(Invoice.refund_due_cents),
     },
     where=[Invoice.status.in_(ISSUED_STATUSES)],
+    joins=[(CREDITED, CREDITED.id == Invoice.credited_invoice_id, True)],
+    # A credit note of an invoice of an earlier year gives back that year's contribution.
+    base_year=case(
+        (
+            _year_of(CREDITED.issue_date) < _year_of(Invoice.issue_date),
+            _year_of(CREDITED.issue_date),
+        ),
+        else_=None,
+    ),
 )
 PAYMENT_FLOWS = monthly_sums(
     Invoice.member_id,
     Payment.received_on,
-    {"collected": _excl_vat_share(Payment.amount_cents)},
-    joins=[(Invoice, Invoice.id == Payment.invoice_id)],
+    {"collected": Payment.amount_excl_vat_cents},
+    joins=[(Invoice, Invoice.id == Payment.invoice_id, False)],
 )
 RECEIPT_FLOWS = monthly_sums(
     Receipt.member_id,
@@ -352,8 +400,13 @@ RECEIPT_FLOWS = monthly_sums(
 FLOW_SOURCES = (INVOICE_FLOWS, PAYMENT_FLOWS, RECEIPT_FLOWS, PAYSLIP_FLOWS)
 
 _OUTSTANDING_CENTS = Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
+# What the payments still to come will bring excl. VAT: the part of all the invoice will
+# have been paid less the part already paid, the way each payment's part is recorded.
+_OUTSTANDING_EXCL_VAT = _excl_vat_part(
+    Invoice.total_incl_vat_cents - Invoice.credited_cents
+) - _excl_vat_part(Invoice.paid_cents)
 OUTSTANDING = (
-    select(Invoice.member_id, func.sum(_excl_vat_share(_OUTSTANDING_CENTS)))
+    select(Invoice.member_id, func.sum(_OUTSTANDING_EXCL_VAT))
     .where(
         Invoice.member_id.in_(MEMBER_IDS),
         Invoice.kind == InvoiceKind.INVOICE,
@@ -390,18 +443,27 @@ ACTIVITY_EXPENSES = (
 def openings(session: Session, member_ids: list[int]) -> dict[int, compute.Opening]:
     rows = session.execute(OPENINGS, {"member_ids": member_ids})
     return {
-        member_id: compute.Opening(on=on, amount=from_cents(amount))
-        for member_id, on, amount in rows
+        member_id: compute.Opening(
+            on=on,
+            amount=from_cents(amount),
+            year_base=None if year_base is None else from_cents(year_base),
+        )
+        for member_id, on, amount, year_base in rows
     }
+
+
+INVOICED, COLLECTED = FLOW_FIELDS.index("invoiced"), FLOW_FIELDS.index("collected")
 
 
 def _flows(
     session: Session, member_ids: list[int], since: date, without_balance: bool
-) -> dict[int, list[compute.MonthFlows]]:
+) -> tuple[dict[int, list[compute.MonthFlows]], dict[int, list[compute.EarlierYearCredit]]]:
     """Each member's months, one MonthFlows per month and side of the opening balance: the
-    four sources' sums are added up in integer cents, then turned into euros once.
+    four sources' sums are added up in integer cents, then turned into euros once; and the
+    credit notes in them whose invoices are of an earlier year, by that year.
     `without_balance`: none of the members has a balance snapshot."""
     cents: dict[tuple[int, str, int], list[int]] = {}
+    earlier_cents: dict[tuple[int, str, int, str], list[int]] = {}
     one = member_ids[0] if len(member_ids) == 1 and without_balance else None
     params = {"member_ids": member_ids, "member_id": one, "since": since}
     for source in FLOW_SOURCES:
@@ -410,11 +472,17 @@ def _flows(
         else:
             rows = ((one, *row) for row in session.execute(source.for_one_without_balance, params))
         for member_id, month, after, *sums in rows:
+            base_year = sums.pop(0) if source.by_base_year else None
             totals = cents.get((member_id, month, after))
             if totals is None:
                 totals = cents[member_id, month, after] = [0] * len(FLOW_FIELDS)
             for position, value in zip(source.amounts, sums, strict=True):
                 totals[position] += int(value)
+            if base_year is not None:
+                moved = earlier_cents.setdefault((member_id, month, after, base_year), [0, 0])
+                for position, value in zip(source.amounts, sums, strict=True):
+                    if position in (INVOICED, COLLECTED):
+                        moved[position == COLLECTED] += int(value)
     flows: dict[int, list[compute.MonthFlows]] = {member_id: [] for member_id in member_ids}
     for (member_id, month, after), totals in cents.items():
         flows[member_id].append(
@@ -424,7 +492,18 @@ def _flows(
                 *(from_cents(value) for value in totals),
             )
         )
-    return flows
+    earlier: dict[int, list[compute.EarlierYearCredit]] = {}
+    for (member_id, month, after, year), (invoiced, collected) in earlier_cents.items():
+        earlier.setdefault(member_id, []).append(
+            compute.EarlierYearCredit(
+                date(int(month[:4]), int(month[5:7]), 1),
+                bool(after),
+                int(year),
+                from_cents(invoiced),
+                from_cents(collected),
+            )
+        )
+    return flows, earlier
 
 
 def _last_paid_periods(session: Session, member_ids: list[int]) -> dict[int, date]:
@@ -464,7 +543,7 @@ def projections(
     member_ids = [member.id for member in members]
     opening_by_member = openings(session, member_ids)
     since = _history_needed_since(members, opening_by_member, today, history=what_if is None)
-    flows = _flows(session, member_ids, since, without_balance=not opening_by_member)
+    flows, earlier = _flows(session, member_ids, since, without_balance=not opening_by_member)
     last_paid = _last_paid_periods(session, member_ids)
     outstanding = _outstanding(session, member_ids) if with_outstanding else {}
     activities = _activity_totals(session, members, today.year) if with_activities else {}
@@ -477,6 +556,7 @@ def projections(
                 contract=contract_of(member),
                 scheme=terms.scheme_for(member),
                 flows=tuple(flows[member.id]),
+                earlier_year_credits=tuple(earlier.get(member.id, ())),
                 opening=opening_by_member.get(member.id),
                 outstanding=outstanding.get(member.id, Decimal(0)),
                 activities=tuple(activities.get(member.id, ())),

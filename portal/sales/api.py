@@ -18,18 +18,21 @@ from portal.api.serializers import (
     row_or_404,
 )
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.db import db
 from portal.members.models import Activity, Member
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.models import (
     Customer,
     Invoice,
+    InvoiceKind,
     InvoiceLine,
     Payment,
     PaymentMethod,
+    Refund,
     outstanding_cents_for,
 )
-from portal.sales.services import document_parties, record_payment
+from portal.sales.services import document_parties, record_payment, record_refund
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("sales", __name__)
@@ -102,6 +105,8 @@ INVOICE_COLUMNS = (
     Invoice.total_incl_vat_cents,
     Invoice.paid_cents,
     Invoice.credited_cents,
+    Invoice.refund_due_cents,
+    Invoice.refunded_cents,
     Invoice.created_at,
     Invoice.validated_at,
     Invoice.sent_at,
@@ -157,7 +162,8 @@ def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
         (id_, kind, number, status, member_id, member_email, activity_name, credited_invoice_id,
          issue_date, due_date, service_date, operation_type, purchase_order,
          total_excl_vat_cents, vat_cents, total_incl_vat_cents, paid_cents, credited_cents,
-         created_at, validated_at, sent_at) = row[: len(INVOICE_COLUMNS)]  # fmt: skip
+         refund_due_cents, refunded_cents, created_at, validated_at,
+         sent_at) = row[: len(INVOICE_COLUMNS)]  # fmt: skip
         outstanding = outstanding_cents_for(
             status, kind, total_incl_vat_cents, paid_cents, credited_cents
         )
@@ -183,6 +189,8 @@ def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
             "amount_paid": money(cents=paid_cents),
             "amount_credited": money(cents=credited_cents),
             "amount_due": money(cents=outstanding),
+            "refund_due": money(cents=refund_due_cents),
+            "amount_refunded": money(cents=refunded_cents),
             "created_at": iso(created_at),
             "validated_at": iso(validated_at),
             "sent_at": iso(sent_at),
@@ -212,6 +220,30 @@ def payments_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
         .where(Payment.id.in_(row_ids(entity_ids)))
     )
     return {str(row.id): payment_representation(row) for row in rows}
+
+
+def refund_representation(refund) -> dict:
+    """`refund`: a row of the refunds table with its credit note's `credit_note_number`."""
+    return {
+        "id": refund.id,
+        "credit_note_id": refund.credit_note_id,
+        "credit_note_number": refund.credit_note_number,
+        "amount": money(cents=refund.amount_cents),
+        "date": iso(refund.paid_on),
+        "method": refund.method.value,
+        "reference": refund.reference,
+        "created_at": iso(refund.created_at),
+    }
+
+
+@register_batch("refund")
+def refunds_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
+    rows = session.execute(
+        select(Refund.__table__, Invoice.number.label("credit_note_number"))
+        .join(Invoice, Invoice.id == Refund.credit_note_id)
+        .where(Refund.id.in_(row_ids(entity_ids)))
+    )
+    return {str(row.id): refund_representation(row) for row in rows}
 
 
 @bp.get("/invoices/<invoice_id>")
@@ -267,6 +299,51 @@ def create_payment():
                 "id": invoice.id,
                 "status": invoice.status.value,
                 "amount_due": money(cents=invoice.outstanding_cents),
+            },
+        }
+    )
+    response.status_code = 201
+    return response
+
+
+REFUND_FIELDS = ("credit_note_number", "amount", "date", "method", "reference")
+
+
+@bp.post("/refunds")
+@idempotent
+def create_refund():
+    body = inputs.json_body()
+    inputs.only_fields(body, REFUND_FIELDS)
+    number = inputs.text(body, "credit_note_number", 35, required=True)
+    amount = inputs.money(body, "amount", required=True)
+    paid_on = inputs.iso_date(body, "date", required=True)
+    method = inputs.choice(body, "method", PAYMENT_METHODS)
+    if method is None:
+        choices = ", ".join(PAYMENT_METHODS)
+        raise inputs.invalid("method", f"`method` is required: one of {choices}.")
+    reference = inputs.text(body, "reference", 80)
+    credit_note = db.session.scalar(
+        select(Invoice).where(Invoice.number == number, Invoice.kind == InvoiceKind.CREDIT_NOTE)
+    )
+    if credit_note is None:
+        raise inputs.invalid("credit_note_number", "No issued credit note has this number.")
+    refund = record_refund(
+        db.session,
+        credit_note,
+        amount,
+        paid_on,
+        None,
+        paris_today(),
+        reference or "",
+        PaymentMethod(method),
+    )
+    response = jsonify(
+        {
+            **one_or_404(db.session, refunds_data, str(refund.id), "refund"),
+            "credit_note": {
+                "id": credit_note.id,
+                "refund_due": money(cents=credit_note.refund_due_cents),
+                "amount_refunded": money(cents=credit_note.refunded_cents),
             },
         }
     )

@@ -320,5 +320,16 @@ class PaymentForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
 
 
+class RefundForm(FlaskForm):
+    amount = LocalDecimalField(_l("Amount paid back (€)"), validators=[InputRequired()])
+    paid_on = DateField(_l("Paid back on"), validators=[DataRequired()])
+    method = SelectField(
+        _l("Payment method"),
+        choices=choices((method.value, method.label) for method in PaymentMethod),
+        default=PaymentMethod.TRANSFER.value,
+    )
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=100)])
+
+
 class ReturnForm(FlaskForm):
     comment = TextAreaField(_l("What to correct"), validators=[DataRequired(), Length(max=2000)])

@@ -110,6 +110,8 @@ class InvoiceBalance:
     total_incl_vat_cents: int
     paid_cents: int
     credited_cents: int
+    refund_due_cents: int
+    refunded_cents: int
 
     @property
     def is_credit_note(self) -> bool:
@@ -120,6 +122,11 @@ class InvoiceBalance:
         return outstanding_cents_for(
             self.status, self.kind, self.total_incl_vat_cents, self.paid_cents, self.credited_cents
         )
+
+    @property
+    def refund_owed_cents(self) -> int:
+        """What is still to pay back to the customer on a credit note of money received."""
+        return self.refund_due_cents - self.refunded_cents
 
     def is_overdue(self, today: date) -> bool:
         return self.outstanding_cents > 0 and self.due_date < today
@@ -191,6 +198,10 @@ class Invoice(InvoiceBalance, Base):
     total_incl_vat_cents: Mapped[int] = mapped_column(Integer, default=0)
     paid_cents: Mapped[int] = mapped_column(Integer, default=0)
     credited_cents: Mapped[int] = mapped_column(Integer, default=0)
+    # A credit note on money already received: what goes back to the customer (fixed when
+    # it is issued, it leaves the margin then) and what has been paid back so far.
+    refund_due_cents: Mapped[int] = mapped_column(Integer, server_default="0")
+    refunded_cents: Mapped[int] = mapped_column(Integer, server_default="0")
 
     return_comment: Mapped[str] = mapped_column(Text, default="")
     form_token: Mapped[str | None] = mapped_column(String(64))
@@ -212,6 +223,9 @@ class Invoice(InvoiceBalance, Base):
     )
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="invoice", order_by="Payment.received_on"
+    )
+    refunds: Mapped[list["Refund"]] = relationship(
+        back_populates="credit_note", order_by="Refund.paid_on"
     )
 
 
@@ -271,6 +285,10 @@ class Payment(Base):
         ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
     )
     amount_cents: Mapped[int] = mapped_column(Integer)
+    # Its excl. VAT part, fixed when recorded: the growth of the rounded excl. VAT part of
+    # everything paid on the invoice, so the parts of its payments add up to the invoice's
+    # total excl. VAT once it is paid, to the cent (the last payment takes what is left).
+    amount_excl_vat_cents: Mapped[int] = mapped_column(Integer)
     received_on: Mapped[date] = mapped_column(Date)
     # Rows from before the column existed whose method could not be read say "other".
     method: Mapped[PaymentMethod] = mapped_column(
@@ -281,3 +299,24 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     invoice: Mapped[Invoice] = relationship(back_populates="payments")
+
+
+class Refund(Base):
+    """Money paid back to a customer on a credit note of an invoice they had paid, recorded
+    by staff or pushed by the back office."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount_cents > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    credit_note_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
+    )
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    credit_note: Mapped[Invoice] = relationship(back_populates="refunds")

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from portal.audit.services import record
 from portal.coop.models import CoopSettings
 from portal.db import Page
 from portal.errors import DomainError
@@ -21,7 +22,7 @@ from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.members.models import Member
-from portal.money import MAX_AMOUNT_CENTS, from_cents, round_cents, to_cents
+from portal.money import MAX_AMOUNT_CENTS, excl_vat_part, from_cents, round_cents, to_cents
 from portal.sales.models import (
     Customer,
     CustomerKind,
@@ -34,6 +35,7 @@ from portal.sales.models import (
     OperationType,
     Payment,
     PaymentMethod,
+    Refund,
 )
 from portal.sync.services import record_change
 
@@ -424,6 +426,14 @@ def return_invoice(
     invoice.return_comment = comment[:2000]
     session.flush()
     record_change(session, "invoice", invoice.id)
+    record(
+        session,
+        "invoice_returned",
+        actor=by,
+        subject=invoice.member,
+        target=f"invoice {invoice.id}",
+        detail=invoice.return_comment,
+    )
     return invoice
 
 
@@ -600,11 +610,22 @@ def validate_invoice(
     if invoice.submitted_at is None:
         invoice.submitted_at = now
     if invoice.is_credit_note:
+        overpaid_before = _overpaid_cents(original)
         original.credited_cents += invoice.total_incl_vat_cents
+        # Crediting money already received: the customer is owed it back.
+        invoice.refund_due_cents = _overpaid_cents(original) - overpaid_before
         _settle(original)
         record_change(session, "invoice", original.id)
     session.flush()
     record_change(session, "invoice", invoice.id)
+    record(
+        session,
+        "invoice_validated",
+        actor=by,
+        subject=invoice.member,
+        target=f"invoice {invoice.number}",
+        detail=f"{from_cents(invoice.total_incl_vat_cents):.2f} EUR",
+    )
     return invoice
 
 
@@ -617,6 +638,10 @@ def mark_sent(session: Session, invoice: Invoice, now: datetime) -> Invoice:
     session.flush()
     record_change(session, "invoice", invoice.id)
     return invoice
+
+
+def _overpaid_cents(invoice: Invoice) -> int:
+    return max(0, invoice.paid_cents + invoice.credited_cents - invoice.total_incl_vat_cents)
 
 
 def _settle(invoice: Invoice) -> None:
@@ -714,9 +739,16 @@ def record_payment(
             ),
             field="amount",
         )
+    excl, incl, paid = (
+        invoice.total_excl_vat_cents,
+        invoice.total_incl_vat_cents,
+        invoice.paid_cents,
+    )
     payment = Payment(
         invoice=invoice,
         amount_cents=cents,
+        amount_excl_vat_cents=excl_vat_part(paid + cents, excl, incl)
+        - excl_vat_part(paid, excl, incl),
         received_on=on,
         method=method,
         reference=(reference or "").strip()[:100],
@@ -728,7 +760,72 @@ def record_payment(
     session.flush()
     record_change(session, "payment", payment.id)
     record_change(session, "invoice", invoice.id)
+    record(
+        session,
+        "payment_recorded",
+        actor=by,
+        actor_label="" if by else "API",
+        subject=invoice.member,
+        target=f"invoice {invoice.number}",
+        detail=f"{from_cents(cents):.2f} EUR, {method.value}",
+    )
     return payment
+
+
+def record_refund(
+    session: Session,
+    credit_note: Invoice,
+    amount: Decimal,
+    on: date,
+    by: Member | None,
+    today: date,
+    reference: str = "",
+    method: PaymentMethod = PaymentMethod.TRANSFER,
+) -> Refund:
+    """Money paid back to the customer on a credit note of an invoice they had paid, never
+    more than is still owed to them, on or after the credit note's date and not after
+    today. The refund left the margin when the credit note was issued: this settles the
+    debt. Staff and the back-office sync both call this."""
+    session.refresh(credit_note, with_for_update=True)
+    if not credit_note.is_credit_note or not credit_note.status.is_issued:
+        raise DomainError(_l("Refunds are recorded on validated credit notes only."))
+    if credit_note.refund_owed_cents <= 0:
+        raise DomainError(_l("Nothing is owed back to the customer on this credit note."))
+    if amount is None or amount <= 0:
+        raise DomainError(_l("Enter an amount above zero."), field="amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(_l("This amount is too large (10 M€ at most)."), field="amount")
+    if not isinstance(method, PaymentMethod):
+        raise DomainError(_l("Choose how the customer was paid back."), field="method")
+    if not isinstance(on, date):
+        raise DomainError(_l("Enter the date of the refund."), field="date")
+    if on < credit_note.issue_date or on > today:
+        raise DomainError(
+            _l("A refund is dated between its credit note's date and today."), field="date"
+        )
+    cents = to_cents(amount)
+    if cents == 0:
+        raise DomainError(_l("Enter an amount above zero."), field="amount")
+    if cents > credit_note.refund_owed_cents:
+        owed = money_text(credit_note.refund_owed_cents, cents=True)
+        raise DomainError(
+            _l("This is more than the %(amount)s owed to the customer.", amount=owed),
+            field="amount",
+        )
+    refund = Refund(
+        credit_note=credit_note,
+        amount_cents=cents,
+        paid_on=on,
+        method=method,
+        reference=(reference or "").strip()[:100],
+        recorded_by_id=by.id if by else None,
+    )
+    session.add(refund)
+    credit_note.refunded_cents += cents
+    session.flush()
+    record_change(session, "refund", refund.id)
+    record_change(session, "invoice", credit_note.id)
+    return refund
 
 
 def set_trusted(session: Session, member: Member, trusted: bool, by: Member) -> Member:
@@ -737,6 +834,9 @@ def set_trusted(session: Session, member: Member, trusted: bool, by: Member) -> 
         raise DomainError(_l("Only the support team decides this."))
     if not member.is_entrepreneur:
         raise DomainError(_l("Only entrepreneurs issue invoices."))
+    if member.trusted_invoicing != trusted:
+        detail = "validates own invoices" if trusted else "invoices validated by the team"
+        record(session, "status_changed", actor=by, subject=member, detail=detail)
     member.trusted_invoicing = trusted
     session.flush()
     record_change(session, "member", member.id)
@@ -800,6 +900,8 @@ class InvoiceRow(InvoiceBalance):
     total_incl_vat_cents: int
     paid_cents: int
     credited_cents: int
+    refund_due_cents: int
+    refunded_cents: int
     customer_name: str
     member_name: str
 
@@ -814,6 +916,8 @@ _ROW_COLUMNS = (
     Invoice.total_incl_vat_cents,
     Invoice.paid_cents,
     Invoice.credited_cents,
+    Invoice.refund_due_cents,
+    Invoice.refunded_cents,
     Customer.name,
     Member.full_name,
 )

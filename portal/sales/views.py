@@ -21,6 +21,7 @@ from portal.sales.forms import (
     CustomerForm,
     InvoiceForm,
     PaymentForm,
+    RefundForm,
     ReturnForm,
     choices,
     typed_lines,
@@ -296,6 +297,7 @@ def show(invoice_id: int):
         credit_notes=credit_notes,
         can_validate=services.can_validate(invoice, current_user),
         payment_form=PaymentForm(received_on=paris_today()),
+        refund_form=RefundForm(paid_on=paris_today()),
         return_form=ReturnForm(),
         today=paris_today(),
         credit_token=uuid.uuid4().hex,
@@ -548,6 +550,32 @@ def add_payment(invoice_id: int):
             PaymentMethod(form.method.data),
         ),
         _("Payment recorded."),
+    )
+
+
+@bp.post("/staff/invoices/<int:invoice_id>/refunds")
+@staff_required
+def add_refund(invoice_id: int):
+    credit_note = invoice_or_404(invoice_id)
+    form = RefundForm()
+    if not form.validate():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return _show(credit_note)
+    return _act(
+        credit_note,
+        lambda: services.record_refund(
+            db.session,
+            credit_note,
+            form.amount.data or Decimal(0),
+            form.paid_on.data,
+            current_user,
+            paris_today(),
+            form.reference.data or "",
+            PaymentMethod(form.method.data),
+        ),
+        _("Refund recorded."),
     )
 
 

@@ -4,7 +4,7 @@ import logging
 
 from flask import Flask, Response, current_app, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from portal.i18n import lazy_gettext as _l
 
@@ -73,6 +73,12 @@ def _error_page(code: int, title, message) -> Response:
     return response
 
 
+def render_untrusted_host(error: SecurityError):
+    """A request naming a host the portal does not serve: no page can be built for it (its
+    links would need that host), and nobody there is a member. A plain refusal."""
+    return Response("Unknown host.\n", 400, mimetype="text/plain")
+
+
 def render_unexpected(error: Exception):
     log.exception("unhandled error", exc_info=error)
     return render_error(InternalServerError())
@@ -80,5 +86,6 @@ def render_unexpected(error: Exception):
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(SecurityError, render_untrusted_host)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, render_unexpected)

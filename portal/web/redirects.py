@@ -8,6 +8,8 @@ def safe_next(target: str | None, default: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
-    if "\\" in target:
+    # A backslash is a slash to browsers; a control character (a newline, a tab) cannot go
+    # into a Location header.
+    if "\\" in target or any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
         return default
     return target

@@ -1,6 +1,6 @@
 """Security headers and cookie flags for every response."""
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -33,6 +33,13 @@ def reject_nul_bytes() -> None:
     for values in (request.args.values(), request.form.values(), path_values):
         if any("\x00" in value for value in values):
             abort(400, description="Text may not contain NUL characters.")
+
+
+def renew_csrf_token() -> None:
+    """Forget the session's CSRF secret (Flask-WTF makes a new one on the next form): called
+    at login, so a token planted or seen before it is worth nothing after."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
 
 
 def add_security_headers(response: Response) -> Response:

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import has_request_context, url_for
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, exists, func, or_, select
@@ -21,6 +20,7 @@ from portal.db import take_write_lock, utcnow
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.ical import CalendarEvent
+from portal.links import public_url
 from portal.members.models import Member, MemberStatus
 from portal.outbox.services import queue_email
 from portal.sync.services import record_change
@@ -370,11 +370,7 @@ def promote_waiting(
 def _email_promotion(session: Session, booking: Booking, workshop: Workshop) -> None:
     member = booking.member
     with force_locale(member.locale or "fr"):
-        link = (
-            url_for("workshops.detail", workshop_id=workshop.id, _external=True)
-            if has_request_context()
-            else ""
-        )
+        link = public_url("workshops.detail", workshop_id=workshop.id)
         queue_email(
             session,
             member.email,
@@ -599,11 +595,7 @@ def workshop_event(workshop: Workshop, booking: Booking | None = None) -> Calend
     if workshop.is_cancelled:
         summary = _("Cancelled: %(title)s", title=workshop.title)
         status = "CANCELLED"
-    url = (
-        url_for("workshops.detail", workshop_id=workshop.id, _external=True)
-        if has_request_context()
-        else ""
-    )
+    url = public_url("workshops.detail", workshop_id=workshop.id)
     description = workshop.description
     if workshop.facilitator:
         description = _("With %(name)s", name=workshop.facilitator) + "\n\n" + description

@@ -88,7 +88,13 @@ def test_a_writer_still_at_work_does_not_hold_up_other_writers_of_the_log(commit
 def test_concurrent_duplicates_of_a_write_apply_once(committed_database, kind, tmp_path):
     url = committed_database(kind)
     app = create_app(
-        {"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True, "DATA_DIR": str(tmp_path)}
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "x",
+            "TESTING": True,
+            "DATA_DIR": str(tmp_path),
+        }
     )
     with app.app_context():
         from portal.db import db

@@ -15,7 +15,7 @@ from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import ReceiptStatus
 from portal.meetings import services as meetings
-from portal.sales.models import InvoiceStatus, Payment, PaymentMethod
+from portal.sales.models import InvoiceStatus, Payment, PaymentMethod, Refund
 from portal.sync.models import Change
 from portal.workshops import services as workshops
 from portal.workshops.models import Workshop
@@ -489,3 +489,85 @@ def test_every_recorded_entity_has_a_feed_serializer():
         "rsvp",
     }
     assert recorded <= set(SERIALIZERS) | set(BATCH_SERIALIZERS)
+
+
+# --- refunds --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def owed_credit_note(db_session, issued_invoice, staff):
+    """A full credit note of the invoice once paid: 1 305,49 € owed back to the customer."""
+    from portal.sales import services as sales
+
+    sales.record_payment(db_session, issued_invoice, Decimal("1305.49"), paris_today(), staff)
+    note = sales.create_credit_note(db_session, issued_invoice, paris_today())
+    sales.submit_invoice(db_session, note, utcnow())
+    sales.validate_invoice(db_session, note, staff, paris_today(), utcnow())
+    db_session.commit()
+    return note
+
+
+def refund_body(note, **changes) -> dict:
+    return {
+        "credit_note_number": note.number,
+        "amount": "305.49",
+        "date": paris_today().isoformat(),
+        "method": "transfer",
+        **changes,
+    }
+
+
+def test_refund_replayed_is_recorded_once_and_in_the_feed(
+    client, bearer, owed_credit_note, db_session
+):
+    headers = write_headers(bearer, "refund-1")
+    first = client.post("/api/v1/refunds", json=refund_body(owed_credit_note), headers=headers)
+    assert first.status_code == 201, first.json
+    assert first.json["credit_note"] == {
+        "id": owed_credit_note.id,
+        "refund_due": "1305.49",
+        "amount_refunded": "305.49",
+    }
+    for _ in range(5):
+        again = client.post("/api/v1/refunds", json=refund_body(owed_credit_note), headers=headers)
+        assert again.data == first.data
+    db_session.expire_all()
+    assert count(db_session, Refund) == 1
+    assert owed_credit_note.refund_owed_cents == 100_000
+    items = feed(client, bearer)
+    assert [i["entity"] for i in items][-2:] == ["refund", "invoice"]
+    assert items[-2]["data"]["credit_note_number"] == owed_credit_note.number
+    assert items[-1]["data"]["refund_due"] == "1305.49"
+    assert items[-1]["data"]["amount_refunded"] == "305.49"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"amount": "1305.50"}, "amount"),  # more than is owed
+        ({"amount": "0"}, "amount"),
+        ({"amount": "-10.00"}, "amount"),
+        ({"date": "2000-01-01"}, "date"),  # before the credit note
+        ({"date": "2099-01-01"}, "date"),  # after today
+        ({"date": "tomorrow"}, "date"),
+        ({"credit_note_number": "NOPE"}, "credit_note_number"),
+    ],
+)
+def test_bad_refund_is_refused_and_changes_nothing(
+    client, bearer, owed_credit_note, db_session, changes, field
+):
+    response = client.post(
+        "/api/v1/refunds",
+        json=refund_body(owed_credit_note, **changes),
+        headers=write_headers(bearer),
+    )
+    assert response.status_code in (400, 422), response.json
+    assert response.mimetype == PROBLEM
+    assert response.json["error"]["field"] == field
+    assert count(db_session, Refund) == 0
+
+
+def test_refund_on_an_invoice_number_is_refused(client, bearer, owed_credit_note, issued_invoice):
+    body = refund_body(owed_credit_note, credit_note_number=issued_invoice.number)
+    response = client.post("/api/v1/refunds", json=body, headers=write_headers(bearer))
+    assert response.status_code == 422

@@ -55,7 +55,13 @@ def test_oversized_body_is_a_413_problem(client, bearer, app, monkeypatch, entre
 
 
 def test_unexpected_error_under_api_is_a_json_500_without_details(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "x"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "x",
+        }
+    )
 
     @app.get("/api/v1/boom")
     def boom():

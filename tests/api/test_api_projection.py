@@ -124,6 +124,7 @@ def test_payslip_and_balance_are_in_the_feed_with_their_data(client, bearer, ent
         "member": "camille@example.org",
         "date": YESTERDAY.isoformat(),
         "amount": "980.00",
+        "year_to_date_base": None,
         "in_effect": True,
         "recorded_at": "",
     }
@@ -464,3 +465,19 @@ def test_garbage_is_a_4xx_problem_never_a_500(client, bearer, entrepreneur, raw,
         response = method(url, data=raw, content_type=content_type, headers=write_headers(bearer))
         assert 400 <= response.status_code < 500, (url, raw, response.status_code)
         assert json.loads(response.data)["status"] == response.status_code
+
+
+def test_balance_carries_the_year_to_date_base(client, bearer, entrepreneur, db_session):
+    response = client.put(
+        f"/api/v1/members/{entrepreneur.id}/balance",
+        json={"date": YESTERDAY.isoformat(), "amount": "980.00", "year_to_date_base": "20000.00"},
+        headers=write_headers(bearer),
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["year_to_date_base"] == "20000.00"
+    assert db_session.scalar(select(BalanceSnapshot.year_to_date_base_cents)) == 2_000_000
+    items = client.get("/api/v1/changes?limit=1000", headers=bearer).json["items"]
+    [balance] = [item["data"] for item in items if item["entity"] == "balance"]
+    assert balance["year_to_date_base"] == "20000.00"
+    without = put_balance(client, bearer, entrepreneur, YESTERDAY, "980.00")
+    assert without.json["year_to_date_base"] is None

@@ -29,6 +29,7 @@ def live_app(committed_database, tmp_path):
         app = create_app(
             {
                 "DATABASE_URL": committed_database(kind),
+                "PUBLIC_URL": "http://localhost",
                 "SECRET_KEY": "x",
                 "TESTING": True,
                 "WTF_CSRF_ENABLED": False,

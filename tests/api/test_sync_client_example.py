@@ -30,6 +30,7 @@ def live_api(committed_database, tmp_path):
     app = create_app(
         {
             "DATABASE_URL": committed_database("sqlite"),
+            "PUBLIC_URL": "http://127.0.0.1",
             "SECRET_KEY": "live api",
             "DATA_DIR": str(tmp_path / "data"),
             "SMTP_HOST": None,

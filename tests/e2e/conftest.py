@@ -30,6 +30,7 @@ def live_server(tmp_path_factory):
     app = create_app(
         {
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://127.0.0.1",
             "SECRET_KEY": "live test",
             "SMTP_HOST": None,
             "DATA_DIR": str(folder / "data"),

@@ -44,7 +44,8 @@ def long_names_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("long")
     url = f"sqlite:///{folder / 'long.sqlite3'}"
     upgrade_database(url)
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "long names", "SMTP_HOST": None,
+    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://127.0.0.1",
+                      "SECRET_KEY": "long names", "SMTP_HOST": None,
                       "DATA_DIR": str(folder / "data")})  # fmt: skip
     with app.app_context():
         list(seed_demo_data(db.session))

@@ -1,6 +1,30 @@
+import pytest
 from sqlalchemy import text
 
 from portal import create_app
+
+
+@pytest.fixture(autouse=True)
+def public_url(monkeypatch):
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "http://localhost")
+
+
+@pytest.mark.parametrize("value", [None, "", "portal.example", "ftp://portal.example", "https://"])
+def test_the_app_refuses_to_start_without_a_public_http_address(value, tmp_path, monkeypatch):
+    monkeypatch.delenv("PORTAL_PUBLIC_URL")
+    config = {"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}", "SECRET_KEY": "x"}
+    with pytest.raises(RuntimeError, match="PORTAL_PUBLIC_URL"):
+        create_app({**config, "PUBLIC_URL": value})
+
+
+def test_only_the_public_host_is_trusted(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.coop.example/")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}", "SECRET_KEY": "x"})
+    assert app.config["PUBLIC_URL"] == "https://portal.coop.example"
+    assert app.config["TRUSTED_HOSTS"] == ["portal.coop.example"]
+    client = app.test_client()
+    assert client.get("/login", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/login", headers={"Host": "portal.coop.example"}).status_code == 200
 
 
 def test_database_url_comes_from_the_environment(tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ CONFIG = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 PROBE = """
 import gc, runpy, sys
 from portal import create_app
-create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"})
+create_app({"DATABASE_URL": "sqlite://", "PUBLIC_URL": "http://localhost", "SECRET_KEY": "x"})
 loaded = len(gc.get_objects())
 hooks = runpy.run_path(sys.argv[1])
 hooks["post_worker_init"](None)

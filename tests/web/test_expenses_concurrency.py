@@ -22,6 +22,7 @@ def _same_form_sent_at_once(url: str, tmp_path) -> int:
     app = create_app(
         {
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "concurrency",
             "WTF_CSRF_ENABLED": False,
             "DATA_DIR": str(tmp_path / "data"),

@@ -23,6 +23,7 @@ def test_simultaneous_first_answers_leave_one_answer(kind, committed_database, t
     app = create_app(
         {
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "concurrency",
             "WTF_CSRF_ENABLED": False,
             "DATA_DIR": str(tmp_path / "data"),

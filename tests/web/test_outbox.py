@@ -125,6 +125,7 @@ def _committed_app(url: str, tmp_path, port: int):
     return create_app(
         {
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "x",
             "TESTING": True,
             "DATA_DIR": str(tmp_path),

@@ -18,7 +18,13 @@ from portal.projection.services import record_payslip
 def _race(kind: str, committed_database, tmp_path) -> tuple[list, int]:
     url = committed_database(kind)
     app = create_app(
-        {"DATABASE_URL": url, "SECRET_KEY": "x", "SMTP_HOST": None, "DATA_DIR": str(tmp_path)}
+        {
+            "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "x",
+            "SMTP_HOST": None,
+            "DATA_DIR": str(tmp_path),
+        }
     )
     with app.app_context():
         member = create_member(

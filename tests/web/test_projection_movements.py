@@ -1,23 +1,24 @@
 """The projection from real invoices, payments, credit notes and receipts, created through
 the sales and expenses services, and the home page's fixed number of queries."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
-from portal.coop.models import ContributionBasis
+from portal.coop.models import ContributionBand, ContributionBasis, ContributionScheme
 from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
 from portal.db import utcnow
+from portal.errors import DomainError
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy
 from portal.members.models import MemberStatus
 from portal.projection.compute import WhatIf
 from portal.projection.services import projection_for, record_balance
 from portal.sales import services as sales
-from portal.sales.models import Invoice
+from portal.sales.models import Invoice, Payment, Refund
 from tests.helpers import count_queries
 from tests.unit.test_uploads import png_bytes
 
@@ -332,3 +333,165 @@ def test_headline_solves_each_budget_once(
         projection.margin, hours, projection.salary.period, coop_terms(db_session).employer
     )
     assert headline.max_fundable == headline.max_fundable_if_paid == expected is not None
+
+
+def test_three_payments_of_a_third_add_up_to_the_invoice(db_session, entrepreneur, issue, pay):
+    invoice = issue(entrepreneur, "1000")  # 1 200 € incl. VAT
+    for _ in range(3):
+        pay(invoice, "400")
+    parts = db_session.scalars(select(Payment.amount_excl_vat_cents).order_by(Payment.id)).all()
+    assert parts == [33_333, 33_334, 33_333]
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.months[-1].collected == Decimal("1000.00")  # not 1 000,01
+    assert projection.margin == Decimal("900.00")
+    assert projection.outstanding == 0
+
+
+def test_unpaid_invoices_add_their_cents_not_half_cents(db_session, entrepreneur, issue):
+    for _ in range(5):
+        issue(entrepreneur, "83.33")  # 100,00 € incl. VAT
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.outstanding == Decimal("416.65")  # not 416,67
+
+
+def test_outstanding_is_what_the_last_payments_will_bring(db_session, entrepreneur, issue, pay):
+    invoice = issue(entrepreneur, "1000")
+    pay(invoice, "400")  # 333,33 excl. VAT
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.outstanding == Decimal("666.67")
+    pay(invoice, "800")
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert projection.months[-1].collected == Decimal("1000.00")
+
+
+@pytest.fixture
+def credit(db_session, staff):
+    """`credit(invoice, on=TODAY)`: a full credit note of the invoice, validated."""
+
+    def make(invoice: Invoice, on=TODAY) -> Invoice:
+        note = sales.create_credit_note(db_session, invoice, on)
+        sales.submit_invoice(db_session, note, utcnow())
+        sales.validate_invoice(db_session, note, staff, on, utcnow())
+        db_session.commit()
+        return note
+
+    return make
+
+
+@pytest.mark.parametrize("basis", [ContributionBasis.INVOICED, ContributionBasis.COLLECTED])
+def test_credit_note_on_a_paid_invoice_owes_the_money_back(
+    db_session, entrepreneur, issue, pay, credit, basis
+):
+    get_coop_settings(db_session).contribution_basis = basis
+    db_session.commit()
+    invoice = issue(entrepreneur, "1000")
+    pay(invoice, "1200")
+    note = credit(invoice)
+    assert note.refund_due_cents == 120_000 and note.refund_owed_cents == 120_000
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    # Not 1 000 (invoiced basis) nor 900 (collected basis): the money is the customer's.
+    assert projection.margin == 0
+    assert projection.contribution_this_year == 0
+
+
+def test_credit_note_on_a_partly_paid_invoice_owes_what_was_paid(
+    db_session, entrepreneur, issue, pay, credit
+):
+    invoice = issue(entrepreneur, "1000")
+    pay(invoice, "600")
+    note = credit(invoice)
+    assert note.refund_due_cents == 60_000
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    assert (projection.margin, projection.outstanding) == (0, 0)
+
+
+def test_credit_note_on_an_unpaid_invoice_owes_nothing(db_session, entrepreneur, issue, credit):
+    assert credit(issue(entrepreneur, "1000")).refund_due_cents == 0
+
+
+def test_refund_settles_what_is_owed_and_leaves_the_margin_alone(
+    db_session, entrepreneur, issue, pay, credit, staff
+):
+    invoice = issue(entrepreneur, "1000")
+    pay(invoice, "1200")
+    note = credit(invoice)
+    sales.record_refund(db_session, note, Decimal("1000"), TODAY, staff, TODAY)
+    sales.record_refund(db_session, note, Decimal("200"), TODAY, staff, TODAY)
+    db_session.commit()
+    assert (note.refunded_cents, note.refund_owed_cents) == (120_000, 0)
+    assert projection_for(db_session, entrepreneur, TODAY).margin == 0
+
+
+@pytest.mark.parametrize(
+    ("amount", "on", "message"),
+    [
+        ("1200.01", TODAY, "1200,00 €"),
+        ("0", TODAY, "above zero"),
+        ("-5", TODAY, "above zero"),
+        ("100", TODAY + timedelta(days=1), "between"),
+        ("100", TODAY - timedelta(days=1), "between"),
+    ],
+)
+def test_bad_refund_changes_nothing(
+    db_session, entrepreneur, issue, pay, credit, staff, amount, on, message
+):
+    invoice = issue(entrepreneur, "1000")
+    pay(invoice, "1200")
+    note = credit(invoice)
+    with pytest.raises(DomainError) as refused:
+        sales.record_refund(db_session, note, Decimal(amount), on, staff, TODAY)
+    assert message in str(refused.value.message).replace("\u202f", " ")
+    db_session.rollback()
+    assert note.refunded_cents == 0 and db_session.scalar(select(func.count(Refund.id))) == 0
+
+
+def test_no_refund_on_a_credit_note_of_an_unpaid_invoice_nor_on_an_invoice(
+    db_session, entrepreneur, issue, credit, staff
+):
+    invoice = issue(entrepreneur, "1000")
+    note = credit(invoice)
+    for document in (note, invoice):
+        with pytest.raises(DomainError):
+            sales.record_refund(db_session, document, Decimal("10"), TODAY, staff, TODAY)
+
+
+def banded(db_session, *bands):
+    settings = get_coop_settings(db_session)
+    settings.contribution_scheme = ContributionScheme.BANDED
+    db_session.add_all(
+        ContributionBand(start_cents=start, rate=Decimal(rate)) for start, rate in bands
+    )
+    db_session.commit()
+
+
+def test_credit_note_of_last_years_invoice_gives_back_last_years_contribution(
+    db_session, entrepreneur, issue, credit
+):
+    # 10 % up to 10 000 €, 5 % above: last year's 15 000 + 5 000 paid 1 500.
+    banded(db_session, (0, "0.10"), (1_000_000, "0.05"))
+    last_year = date(TODAY.year - 1, 6, 1)
+    issue(entrepreneur, "15000", on=last_year)
+    old = issue(entrepreneur, "5000", on=last_year)
+    issue(entrepreneur, "3000")  # this year: 300
+    credit(old)
+    projection = projection_for(db_session, entrepreneur, TODAY)
+    # The credit note gives back what the 5 000 € paid last year, at its 5 % band: 250 €,
+    # not this year's contribution on a negative base (nothing back, or 10 %).
+    assert projection.contribution_this_year == Decimal("50.00")
+    assert projection.invoiced_this_year == Decimal("-2000.00")
+
+
+def test_balance_year_to_date_base_starts_the_bands_there(db_session, entrepreneur, issue):
+    banded(db_session, (0, "0.10"), (1_000_000, "0.05"))
+    today = date(2027, 3, 10)
+    record_balance(
+        db_session,
+        entrepreneur,
+        on=date(2027, 3, 1),
+        amount_cents=0,
+        today=today,
+        year_to_date_base_cents=2_000_000,
+    )
+    issue(entrepreneur, "1000", on=date(2027, 3, 5))
+    # 20 000 € invoiced this year before the balance: the 1 000 € fall in the 5 % band.
+    assert projection_for(db_session, entrepreneur, today).margin == Decimal("-50.00")

@@ -220,7 +220,13 @@ def test_max_content_length_is_set(app):
 
 
 def test_unexpected_error_is_a_friendly_500_without_details(tmp_path):
-    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "SECRET_KEY": "x"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "x",
+        }
+    )
 
     @app.get("/boom")
     def boom():

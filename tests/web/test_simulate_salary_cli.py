@@ -90,7 +90,13 @@ def test_headcount_and_rates_default_to_the_coop_settings(app, db_session):
 
 def test_without_a_database_the_headcount_is_20_and_no_file_is_created(tmp_path):
     missing = tmp_path / "none.sqlite3"
-    app = create_app({"DATABASE_URL": f"sqlite:///{missing}", "SECRET_KEY": "x"})
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{missing}",
+            "PUBLIC_URL": "http://localhost",
+            "SECRET_KEY": "x",
+        }
+    )
     data = as_json(app, "--gross", "2500", "--date", "2026-07-01")
     assert data["headcount"] == 20
     assert not missing.exists()

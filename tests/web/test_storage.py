@@ -65,6 +65,7 @@ def s3_app(monkeypatch, tmp_path):
         app = create_app(
             {
                 "DATABASE_URL": f"sqlite:///{tmp_path / 's3.sqlite3'}",
+                "PUBLIC_URL": "http://localhost",
                 "SECRET_KEY": "test",
                 "STORAGE_CLASS": "portal.storage:S3Storage",
                 "S3_BUCKET": "receipts",

@@ -32,6 +32,7 @@ def _app(url, tmp_path):
         {
             "TESTING": True,
             "DATABASE_URL": url,
+            "PUBLIC_URL": "http://localhost",
             "SECRET_KEY": "concurrency",
             "DATA_DIR": str(tmp_path / "data"),
             "WTF_CSRF_ENABLED": False,

@@ -1,11 +1,13 @@
 """Payments recorded by the support team: the method has its own column, shown on the
 invoice and in the CSV export."""
 
+from decimal import Decimal
+
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from portal.sales.models import Payment, PaymentMethod
+from portal.sales.models import Payment, PaymentMethod, Refund
 from tests.helpers import login
 
 
@@ -92,3 +94,66 @@ def test_an_overpayment_says_what_is_due_in_the_readers_language(
     )
     assert escape(message) in response.text
     assert payments(db_session) == []
+
+
+@pytest.fixture
+def owed_credit_note(db_session, issued_invoice, staff):
+    """A full credit note of the invoice once paid: 1 305,49 € owed back to the customer."""
+    from portal.dates import paris_today
+    from portal.db import utcnow
+    from portal.sales import services as sales
+
+    sales.record_payment(db_session, issued_invoice, Decimal("1305.49"), paris_today(), staff)
+    note = sales.create_credit_note(db_session, issued_invoice, paris_today())
+    sales.submit_invoice(db_session, note, utcnow())
+    sales.validate_invoice(db_session, note, staff, paris_today(), utcnow())
+    db_session.commit()
+    return note
+
+
+def test_staff_record_a_refund_and_the_entrepreneur_sees_what_is_still_owed(
+    client, staff, entrepreneur, owed_credit_note, db_session
+):
+    from portal.dates import paris_today
+
+    login(client, entrepreneur.email)
+    assert "Encore dû au client : 1\u202f305,49\xa0€" in client.get("/invoices").text
+    page = client.get(f"/invoices/{owed_credit_note.id}").text
+    assert "Enregistrer le remboursement" not in page  # staff record it
+    client.post("/logout")
+    login(client, staff.email)
+    response = client.post(
+        f"/staff/invoices/{owed_credit_note.id}/refunds",
+        data={"amount": "1305,49", "paid_on": paris_today().isoformat(), "method": "transfer"},
+        follow_redirects=True,
+    )
+    assert "Remboursement enregistré." in response.text
+    db_session.expire_all()
+    assert owed_credit_note.refund_owed_cents == 0
+    assert "Encore dû au client" not in client.get("/staff/invoices").text
+
+
+def test_refund_above_what_is_owed_is_refused_and_nothing_is_recorded(
+    client, staff, owed_credit_note, db_session
+):
+    from portal.dates import paris_today
+
+    login(client, staff.email)
+    response = client.post(
+        f"/staff/invoices/{owed_credit_note.id}/refunds",
+        data={"amount": "2000", "paid_on": paris_today().isoformat(), "method": "transfer"},
+        follow_redirects=True,
+    )
+    assert "C&#39;est plus que les 1\u202f305,49\xa0€ dus au client." in response.text
+    db_session.expire_all()
+    assert owed_credit_note.refunded_cents == 0
+    assert db_session.scalar(select(func.count(Refund.id))) == 0
+
+
+def test_entrepreneurs_cannot_record_refunds(client, entrepreneur, owed_credit_note):
+    login(client, entrepreneur.email)
+    response = client.post(
+        f"/staff/invoices/{owed_credit_note.id}/refunds",
+        data={"amount": "10", "paid_on": "2026-11-27", "method": "transfer"},
+    )
+    assert response.status_code in (403, 404)

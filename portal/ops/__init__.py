@@ -1,0 +1,1 @@
+"""Operations on a whole installation: backups and restores (`portal backup`, `portal restore`)."""

@@ -1,0 +1,42 @@
+"""`portal backup FILE` and `portal restore FILE [--force]`."""
+
+from pathlib import Path
+
+import click
+from flask import Blueprint, current_app
+
+from portal.cli import CommandError
+from portal.ops.backup import BackupError, backup, restore
+
+bp = Blueprint("ops_commands", __name__, cli_group=None)
+
+
+@bp.cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file):
+    """Write the database, every stored file and a manifest of checksums to FILE (a tar
+    archive), while the portal serves."""
+    try:
+        summary = backup(current_app, file)
+    except BackupError as error:
+        raise CommandError(str(error)) from None
+    click.echo(
+        f"Backed up the {summary.database} database (schema {summary.schema_revision}) and "
+        f"{summary.files} file(s) to {file} ({summary.bytes:,} bytes)."
+    )
+
+
+@bp.cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database and data folder that hold data.")
+def restore_command(file, force):
+    """Fill an empty database and data folder from a backup FILE, after checking every
+    checksum, then upgrade the schema. Stop the portal first."""
+    try:
+        summary = restore(current_app, file, force=force)
+    except BackupError as error:
+        raise CommandError(str(error)) from None
+    click.echo(
+        f"Restored the {summary.database} database (schema {summary.schema_revision}, now "
+        f"upgraded) and {summary.files} file(s) from {file}."
+    )
