@@ -34,6 +34,7 @@ from portal.money import from_cents
 from portal.storage import storage
 from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
+from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.pages import page_arg
@@ -383,7 +384,7 @@ def reject(receipt_id: int):
         try:
             services.reject_receipt(db.session, receipt, current_user, form.reason.data)
         except DomainError as error:
-            form.reason.errors = [str(error)]
+            form_error(form, error, field=form.reason)
         else:
             flash(_("Receipt rejected; the entrepreneur will see why."), "success")
             return redirect_after_post(url_for("expenses.queue"))

@@ -12,6 +12,7 @@ from portal.errors import DomainError
 from portal.ical import to_ical
 from portal.members.services import member_by_email
 from portal.web.access import staff_required
+from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
@@ -291,7 +292,7 @@ def add_participant(workshop_id: int):
                     db.session, workshop, member, by=current_user, now=utcnow()
                 )
             except DomainError as refusal:
-                form.email.errors = [str(refusal)]
+                form_error(form, refusal, field=form.email)
             else:
                 flash(
                     _("%(name)s: %(status)s.", name=member.full_name, status=booking.status.label),
