@@ -24,6 +24,7 @@ from babel.numbers import (
 )
 from flask_babel import get_locale
 
+from portal.config import DefaultConfig
 from portal.money import from_cents
 
 
@@ -101,7 +102,9 @@ def money_text(value: Decimal | int | None, cents: bool = False) -> str:
     if value is None:
         return ""
     amount = from_cents(value) if cents else Decimal(value)
-    return number_format(str(get_locale()), None, "EUR")(amount)
+    # Outside a request (a command, a job) there is no reader: the coop's language.
+    locale = get_locale() or DefaultConfig.BABEL_DEFAULT_LOCALE
+    return number_format(str(locale), None, "EUR")(amount)
 
 
 @functools.cache
