@@ -492,7 +492,7 @@ latest items 1.9 ms of SQL) | covering indexes `ix_invoices_projection`, \
 `test_projection_sums_read_a_covering_index_alone` | home 11.2 ms of SQL | home 4.3 ms of SQL |
 | Babel's `format_currency` re-read locale data and evaluated plural rules for the \
 currency's name on each amount (15–30 µs; 60 amounts on the home page) | `NumberFormat` \
-(`portal/web/formats.py`): the symbols taken from Babel once per locale and pattern; \
+(`portal/formats.py`): the symbols taken from Babel once per locale and pattern; \
 `tests/unit/test_formats.py` compares it with Babel (edge cases, random values, fr/en/fr_FR); \
 calendar dates remembered per locale | 14–34 µs per amount | about 3 µs |
 | Each logged-in request loaded the login session, then its member (two ORM queries) | one \

@@ -7,9 +7,11 @@ request (see `portal.web.transactions`).
 import enum
 import fcntl
 import functools
+import math
 import os
 import sqlite3
 import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, has_request_context, request
@@ -55,6 +57,25 @@ def reads_only(view):
 # Primary keys are INTEGER columns: PostgreSQL refuses a larger number with an error, where
 # SQLite would simply find nothing.
 MAX_ID = 2**31 - 1
+
+
+@dataclass
+class Page:
+    """One page of a list and the list's total; `page` is one of its pages (see `Page.number`)."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.pages = max(1, math.ceil(self.total / self.per_page))
+
+    @staticmethod
+    def number(asked: int, total: int, per_page: int) -> int:
+        """The page to show for the `asked` one: past the last page, the last one."""
+        return max(1, min(asked, math.ceil(total / per_page)))
 
 
 def id_from_text(text: str) -> int | None:

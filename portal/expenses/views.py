@@ -35,8 +35,10 @@ from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
 from portal.web.csv import csv_response
 from portal.web.files import uploaded_file
+from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
+from portal.web.pages import page_arg
 
 bp = Blueprint("expenses", __name__, url_prefix="/receipts")
 
@@ -121,7 +123,7 @@ def index():
     year = _int_arg("year", today.year, 2000, today.year)
     month = _int_arg("month", None, 1, 12)
     category_id = id_arg("category")
-    page = _int_arg("page", 1, 1, 10_000)
+    page = page_arg()
     receipts, has_more = services.receipts_page(
         db.session, member.id, year, month, category_id, page
     )
@@ -330,7 +332,7 @@ def thumbnail(receipt_id: int):
 @bp.get("/queue")
 @staff_required
 def queue():
-    page = _int_arg("page", 1, 1, 10_000)
+    page = page_arg()
     receipts, has_more = services.review_queue(db.session, page)
     return render("expenses/queue.html", receipts=receipts, page_number=page, has_more=has_more)
 
@@ -350,7 +352,7 @@ def reject(receipt_id: int):
         try:
             services.reject_receipt(db.session, receipt, current_user, form.reason.data)
         except DomainError as error:
-            form.reason.errors = [str(error)]
+            form_error(form, error, field=form.reason)
         else:
             flash(_("Receipt rejected; the entrepreneur will see why."), "success")
             return redirect_after_post(url_for("expenses.queue"))

@@ -16,6 +16,7 @@ from portal.storage import storage
 from portal.web.access import staff_required
 from portal.web.csv import csv_response
 from portal.web.files import uploaded_file
+from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.redirects import safe_next
 
@@ -84,7 +85,7 @@ def new():
         try:
             meeting = services.schedule_meeting(db.session, _details(form), utcnow())
         except DomainError as error:
-            _attach_error(form, error)
+            form_error(form, error)
         else:
             flash(
                 _("Meeting scheduled; %(count)s members invited.", count=len(meeting.invitations)),
@@ -108,7 +109,7 @@ def edit(ref: str):
         try:
             services.update_meeting(db.session, meeting, _details(form), utcnow())
         except DomainError as error:
-            _attach_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Meeting updated."), "success")
             return redirect_after_post(url_for("meetings.detail", ref=meeting.ref))
@@ -127,14 +128,6 @@ def _details(form: MeetingForm) -> services.MeetingDetails:
         general_assembly=form.general_assembly.data,
         statuses=tuple(MemberStatus(value) for value in form.statuses.data or ()),
     )
-
-
-def _attach_error(form, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.get("/<ref>")
@@ -269,7 +262,7 @@ def edit_notes(ref: str):
         try:
             services.publish_notes(db.session, meeting, form.notes.data, uploads, utcnow())
         except DomainError as error:
-            _attach_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Notes published."), "success")
             return redirect_after_post(url_for("meetings.detail", ref=ref))

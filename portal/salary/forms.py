@@ -4,6 +4,7 @@ from wtforms import RadioField, SelectChoice
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.web.fields import LocalDecimalField
+from portal.web.forms import form_error
 
 GROSS = "gross"
 BUDGET = "budget"
@@ -45,12 +46,5 @@ class SimulatorForm(FlaskForm):
         }
 
     def show_error(self, error: DomainError) -> None:
-        field = {
-            GROSS: self.amount,
-            BUDGET: self.amount,
-            "hours_per_week": self.hours_per_week,
-        }.get(error.field)
-        if field is None:
-            self.form_errors.append(error.message)
-        else:
-            field.errors.append(error.message)
+        """The engine names the amount after the mode (`gross`, `budget`): here, `amount`."""
+        form_error(self, error, field=self.amount if error.field in (GROSS, BUDGET) else None)

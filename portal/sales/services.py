@@ -1,11 +1,10 @@
 """Sales rules: totals to the cent, the invoice workflow, legal numbering, credit notes,
 payments, and the lists entrepreneurs and staff work from."""
 
-import math
 import re
 import string
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,7 +14,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.audit.services import record
 from portal.coop.models import CoopSettings
+from portal.db import Page
 from portal.errors import DomainError
+from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
 from portal.members.models import Member
@@ -730,7 +731,10 @@ def record_payment(
         raise DomainError(_l("Enter an amount above zero."), field="amount")
     if cents > invoice.outstanding_cents:
         raise DomainError(
-            _l("This is more than the %(amount)s still due.", amount=_euros(invoice)),
+            _l(
+                "This is more than the %(amount)s still due.",
+                amount=money_text(invoice.outstanding_cents, cents=True),
+            ),
             field="amount",
         )
     excl, incl, paid = (
@@ -801,7 +805,7 @@ def record_refund(
     if cents == 0:
         raise DomainError(_l("Enter an amount above zero."), field="amount")
     if cents > credit_note.refund_owed_cents:
-        owed = f"{from_cents(credit_note.refund_owed_cents):.2f} €".replace(".", ",")
+        owed = money_text(credit_note.refund_owed_cents, cents=True)
         raise DomainError(
             _l("This is more than the %(amount)s owed to the customer.", amount=owed),
             field="amount",
@@ -820,10 +824,6 @@ def record_refund(
     record_change(session, "refund", refund.id)
     record_change(session, "invoice", credit_note.id)
     return refund
-
-
-def _euros(invoice: Invoice) -> str:
-    return f"{from_cents(invoice.outstanding_cents):.2f} €".replace(".", ",")
 
 
 def set_trusted(session: Session, member: Member, trusted: bool, by: Member) -> Member:
@@ -854,18 +854,6 @@ class InvoiceFilters:
     date_to: date | None = None
     member_id: int | None = None  # staff: one entrepreneur
     query: str = ""
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int = PAGE_SIZE
-    pages: int = field(init=False)
-
-    def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
 
 
 def _filtered(statement, filters: InvoiceFilters, today: date, customer_joined: bool = False):
@@ -937,7 +925,7 @@ def list_invoices(session: Session, filters: InvoiceFilters, today: date, page: 
     """One page of invoices (`InvoiceRow`s), newest first, in two queries whatever the page
     holds."""
     total = session.scalar(_filtered(select(func.count(Invoice.id)), filters, today)) or 0
-    page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
+    page = Page.number(page, total, PAGE_SIZE)
     statement = (
         _filtered(
             select(*_ROW_COLUMNS).join(Invoice.customer).join(Invoice.member),
@@ -949,7 +937,7 @@ def list_invoices(session: Session, filters: InvoiceFilters, today: date, page: 
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    return Page([InvoiceRow(*row) for row in session.execute(statement)], total, page)
+    return Page([InvoiceRow(*row) for row in session.execute(statement)], total, page, PAGE_SIZE)
 
 
 def validation_queue(session: Session, filters: InvoiceFilters, today: date, page: int = 1):
@@ -962,7 +950,7 @@ def validation_queue(session: Session, filters: InvoiceFilters, today: date, pag
         query=filters.query,
     )
     total = session.scalar(_filtered(select(func.count(Invoice.id)), filters, today)) or 0
-    page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
+    page = Page.number(page, total, PAGE_SIZE)
     statement = (
         _filtered(select(Invoice), filters, today)
         .options(
@@ -975,7 +963,7 @@ def validation_queue(session: Session, filters: InvoiceFilters, today: date, pag
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    return Page(list(session.scalars(statement).unique()), total, page)
+    return Page(list(session.scalars(statement).unique()), total, page, PAGE_SIZE)
 
 
 EXPORT_HEADER = (

@@ -29,8 +29,10 @@ from portal.sales.forms import (
 from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
 from portal.web.access import owned_or_404, staff_required
 from portal.web.csv import csv_response
+from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
+from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
 
 bp = Blueprint("sales", __name__)
@@ -68,13 +70,6 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return default
-
-
 def _filters(member_id: int | None) -> services.InvoiceFilters:
     status = request.args.get("status", "")
     if status not in {s.value for s in InvoiceStatus} | {services.OVERDUE}:
@@ -105,7 +100,7 @@ def _show(invoice: Invoice) -> Response:
 @login_required
 def index():
     filters = _filters(current_user.id)
-    results = services.list_invoices(db.session, filters, paris_today(), _int_arg("page", 1))
+    results = services.list_invoices(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/index.html",
         "sales/_invoice_list.html",
@@ -174,8 +169,7 @@ def _handle_form_actions(form: InvoiceForm) -> bool:
                 db.session, current_user, form.new_customer.to_input()
             )
         except DomainError as error:
-            target = getattr(form.new_customer, error.field or "", form.new_customer.name)
-            target.errors = [*target.errors, str(error)]
+            form_error(form.new_customer.form, error, field=form.new_customer.form.name)
             form.quick_customer_open = True
         else:
             form.customer_query.data = ""
@@ -201,14 +195,6 @@ def _handle_form_actions(form: InvoiceForm) -> bool:
     return False
 
 
-def _apply_error(form: InvoiceForm, error: DomainError) -> None:
-    target = getattr(form, error.field, None) if error.field and error.field != "lines" else None
-    if target is not None:
-        target.errors = [*target.errors, str(error)]
-    else:
-        form.form_errors.append(str(error))
-
-
 @bp.route("/invoices/new", methods=["GET", "POST"])
 @login_required
 def new():
@@ -230,7 +216,7 @@ def new():
                 db.session, current_user, form.to_input(customer), form.form_token.data[:64]
             )
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             if created:
                 flash(_("Draft saved."), "success")
@@ -252,7 +238,7 @@ def edit(invoice_id: int):
         try:
             services.update_invoice(db.session, invoice, form.to_input(customer))
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Draft saved."), "success")
             return _show(invoice)
@@ -423,7 +409,7 @@ def new_customer():
         try:
             customer = services.create_customer(db.session, current_user, form.to_input())
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Customer saved."), "success")
             if request.args.get("for") == "invoice":
@@ -444,7 +430,7 @@ def edit_customer(customer_id: int):
         try:
             services.update_customer(db.session, customer, form.to_input())
         except DomainError as error:
-            _apply_error(form, error)
+            form_error(form, error)
         else:
             flash(_("Customer saved."), "success")
             return redirect_after_post(url_for("sales.customers"))
@@ -466,7 +452,7 @@ def _entrepreneurs() -> list[Member]:
 @staff_required
 def queue():
     filters = _filters(id_arg("member"))
-    results = services.validation_queue(db.session, filters, paris_today(), _int_arg("page", 1))
+    results = services.validation_queue(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/queue.html",
         "sales/_queue_list.html",
@@ -519,7 +505,7 @@ def return_invoice(invoice_id: int):
 @staff_required
 def all_invoices():
     filters = _filters(id_arg("member"))
-    results = services.list_invoices(db.session, filters, paris_today(), _int_arg("page", 1))
+    results = services.list_invoices(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/staff_index.html",
         "sales/_invoice_list.html",

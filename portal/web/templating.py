@@ -11,10 +11,9 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from portal.formats import money_text, number_format
 from portal.i18n import catalogue
 from portal.i18n import lazy_gettext as _l
-from portal.money import from_cents
-from portal.web.formats import number_format
 from portal.web.markdown import render_markdown
 
 
@@ -33,14 +32,6 @@ NAVIGATION = (
     NavItem("workshops.index", _l("Workshops"), "workshop"),
     NavItem("meetings.index", _l("Meetings"), "meeting"),
 )
-
-
-def money(value: Decimal | int | None, cents: bool = False) -> str:
-    """`1 234,50 €` in French, `€1,234.50` in English. `cents=True` for integer cents."""
-    if value is None:
-        return ""
-    amount = from_cents(value) if cents else Decimal(value)
-    return number_format(str(get_locale()), None, "EUR")(amount)
 
 
 def number(value: Decimal) -> str:
@@ -118,7 +109,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
     )
-    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["money"] = money_text
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["month"] = month

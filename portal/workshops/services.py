@@ -576,20 +576,17 @@ def participant_rows(bookings: list[Booking]) -> Iterator[tuple]:
 def booking_summaries(session: Session, workshop: Workshop) -> list[dict]:
     """The participants as the back office sees them: member email, status, place on the
     waiting list, attendance."""
-    summaries = []
-    position = 0
-    for booking in participants(session, workshop):
-        if booking.status is BookingStatus.WAITING:
-            position += 1
-        summaries.append(
-            {
-                "member": booking.member.email,
-                "status": booking.status.value,
-                "position": position if booking.status is BookingStatus.WAITING else None,
-                "attendance": booking.attendance.value if booking.attendance else None,
-            }
-        )
-    return summaries
+    bookings = participants(session, workshop)
+    positions = waiting_positions(session, bookings)
+    return [
+        {
+            "member": booking.member.email,
+            "status": booking.status.value,
+            "position": positions[booking.id],
+            "attendance": booking.attendance.value if booking.attendance else None,
+        }
+        for booking in bookings
+    ]
 
 
 def calendar_events_for(session: Session, member: Member) -> list[CalendarEvent]:

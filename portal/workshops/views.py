@@ -10,8 +10,9 @@ from portal.ical import to_ical
 from portal.members.services import member_by_email
 from portal.web.access import staff_required
 from portal.web.csv import csv_response
+from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
-from portal.web.ids import id_arg
+from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
 from portal.web.transactions import commit_now
 from portal.workshops import services
@@ -78,7 +79,7 @@ def booking_panel(
 def index():
     now = utcnow()
     if current_user.is_staff:
-        page = max(id_arg("page") or 1, 1)  # bounded like an id: the OFFSET stays a number
+        page = page_arg()
         upcoming, past, more = services.staff_workshops(db.session, now, past_page=page)
         counts = services.seat_counts(db.session, [w.id for w in upcoming + past])
         return render(
@@ -259,6 +260,7 @@ def _participants_page(workshop: Workshop, form: AddParticipantForm, status: int
         "workshops/participants.html",
         workshop=workshop,
         bookings=bookings,
+        positions=services.waiting_positions(db.session, bookings),
         count=services.seat_counts(db.session, [workshop.id])[workshop.id],
         form=form,
         attendance_choices=list(Attendance),
@@ -288,7 +290,7 @@ def add_participant(workshop_id: int):
                     db.session, workshop, member, by=current_user, now=utcnow()
                 )
             except DomainError as refusal:
-                form.email.errors = [str(refusal)]
+                form_error(form, refusal, field=form.email)
             else:
                 flash(
                     _("%(name)s: %(status)s.", name=member.full_name, status=booking.status.label),

@@ -8,7 +8,7 @@ from babel.numbers import format_currency, format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portal.web.formats import number_format
+from portal.formats import number_format
 
 LOCALES = ("fr", "en", "fr_FR")
 PATTERNS = ("#,##0.##", "#,##0.00", "#,##0", "#,##0.#", "#,##0.###", "0.##")

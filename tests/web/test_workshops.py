@@ -258,6 +258,24 @@ def test_waiting_positions_of_many_bookings_are_each_ones_place_in_its_own_list(
     assert positions == {b.id: services.waiting_position(db_session, b) for b in everyone}
 
 
+def test_the_participants_page_and_the_api_show_the_same_waiting_positions(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(seats=1)
+    people = [make_member() for _ in range(4)]
+    bookings = [book(db_session, workshop, member) for member in people]
+    services.cancel_booking(db_session, workshop, people[1], by=people[1], now=utcnow())
+    db_session.commit()
+    summaries = services.booking_summaries(db_session, workshop)
+    assert [s["position"] for s in summaries] == [None, 1, 2, None]  # seat, line, cancelled
+    expected = services.waiting_positions(db_session, bookings)
+    by_email = {s["member"]: s["position"] for s in summaries}
+    assert by_email == {b.member.email: expected[b.id] for b in bookings}
+    page = unescape(staff_client.get(f"/workshops/{workshop.id}/participants").text)
+    assert "Liste d'attente, n° 1" in page and "Liste d'attente, n° 2" in page
+    assert page.index(people[2].email) < page.index("n° 1") < page.index(people[3].email)
+
+
 def test_my_bookings_page_reads_waiting_positions_in_one_query(
     app, client, db_session, make_workshop, make_member, entrepreneur
 ):

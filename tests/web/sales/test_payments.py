@@ -4,6 +4,7 @@ invoice and in the CSV export."""
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.sales.models import Payment, PaymentMethod, Refund
@@ -72,6 +73,29 @@ def test_an_amount_that_rounds_to_no_cent_is_refused_and_nothing_is_recorded(
     assert db_session.scalar(select(func.count(Payment.id))) == 0
 
 
+@pytest.mark.parametrize(
+    ("locale", "message"),
+    [
+        ("en", "This is more than the €1,305.49 still due."),
+        # A narrow no-break space between thousands, a no-break space before the euro sign.
+        ("fr", "C'est plus que les 1\u202f305,49\u00a0€ restant dus."),
+    ],
+)
+def test_an_overpayment_says_what_is_due_in_the_readers_language(
+    client, staff, issued_invoice, db_session, locale, message
+):
+    login(client, staff.email)
+    client.post("/language", data={"locale": locale})
+    assert issued_invoice.outstanding_cents == 1305_49
+    response = client.post(
+        f"/staff/invoices/{issued_invoice.id}/payments",
+        data={"amount": "99999", "received_on": "2026-11-27", "method": "transfer"},
+        follow_redirects=True,
+    )
+    assert escape(message) in response.text
+    assert payments(db_session) == []
+
+
 @pytest.fixture
 def owed_credit_note(db_session, issued_invoice, staff):
     """A full credit note of the invoice once paid: 1 305,49 € owed back to the customer."""
@@ -120,7 +144,7 @@ def test_refund_above_what_is_owed_is_refused_and_nothing_is_recorded(
         data={"amount": "2000", "paid_on": paris_today().isoformat(), "method": "transfer"},
         follow_redirects=True,
     )
-    assert "C&#39;est plus que les 1305,49 € dus au client." in response.text
+    assert "C&#39;est plus que les 1\u202f305,49\xa0€ dus au client." in response.text
     db_session.expire_all()
     assert owed_credit_note.refunded_cents == 0
     assert db_session.scalar(select(func.count(Refund.id))) == 0

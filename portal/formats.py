@@ -22,6 +22,10 @@ from babel.numbers import (
     get_group_symbol,
     parse_pattern,
 )
+from flask_babel import get_locale
+
+from portal.config import DefaultConfig
+from portal.money import from_cents
 
 
 class NumberFormat:
@@ -90,6 +94,17 @@ class NumberFormat:
         if self.currency:
             return format_currency(value, self.currency, self.pattern, locale=self.locale)
         return format_decimal(value, self.pattern, locale=self.locale)
+
+
+def money_text(value: Decimal | int | None, cents: bool = False) -> str:
+    """`1 234,50 €` in French, `€1,234.50` in English: the reader's locale, for pages and for
+    services' messages alike. `cents=True` for integer cents."""
+    if value is None:
+        return ""
+    amount = from_cents(value) if cents else Decimal(value)
+    # Outside a request (a command, a job) there is no reader: the coop's language.
+    locale = get_locale() or DefaultConfig.BABEL_DEFAULT_LOCALE
+    return number_format(str(locale), None, "EUR")(amount)
 
 
 @functools.cache
