@@ -556,19 +556,16 @@ def participants(session: Session, workshop: Workshop) -> list[Booking]:
 PARTICIPANTS_HEADER = (_l("Name"), _l("Email"), _l("Status"), _l("Position"), _l("Attendance"))
 
 
-def participant_rows(bookings: list[Booking]) -> Iterator[tuple]:
+def participant_rows(session: Session, bookings: list[Booking]) -> Iterator[tuple]:
     """The participants list for a spreadsheet: a row per booking, with the waiting list's
     positions, under `PARTICIPANTS_HEADER`."""
-    position = 0
+    positions = waiting_positions(session, bookings)
     for booking in bookings:
-        waiting = booking.status is BookingStatus.WAITING
-        if waiting:
-            position += 1
         yield (
             booking.member.full_name,
             booking.member.email,
             booking.status.label,
-            position if waiting else None,
+            positions[booking.id],
             booking.attendance.label if booking.attendance else None,
         )
 

@@ -342,7 +342,7 @@ def attendance(workshop_id: int):
 @staff_required
 def export(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
-    rows = services.participant_rows(services.participants(db.session, workshop))
+    rows = services.participant_rows(db.session, services.participants(db.session, workshop))
     return csv_response(f"participants-{workshop.ref}.csv", services.PARTICIPANTS_HEADER, rows)
 
 
