@@ -25,7 +25,7 @@ PHOTOS, PHOTO_BYTES = 2_000, 100_000
 def _app(url: str, data_dir: Path):
     from portal import create_app
 
-    return create_app({"DATABASE_URL": url, "SECRET_KEY": harness.SECRET_KEY,
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": harness.SECRET_KEY, "PUBLIC_URL": "http://127.0.0.1",
                        "DATA_DIR": str(data_dir), "SMTP_HOST": None})  # fmt: skip
 
 
