@@ -83,3 +83,26 @@ def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
     seen = crawl(visit, per_shape=2, skip=NOT_SHOWN)
     assert len(seen) >= 20, sorted(seen)  # the crawl went through the portal
     assert problems == []
+
+
+# Each header word on one line: a text node's words spread over two rects when broken.
+BROKEN_HEADER_WORDS = """() => [...document.querySelectorAll('.topbar-tools :is(a, button)')]
+  .filter(el => el.innerText.trim().split(/\\s+/).some(word => {
+    const range = document.createRange();
+    const node = [...el.childNodes].find(n => n.nodeType === 3 && n.textContent.includes(word));
+    if (!node) return false;
+    const start = node.textContent.indexOf(word);
+    range.setStart(node, start);
+    range.setEnd(node, start + word.length);
+    return range.getClientRects().length > 1;
+  }))
+  .map(el => el.innerText.trim())"""
+
+
+def test_the_admins_header_keeps_its_words_whole_on_a_phone(page: Page, live_server):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Adresse e-mail").fill("admin@demo.coop")
+    page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(f"{live_server}/")
+    assert page.evaluate(BROKEN_HEADER_WORDS) == []
