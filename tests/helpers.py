@@ -89,7 +89,7 @@ def lines(*specs):
 
 def draft_credit_note(client, db_session, invoice: Invoice, token: str = "credit") -> Invoice:
     """The credit note the logged-in entrepreneur drafts from the invoice's page."""
-    client.post(f"/invoices/{invoice.id}/credit-note", data={"form_token": token})
+    client.post(f"/invoices/{invoice.id}/credit-note", data={"confirmed": "1", "form_token": token})
     return db_session.scalar(select(Invoice).where(Invoice.credited_invoice_id == invoice.id))
 
 
@@ -99,7 +99,9 @@ def submit_then_validate(client, invoice: Invoice, staff):
     client.post(f"/invoices/{invoice.id}/submit")
     client.post("/logout")
     login(client, staff.email)
-    return client.post(f"/invoices/{invoice.id}/validate", follow_redirects=True)
+    return client.post(
+        f"/invoices/{invoice.id}/validate", data={"confirmed": "1"}, follow_redirects=True
+    )
 
 
 EARNING_CUSTOMER = sales.CustomerInput(

@@ -406,6 +406,42 @@ def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
     return receipt
 
 
+def receipts_to_approve(session: Session, ids: list[int]) -> list[Receipt]:
+    """The receipts with these ids, in the queue's order (oldest submission first)."""
+    return list(
+        session.scalars(
+            select(Receipt)
+            .options(joinedload(Receipt.member), joinedload(Receipt.category))
+            .where(Receipt.id.in_(ids))
+            .order_by(Receipt.submitted_at, Receipt.id)
+        )
+    )
+
+
+def approval_refusal(receipt: Receipt):
+    """Why the receipt cannot be approved, or None: said of each before a bulk approval."""
+    if receipt.status is not ReceiptStatus.SUBMITTED:
+        return _NOT_WAITING
+    return None
+
+
+def approve_receipts(
+    session: Session, receipts: list[Receipt], by: Member
+) -> list[tuple[Receipt, str | None]]:
+    """Approve several receipts in the caller's transaction, each exactly as one by one;
+    one refused (with its reason beside it) leaves the others approved."""
+    outcome = []
+    for receipt in receipts:
+        try:
+            with session.begin_nested():
+                approve_receipt(session, receipt, by)
+        except DomainError as refusal:
+            outcome.append((receipt, str(refusal)))
+        else:
+            outcome.append((receipt, None))
+    return outcome
+
+
 def reject_receipt(session: Session, receipt: Receipt, by: Member, reason: str) -> Receipt:
     """The support team refuses a submitted receipt and says why; the entrepreneur may
     correct it and submit it again."""
@@ -444,9 +480,12 @@ def record_reimbursement(session: Session, receipt: Receipt, at: datetime | None
     return receipt
 
 
+_NOT_WAITING = _l("This receipt is not waiting for a decision.")
+
+
 def _require_submitted(receipt: Receipt) -> None:
-    if receipt.status is not ReceiptStatus.SUBMITTED:
-        raise DomainError(_l("This receipt is not waiting for a decision."))
+    if refusal := approval_refusal(receipt):
+        raise DomainError(refusal)
 
 
 # --- lists ------------------------------------------------------------------------------------

@@ -547,6 +547,21 @@ def document_parties(invoice: Invoice, settings: CoopSettings) -> tuple[dict, di
     return seller, buyer
 
 
+def validation_refusal(invoice: Invoice, by: Member):
+    """Why `by` cannot validate the invoice as it stands, or None: what a list asking "validate
+    these?" says of each before anything is done (the coop's settings and numbering are
+    checked on validation itself)."""
+    if not can_validate(invoice, by):
+        if invoice.status.is_issued:
+            return _l("This invoice is already validated.")
+        return _l("You cannot validate this invoice.")
+    try:
+        _check_ready(invoice)
+    except DomainError as refusal:
+        return refusal.message
+    return None
+
+
 def validate_invoice(
     session: Session, invoice: Invoice, by: Member, today: date, now: datetime
 ) -> Invoice:
@@ -556,11 +571,8 @@ def validate_invoice(
     left to credit on its invoice."""
     # Lock the row first: two staff clicking at once must not issue it twice.
     session.refresh(invoice, with_for_update=True)
-    if not can_validate(invoice, by):
-        if invoice.status.is_issued:
-            raise DomainError(_l("This invoice is already validated."))
-        raise DomainError(_l("You cannot validate this invoice."))
-    _check_ready(invoice)
+    if refusal := validation_refusal(invoice, by):
+        raise DomainError(refusal)
     from portal.coop.services import get_coop_settings
 
     settings = get_coop_settings(session)
@@ -625,6 +637,37 @@ def validate_invoice(
         detail=f"{from_cents(invoice.total_incl_vat_cents):.2f} EUR",
     )
     return invoice
+
+
+def invoices_to_validate(session: Session, ids: list[int]) -> list[Invoice]:
+    """The invoices with these ids, in the queue's order (first submitted, first numbered)."""
+    return list(
+        session.scalars(
+            select(Invoice)
+            .options(joinedload(Invoice.customer), joinedload(Invoice.member))
+            .where(Invoice.id.in_(ids))
+            .order_by(Invoice.submitted_at, Invoice.id)
+        )
+    )
+
+
+def validate_invoices(
+    session: Session, invoices: list[Invoice], by: Member, today: date, now: datetime
+) -> list[tuple[Invoice, str | None]]:
+    """Validate several invoices in the caller's transaction, each exactly as one by one.
+    One refused does not stop the others: its savepoint undoes whatever it began (the
+    number it took included, so the series stays gapless), and its reason is returned
+    beside it (None for those validated)."""
+    outcome = []
+    for invoice in invoices:
+        try:
+            with session.begin_nested():
+                validate_invoice(session, invoice, by, today, now)
+        except DomainError as refusal:
+            outcome.append((invoice, str(refusal)))
+        else:
+            outcome.append((invoice, None))
+    return outcome
 
 
 def mark_sent(session: Session, invoice: Invoice, now: datetime) -> Invoice:
@@ -938,6 +981,33 @@ def list_invoices(session: Session, filters: InvoiceFilters, today: date, page: 
         .offset((page - 1) * PAGE_SIZE)
     )
     return Page([InvoiceRow(*row) for row in session.execute(statement)], total, page, PAGE_SIZE)
+
+
+def overdue_by_member(session: Session, today: date, limit: int) -> tuple[int, list]:
+    """Entrepreneurs with invoices past their due date, most owed first: the number of such
+    entrepreneurs, and up to `limit` rows (member id, name, invoices, outstanding cents)."""
+    overdue = _filtered(
+        select(
+            Invoice.member_id.label("member_id"),
+            func.count(Invoice.id).label("invoices"),
+            func.sum(
+                Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
+            ).label("outstanding"),
+        ),
+        InvoiceFilters(status=OVERDUE),
+        today,
+    ).group_by(Invoice.member_id)
+    by_member = overdue.subquery()
+    total = session.scalar(select(func.count()).select_from(by_member)) or 0
+    rows = session.execute(
+        select(
+            by_member.c.member_id, Member.full_name, by_member.c.invoices, by_member.c.outstanding
+        )
+        .join(Member, Member.id == by_member.c.member_id)
+        .order_by(by_member.c.outstanding.desc(), Member.full_name)
+        .limit(limit)
+    ).all()
+    return total, rows
 
 
 def validation_queue(session: Session, filters: InvoiceFilters, today: date, page: int = 1):

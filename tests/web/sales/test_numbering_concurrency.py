@@ -88,7 +88,7 @@ def _validate_all_at_once(app, ids):
             assert login(client, "staff@example.org").status_code == 303
             barrier.wait()
             for invoice_id in chunk:
-                response = client.post(f"/invoices/{invoice_id}/validate")
+                response = client.post(f"/invoices/{invoice_id}/validate", data={"confirmed": "1"})
                 assert response.status_code == 303, response.status_code
         except Exception as error:
             errors.append(error)
