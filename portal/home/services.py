@@ -16,7 +16,7 @@ from portal.projection.services import coop_runways
 from portal.sales.models import Customer, Invoice, InvoiceStatus
 from portal.sales.services import overdue_by_member
 from portal.workshops.models import Workshop
-from portal.workshops.services import seat_counts
+from portal.workshops.queries import seat_counts
 
 SHOWN = 5  # items of each section on the home page; its link leads to the rest
 WEEK = timedelta(days=7)
