@@ -1,7 +1,7 @@
 """The pages that draw on several modules: the home page (an entrepreneur's projection and
 next meeting, the support team's work queue) and the language switch."""
 
-from flask import Blueprint, current_app, request, session, url_for
+from flask import Blueprint, current_app, g, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal.dates import paris_today
@@ -22,7 +22,8 @@ def navigation_counts():
     """What waits in the support team's queues, beside their navigation's items: one query
     a page, for the team only."""
     if current_user.is_authenticated and current_user.is_staff:
-        return {"navigation_counts": services.counts(db.session)}
+        counted = g.get("queue_counts")  # the work queue's page has counted them already
+        return {"navigation_counts": counted or services.counts(db.session)}
     return {}
 
 
@@ -35,9 +36,9 @@ def index():
     if current_user.is_entrepreneur:
         next_meeting = next_meeting_for(db.session, current_user, now)
         return home_page(current_user, next_meeting=next_meeting, now=now)
-    return render(
-        "home/staff.html", queue=services.staff_queue(db.session, paris_today(), now), now=now
-    )
+    queue = services.staff_queue(db.session, paris_today(), now)
+    g.queue_counts = {"sales.queue": queue.invoices.total, "expenses.queue": queue.receipts.total}
+    return render("home/staff.html", queue=queue, now=now)
 
 
 @bp.get("/staff/runways-to-watch")
