@@ -513,8 +513,8 @@ and 25 ms; 20 bursting on one workshop each: p95 355 and 425 ms; on the same one
 394 and 213 ms |
 | The projection turned each of ~240 monthly sums into a `MonthFlows`, then merged them \
 with `dataclasses.replace` (0.3 ms of the 0.55 ms `compute.project` took) | the four sources \
-added up in integer cents, one `MonthFlows` per month (`portal/projection/services.py`, \
-`_flows`); the constructor instead of `replace`; cents to euros by `scaleb` (exact, \
+added up in integer cents, one `MonthFlows` per month (`portal/projection/queries.py`, \
+`monthly_flows`); the constructor instead of `replace`; cents to euros by `scaleb` (exact, \
 `tests/unit/test_money.py`) | project 0.55 ms, sums to euros 0.7 ms | 0.25 ms, 0.3 ms |
 | A member without a balance had their whole history grouped by member, month and side of \
 the balance (a join and a `CASE` per row) | `FlowSource.for_one_without_balance`: one member, \

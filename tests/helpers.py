@@ -12,7 +12,7 @@ from sqlalchemy import event, select, text
 
 from portal.dates import paris_today
 from portal.db import make_engine, utcnow
-from portal.projection.compute import add_months, first_of_month
+from portal.projection.months import add_months, first_of_month
 from portal.sales import services as sales
 from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice

@@ -270,7 +270,7 @@ PERCENT_CHECKED_BY_SERVICE = Decimal(1000)
 
 
 class ProvisionsForm(FlaskForm):
-    """What the coop keeps back from the margins (compute.Provisions has the rules)."""
+    """What the coop keeps back from the margins (terms.Provisions has the rules)."""
 
     # Rates up to 1000 % reach the service (check_provisions), whose messages say why
     # 100 % is the limit; beyond, a plain range message (and no overflowing Decimal).

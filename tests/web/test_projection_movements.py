@@ -15,8 +15,9 @@ from portal.errors import DomainError
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy
 from portal.members.models import MemberStatus
-from portal.projection.compute import WhatIf
-from portal.projection.services import projection_for, record_balance
+from portal.projection.figures import WhatIf
+from portal.projection.records import record_balance
+from portal.projection.services import projection_for
 from portal.sales import services as sales
 from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice, Payment, Refund
@@ -307,7 +308,7 @@ def test_headline_solves_each_budget_once(
 ):
     """With nothing outstanding, the margin and the margin if everything is paid are one
     budget: the back office's figures solve it once, or not again if the projection did."""
-    from portal.projection import compute
+    from portal.projection import pay
     from portal.projection.services import coop_terms, headline_for
 
     member = make_member(status=status)
@@ -315,13 +316,13 @@ def test_headline_solves_each_budget_once(
         db_session, member, on=TODAY - timedelta(days=1), amount_cents=balance_cents, today=TODAY
     )
     solved = []
-    solve = compute.max_gross_for_budget
+    solve = pay.max_gross_for_budget
 
     def counted(budget, *args):
         solved.append((budget, *args))
         return solve(budget, *args)
 
-    monkeypatch.setattr(compute, "max_gross_for_budget", counted)
+    monkeypatch.setattr(pay, "max_gross_for_budget", counted)
     projection_for(db_session, member, TODAY)
     by_projection = len(solved)
     solved.clear()
@@ -331,7 +332,7 @@ def test_headline_solves_each_budget_once(
     monkeypatch.undo()
     projection = headline.projection
     hours = projection.salary.hours_per_week if status is MemberStatus.EMPLOYEE else None
-    expected = compute.largest_fundable(
+    expected = pay.largest_fundable(
         projection.margin, hours, projection.salary.period, coop_terms(db_session).employer
     )
     assert headline.max_fundable == headline.max_fundable_if_paid == expected is not None
