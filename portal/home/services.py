@@ -14,7 +14,7 @@ from portal.meetings.services import answer_counts
 from portal.members.models import Member
 from portal.projection.services import coop_runways
 from portal.sales.models import Customer, Invoice, InvoiceStatus
-from portal.sales.services import overdue_by_member
+from portal.sales.queries import overdue_by_member
 from portal.workshops.models import Workshop
 from portal.workshops.queries import seat_counts
 

@@ -16,6 +16,7 @@ from portal.meetings.services import MeetingDetails, schedule_meeting
 from portal.projection.months import add_months, first_of_month
 from portal.projection.records import record_balance
 from portal.sales import services as sales
+from portal.sales.customers import create_customer
 from portal.sales.models import Invoice, InvoiceStatus
 from tests.helpers import EARNING_CUSTOMER, count_queries, login
 from tests.web.sales.conftest import customer, make_invoice  # noqa: F401 (fixtures)
@@ -151,10 +152,10 @@ def test_the_home_page_queries_do_not_grow_with_members_or_items(
     def add(n):
         for _ in range(n):
             member = make_member(activities=("Conseil",))
-            customer = sales.create_customer(db_session, member, EARNING_CUSTOMER)
-            submitted(db_session, make_invoice, member=member, for_customer=customer)
+            theirs = create_customer(db_session, member, EARNING_CUSTOMER)
+            submitted(db_session, make_invoice, member=member, for_customer=theirs)
             submitted_receipt(app, db_session, member)
-            late = make_invoice(member=member, for_customer=customer)
+            late = make_invoice(member=member, for_customer=theirs)
             sales.submit_invoice(db_session, late, utcnow())
             sales.validate_invoice(db_session, late, staff, TODAY - timedelta(days=60), utcnow())
             make_workshop(days=2)
