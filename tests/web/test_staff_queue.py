@@ -80,15 +80,17 @@ def test_staff_home_lists_what_waits_each_one_tap_from_its_action(
     assert "<h1>À traiter</h1>" in page
     assert "Combien mon activité" not in page  # the entrepreneur's question
     assert "1 facture à valider" in page
-    assert f'<a href="/invoices/{invoice.id}"><strong>{entrepreneur.full_name}</strong>' in page
+    what = '<span class="queue-what"><strong>'
+    assert f'<a href="/invoices/{invoice.id}">{what}{entrepreneur.full_name}</strong>' in page
     assert "1 dépense à vérifier" in page
     assert f'<a href="/receipts/{receipt.id}">' in page
     assert "1 entrepreneur avec des factures en retard" in page
     assert f'href="/staff/invoices?member={entrepreneur.id}&status=overdue"' in page
-    assert f'href="/workshops/{workshop.id}/participants"><strong>Fixer ses prix</strong>' in page
+    what = '<strong class="queue-what">'
+    assert f'href="/workshops/{workshop.id}/participants">{what}Fixer ses prix</strong>' in page
     assert "0 / 10 réservées" in page
     assert "Atelier lointain" not in page  # not this week
-    assert f'href="/meetings/{meeting.ref}/answers"><strong>Réunion mensuelle</strong>' in page
+    assert f'href="/meetings/{meeting.ref}/answers">{what}Réunion mensuelle</strong>' in page
     assert "0 oui · 0 non · 0 peut-être" in page
     # The runways come after the first screen, from their own URL (a link without JS).
     assert 'hx-get="/staff/runways-to-watch" hx-trigger="load"' in page
@@ -109,8 +111,8 @@ def test_staff_navigation_leads_to_staff_sections_with_counts(
     assert links[:3] == ["/", "/staff/invoices/queue", "/receipts/queue"]
     assert "/workshops" in links and "/meetings/" in links
     assert "/invoices" not in links  # their own invoices: they have none
-    assert 'À valider <span class="count">2<' in nav
-    assert 'Dépenses <span class="count">1<' in nav
+    assert 'À valider</span> <span class="count">2<' in nav
+    assert 'Dépenses</span> <span class="count">1<' in nav
 
 
 def test_entrepreneurs_keep_their_own_navigation(logged_in):
