@@ -167,11 +167,14 @@ def overdue_by_member(session: Session, today: date, limit: int) -> tuple[int, l
 
 
 def invoices_to_validate(session: Session, ids: list[int]) -> list[Invoice]:
-    """The invoices with these ids, in the queue's order (first submitted, first numbered)."""
+    """The invoices with these ids, in the queue's order (first submitted, first numbered).
+    Their parties come in their own queries, not joined: validating refreshes each invoice
+    FOR UPDATE with the options it was loaded with, which PostgreSQL refuses on an outer
+    join."""
     return list(
         session.scalars(
             select(Invoice)
-            .options(joinedload(Invoice.customer), joinedload(Invoice.member))
+            .options(selectinload(Invoice.customer), selectinload(Invoice.member))
             .where(Invoice.id.in_(ids))
             .order_by(Invoice.submitted_at, Invoice.id)
         )
