@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask_babel import force_locale
 
+from portal.expenses.models import PaidBy, Receipt, ReceiptKind, ReceiptStatus
 from portal.members.models import Member, MemberStatus, Role
 from portal.sales.models import (
     Customer,
@@ -183,6 +184,59 @@ def test_refunds_go_on_an_issued_credit_note_while_money_is_owed_back():
     ):
         assert reason(not_refundable.refusal_to_refund()) == (
             "Refunds are recorded on validated credit notes only."
+        )
+
+
+# --- Receipts --------------------------------------------------------------------------------
+
+
+def receipt(status=ReceiptStatus.DRAFT, kind=ReceiptKind.RECEIPT, **fields):
+    return Receipt(
+        status=status, kind=kind, **{"file_key": "k", "paid_by": PaidBy.MEMBER, **fields}
+    )
+
+
+@pytest.mark.parametrize("status", list(ReceiptStatus))
+def test_only_a_draft_or_a_rejected_receipt_changes(status):
+    editable = status in (ReceiptStatus.DRAFT, ReceiptStatus.REJECTED)
+    assert reason(receipt(status).refusal_to_change()) == (
+        None if editable else "This receipt has been submitted: it can no longer be changed."
+    )
+    assert reason(receipt(status).refusal_to_delete()) == (
+        None if status is ReceiptStatus.DRAFT else "Only a draft can be deleted."
+    )
+    assert reason(receipt(status).refusal_to_decide()) == (
+        None if status is ReceiptStatus.SUBMITTED else "This receipt is not waiting for a decision."
+    )
+
+
+def test_a_mileage_claim_is_not_edited_and_a_receipt_is_submitted_with_its_photo():
+    assert receipt().refusal_to_edit() is None
+    assert reason(receipt(kind=ReceiptKind.MILEAGE).refusal_to_edit()) == (
+        "A mileage claim cannot be edited: delete it and make another."
+    )
+    assert reason(receipt(ReceiptStatus.SUBMITTED, kind=ReceiptKind.MILEAGE).refusal_to_edit()) == (
+        "This receipt has been submitted: it can no longer be changed."
+    )
+    assert receipt().refusal_to_submit() is None
+    assert receipt(kind=ReceiptKind.MILEAGE, file_key=None).refusal_to_submit() is None
+    assert reason(receipt(file_key=None).refusal_to_submit()) == (
+        "Add a photo or a PDF of the receipt before submitting it."
+    )
+    assert reason(receipt(ReceiptStatus.APPROVED).refusal_to_submit()) == (
+        "This receipt has been submitted: it can no longer be changed."
+    )
+
+
+def test_only_an_approved_receipt_paid_by_the_entrepreneur_is_reimbursed():
+    assert receipt(ReceiptStatus.APPROVED).refusal_to_reimburse() is None
+    for refused in (
+        receipt(ReceiptStatus.APPROVED, paid_by=PaidBy.COOP),
+        receipt(ReceiptStatus.SUBMITTED),
+        receipt(ReceiptStatus.REIMBURSED),
+    ):
+        assert reason(refused.refusal_to_reimburse()) == (
+            "Only an approved receipt paid by the entrepreneur is reimbursed."
         )
 
 
