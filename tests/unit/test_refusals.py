@@ -7,6 +7,7 @@ import pytest
 from flask_babel import force_locale
 
 from portal.expenses.models import PaidBy, Receipt, ReceiptKind, ReceiptStatus
+from portal.meetings.models import Meeting
 from portal.members.models import Member, MemberStatus, Role
 from portal.sales.models import (
     Customer,
@@ -308,3 +309,26 @@ def test_attendance_is_recorded_from_the_workshops_day_in_paris():
     assert reason(workshop(timedelta(0), cancelled_at=NOW).refusal_to_record_attendance(NOW)) == (
         "This workshop is cancelled."
     )
+
+
+# --- Meetings --------------------------------------------------------------------------------
+
+
+def test_a_meeting_is_organised_and_answered_before_it_starts_noted_and_marked_after():
+    before, after = Meeting(starts_at=NOW + timedelta(minutes=1)), Meeting(starts_at=NOW)
+    started = {
+        "refusal_to_change": "This meeting has started: it can no longer be changed.",
+        "refusal_to_invite": "This meeting has started: invitations are closed.",
+        "refusal_to_answer": "This meeting has started: answers are closed.",
+        "refusal_to_remind": "This meeting has started: no more reminders.",
+    }
+    for predicate, refusal in started.items():
+        assert getattr(before, predicate)(NOW) is None
+        assert reason(getattr(after, predicate)(NOW)) == refusal
+    not_started = {
+        "refusal_to_publish_notes": "Notes can be published once the meeting has started.",
+        "refusal_to_mark_attendance": "Attendance can be marked once the meeting has started.",
+    }
+    for predicate, refusal in not_started.items():
+        assert getattr(after, predicate)(NOW) is None
+        assert reason(getattr(before, predicate)(NOW)) == refusal
