@@ -254,7 +254,7 @@ def show(receipt_id: int):
 @login_required
 def edit(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
-    if receipt.member_id != current_user.id or not receipt.is_editable:
+    if receipt.member_id != current_user.id or receipt.refusal_to_change():
         abort(404)
     form = _receipt_form(obj=receipt, idempotency_key=receipt.idempotency_key)
     if not form.is_submitted():
@@ -380,7 +380,7 @@ def approve_selected():
         flash(_("Tick the receipts to approve first."), "error")
         return redirect_after_post(url_for("expenses.queue"))
     if not confirmed():
-        refusals = {receipt.id: services.approval_refusal(receipt) for receipt in receipts}
+        refusals = {receipt.id: receipt.refusal_to_decide() for receipt in receipts}
         going = [receipt for receipt in receipts if refusals[receipt.id] is None]
         return render(
             "expenses/confirm_approve.html", receipts=receipts, refusals=refusals, going=going
