@@ -4,6 +4,7 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_babel import format_date, get_locale
@@ -11,6 +12,7 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from portal.formats import money_text, number_format
 from portal.i18n import catalogue
@@ -59,11 +61,16 @@ def _links(app: Flask, items: tuple[NavItem, ...]) -> list[NavLink]:
     adapter = app.url_map.bind("")
     links = []
     for item in items:
+        path = item.path
         try:
-            endpoint, _args = adapter.match(item.path, method="GET")
+            try:
+                endpoint, _args = adapter.match(path, method="GET")
+            except RequestRedirect as redirect:  # the page's URL ends with a slash
+                path = urlsplit(redirect.new_url).path
+                endpoint, _args = adapter.match(path, method="GET")
         except HTTPException:
             continue
-        links.append(NavLink(endpoint, item.path, item.label, item.icon))
+        links.append(NavLink(endpoint, path, item.label, item.icon))
     return links
 
 
