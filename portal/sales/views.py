@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
-from portal.db import db, id_from_text, reads_only, utcnow
+from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
 from portal.members.models import Member, Role
 from portal.money import from_cents
@@ -27,6 +27,7 @@ from portal.sales.forms import (
     typed_lines,
 )
 from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
+from portal.transaction import transaction
 from portal.web.access import owned_or_404, staff_required
 from portal.web.csv import csv_response
 from portal.web.forms import form_error
@@ -270,7 +271,7 @@ def _form_data(invoice: Invoice) -> dict:
 
 
 @bp.post("/invoices/totals")
-@reads_only  # outermost: loading the logged-in member is the first statement
+@transaction("read")
 @login_required
 def totals():
     """Live totals while typing: computed by the server, never saved."""
