@@ -74,7 +74,7 @@ def _seed(url: str) -> dict:
     from portal.members.models import Activity, Member, MemberStatus, Role
     from portal.members.services import create_member
     from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine
-    from portal.sales.services import SERIES, format_number
+    from portal.sales.numbering import SERIES, format_number
     from portal.sync.models import Change
     from portal.workshops.services import create_or_update_workshop
 
@@ -541,7 +541,7 @@ does not show | `projection_for(..., with_activities=False)` | 2 queries, 0.5 ms
 | Invoice list (heaviest, 25 rows a page) loaded whole ORM invoices with their customer \
 and member joined in (JSON snapshots, every column: 0.7 ms), then per row called url_for, \
 worked the outstanding amount out three times and lateness twice | `list_invoices` reads the \
-shown columns into `InvoiceRow` (`portal/sales/services.py`), whose balance rules are the \
+shown columns into `InvoiceRow` (`portal/sales/queries.py`), whose balance rules are the \
 model's (`InvoiceBalance`); the template computes each once and links rows from one url_for. \
 Output pinned byte for byte (`tests/web/sales/test_pinned_output.py`, every status, page 2, \
 filters, English, staff); test `test_invoice_list_links_each_invoice_to_its_page`. In-process \

@@ -35,7 +35,7 @@ from portal.identifiers import (
 )
 from portal.money import MAX_AMOUNT_CENTS, to_cents
 from portal.salary.services import check_health_plan, check_payroll_settings
-from portal.sales.services import check_number_patterns
+from portal.sales.numbering import check_number_patterns
 from portal.web.fields import LocalDecimalField
 
 # Whole euros, so that the range message reads 10000000 rather than 1E+7.

@@ -19,12 +19,14 @@ from portal.projection.figures import WhatIf
 from portal.projection.records import record_balance
 from portal.projection.services import projection_for
 from portal.sales import services as sales
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice, Payment, Refund
+from portal.sales.totals import LineInput
 from tests.helpers import count_queries
 from tests.unit.test_uploads import png_bytes
 
 TODAY = paris_today()
-CUSTOMER = sales.CustomerInput(
+CUSTOMER = CustomerInput(
     name="Client SAS",
     address="2 avenue du Client",
     postcode="75001",
@@ -41,7 +43,7 @@ def issue(db_session, coop, staff):
 
     def make(member, excl_vat: str, activity: int = 0, on=TODAY) -> Invoice:
         if member.id not in customers:
-            customers[member.id] = sales.create_customer(db_session, member, CUSTOMER)
+            customers[member.id] = create_customer(db_session, member, CUSTOMER)
         invoice, _ = sales.create_invoice(
             db_session,
             member,
@@ -49,7 +51,7 @@ def issue(db_session, coop, staff):
                 customer=customers[member.id],
                 issue_date=TODAY,
                 due_date=None,
-                lines=[sales.LineInput("Traduction", Decimal(1), Decimal(excl_vat), Decimal(20))],
+                lines=[LineInput("Traduction", Decimal(1), Decimal(excl_vat), Decimal(20))],
                 activity_id=member.activities[activity].id,
             ),
         )
@@ -153,7 +155,7 @@ def test_credit_note_takes_back_the_revenue_and_its_contribution(
 
 
 def test_drafts_and_unapproved_receipts_do_not_count(db_session, entrepreneur, issue, spend, coop):
-    customer = sales.create_customer(db_session, entrepreneur, CUSTOMER)
+    customer = create_customer(db_session, entrepreneur, CUSTOMER)
     sales.create_invoice(
         db_session,
         entrepreneur,
@@ -161,7 +163,7 @@ def test_drafts_and_unapproved_receipts_do_not_count(db_session, entrepreneur, i
             customer=customer,
             issue_date=TODAY,
             due_date=None,
-            lines=[sales.LineInput("Draft", Decimal(1), Decimal(5000), Decimal(20))],
+            lines=[LineInput("Draft", Decimal(1), Decimal(5000), Decimal(20))],
         ),
     )
     spend(entrepreneur, "120", "20", approve=False)
