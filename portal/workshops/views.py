@@ -191,7 +191,8 @@ def cancel(workshop_id: int):
         waiting = booking is not None and booking.status is BookingStatus.WAITING
         question = _("Leave the waiting list? You lose your place in it.") if waiting else None
         default = url_for("workshops.detail", workshop_id=workshop.id)
-        return ask(default, subject=workshop.title, question=question)
+        # The question's page, built like the booking's answer (see _booking_response).
+        return lambda: ask(default, subject=workshop.title, question=question)
     workshop = locked_workshop_or_404(workshop_id)
 
     def action() -> tuple[str, None, None]:
