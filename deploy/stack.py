@@ -53,8 +53,15 @@ class Stack:
     pg_folder: Path | None = None
     # Where `make stack` notes what it started, for `make stack-stop`; a test keeps none.
     state: Path | None = None
+    # A test seeds its own members, and does without PostgreSQL's flushes to disk.
+    demo: bool = True
+    durable: bool = True
 
     # --- what the operator's files become here -------------------------------------------
+
+    def __post_init__(self) -> None:
+        # The processes this very program started (`make stack-stop` has only their ids).
+        self.processes: dict[int, subprocess.Popen] = {}
 
     @property
     def url(self) -> str:
@@ -128,10 +135,10 @@ class Stack:
         (self.folder / "portal.env").chmod(0o600)
         try:
             self.start_postgres()
-            for command in (["portal", "init-db"], ["portal", "seed-demo"]):
-                self.run([str(BIN / command[0]), *command[1:]])
-            for index in range(len(self.ports.apps)):
-                self.start_app(index)
+            self.run([str(BIN / "portal"), "init-db"])
+            if self.demo:
+                self.run([str(BIN / "portal"), "seed-demo"])
+            self.start_apps(range(len(self.ports.apps)))
             self.start_unit("worker", DEPLOY / "systemd" / "portal-worker.service")
             self.start_nginx()
         except BaseException:
@@ -144,6 +151,8 @@ class Stack:
         for name, pid in reversed(list(self.pids.items())):
             if name != "postgres":
                 _end(pid)
+                if pid in self.processes:
+                    self.processes.pop(pid).wait()
         self.pids.clear()
         if self.pg_folder and (self.pg_folder / "data" / "PG_VERSION").exists():
             subprocess.run(
@@ -197,6 +206,8 @@ class Stack:
             cwd=self.pg_folder,
         )
         options = f"-c listen_addresses=127.0.0.1 -p {self.ports.postgres} -k {self.pg_folder}"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self.run(
             [
                 *as_postgres,
@@ -230,21 +241,22 @@ class Stack:
             cwd=self.pg_folder,
         )
 
-    def start_app(self, index: int) -> None:
-        """App server `index` as portal-app@<port>.service runs it; back once it is ready."""
-        port = self.ports.apps[index]
+    def start_apps(self, indexes) -> None:
+        """App servers as portal-app@<port>.service runs them, all at once; back once every
+        one is ready."""
         unit = DEPLOY / "systemd" / "portal-app@.service"
-        self.start_unit(f"app{index}", unit, instance=str(port))
-        _wait_for(
-            f"http://127.0.0.1:{port}/readyz", self.pids[f"app{index}"], self.log(f"app{index}")
-        )
+        for index in indexes:
+            self.start_unit(f"app{index}", unit, instance=str(self.ports.apps[index]))
+        for index in indexes:
+            name = f"app{index}"
+            url = f"http://127.0.0.1:{self.ports.apps[index]}/readyz"
+            _wait_for(url, self.pids[name], self.log(name))
 
     def kill_app(self, index: int) -> None:
         """As if its machine died: SIGKILL to the gunicorn master and its workers at once."""
         pid = self.pids.pop(f"app{index}")
         os.killpg(pid, signal.SIGKILL)
-        while _alive(pid):
-            time.sleep(0.05)
+        self.processes.pop(pid).wait()
         self.save()
 
     def start_unit(self, name: str, path: Path, instance: str = "") -> None:
@@ -355,6 +367,7 @@ http {{
                 stderr=output,
                 start_new_session=True,
             )
+        self.processes[process.pid] = process
         return process.pid
 
     def run(self, command: list[str], cwd: Path | None = None) -> None:
@@ -377,14 +390,8 @@ http {{
             return None
         saved = json.loads(state.read_text())
         ports = Ports(**{**saved["ports"], "apps": tuple(saved["ports"]["apps"])})
-        return cls(
-            Path(saved["folder"]),
-            ports,
-            saved["settings"],
-            saved["pids"],
-            Path(saved["pg_folder"]),
-            state,
-        )
+        folders = {name: Path(saved[name]) for name in ("folder", "pg_folder", "state")}
+        return cls(ports=ports, **{**saved, **folders})
 
 
 def _pg_bin() -> Path:
