@@ -29,15 +29,10 @@ from portal.coop.services import update_coop_settings
 from portal.db import db, utcnow
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice, InvoiceStatus
-from portal.sales.services import (
-    CustomerInput,
-    InvoiceInput,
-    LineInput,
-    create_customer,
-    create_invoice,
-    submit_invoice,
-)
+from portal.sales.services import InvoiceInput, create_invoice, submit_invoice
+from portal.sales.totals import LineInput
 from portal.workshops.models import Booking, BookingStatus
 from portal.workshops.services import create_or_update_workshop
 from tests.helpers import PASSWORD
