@@ -5,6 +5,7 @@ who read their home page, their invoices and the workshops and book then cancel 
 two app servers, then with one (the other killed). PostgreSQL's connections are counted
 after each load."""
 
+import os
 import re
 import socket
 import tempfile
@@ -97,6 +98,19 @@ def _connections(stack: Stack) -> int:
     return count - 1  # this one
 
 
+def _worker_memory_mb(master: int) -> list[float]:
+    """Resident memory of an app server's gunicorn workers (the master's children)."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if int(fields["PPid"]) == master:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sizes
+
+
 def run() -> str:
     https, http, app0, app1, postgres = _free_ports(5)
     stack = Stack(
@@ -122,13 +136,15 @@ def run() -> str:
             {"method": "POST", "path": f"/workshops/{workshop_id}/cancel", "headers": post},
         ]
         rows = []
+        memory = []
         for servers in (2, 1):
             if servers == 1:
                 stack.kill_app(1)
             load = harness.run_wrk(stack.url, workload, identities, MEMBERS, SECONDS)
+            memory = memory or _worker_memory_mb(stack.pids["app0"])
             rows.append(
                 f"| {servers} | {load.per_second:.0f} | {load.p50_ms:.0f} | {load.p95_ms:.0f} "
-                f"| {load.failures} | {_connections(stack)} |"
+                f"| {load.failures} | {_connections(stack)} | {os.getloadavg()[0]:.1f} |"
             )
     finally:
         stack.stop()
@@ -137,8 +153,11 @@ def run() -> str:
         f"nginx (TLS) → gunicorn app servers of 2 sync workers → PostgreSQL, all on this "
         f"machine; wrk, {MEMBERS} logged-in members at once for {SECONDS} s, each cycling "
         "through home, invoices, workshops, booking a seat, the workshop, cancelling it.\n\n"
-        "| app servers | requests/s | p50 ms | p95 ms | failures | PostgreSQL connections |\n"
-        "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n"
+        "| app servers | requests/s | p50 ms | p95 ms | failures | PostgreSQL connections "
+        "| machine's load (1 min) |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+        + "\n".join(rows)
+        + "\n\n"
+        f"A gunicorn worker holds about {max(memory):.0f} MB resident after the load.\n"
     )
 
 
