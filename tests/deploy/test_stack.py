@@ -43,7 +43,15 @@ MEMBERS = 8
 SEATS = 5
 INVOICES_EACH = 3
 # Forged client addresses a member sends through the proxy.
-FORGED = ["203.0.113.7", "198.51.100.23", "10.0.0.1", "127.0.0.2"]
+FORGED = ["203.0.113.7", "198.51.100.23", "10.0.0.1", "127.0.0.1"]
+# The members' browsers connect from another loopback address than nginx's own (127.0.0.1)
+# connections to the app servers: the address the app sees tells which one it believed.
+CLIENT = "127.0.0.2"
+
+
+class FromClientAddress(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **{**kwargs, "source_address": (CLIENT, 0)})
 
 
 def _free_ports(count: int) -> list[int]:
@@ -153,6 +161,7 @@ class Browser:
     def __init__(self, stack: Stack) -> None:
         self.base = stack.url
         self.http = requests.Session()
+        self.http.mount("https://", FromClientAddress())
         # Per request: REQUESTS_CA_BUNDLE in the environment would win over the session's.
         self.options = {"verify": str(stack.certificate), "allow_redirects": False, "timeout": 60}
         self.csrf = ""
@@ -254,14 +263,14 @@ def test_login_through_the_proxy_gets_hsts_secure_cookies_and_a_logged_request_i
     assert line["route"] == "/" and line["status"] == 200 and line["duration_ms"] > 0
     assert isinstance(line["member"], int)
     assert coop["staff"][0] not in json.dumps(line)
-    assert line["client"] == "127.0.0.1"
+    assert line["client"] == CLIENT  # nginx's X-Forwarded-For, not nginx itself
 
 
 def test_forged_forwarded_for_changes_neither_throttling_nor_the_recorded_address(stack, app, coop):
     """Three failures for one account from one address lock that address out
     (PORTAL_LOGIN_MAX_FAILURES=3 here). A client sending a new X-Forwarded-For each time
     would never be locked out if the app believed it: nginx replaces the header, and the
-    app trusts that one hop only."""
+    app trusts that one hop only; it records the client's address, not nginx's."""
     browser = Browser(stack)
     for forged in FORGED[:3]:
         refused = browser.log_in(
@@ -279,7 +288,7 @@ def test_forged_forwarded_for_changes_neither_throttling_nor_the_recorded_addres
                 select(AuditEvent.ip).where(AuditEvent.subject_label == "throttled@example.org")
             )
         )
-    assert addresses == {"127.0.0.1"}
+    assert addresses == {CLIENT}
 
 
 def test_metrics_for_the_operator_only(stack):
