@@ -391,7 +391,7 @@ http {{
         saved = json.loads(state.read_text())
         ports = Ports(**{**saved["ports"], "apps": tuple(saved["ports"]["apps"])})
         folders = {name: Path(saved[name]) for name in ("folder", "pg_folder", "state")}
-        return cls(ports=ports, **{**saved, **folders})
+        return cls(**{**saved, **folders, "ports": ports})
 
 
 def _pg_bin() -> Path:

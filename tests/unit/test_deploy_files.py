@@ -35,3 +35,14 @@ def test_nginx_takes_the_apps_upload_limit_and_one_trusted_hop():
     # Replaced, not appended to: the app (PROXY_COUNT=1) reads the one address nginx saw.
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in site
     assert "PORTAL_PROXY_COUNT=1\n" in (DEPLOY / "portal.env").read_text()
+
+
+def test_make_stack_stop_finds_what_make_stack_started(tmp_path):
+    from deploy.stack import Ports, Stack
+
+    started = Stack(
+        tmp_path / "stack", Ports(apps=(9001, 9002)), {"PORTAL_X": "1"}, {"nginx": 42},
+        tmp_path / "pg", tmp_path / "stack.json", demo=False,
+    )  # fmt: skip
+    started.save()
+    assert Stack.saved(tmp_path / "stack.json") == started
