@@ -1,14 +1,14 @@
 """The production topology on this machine, from the files an operator installs (deploy/):
 a PostgreSQL cluster in a temporary folder, two gunicorn app servers and the worker as their
 systemd units say, nginx with the site file, a self-signed certificate. Only the addresses
-and paths change (SUBSTITUTIONS): a file that stopped working would fail here first.
+and paths change (`Stack.substitutions`): a file that stopped working would fail here first.
 
     python deploy/stack.py start   # `make stack`: prints the URL
     python deploy/stack.py stop    # `make stack-stop`
 
 Debian's packages only: postgresql (initdb, pg_ctl), nginx, openssl. As root, PostgreSQL runs
 as its `postgres` user (initdb refuses root) and nginx's workers as the project's owner.
-tests/e2e/test_stack.py starts one on free ports and drives it."""
+tests/deploy/test_stack.py starts one on free ports and drives it."""
 
 import grp
 import json
