@@ -22,6 +22,7 @@ class NavItem:
     endpoint: str
     label: str
     icon: str  # the id of a symbol in static/icons.svg
+    staff_only: bool = False
 
 
 # Bottom bar on phones, top bar on wide screens. An item shows once its module exists.
@@ -31,6 +32,7 @@ NAVIGATION = (
     NavItem("expenses.index", _l("Receipts"), "receipt"),
     NavItem("workshops.index", _l("Workshops"), "workshop"),
     NavItem("meetings.index", _l("Meetings"), "meeting"),
+    NavItem("staff_members.index", _l("Members"), "members", staff_only=True),
 )
 
 
@@ -122,9 +124,16 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        items = [item for item in NAVIGATION if item.endpoint in current_app.view_functions]
+        items = []
+        if current_user.is_authenticated:
+            items = [
+                item
+                for item in NAVIGATION
+                if item.endpoint in current_app.view_functions
+                and (current_user.is_staff or not item.staff_only)
+            ]
         return {
-            "navigation": items if current_user.is_authenticated else [],
+            "navigation": items,
             "current_endpoint": request.endpoint,
             "current_locale": str(get_locale()),
         }
