@@ -429,8 +429,8 @@ def ask_associate():
         return _profile_page(associate_form=form)
     try:
         members.ask_to_become_associate(db.session, current_user, form.message.data or "", utcnow())
-    except DomainError as error:
-        form_error(form, error)
-        return _profile_page(associate_form=form)
-    flash(_("Your request is sent to the team."), "success")
+    except DomainError as error:  # asked already: the form is no longer on the page
+        flash(str(error), "error")
+    else:
+        flash(_("Your request is sent to the team."), "success")
     return redirect_after_post(url_for("profile.index"))
