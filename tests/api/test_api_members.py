@@ -5,6 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from portal.accounts.services import deactivate_member, reactivate_member
 from portal.members.models import Member, MemberStatus
 from portal.sync.models import Change
 from tests.helpers import write_headers
@@ -155,3 +156,17 @@ def test_body_is_json_with_problem_type(client, bearer):
     body = json.loads(response.data)
     assert {"type", "title", "status", "detail", "error"} <= set(body)
     assert body["status"] == 404
+
+
+def test_a_deactivated_member_says_so_in_the_api_and_the_feed(
+    client, bearer, db_session, entrepreneur, admin
+):
+    deactivate_member(db_session, entrepreneur, admin)
+    db_session.commit()
+    assert client.get(f"/api/v1/members/{entrepreneur.id}", headers=bearer).json["active"] is False
+    feed = client.get("/api/v1/changes?limit=1000", headers=bearer).json["items"]
+    last = [item for item in feed if item["entity"] == "member"][-1]
+    assert last["id"] == str(entrepreneur.id) and last["data"]["active"] is False
+    reactivate_member(db_session, entrepreneur, admin)
+    db_session.commit()
+    assert client.get(f"/api/v1/members/{entrepreneur.id}", headers=bearer).json["active"] is True
