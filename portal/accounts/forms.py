@@ -26,7 +26,12 @@ from wtforms.validators import (
 
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import AssociateDecision, MemberStatus, Role
-from portal.members.services import MemberFilter
+from portal.members.services import (
+    MAX_HOURLY_RATE_CENTS,
+    MAX_HOURS_PER_WEEK,
+    MAX_MONTHLY_GROSS_CENTS,
+    MemberFilter,
+)
 from portal.web.fields import LocalDecimalField
 
 LANGUAGES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
@@ -93,13 +98,21 @@ class StatusForm(FlaskForm):
 
 
 class ContractForm(FlaskForm):
+    """The contract's limits are the members module's (the service checks them again for
+    every other caller); here they also keep a huge number from reaching the arithmetic."""
+
     hours_per_week = LocalDecimalField(
-        _l("Hours per week"), validators=[InputRequired()], description=_l("35 is full time.")
+        _l("Hours per week"),
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_HOURS_PER_WEEK)],
+        description=_l("35 is full time."),
     )
-    hourly_rate = LocalDecimalField(_l("Hourly gross rate (€)"), validators=[InputRequired()])
+    hourly_rate = LocalDecimalField(
+        _l("Hourly gross rate (€)"),
+        validators=[InputRequired(), NumberRange(min=0, max=MAX_HOURLY_RATE_CENTS // 100)],
+    )
     monthly_gross = LocalDecimalField(
         _l("Fixed monthly gross (€)"),
-        validators=[Optional()],
+        validators=[Optional(), NumberRange(min=0.01, max=MAX_MONTHLY_GROSS_CENTS // 100)],
         description=_l("Only if the contract fixes it instead of hours × rate."),
     )
     contribution_percent = LocalDecimalField(

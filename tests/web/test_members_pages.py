@@ -20,7 +20,7 @@ from portal.members.models import (
     Role,
     StatusChange,
 )
-from portal.members.services import ask_to_become_associate
+from portal.members.services import ask_to_become_associate, update_contract
 from portal.outbox.models import OutboxMessage
 from tests.helpers import PASSWORD, count_queries, login
 
@@ -368,3 +368,17 @@ def test_a_refused_request_keeps_the_status_and_can_be_asked_again_later(
     assert entrepreneur.status is MemberStatus.EMPLOYEE
     assert "refusée le 20 juin 2026" in logged_in.get("/profile").text
     assert logged_in.post("/profile/associate", data={"message": ""}).status_code == 303
+
+
+def test_the_contract_service_keeps_its_limits_for_every_caller(db_session, entrepreneur, staff):
+    with pytest.raises(DomainError, match="between 0 and 48"):
+        update_contract(
+            db_session,
+            entrepreneur,
+            staff,
+            hours_per_week=Decimal(49),
+            hourly_gross_rate_cents=1500,
+            monthly_gross_cents=None,
+            contribution_rate=None,
+        )
+    assert entrepreneur.contract_hours_per_week == Decimal(24)
