@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,12 +27,7 @@ from wtforms.validators import (
 
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import AssociateDecision, MemberStatus, Role
-from portal.members.services import (
-    MAX_HOURLY_RATE_CENTS,
-    MAX_HOURS_PER_WEEK,
-    MAX_MONTHLY_GROSS_CENTS,
-    MemberFilter,
-)
+from portal.members.services import CONTRACT_LIMITS, MemberFilter
 from portal.web.fields import LocalDecimalField
 
 LANGUAGES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
@@ -97,22 +93,31 @@ class StatusForm(FlaskForm):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
 
 
+def _within(limit: str, cents: bool = False) -> NumberRange:
+    """The contract limit named `limit` (members.services.CONTRACT_LIMITS), in the form's
+    unit, with the limit's own message."""
+    lowest, highest, refusal, _field = CONTRACT_LIMITS[limit]
+    if cents:
+        lowest, highest = Decimal(lowest) / 100, Decimal(highest) / 100
+    return NumberRange(min=lowest, max=highest, message=refusal)
+
+
 class ContractForm(FlaskForm):
-    """The contract's limits are the members module's (the service checks them again for
-    every other caller); here they also keep a huge number from reaching the arithmetic."""
+    """Within the contract's limits, which the service checks again for every other caller;
+    here they also keep a huge number from reaching the arithmetic."""
 
     hours_per_week = LocalDecimalField(
         _l("Hours per week"),
-        validators=[InputRequired(), NumberRange(min=0, max=MAX_HOURS_PER_WEEK)],
+        validators=[InputRequired(), _within("contract_hours_per_week")],
         description=_l("35 is full time."),
     )
     hourly_rate = LocalDecimalField(
         _l("Hourly gross rate (€)"),
-        validators=[InputRequired(), NumberRange(min=0, max=MAX_HOURLY_RATE_CENTS // 100)],
+        validators=[InputRequired(), _within("hourly_gross_rate_cents", cents=True)],
     )
     monthly_gross = LocalDecimalField(
         _l("Fixed monthly gross (€)"),
-        validators=[Optional(), NumberRange(min=0.01, max=MAX_MONTHLY_GROSS_CENTS // 100)],
+        validators=[Optional(), _within("contract_monthly_gross_cents", cents=True)],
         description=_l("Only if the contract fixes it instead of hours × rate."),
     )
     contribution_percent = LocalDecimalField(

@@ -170,3 +170,17 @@ def test_a_deactivated_member_says_so_in_the_api_and_the_feed(
     reactivate_member(db_session, entrepreneur, admin)
     db_session.commit()
     assert client.get(f"/api/v1/members/{entrepreneur.id}", headers=bearer).json["active"] is True
+
+
+def test_an_hourly_rate_above_the_contract_limit_is_refused(
+    client, bearer, entrepreneur, db_session
+):
+    response = client.put(
+        f"/api/v1/members/{entrepreneur.id}",
+        json={"hourly_rate": "1000.01"},
+        headers=write_headers(bearer),
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["field"] == "hourly_rate"
+    db_session.expire_all()
+    assert entrepreneur.hourly_gross_rate_cents == 1450

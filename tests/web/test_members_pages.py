@@ -371,7 +371,7 @@ def test_a_refused_request_keeps_the_status_and_can_be_asked_again_later(
 
 
 def test_the_contract_service_keeps_its_limits_for_every_caller(db_session, entrepreneur, staff):
-    with pytest.raises(DomainError, match="between 0 and 48"):
+    with pytest.raises(DomainError, match="between 0 and 48"):  # the limits' table
         update_contract(
             db_session,
             entrepreneur,
