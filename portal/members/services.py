@@ -417,11 +417,10 @@ def set_activities(session: Session, member: Member, names: list[str], by: Membe
 
 
 def active_admins(session: Session) -> int:
-    return session.scalar(
-        select(func.count())
-        .select_from(Member)
-        .where(Member.role == Role.ADMIN, Member.active.is_(True))
-    )
+    """The active admins, their rows locked until the commit: two admins deactivating each
+    other at once are counted one after the other, and the second is refused."""
+    admins = select(Member.id).where(Member.role == Role.ADMIN, Member.active.is_(True))
+    return len(session.scalars(admins.with_for_update()).all())
 
 
 # --- the member's own profile ----------------------------------------------------------------
