@@ -320,11 +320,11 @@ def _profile_page(**forms):
     )
 
 
-def _notification_settings_url() -> str:
-    # The notifications module owns the page; its endpoint may be absent from this build.
+def _notification_settings_url() -> str | None:
+    """The notifications module's settings page, once that module is part of the portal."""
     if "notifications.settings" in current_app.view_functions:
         return url_for("notifications.settings")
-    return "/notifications/settings"
+    return None
 
 
 @profile_bp.get("", endpoint="index")

@@ -125,3 +125,8 @@ def test_the_profile_shows_only_the_current_members_data(app, logged_in, make_me
     page = logged_in.get(f"/profile?member={other.id}").text
     assert "Autre Personne" not in page and "autre@example.org" not in page
     assert logged_in.get(f"/profile/{other.id}").status_code == 404
+
+
+def test_the_profile_links_to_the_notification_settings_once_they_exist(app, logged_in):
+    has_page = "notifications.settings" in app.view_functions
+    assert ('href="/notifications/settings"' in logged_in.get("/profile").text) is has_page
