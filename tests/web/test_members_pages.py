@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from portal.accounts.services import deactivate_member
+from portal.accounts.services import deactivate_member, invite_member
 from portal.audit.models import AuditEvent
 from portal.auth.models import LoginSession, PasswordResetToken
 from portal.db import utcnow
@@ -382,3 +382,22 @@ def test_the_contract_service_keeps_its_limits_for_every_caller(db_session, entr
             contribution_rate=None,
         )
     assert entrepreneur.contract_hours_per_week == Decimal(24)
+
+
+def test_the_invitation_service_refuses_a_staff_member_inviting_the_team(
+    app_context, db_session, staff
+):
+    with pytest.raises(DomainError, match="Seul un administrateur"):
+        invite_member(
+            db_session,
+            staff,
+            email="team@example.org",
+            full_name="Team",
+            role=Role.ADMIN,
+            status=None,
+            locale="fr",
+            now=utcnow(),
+            lifetime=timedelta(days=7),
+            link_for=lambda token: f"http://localhost/{token}",
+        )
+    assert db_session.scalar(select(Member).where(Member.email == "team@example.org")) is None
