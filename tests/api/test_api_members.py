@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.services import deactivate_member, reactivate_member
-from portal.members.models import Member, MemberStatus
+from portal.members.models import Member, MemberStatus, StatusChange
 from portal.sync.models import Change
 from tests.helpers import write_headers
 
@@ -184,3 +184,23 @@ def test_an_hourly_rate_above_the_contract_limit_is_refused(
     assert response.json["error"]["field"] == "hourly_rate"
     db_session.expire_all()
     assert entrepreneur.hourly_gross_rate_cents == 1450
+
+
+def test_a_status_changed_by_the_back_office_joins_the_dated_history(
+    client, bearer, entrepreneur, db_session
+):
+    response = client.put(
+        f"/api/v1/members/{entrepreneur.id}",
+        json={"status": "associe"},
+        headers=write_headers(bearer),
+    )
+    assert response.status_code == 200
+    steps = db_session.scalars(
+        select(StatusChange).where(StatusChange.member_id == entrepreneur.id).order_by(
+            StatusChange.id)
+    ).all()  # fmt: skip
+    assert [(s.from_status, s.to_status) for s in steps][-1] == (
+        MemberStatus.EMPLOYEE,
+        MemberStatus.ASSOCIATE,
+    )
+    assert steps[-1].note.startswith("API ")
