@@ -242,10 +242,10 @@ def decide(member_id: int, request_id: int):
             form.decided_on.data,
             current_user,
         )
-    except DomainError as error:
-        form_error(form, error)
-        return _member_page(member, decision_form=form)
-    flash(_("Decision recorded."), "success")
+    except DomainError as error:  # decided already, or not the team's to decide
+        flash(str(error), "error")
+    else:
+        flash(_("Decision recorded."), "success")
     return _back_to(member)
 
 

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.audit.services import record
 from portal.credentials import hash_password, normalise_email
@@ -328,6 +328,7 @@ def status_history(session: Session, member: Member) -> list[StatusChange]:
         session.scalars(
             select(StatusChange)
             .where(StatusChange.member_id == member.id)
+            .options(selectinload(StatusChange.recorded_by))
             .order_by(StatusChange.effective_on.desc(), StatusChange.id.desc())
         )
     )
@@ -464,6 +465,7 @@ def associate_requests(session: Session, member: Member) -> list[AssociateReques
         session.scalars(
             select(AssociateRequest)
             .where(AssociateRequest.member_id == member.id)
+            .options(selectinload(AssociateRequest.decided_by))
             .order_by(AssociateRequest.asked_at.desc(), AssociateRequest.id.desc())
         )
     )

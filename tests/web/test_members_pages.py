@@ -367,6 +367,14 @@ def test_a_refused_request_keeps_the_status_and_can_be_asked_again_later(
     db_session.expire_all()
     assert entrepreneur.status is MemberStatus.EMPLOYEE
     assert "refusée le 20 juin 2026" in logged_in.get("/profile").text
+    twice = staff_client.post(
+        f"/staff/members/{entrepreneur.id}/associate-requests/{request_id}",
+        data={"decision": "accepted", "decided_on": "2026-06-21"},
+        follow_redirects=True,
+    )
+    assert "Cette demande a déjà reçu une décision." in twice.text
+    db_session.expire_all()
+    assert entrepreneur.status is MemberStatus.EMPLOYEE
     assert logged_in.post("/profile/associate", data={"message": ""}).status_code == 303
 
 
