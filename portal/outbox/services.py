@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.db import begin_writing, utcnow
+from portal.db import utcnow
 from portal.outbox.models import OutboxMessage
+from portal.transaction import write_transaction
 
 log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 5
@@ -70,9 +71,8 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
     mail server must not hold SQLite's write lock or PostgreSQL's row locks), then record
     each outcome. A failure is recorded and the claim released, for a later run to retry
     (up to MAX_ATTEMPTS)."""
-    begin_writing(session)
-    messages = claim_messages(session, utcnow(), ids)
-    session.commit()
+    with write_transaction(session):
+        messages = claim_messages(session, utcnow(), ids)
     sent = 0
     for message in messages:
         try:
@@ -85,10 +85,9 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
         else:
             outcome = {"sent_at": utcnow()}
             sent += 1
-        begin_writing(session)
-        for name, value in outcome.items():
-            setattr(message, name, value)
-        session.commit()
+        with write_transaction(session):
+            for name, value in outcome.items():
+                setattr(message, name, value)
     return sent
 
 
@@ -108,3 +107,17 @@ def _send(message: OutboxMessage) -> None:
         if config["SMTP_USERNAME"]:
             smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
         smtp.send_message(email)
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """What waits in the outbox, for the operator's metrics: mail to send (new or to retry),
+    among it mail whose last attempt failed, and mail given up after MAX_ATTEMPTS."""
+    unsent = OutboxMessage.sent_at.is_(None)
+    live = OutboxMessage.attempts < MAX_ATTEMPTS
+    query = select(
+        func.count().filter(unsent, live),
+        func.count().filter(unsent, live, OutboxMessage.last_error.is_not(None)),
+        func.count().filter(unsent, ~live),
+    )
+    waiting, retrying, failed = session.execute(query).one()
+    return {"waiting": waiting, "retrying": retrying, "failed": failed}
