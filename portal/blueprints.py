@@ -4,6 +4,8 @@ module's endpoints nested under /api/v1, and the modules' commands.
 Nesting happens here, once, when this module is imported: a blueprint takes no new children
 once an app has registered it, and tests create several apps."""
 
+from portal.accounts.views import profile_bp as profile
+from portal.accounts.views import staff_bp as staff_members
 from portal.api.admin import bp as api_admin
 from portal.api.commands import bp as api_commands
 from portal.api.views import bp as api
@@ -47,7 +49,20 @@ for module_api in (
     csrf.exempt(module_api)
     api.register_blueprint(module_api)
 
-PAGES = (web, auth, home, coop, salary, sales, expenses, workshops, meetings, calendar)
+PAGES = (
+    web,
+    auth,
+    home,
+    coop,
+    salary,
+    sales,
+    expenses,
+    workshops,
+    meetings,
+    calendar,
+    staff_members,
+    profile,
+)
 # Commands only, each at the top of `portal` (`portal create-user`, not a group).
 COMMANDS = (
     members_commands,

@@ -68,6 +68,8 @@ class DefaultConfig:
     # Reset links mailed per account, and reset requests per address, within an hour.
     PASSWORD_RESET_MAX_PER_ACCOUNT = 3
     PASSWORD_RESET_MAX_PER_ADDRESS = 10
+    # An invitation's link to choose a password: single-use like a reset's, but longer-lived.
+    INVITATION_DAYS = 7
 
     # Months the audit trail keeps its events (`portal purge-audit` deletes older ones).
     AUDIT_RETENTION_MONTHS = 13

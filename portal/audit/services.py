@@ -27,7 +27,14 @@ EVENTS = {
     "password_reset_requested": _l("Password reset asked"),
     "password_reset": _l("Password reset"),
     "email_changed": _l("Email changed"),
+    "password_changed": _l("Password changed"),
+    "password_change_failed": _l("Password change refused: wrong current password"),
+    "sessions_ended": _l("Signed out of other devices"),
+    "iban_changed": _l("IBAN changed"),
     "account_created": _l("Account created"),
+    "member_invited": _l("Member invited"),
+    "member_deactivated": _l("Member deactivated"),
+    "member_reactivated": _l("Member reactivated"),
     "api_client_created": _l("API client created"),
     "api_client_revoked": _l("API client revoked"),
     "export": _l("Export"),
@@ -37,6 +44,10 @@ EVENTS = {
     "receipt_rejected": _l("Receipt rejected"),
     "payment_recorded": _l("Payment recorded"),
     "status_changed": _l("Status changed"),
+    "contract_changed": _l("Contract changed"),
+    "activities_changed": _l("Activities changed"),
+    "associate_requested": _l("Asked to become an associate"),
+    "associate_decided": _l("Associate request decided"),
 }
 
 PAGE_SIZE = 50

@@ -23,6 +23,34 @@ class LoginSession(Base):
 
     member: Mapped[Member] = relationship()
 
+    @property
+    def device_label(self) -> str:
+        """ "Firefox, Android": enough for its owner to recognise the device."""
+        agent = self.user_agent
+        browser = next((name for token, name in _BROWSERS if token in agent), "")
+        system = next((name for token, name in _SYSTEMS if token in agent), "")
+        return ", ".join(part for part in (browser, system) if part) or "?"
+
+
+# First match wins: Edge and Chrome agents also name Safari, Chrome's names Chrome.
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("SamsungBrowser/", "Samsung Internet"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
 
 class LoginFailure(Base):
     """A failed login, counted per account and per IP address to lock out guessing.

@@ -232,6 +232,16 @@ def request_password_reset(
     member = session.scalar(select(Member).where(Member.email == email, Member.active.is_(True)))
     if member is None:
         return
+    token = issue_password_token(session, member, now, lifetime)
+    record(session, "password_reset_requested", subject=member, ip=ip, at=now)
+    queue_email(session, member.email, subject, body_template(link_for(token)))
+
+
+def issue_password_token(
+    session: Session, member: Member, now: datetime, lifetime: timedelta
+) -> str:
+    """A new single-use link's token to choose a password, valid for `lifetime`: for a reset
+    and for an invitation alike. It voids every earlier one of the member."""
     session.execute(delete(PasswordResetToken).where(PasswordResetToken.member_id == member.id))
     token = secrets.token_urlsafe(32)
     session.add(
@@ -239,8 +249,7 @@ def request_password_reset(
             token_hash=_digest(token), member=member, created_at=now, expires_at=now + lifetime
         )
     )
-    record(session, "password_reset_requested", subject=member, ip=ip, at=now)
-    queue_email(session, member.email, subject, body_template(link_for(token)))
+    return token
 
 
 def reset_token_member(session: Session, token: str, now: datetime) -> PasswordResetToken:
@@ -248,7 +257,12 @@ def reset_token_member(session: Session, token: str, now: datetime) -> PasswordR
     reset = session.scalar(
         select(PasswordResetToken).where(PasswordResetToken.token_hash == _digest(token))
     )
-    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+    if (
+        reset is None
+        or reset.used_at is not None
+        or reset.expires_at <= now
+        or not reset.member.active
+    ):
         raise DomainError(_l("This reset link is invalid or has expired. Ask for a new one."))
     return reset
 
@@ -266,3 +280,63 @@ def reset_password(session: Session, token: str, new_password: str, now: datetim
     record(session, "password_reset", actor=member, subject=member, at=now)
     session.flush()
     return member
+
+
+def change_password(
+    session: Session,
+    member: Member,
+    current_password: str,
+    new_password: str,
+    keep_token: str,
+    ip: str,
+    now: datetime,
+    policy: LockoutPolicy = LockoutPolicy(),
+) -> None:
+    """Set a new password for whoever knows the current one. A wrong current password counts
+    as a failed login from this address (so a left-open session cannot be used to guess
+    it); every other login session ends, this browser's (`keep_token`) stays."""
+    locked_until = _locked_until(session, member.email, ip, now, policy)
+    if locked_until is not None:
+        raise LoginLocked(locked_until, now)
+    try:
+        _hasher.verify(member.password_hash or _DUMMY_HASH, current_password)
+    except (VerificationError, InvalidHashError):
+        session.add(LoginFailure(email=member.email, ip=ip[:45], at=now))
+        record(session, "password_change_failed", actor=member, subject=member, ip=ip, at=now)
+        session.flush()
+        raise DomainError(_l("The current password is wrong."), field="current_password") from None
+    member.password_hash = hash_password(new_password)
+    end_other_login_sessions(session, member, keep_token)
+    session.execute(delete(PasswordResetToken).where(PasswordResetToken.member_id == member.id))
+    record(session, "password_changed", actor=member, subject=member, ip=ip, at=now)
+
+
+def login_sessions_of(session: Session, member: Member, now: datetime) -> list[LoginSession]:
+    """The member's logged-in browsers, newest first."""
+    return list(
+        session.scalars(
+            select(LoginSession)
+            .where(LoginSession.member_id == member.id, LoginSession.expires_at > now)
+            .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())
+        )
+    )
+
+
+def is_token_of(login_session: LoginSession, token: str) -> bool:
+    return login_session.token_hash == _digest(token)
+
+
+def end_other_login_sessions(session: Session, member: Member, keep_token: str) -> int:
+    """Log the member out of every browser but this one; the number ended."""
+    result = session.execute(
+        delete(LoginSession).where(
+            LoginSession.member_id == member.id, LoginSession.token_hash != _digest(keep_token)
+        )
+    )
+    return result.rowcount
+
+
+def end_every_login_session(session: Session, member: Member) -> None:
+    """Every browser of the member is logged out, and no link to choose a password works."""
+    session.execute(delete(LoginSession).where(LoginSession.member_id == member.id))
+    session.execute(delete(PasswordResetToken).where(PasswordResetToken.member_id == member.id))

@@ -1,16 +1,20 @@
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -67,6 +71,11 @@ class Member(UserMixin, Base):
     # None means "the coop's default rate" (CoopSettings.default_contribution_rate).
     contribution_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4))
     locale: Mapped[str | None] = mapped_column(String(5))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    # Where the coop reimburses receipts; checked mod 97, stored compact, shown masked.
+    iban: Mapped[str | None] = mapped_column(String(34))
+    # A deactivated member cannot log in; their data stays.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Set by staff: this entrepreneur may validate (legally issue) their own invoices.
     trusted_invoicing: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -88,6 +97,18 @@ class Member(UserMixin, Base):
         return self.active
 
     @property
+    def masked_iban(self) -> str:
+        """The IBAN as shown: its country and last four characters only."""
+        if not self.iban:
+            return ""
+        return f"{self.iban[:2]}•• •••• {self.iban[-4:]}"
+
+    @property
+    def has_password(self) -> bool:
+        """False for an invited member who has not yet chosen a password."""
+        return self.password_hash is not None
+
+    @property
     def is_staff(self) -> bool:
         return self.role in (Role.STAFF, Role.ADMIN)
 
@@ -98,6 +119,26 @@ class Member(UserMixin, Base):
     @property
     def is_entrepreneur(self) -> bool:
         return self.role is Role.ENTREPRENEUR
+
+    def refusal_to_manage(self, by: "Member"):
+        """Why `by` may not change this member's account (a message), or None."""
+        if not by.is_staff:
+            return _l("Only the support team manages members.")
+        if self.is_admin and not by.is_admin:
+            return _l("Only an admin can change an admin's account.")
+        return None
+
+    def refusal_to_deactivate(self, by: "Member"):
+        """Why `by` may not deactivate this member (the last admin is the service's check)."""
+        if self.id == by.id:
+            return _l("You cannot deactivate your own account.")
+        if not self.active:
+            return _l("This account is already deactivated.")
+        return self.refusal_to_manage(by)
+
+    @property
+    def can_ask_to_become_associate(self) -> bool:
+        return self.is_entrepreneur and self.status is not MemberStatus.ASSOCIATE
 
     @property
     def first_name(self) -> str:
@@ -118,3 +159,63 @@ class Activity(Base):
     member: Mapped[Member] = relationship(back_populates="activities")
 
     __table_args__ = (UniqueConstraint("member_id", "name"),)
+
+
+class StatusChange(Base):
+    """One step of an entrepreneur's journey (accompagné → salarié → associé), dated from
+    when it takes effect, with who recorded it."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[MemberStatus | None] = mapped_column(
+        str_enum(MemberStatus, "member_status")
+    )
+    to_status: Mapped[MemberStatus] = mapped_column(str_enum(MemberStatus, "member_status"))
+    effective_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+    recorded_by: Mapped[Member | None] = relationship(foreign_keys=[recorded_by_id])
+
+
+class AssociateDecision(LabelledEnum):
+    ACCEPTED = "accepted", _l("Accepted")
+    REFUSED = "refused", _l("Refused")
+
+
+class AssociateRequest(Base):
+    """An entrepreneur's request to become an associate, and the team's decision on it."""
+
+    __tablename__ = "associate_requests"
+    __table_args__ = (
+        # At most one request waiting for a decision per member.
+        Index(
+            "ix_associate_requests_one_pending",
+            "member_id",
+            unique=True,
+            sqlite_where=text("decision IS NULL"),
+            postgresql_where=text("decision IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message: Mapped[str] = mapped_column(String(1000), default="")
+    decision: Mapped[AssociateDecision | None] = mapped_column(
+        str_enum(AssociateDecision, "associate_decision")
+    )
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    decided_by: Mapped[Member | None] = relationship(foreign_keys=[decided_by_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.decision is None

@@ -5,7 +5,8 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from portal.members.models import Member, MemberStatus
+from portal.accounts.services import deactivate_member, reactivate_member
+from portal.members.models import Member, MemberStatus, StatusChange
 from portal.sync.models import Change
 from tests.helpers import write_headers
 
@@ -157,6 +158,20 @@ def test_body_is_json_with_problem_type(client, bearer):
     assert body["status"] == 404
 
 
+def test_a_deactivated_member_says_so_in_the_api_and_the_feed(
+    client, bearer, db_session, entrepreneur, admin
+):
+    deactivate_member(db_session, entrepreneur, admin)
+    db_session.commit()
+    assert client.get(f"/api/v1/members/{entrepreneur.id}", headers=bearer).json["active"] is False
+    feed = client.get("/api/v1/changes?limit=1000", headers=bearer).json["items"]
+    last = [item for item in feed if item["entity"] == "member"][-1]
+    assert last["id"] == str(entrepreneur.id) and last["data"]["active"] is False
+    reactivate_member(db_session, entrepreneur, admin)
+    db_session.commit()
+    assert client.get(f"/api/v1/members/{entrepreneur.id}", headers=bearer).json["active"] is True
+
+
 def test_an_hourly_rate_above_the_contract_limit_is_refused(
     client, bearer, entrepreneur, db_session
 ):
@@ -169,3 +184,23 @@ def test_an_hourly_rate_above_the_contract_limit_is_refused(
     assert response.json["error"]["field"] == "hourly_rate"
     db_session.expire_all()
     assert entrepreneur.hourly_gross_rate_cents == 1450
+
+
+def test_a_status_changed_by_the_back_office_joins_the_dated_history(
+    client, bearer, entrepreneur, db_session
+):
+    response = client.put(
+        f"/api/v1/members/{entrepreneur.id}",
+        json={"status": "associe"},
+        headers=write_headers(bearer),
+    )
+    assert response.status_code == 200
+    steps = db_session.scalars(
+        select(StatusChange).where(StatusChange.member_id == entrepreneur.id).order_by(
+            StatusChange.id)
+    ).all()  # fmt: skip
+    assert [(s.from_status, s.to_status) for s in steps][-1] == (
+        MemberStatus.EMPLOYEE,
+        MemberStatus.ASSOCIATE,
+    )
+    assert steps[-1].note.startswith("API ")

@@ -70,9 +70,16 @@ def test_payment_method_leaves_the_reference_for_its_own_column(scratch_database
     command.upgrade(config, "f245aa02922d")
     tables = Base.metadata.tables
     insert = scratch_database.execute
-    member_id = insert(
-        tables["members"].insert().values(email="m@example.org", full_name="M", role="entrepreneur")
-    ).inserted_primary_key[0]
+    # In SQL of the time: the members table has gained columns since.
+    insert(
+        text(
+            "INSERT INTO members (email, full_name, role, contract_hours_per_week, "
+            "hourly_gross_rate_cents, active, trusted_invoicing, created_at) "
+            "VALUES ('m@example.org', 'M', 'entrepreneur', 0, 0, true, false, :at)"
+        ),
+        {"at": datetime(2026, 11, 1, tzinfo=UTC)},
+    )
+    member_id = insert(text("SELECT id FROM members")).scalar()
     customer_id = insert(
         tables["customers"].insert().values(member_id=member_id, name="Client")
     ).inserted_primary_key[0]
@@ -152,3 +159,27 @@ def test_provisions_keep_the_coops_fixed_fees_and_minimum(scratch_database):
     command.downgrade(config, "b0a66163636a")
     fees = scratch_database.execute(text("SELECT fixed_monthly_fees_cents FROM coop_settings"))
     assert fees.scalar() == 2050
+
+
+def test_entrepreneurs_history_starts_with_their_status_from_the_day_they_joined(
+    scratch_database,
+):
+    config = alembic_config("unused://")
+    config.attributes["connection"] = scratch_database
+    command.upgrade(config, "9d3f2a382e22")
+    scratch_database.execute(
+        text(
+            "INSERT INTO members (email, full_name, role, status, contract_hours_per_week, "
+            "hourly_gross_rate_cents, active, trusted_invoicing, created_at) VALUES "
+            "('e@example.org', 'E', 'entrepreneur', 'salarie', 0, 0, true, false, :at), "
+            "('s@example.org', 'S', 'staff', NULL, 0, 0, true, false, :at)"
+        ),
+        {"at": datetime(2026, 3, 4, 10, tzinfo=UTC)},
+    )
+    command.upgrade(config, "head")
+    rows = scratch_database.execute(
+        text("SELECT from_status, to_status, effective_on FROM status_changes")
+    )
+    assert [(a, b, str(c)) for a, b, c in rows] == [(None, "salarie", "2026-03-04")]
+    command.downgrade(config, "9d3f2a382e22")
+    assert "status_changes" not in inspect(scratch_database).get_table_names()
