@@ -190,6 +190,11 @@ def report(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# What the profiles led to change (issue 20), measured in-process on 2026-12-02: kept beside
+# this module because each run of `make bench` rewrites RESULTS.md with the code as it is.
+CHANGES = Path(__file__).with_name("issue20_changes.md")
+
+
 def _yes(ok: bool) -> str:
     return "yes" if ok else "**no**"
 
@@ -205,7 +210,7 @@ def run() -> str:
         with tempfile.TemporaryDirectory(prefix="bench-speed-") as name:
             client = _postgres_copy(postgres)
             results.append(measure(postgres, "PostgreSQL", client, Path(name)))
-    text = report(results)
+    text = report(results) + "\n" + CHANGES.read_text()
     if not postgres:
         text += "\nPostgreSQL not measured: set PORTAL_BENCH_POSTGRES_URL to a scratch database.\n"
     return text
