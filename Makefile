@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench messages translations clean
+.PHONY: help run test lint format bench messages translations clean stack stack-stop
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -28,6 +28,15 @@ run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.
 	$(BIN)/portal seed-demo
 	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur), equipe@demo.coop (staff) or admin@demo.coop, password: demo-password"
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
+
+# Debian's packages: PostgreSQL's server (initdb, pg_ctl), nginx, openssl.
+stack: translations ## Start production's topology here (PostgreSQL, 2 app servers, worker, nginx) on https://127.0.0.1:8443
+	@for program in nginx openssl; do command -v $$program >/dev/null \
+		|| { echo "$$program is missing: apt-get install nginx openssl postgresql"; exit 1; }; done
+	$(BIN)/python deploy/stack.py start
+
+stack-stop: ## Stop what make stack started and delete its folders
+	$(BIN)/python deploy/stack.py stop
 
 test: translations ## Set up, lint and run every test
 	$(BIN)/ruff check .

@@ -33,6 +33,7 @@ from portal.sales.totals import LineInput
 from tests.helpers import reset_database
 
 PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
+CONFIRMED = {"confirmed": "1"}  # the answer to "Validate and number this invoice?"
 
 
 def _app(url: str, folder: Path):
@@ -104,7 +105,7 @@ def bench_concurrency(folder: Path) -> tuple[str, str]:
         client.post("/login", data={"email": "s@x.org", "password": PASSWORD})
         barrier.wait()
         for invoice_id in chunk:
-            if client.post(f"/invoices/{invoice_id}/validate").status_code != 303:
+            if client.post(f"/invoices/{invoice_id}/validate", data=CONFIRMED).status_code != 303:
                 errors.append(invoice_id)
 
     threads = [threading.Thread(target=work, args=(ids[n::workers],)) for n in range(workers)]

@@ -30,8 +30,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     if app.config["PROXY_COUNT"]:
         count = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+        )
 
+    from portal.web.monitoring import init_monitoring
     from portal.web.requests import PortalRequest
     from portal.web.security import SessionInterface, add_security_headers, reject_nul_bytes
     from portal.web.static_files import init_static_files
@@ -41,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
     app.permanent_session_lifetime = timedelta(days=app.config["REMEMBER_DAYS"])
     database.init_app(app)
+    # Its hooks first: the clock starts before the others (CSRF's check included), and the
+    # log line is written after the commit (after_request hooks run in reverse order).
+    init_monitoring(app)
     csrf.init_app(app)
     htmx.init_app(app)
     app.request_class = PortalRequest  # htmx's request, with WTForms' messages kept

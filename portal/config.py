@@ -43,6 +43,10 @@ class DefaultConfig:
     HTTPS = False
     # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
+    # Who may read /metrics: callers from these networks (as the app sees them: behind the
+    # proxy, the client's address), or with `Authorization: Bearer <METRICS_TOKEN>`.
+    METRICS_NETWORKS = ("127.0.0.0/8", "::1/128")
+    METRICS_TOKEN: str | None = None
 
     SESSION_COOKIE_NAME = "portal_session"
     SESSION_COOKIE_HTTPONLY = True
@@ -95,10 +99,18 @@ def load_config(app: Flask, config: dict | None) -> None:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.sqlite3'}"
     if not app.config["DATA_DIR"]:
         app.config["DATA_DIR"] = str(instance / "data")
+    app.config["PUBLIC_URL"] = _public_url(app.config["PUBLIC_URL"])
     if not app.config["SECRET_KEY"]:
+        if app.config["PUBLIC_URL"].startswith("https:"):
+            # Served to members: a key made up here would differ on each app server, and
+            # sessions would fail at random behind the load balancer.
+            raise RuntimeError(
+                "PORTAL_SECRET_KEY is not set: the portal is public (PORTAL_PUBLIC_URL is "
+                "https), so give every app server the same key, e.g. the output of "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'."
+            )
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
-    app.config["PUBLIC_URL"] = _public_url(app.config["PUBLIC_URL"])
     if app.config["TRUSTED_HOSTS"] is None:
         app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["PUBLIC_URL"]).hostname]
 

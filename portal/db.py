@@ -143,7 +143,26 @@ def make_engine(url: str) -> Engine:
         )
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # A database host that does not answer fails the connection after 10 s, not the kernel's
+    # two minutes: the request gets its error while the member still waits for it.
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The configured database did not answer: a server or worker refuses to start."""
+
+
+def check_database(app: Flask) -> None:
+    """Connect once to the app's database, or raise DatabaseUnreachable saying where it
+    looked (the password hidden) and why it failed."""
+    engine = app.extensions["database"].engine
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except Exception as error:
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise DatabaseUnreachable(f"the database at {where} is not reachable: {reason}") from None
 
 
 def _tune_sqlite(engine: Engine) -> None:

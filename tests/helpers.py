@@ -98,7 +98,7 @@ def lines(*specs):
 
 def draft_credit_note(client, db_session, invoice: Invoice, token: str = "credit") -> Invoice:
     """The credit note the logged-in entrepreneur drafts from the invoice's page."""
-    client.post(f"/invoices/{invoice.id}/credit-note", data={"form_token": token})
+    client.post(f"/invoices/{invoice.id}/credit-note", data={"confirmed": "1", "form_token": token})
     return db_session.scalar(select(Invoice).where(Invoice.credited_invoice_id == invoice.id))
 
 
@@ -108,7 +108,9 @@ def submit_then_validate(client, invoice: Invoice, staff):
     client.post(f"/invoices/{invoice.id}/submit")
     client.post("/logout")
     login(client, staff.email)
-    return client.post(f"/invoices/{invoice.id}/validate", follow_redirects=True)
+    return client.post(
+        f"/invoices/{invoice.id}/validate", data={"confirmed": "1"}, follow_redirects=True
+    )
 
 
 EARNING_CUSTOMER = CustomerInput(
@@ -229,7 +231,10 @@ def validating_threads(app, ids: list[int], count: int, errors: list, committed=
             barrier.wait()
             for invoice_id in chunk:
                 path = f"/invoices/{invoice_id}/validate"
-                assert until_served(lambda p=path: client.post(p).status_code) == 303
+                assert (
+                    until_served(lambda p=path: client.post(p, data={"confirmed": "1"}).status_code)
+                    == 303
+                )
                 if committed is not None:
                     committed.set()
         except Exception as error:

@@ -8,7 +8,9 @@ from portal.api.forms import ApiClientForm
 from portal.api.services import create_client, list_clients, revoke_client
 from portal.db import db, utcnow
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.web.access import admin_required
+from portal.web.confirm import asks, unconfirmed
 from portal.web.htmx import redirect_after_post, render
 
 bp = Blueprint("api_admin", __name__, url_prefix="/admin/api-clients")
@@ -35,7 +37,14 @@ def clients():
 
 @bp.post("/<client_id>/revoke")
 @admin_required
+@asks(
+    _l("Revoke this API client?"),
+    _l("Revoke"),
+    _l("The programs using it stop working at once."),
+)
 def revoke(client_id: str):
+    if asked := unconfirmed(url_for("api_admin.clients"), subject=client_id):
+        return asked
     try:
         client = revoke_client(db.session, client_id, utcnow(), by=current_user)
     except DomainError as error:

@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 
 from portal.calendar import services
 from portal.db import db
+from portal.i18n import lazy_gettext as _l
 from portal.links import public_url
+from portal.web.confirm import asks, unconfirmed
 from portal.web.htmx import redirect_after_post, render
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -26,7 +28,17 @@ def settings():
 
 @bp.post("/feed")
 @login_required
+@asks(
+    _l("Create a new link?"),
+    _l("Create a new link"),
+    _l("The old one stops working: calendars subscribed to it no longer update."),
+)
 def regenerate():
+    # Only a link that exists is lost: the first one is created at once.
+    if services.has_feed(db.session, current_user) and (
+        asked := unconfirmed(url_for("calendar.settings"))
+    ):
+        return asked
     token = services.regenerate_feed_token(db.session, current_user)
     # Shown once, in this response: only the token's hash is kept, so no later page (and no
     # redirect through a cookie) can show it again.
@@ -35,7 +47,14 @@ def regenerate():
 
 @bp.post("/revoke")
 @login_required
+@asks(
+    _l("Revoke your link?"),
+    _l("Revoke my link"),
+    _l("Calendars subscribed to it no longer update."),
+)
 def revoke():
+    if asked := unconfirmed(url_for("calendar.settings")):
+        return asked
     services.revoke_feed_token(db.session, current_user)
     flash(_("Your calendar link is revoked: calendars using it stop updating."), "success")
     return redirect_after_post(url_for("calendar.settings"))

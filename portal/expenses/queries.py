@@ -175,3 +175,15 @@ def _in_period(year: int, month: int | None):
         return _in_year(year)
     end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return (Receipt.spent_on >= date(year, month, 1)) & (Receipt.spent_on < end)
+
+
+def receipts_to_approve(session: Session, ids: list[int]) -> list[Receipt]:
+    """The receipts with these ids, in the queue's order (oldest submission first)."""
+    return list(
+        session.scalars(
+            select(Receipt)
+            .options(joinedload(Receipt.member), joinedload(Receipt.category))
+            .where(Receipt.id.in_(ids))
+            .order_by(Receipt.submitted_at, Receipt.id)
+        )
+    )

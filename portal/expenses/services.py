@@ -392,6 +392,23 @@ def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
     return receipt
 
 
+def approve_receipts(
+    session: Session, receipts: list[Receipt], by: Member
+) -> list[tuple[Receipt, str | None]]:
+    """Approve several receipts in the caller's transaction, each exactly as one by one;
+    one refused (with its reason beside it) leaves the others approved."""
+    outcome = []
+    for receipt in receipts:
+        try:
+            with session.begin_nested():
+                approve_receipt(session, receipt, by)
+        except DomainError as refusal:
+            outcome.append((receipt, str(refusal)))
+        else:
+            outcome.append((receipt, None))
+    return outcome
+
+
 def reject_receipt(session: Session, receipt: Receipt, by: Member, reason: str) -> Receipt:
     """The support team refuses a submitted receipt and says why; the entrepreneur may
     correct it and submit it again."""

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import PurePosixPath
 
 from flask import Blueprint, Response, abort, flash, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -28,12 +28,15 @@ from portal.errors import DomainError
 from portal.expenses import queries, services
 from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
+from portal.formats import money_text
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
 from portal.money import from_cents
 from portal.storage import storage
 from portal.transaction import transaction
 from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
+from portal.web.confirm import asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
 from portal.web.files import uploaded_file
 from portal.web.forms import form_error
@@ -272,8 +275,21 @@ def edit(receipt_id: int):
     return render("expenses/new.html", "expenses/_receipt_form.html", form=form, receipt=receipt)
 
 
-def _act(receipt_id: int, action, success: str, *args):
+def _ask(receipt: Receipt) -> Response | None:
+    """The confirmation page, until the member confirms (portal/web/confirm.py)."""
+    subject = _(
+        "%(supplier)s, %(amount)s, %(name)s",
+        supplier=receipt.supplier or receipt.category.name,
+        amount=money_text(receipt.amount_cents, cents=True),
+        name=receipt.member.full_name,
+    )
+    return unconfirmed(url_for("expenses.show", receipt_id=receipt.id), subject=subject)
+
+
+def _act(receipt_id: int, action, success: str, *args, confirm: bool = False):
     receipt = receipt_or_404(receipt_id)
+    if confirm and (asked := _ask(receipt)):
+        return asked
     try:
         action(db.session, receipt, *args)
     except DomainError as error:
@@ -293,10 +309,13 @@ def submit(receipt_id: int):
 
 @bp.post("/<int:receipt_id>/delete")
 @login_required
+@asks(_l("Delete this draft receipt?"), _l("Delete"))
 def delete(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
     if receipt.member_id != current_user.id:
         abort(404)
+    if asked := _ask(receipt):
+        return asked
     try:
         services.delete_receipt(db.session, receipt)
     except DomainError as error:
@@ -340,8 +359,44 @@ def queue():
 
 @bp.post("/<int:receipt_id>/approve")
 @staff_required
+@asks(
+    _l("Approve this receipt?"),
+    _l("Approve"),
+    _l("An approved receipt counts in the entrepreneur's expenses; it cannot be undone."),
+)
 def approve(receipt_id: int):
-    return _act(receipt_id, services.approve_receipt, _("Receipt approved."), current_user)
+    return _act(
+        receipt_id, services.approve_receipt, _("Receipt approved."), current_user, confirm=True
+    )
+
+
+@bp.post("/approve")
+@staff_required
+def approve_selected():
+    """Approve the ticked receipts of the queue, after a page listing what will happen to
+    each; those that cannot be approved are named with their reason, the others still go."""
+    ids = [i for i in map(id_from_text, request.form.getlist("ids")[:200]) if i is not None]
+    receipts = queries.receipts_to_approve(db.session, ids)
+    if not receipts:
+        flash(_("Tick the receipts to approve first."), "error")
+        return redirect_after_post(url_for("expenses.queue"))
+    if not confirmed():
+        refusals = {receipt.id: receipt.refusal_to_decide() for receipt in receipts}
+        going = [receipt for receipt in receipts if refusals[receipt.id] is None]
+        return render(
+            "expenses/confirm_approve.html", receipts=receipts, refusals=refusals, going=going
+        )
+    outcome = services.approve_receipts(db.session, receipts, current_user)
+    approved = sum(1 for _receipt, refusal in outcome if refusal is None)
+    if approved:
+        flash(
+            ngettext("%(num)d receipt approved.", "%(num)d receipts approved.", approved), "success"
+        )
+    for receipt, refusal in outcome:
+        if refusal is not None:
+            flash(_("%(name)s, %(supplier)s: %(reason)s", name=receipt.member.full_name,
+                    supplier=receipt.supplier, reason=refusal), "error")  # fmt: skip
+    return redirect_after_post(url_for("expenses.queue"))
 
 
 @bp.post("/<int:receipt_id>/reject")
@@ -362,8 +417,15 @@ def reject(receipt_id: int):
 
 @bp.post("/<int:receipt_id>/reimburse")
 @staff_required
+@asks(
+    _l("Record the reimbursement of this receipt?"),
+    _l("Record the reimbursement"),
+    _l("A recorded reimbursement cannot be removed."),
+)
 def reimburse(receipt_id: int):
-    return _act(receipt_id, services.record_reimbursement, _("Reimbursement recorded."))
+    return _act(
+        receipt_id, services.record_reimbursement, _("Reimbursement recorded."), confirm=True
+    )
 
 
 @bp.route("/categories", methods=["GET", "POST"])

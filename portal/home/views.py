@@ -1,36 +1,53 @@
 """The pages that draw on several modules: the home page (an entrepreneur's projection and
-next meeting, the support team's tools) and the language switch."""
+next meeting, the support team's work queue) and the language switch."""
 
-from flask import Blueprint, current_app, request, session, url_for
+from flask import Blueprint, current_app, g, request, session, url_for
 from flask_login import current_user, login_required
 
-from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.db import db, utcnow
+from portal.home import services
 from portal.meetings.services import next_meeting_for
 from portal.members.services import set_locale
 from portal.projection.views import home_page
+from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
 
 bp = Blueprint("home", __name__)
 
 
+@bp.app_context_processor
+def navigation_counts():
+    """What waits in the support team's queues, beside their navigation's items: one query
+    a page, for the team only."""
+    if current_user.is_authenticated and current_user.is_staff:
+        counted = g.get("queue_counts")  # the work queue's page has counted them already
+        return {"navigation_counts": counted or services.counts(db.session)}
+    return {}
+
+
 @bp.get("/")
 @login_required
 def index():
     """An entrepreneur's home is their projection (with the next meeting); the support
-    team's, their tools."""
+    team's, their work queue."""
     now = utcnow()
-    next_meeting = next_meeting_for(db.session, current_user, now)
     if current_user.is_entrepreneur:
+        next_meeting = next_meeting_for(db.session, current_user, now)
         return home_page(current_user, next_meeting=next_meeting, now=now)
-    return render(
-        "members/home.html",
-        member=current_user,
-        coop=get_coop_settings(db.session),
-        next_meeting=next_meeting,
-        now=now,
-    )
+    queue = services.staff_queue(db.session, paris_today(), now)
+    g.queue_counts = {"sales.queue": queue.invoices.total, "expenses.queue": queue.receipts.total}
+    return render("home/staff.html", queue=queue, now=now)
+
+
+@bp.get("/staff/runways-to-watch")
+@staff_required
+def runways():
+    """Entrepreneurs whose margin funds less than a month of salary: the home page loads
+    it after its first screen, since it computes every member's projection."""
+    rows = services.runways_to_watch(db.session, paris_today())
+    return render("home/runways.html", "home/_runways.html", rows=rows)
 
 
 @bp.post("/language")

@@ -1,4 +1,4 @@
-"""`portal backup FILE` and `portal restore FILE [--force]`."""
+"""`portal backup FILE`, `portal restore FILE [--force]` and `portal worker`."""
 
 from pathlib import Path
 
@@ -6,7 +6,9 @@ import click
 from flask import Blueprint, current_app
 
 from portal.cli import CommandError
+from portal.db import DatabaseUnreachable, check_database
 from portal.ops.backup import BackupError, backup, restore
+from portal.ops.worker import run_worker
 
 bp = Blueprint("ops_commands", __name__, cli_group=None)
 
@@ -40,3 +42,19 @@ def restore_command(file, force):
         f"Restored the {summary.database} database (schema {summary.schema_revision}, now "
         f"upgraded) and {summary.files} file(s) from {file}."
     )
+
+
+@bp.cli.command("worker")
+@click.option(
+    "--interval", type=click.FloatRange(min=1), default=60, show_default=True,
+    help="Seconds between two rounds.",
+)  # fmt: skip
+@click.option("--once", is_flag=True, help="One round, then stop.")
+def worker_command(interval, once):
+    """Run the background work until stopped: deliver the mail waiting in the outbox every
+    INTERVAL seconds, purge the audit trail past its retention once a day."""
+    try:
+        check_database(current_app)
+    except DatabaseUnreachable as error:
+        raise CommandError(f"The worker cannot start: {error}") from None
+    run_worker(current_app._get_current_object(), interval, once)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.db import utcnow
@@ -107,3 +107,17 @@ def _send(message: OutboxMessage) -> None:
         if config["SMTP_USERNAME"]:
             smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
         smtp.send_message(email)
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    """What waits in the outbox, for the operator's metrics: mail to send (new or to retry),
+    among it mail whose last attempt failed, and mail given up after MAX_ATTEMPTS."""
+    unsent = OutboxMessage.sent_at.is_(None)
+    live = OutboxMessage.attempts < MAX_ATTEMPTS
+    query = select(
+        func.count().filter(unsent, live),
+        func.count().filter(unsent, live, OutboxMessage.last_error.is_not(None)),
+        func.count().filter(unsent, ~live),
+    )
+    waiting, retrying, failed = session.execute(query).one()
+    return {"waiting": waiting, "retrying": retrying, "failed": failed}

@@ -139,6 +139,48 @@ def list_invoices(session: Session, filters: InvoiceFilters, today: date, page: 
     return Page([InvoiceRow(*row) for row in session.execute(statement)], total, page, PAGE_SIZE)
 
 
+def overdue_by_member(session: Session, today: date, limit: int) -> tuple[int, list]:
+    """Entrepreneurs with invoices past their due date, most owed first: the number of such
+    entrepreneurs, and up to `limit` rows (member id, name, invoices, outstanding cents)."""
+    overdue = _filtered(
+        select(
+            Invoice.member_id.label("member_id"),
+            func.count(Invoice.id).label("invoices"),
+            func.sum(
+                Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
+            ).label("outstanding"),
+        ),
+        InvoiceFilters(status=OVERDUE),
+        today,
+    ).group_by(Invoice.member_id)
+    by_member = overdue.subquery()
+    total = session.scalar(select(func.count()).select_from(by_member)) or 0
+    rows = session.execute(
+        select(
+            by_member.c.member_id, Member.full_name, by_member.c.invoices, by_member.c.outstanding
+        )
+        .join(Member, Member.id == by_member.c.member_id)
+        .order_by(by_member.c.outstanding.desc(), Member.full_name)
+        .limit(limit)
+    ).all()
+    return total, rows
+
+
+def invoices_to_validate(session: Session, ids: list[int]) -> list[Invoice]:
+    """The invoices with these ids, in the queue's order (first submitted, first numbered).
+    Their parties come in their own queries, not joined: validating refreshes each invoice
+    FOR UPDATE with the options it was loaded with, which PostgreSQL refuses on an outer
+    join."""
+    return list(
+        session.scalars(
+            select(Invoice)
+            .options(selectinload(Invoice.customer), selectinload(Invoice.member))
+            .where(Invoice.id.in_(ids))
+            .order_by(Invoice.submitted_at, Invoice.id)
+        )
+    )
+
+
 def validation_queue(session: Session, filters: InvoiceFilters, today: date, page: int = 1):
     """Submitted invoices, oldest first (first come, first served), with their lines."""
     filters = InvoiceFilters(

@@ -254,6 +254,25 @@ def validate_invoice(
     return invoice
 
 
+def validate_invoices(
+    session: Session, invoices: list[Invoice], by: Member, today: date, now: datetime
+) -> list[tuple[Invoice, str | None]]:
+    """Validate several invoices in the caller's transaction, each exactly as one by one.
+    One refused does not stop the others: its savepoint undoes whatever it began (the
+    number it took included, so the series stays gapless), and its reason is returned
+    beside it (None for those validated)."""
+    outcome = []
+    for invoice in invoices:
+        try:
+            with session.begin_nested():
+                validate_invoice(session, invoice, by, today, now)
+        except DomainError as refusal:
+            outcome.append((invoice, str(refusal)))
+        else:
+            outcome.append((invoice, None))
+    return outcome
+
+
 def mark_sent(session: Session, invoice: Invoice, now: datetime) -> Invoice:
     """The entrepreneur says the validated invoice went to the customer."""
     refuse(invoice.refusal_to_send())

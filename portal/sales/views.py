@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,6 +13,8 @@ from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
 from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
+from portal.formats import money_text
+from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, Role
 from portal.money import from_cents
 from portal.sales import services
@@ -37,12 +40,14 @@ from portal.sales.queries import (
     EXPORT_HEADER,
     InvoiceFilters,
     export_rows,
+    invoices_to_validate,
     list_invoices,
     validation_queue,
 )
 from portal.sales.totals import MAX_LINES, preview_totals
 from portal.transaction import transaction
 from portal.web.access import owned_or_404, staff_required
+from portal.web.confirm import asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
@@ -80,6 +85,27 @@ def customer_or_404(customer_id: int | None) -> Customer:
 
 def _show(invoice: Invoice) -> Response:
     return redirect_after_post(url_for("sales.show", invoice_id=invoice.id))
+
+
+def _ask_amount(invoice: Invoice, amount: Decimal | None) -> Response | None:
+    """A payment or refund's confirmation names its amount and the invoice's number."""
+    subject = _(
+        "%(amount)s on %(number)s (%(customer)s)",
+        amount=money_text(amount or Decimal(0)),
+        number=invoice.number,
+        customer=invoice.customer.name,
+    )
+    return unconfirmed(url_for("sales.show", invoice_id=invoice.id), subject=subject)
+
+
+def _ask(invoice: Invoice) -> Response | None:
+    """The confirmation page, until the member confirms (portal/web/confirm.py)."""
+    subject = _(
+        "%(customer)s, %(amount)s incl. VAT",
+        customer=invoice.customer.name,
+        amount=money_text(invoice.total_incl_vat_cents, cents=True),
+    )
+    return unconfirmed(url_for("sales.show", invoice_id=invoice.id), subject=subject)
 
 
 # --- The entrepreneur's invoices -----------------------------------------------------------
@@ -313,8 +339,15 @@ def submit(invoice_id: int):
 
 @bp.post("/invoices/<int:invoice_id>/validate")
 @login_required
+@asks(
+    _l("Validate and number this invoice?"),
+    _l("Validate"),
+    _l("A validated invoice can no longer be changed: corrections are credit notes."),
+)
 def validate(invoice_id: int):
     invoice = invoice_or_404(invoice_id)
+    if asked := _ask(invoice):
+        return asked
     try:
         services.validate_invoice(db.session, invoice, current_user, paris_today(), utcnow())
     except DomainError as error:
@@ -338,8 +371,11 @@ def mark_sent(invoice_id: int):
 
 @bp.post("/invoices/<int:invoice_id>/delete")
 @login_required
+@asks(_l("Delete this draft invoice?"), _l("Delete"))
 def delete(invoice_id: int):
     invoice = _own_invoice_or_404(invoice_id)
+    if asked := _ask(invoice):
+        return asked
     try:
         services.delete_draft(db.session, invoice)
     except DomainError as error:
@@ -351,8 +387,15 @@ def delete(invoice_id: int):
 
 @bp.post("/invoices/<int:invoice_id>/credit-note")
 @login_required
+@asks(
+    _l("Issue a credit note for what is left of this invoice?"),
+    _l("Issue the credit note"),
+    _l("It cannot be undone."),
+)
 def credit_note(invoice_id: int):
     invoice = _own_invoice_or_404(invoice_id)
+    if asked := _ask(invoice):
+        return asked
     try:
         credit = services.create_credit_note(
             db.session, invoice, paris_today(), request.form.get("form_token", "")[:64]
@@ -455,23 +498,39 @@ def queue():
 @bp.post("/staff/invoices/validate")
 @staff_required
 def validate_selected():
-    """Validate the ticked invoices of the queue; those that cannot be are named."""
-    validated, refused = 0, []
-    for raw_id in request.form.getlist("ids")[:200]:
-        invoice_id = id_from_text(raw_id)
-        invoice = db.session.get(Invoice, invoice_id) if invoice_id is not None else None
-        if invoice is None:
-            continue
-        try:
-            services.validate_invoice(db.session, invoice, current_user, paris_today(), utcnow())
-        except DomainError as error:
-            refused.append(f"#{invoice.id}: {error}")
-        else:
-            validated += 1
+    """Validate the ticked invoices of the queue, after a page listing what will happen to
+    each (with or without JavaScript); those that cannot be validated are named with their
+    reason, and the others still go."""
+    ids = [i for i in map(id_from_text, request.form.getlist("ids")[:200]) if i is not None]
+    invoices = invoices_to_validate(db.session, ids)
+    if not invoices:
+        flash(_("Tick the invoices to validate first."), "error")
+        return redirect_after_post(url_for("sales.queue"))
+    if not confirmed():
+        refusals = {
+            i.id: i.refusal_to_validate(current_user) or i.refusal_to_issue() for i in invoices
+        }
+        going = [invoice for invoice in invoices if refusals[invoice.id] is None]
+        return render(
+            "sales/confirm_validate.html", invoices=invoices, refusals=refusals, going=going
+        )
+    outcome = services.validate_invoices(
+        db.session, invoices, current_user, paris_today(), utcnow()
+    )
+    validated = [invoice for invoice, refusal in outcome if refusal is None]
     if validated:
-        flash(_("%(n)d invoice(s) validated.", n=validated), "success")
-    for message in refused:
-        flash(message, "error")
+        numbers = ", ".join(invoice.number for invoice in validated)
+        message = ngettext(
+            "%(num)d invoice validated: %(numbers)s.",
+            "%(num)d invoices validated: %(numbers)s.",
+            len(validated),
+            numbers=numbers,
+        )
+        flash(message, "success")
+    for invoice, refusal in outcome:
+        if refusal is not None:
+            flash(_("%(name)s → %(customer)s: %(reason)s", name=invoice.member.full_name,
+                    customer=invoice.customer.name, reason=refusal), "error")  # fmt: skip
     return redirect_after_post(url_for("sales.queue"))
 
 
@@ -515,6 +574,11 @@ def staff_export():
 
 @bp.post("/staff/invoices/<int:invoice_id>/payments")
 @staff_required
+@asks(
+    _l("Record this payment?"),
+    _l("Record the payment"),
+    _l("A recorded payment cannot be removed."),
+)
 def add_payment(invoice_id: int):
     invoice = invoice_or_404(invoice_id)
     form = PaymentForm()
@@ -523,6 +587,8 @@ def add_payment(invoice_id: int):
             for message in errors:
                 flash(str(message), "error")
         return _show(invoice)
+    if asked := _ask_amount(invoice, form.amount.data):
+        return asked
     return _act(
         invoice,
         lambda: services.record_payment(
@@ -540,6 +606,11 @@ def add_payment(invoice_id: int):
 
 @bp.post("/staff/invoices/<int:invoice_id>/refunds")
 @staff_required
+@asks(
+    _l("Record this refund?"),
+    _l("Record the refund"),
+    _l("A recorded refund cannot be removed."),
+)
 def add_refund(invoice_id: int):
     credit_note = invoice_or_404(invoice_id)
     form = RefundForm()
@@ -548,6 +619,8 @@ def add_refund(invoice_id: int):
             for message in errors:
                 flash(str(message), "error")
         return _show(credit_note)
+    if asked := _ask_amount(credit_note, form.amount.data):
+        return asked
     return _act(
         credit_note,
         lambda: services.record_refund(

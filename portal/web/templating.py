@@ -4,34 +4,74 @@ import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_babel import format_date, get_locale
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from portal.formats import money_text, number_format
 from portal.i18n import catalogue
 from portal.i18n import lazy_gettext as _l
+from portal.web.confirm import confirmation_for
 from portal.web.markdown import render_markdown
 
 
 @dataclass(frozen=True)
 class NavItem:
-    endpoint: str
+    path: str  # the page's URL: the item shows once a view answers it
     label: str
     icon: str  # the id of a symbol in static/icons.svg
 
 
 # Bottom bar on phones, top bar on wide screens. An item shows once its module exists.
 NAVIGATION = (
-    NavItem("home.index", _l("Home"), "home"),
-    NavItem("sales.index", _l("Invoices"), "invoice"),
-    NavItem("expenses.index", _l("Receipts"), "receipt"),
-    NavItem("workshops.index", _l("Workshops"), "workshop"),
-    NavItem("meetings.index", _l("Meetings"), "meeting"),
+    NavItem("/", _l("Home"), "home"),
+    NavItem("/invoices", _l("Invoices"), "invoice"),
+    NavItem("/receipts", _l("Receipts"), "receipt"),
+    NavItem("/workshops", _l("Workshops"), "workshop"),
+    NavItem("/meetings/", _l("Meetings"), "meeting"),
 )
+# The support team's: their work queue (their home page) and the sections they run. The
+# counts beside the queues come from `navigation_counts` (portal/home/views.py).
+STAFF_NAVIGATION = (
+    NavItem("/", _l("To do"), "queue"),
+    NavItem("/staff/invoices/queue", _l("To validate"), "invoice"),
+    NavItem("/receipts/queue", _l("Receipts"), "receipt"),
+    NavItem("/staff/members", _l("Members"), "members"),
+    NavItem("/workshops", _l("Workshops"), "workshop"),
+    NavItem("/meetings/", _l("Meetings"), "meeting"),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    endpoint: str  # what the page's view is (the current one is marked)
+    url: str
+    label: str
+    icon: str
+
+
+def _links(app: Flask, items: tuple[NavItem, ...]) -> list[NavLink]:
+    """The items whose page exists in this app, found once by their URL."""
+    adapter = app.url_map.bind("")
+    links = []
+    for item in items:
+        path = item.path
+        try:
+            try:
+                endpoint, _args = adapter.match(path, method="GET")
+            except RequestRedirect as redirect:  # the page's URL ends with a slash
+                path = urlsplit(redirect.new_url).path
+                endpoint, _args = adapter.match(path, method="GET")
+        except HTTPException:
+            continue
+        links.append(NavLink(endpoint, path, item.label, item.icon))
+    return links
 
 
 def number(value: Decimal) -> str:
@@ -110,7 +150,10 @@ def init_templating(app: Flask) -> None:
         ),
     )
     app.jinja_env.globals.update(
-        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+        _=template_gettext,
+        gettext=template_gettext,
+        ngettext=template_ngettext,
+        confirmation_for=confirmation_for,
     )
     app.jinja_env.filters["money"] = money_text
     app.jinja_env.filters["percent"] = percent
@@ -125,9 +168,17 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        items = [item for item in NAVIGATION if item.endpoint in current_app.view_functions]
+        if not current_user.is_authenticated:
+            items = []
+        else:
+            staff = current_user.is_staff
+            key = "portal.staff_navigation" if staff else "portal.navigation"
+            items = current_app.extensions.get(key)
+            if items is None:
+                items = _links(current_app, STAFF_NAVIGATION if staff else NAVIGATION)
+                current_app.extensions[key] = items
         return {
-            "navigation": items if current_user.is_authenticated else [],
+            "navigation": items,
             "current_endpoint": request.endpoint,
             "current_locale": str(get_locale()),
         }

@@ -8,10 +8,12 @@ from flask_login import current_user, login_required
 
 from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.ical import to_ical
 from portal.members.services import member_by_email
 from portal.transaction import transaction
 from portal.web.access import staff_required
+from portal.web.confirm import ask, asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
@@ -178,7 +180,19 @@ def book(workshop_id: int):
 @bp.post("/<int:workshop_id>/cancel")
 @transaction("write", lock="late", commit="early")
 @login_required
+@asks(
+    _l("Cancel your booking? Your seat goes to the next person waiting."),
+    _l("Yes, cancel"),
+)
 def cancel(workshop_id: int):
+    if not confirmed():  # asked before the workshop's lock is taken
+        workshop = workshop_or_404(workshop_id)
+        booking = queries.active_booking(db.session, workshop, current_user)
+        waiting = booking is not None and booking.status is BookingStatus.WAITING
+        question = _("Leave the waiting list? You lose your place in it.") if waiting else None
+        default = url_for("workshops.detail", workshop_id=workshop.id)
+        # The question's page, built like the booking's answer (see _booking_response).
+        return lambda: ask(default, subject=workshop.title, question=question)
     workshop = locked_workshop_or_404(workshop_id)
 
     def action() -> tuple[str, None, None]:
@@ -245,8 +259,16 @@ def edit(workshop_id: int):
 
 @bp.post("/<int:workshop_id>/cancel-workshop")
 @staff_required
+@asks(
+    _l("Cancel this workshop?"),
+    _l("Cancel the workshop"),
+    _l("Everyone booked or waiting gets an email. This cannot be undone."),
+)
 def cancel_workshop(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
+    back = url_for("workshops.detail", workshop_id=workshop.id)
+    if asked := unconfirmed(back, subject=workshop.title):
+        return asked
     try:
         services.cancel_workshop(db.session, workshop, utcnow())
     except DomainError as refusal:
@@ -306,11 +328,16 @@ def add_participant(workshop_id: int):
 
 @bp.post("/<int:workshop_id>/participants/<int:booking_id>/cancel")
 @staff_required
+@asks(_l("Cancel this booking?"), _l("Cancel the booking"))
 def remove_participant(workshop_id: int, booking_id: int):
     workshop = workshop_or_404(workshop_id)
     booking = db.session.get(Booking, booking_id)
     if booking is None or booking.workshop_id != workshop.id:
         abort(404)
+    question = _("Cancel the booking of %(name)s?", name=booking.member.full_name)
+    back = url_for("workshops.participants", workshop_id=workshop.id)
+    if asked := unconfirmed(back, subject=workshop.title, question=question):
+        return asked
     try:
         services.cancel_booking(db.session, workshop, booking.member, by=current_user, now=utcnow())
     except DomainError as refusal:

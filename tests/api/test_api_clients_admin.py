@@ -80,7 +80,10 @@ def test_admin_form_errors_re_render_in_french(client, admin):
 def test_admin_revokes_a_client(client, admin, make_api_client, db_session):
     api_client, _secret = make_api_client(name="Ancien logiciel")
     login(client, admin.email)
-    response = client.post(f"/admin/api-clients/{api_client.client_id}/revoke")
+    response = client.post(
+        f"/admin/api-clients/{api_client.client_id}/revoke",
+        data={"confirmed": "1"},
+    )
     assert response.status_code == 303
     db_session.expire_all()
     assert db_session.get(ApiClient, api_client.id).revoked_at is not None

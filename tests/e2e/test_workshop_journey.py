@@ -1,5 +1,5 @@
 """An entrepreneur books a workshop seat in one tap on a phone, and cancels it after saying
-yes to a question."""
+yes to a question (the page's dialog, tests/e2e/test_confirm_dialog.py)."""
 
 import re
 
@@ -19,19 +19,18 @@ def test_booking_button_becomes_booked_cancel_in_place_and_back(page: Page):
     expect(card.get_by_role("status")).to_have_text("Votre place est réservée.")
     box = card.get_by_role("button", name="Réservé — annuler").bounding_box()
     assert box["height"] >= 44  # a thumb-sized target
-    # Cancelling asks first: declined, the seat stays booked; accepted, it goes.
-    questions = []
-    page.once("dialog", lambda dialog: questions.append(dialog.message) or dialog.dismiss())
-    card.get_by_role("button", name="Réservé — annuler").click()
-    expect(card.get_by_role("button", name="Réservé — annuler")).to_be_visible()
-    page.once("dialog", lambda dialog: questions.append(dialog.message) or dialog.accept())
-    card.get_by_role("button", name="Réservé — annuler").click()
+    # Cancelling asks first, in the page's dialog: declined, the seat stays booked;
+    # accepted, it goes.
+    question = "Annuler votre réservation ? Votre place revient à la prochaine personne en attente."
+    booked = card.get_by_role("button", name="Réservé — annuler")
+    booked.click()
+    dialog = page.get_by_role("dialog", name=question)
+    dialog.get_by_role("button", name="Annuler", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(booked).to_be_visible()
+    booked.click()
+    dialog.get_by_role("button", name="Oui, annuler").click()
     expect(card.get_by_role("button", name="Réserver une place")).to_be_visible()
-    assert (
-        questions
-        == ["Annuler votre réservation ? Votre place revient à la prochaine personne en attente."]
-        * 2
-    )
     assert errors == []  # no CSP violation, no script error
 
 

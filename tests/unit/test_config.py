@@ -110,3 +110,12 @@ def test_sqlite_write_requests_take_the_write_lock_first(tmp_path):
         assert errors == []
         assert db.session.execute(text("SELECT n FROM counter")).scalar() == 80
     app.extensions["database"].engine.dispose()
+
+
+def test_a_public_portal_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    """Each app server would otherwise make up its own key, and sessions signed by one would
+    fail on the other behind the load balancer."""
+    monkeypatch.delenv("PORTAL_SECRET_KEY", raising=False)
+    monkeypatch.setenv("PORTAL_PUBLIC_URL", "https://portal.coop.example")
+    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY is not set"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}"})

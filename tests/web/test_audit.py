@@ -80,7 +80,7 @@ def test_api_clients_created_and_revoked_by_an_admin(client, db_session, admin):
     client.post("/admin/api-clients", data={"name": "Compta", "scopes": ["sync:read"]})
     (created,) = events(db_session, "api_client_created")
     client_id = created.target.split("(")[1].rstrip(")")
-    client.post(f"/admin/api-clients/{client_id}/revoke")
+    client.post(f"/admin/api-clients/{client_id}/revoke", data={"confirmed": "1"})
     (revoked,) = events(db_session, "api_client_revoked")
     assert created.actor_id == revoked.actor_id == admin.id
     assert created.detail == "sync:read"

@@ -30,7 +30,7 @@ def booked_workshop(db_session, entrepreneur):
 
 
 def create_feed(client) -> str:
-    page = client.post("/calendar/feed").text
+    page = client.post("/calendar/feed", data={"confirmed": "1"}).text
     return re.search(r'id="feed-url" type="url" value="http://localhost([^"]+)"', page).group(1)
 
 
@@ -56,7 +56,7 @@ def test_regenerating_the_feed_cuts_off_the_old_url(logged_in, booked_workshop):
 
 def test_revoked_feed_is_404(logged_in, booked_workshop):
     url = create_feed(logged_in)
-    logged_in.post("/calendar/revoke")
+    logged_in.post("/calendar/revoke", data={"confirmed": "1"})
     assert logged_in.application.test_client().get(url).status_code == 404
 
 

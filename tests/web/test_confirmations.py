@@ -1,17 +1,33 @@
-"""Destructive or irreversible actions ask before they act (htmx's hx-confirm on the form,
-from the post_button macro), and their forms still carry the CSRF token. The browser side
-of the question is in tests/e2e/test_workshop_journey.py."""
+"""Destructive or irreversible actions ask before they act, one way everywhere
+(portal/web/confirm.py): posted without `confirmed`, each answers with a page asking its
+question, which posts the same fields again with `confirmed=1`, and nothing changes; with
+it, the action happens. The pages mark such forms `data-confirm` for the dialog of
+static/js/confirm.js (tests/e2e/test_confirm_dialog.py drives it in Chromium)."""
 
 import re
+from datetime import date
 from html import unescape
+from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
+from portal.api.models import ApiClient
 from portal.api.services import create_client
-from portal.workshops.models import Booking
+from portal.calendar import services as calendar
+from portal.calendar.models import CalendarFeedToken
+from portal.db import utcnow
+from portal.expenses import services as expenses
+from portal.expenses.models import Receipt, ReceiptStatus
+from portal.sales import services as sales
+from portal.sales.models import Invoice, InvoiceStatus, Payment, Refund
+from portal.workshops.models import Booking, BookingStatus, Workshop
 from tests.helpers import login
-from tests.web.sales.conftest import customer, make_invoice  # noqa: F401 (fixtures)
+from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
+from tests.web.test_expenses import make_receipt
 from tests.web.test_workshops import make_workshop  # noqa: F401 (fixture)
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def form_posting_to(page: str, action: str) -> str:
@@ -25,17 +41,144 @@ def form_posting_to(page: str, action: str) -> str:
     return unescape(match.group())
 
 
-def test_deleting_a_draft_invoice_asks_first(logged_in, make_invoice):  # noqa: F811
-    invoice = make_invoice(("1", "100.00", "20"))
+def asks(client, url: str, question: str, data: dict | None = None) -> str:
+    """Post without confirming: the answer is the page asking `question`, whose form posts
+    the same fields to the same URL with confirmed=1."""
+    response = client.post(url, data=data or {})
+    assert response.status_code == 200
+    page = unescape(response.text)
+    assert f'<h1 id="confirm-title">{question}</h1>' in page
+    form = page[page.index(f'<form method="post" action="{url}"') :]
+    form = form[: form.index("</form>")]
+    for name, value in (data or {}).items():
+        assert f'<input type="hidden" name="{name}" value="{value}">' in form
+    assert '<input type="hidden" name="confirmed" value="1">' in form
+    return page
+
+
+@pytest.fixture
+def receipt(app, db_session, entrepreneur):
+    with app.app_context():
+        return make_receipt(db_session, entrepreneur)
+
+
+def count(db_session, model, *where) -> int:
+    db_session.expire_all()
+    return db_session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- each kind of action: nothing without the confirmation, done with it --------------------
+
+
+def test_deleting_a_draft_invoice(logged_in, db_session, make_invoice):  # noqa: F811
+    invoice = make_invoice()
+    url = f"/invoices/{invoice.id}/delete"
     page = logged_in.get(f"/invoices/{invoice.id}").text
-    assert 'hx-confirm="Supprimer ce brouillon de facture ?"' in form_posting_to(
-        page, f"/invoices/{invoice.id}/delete"
+    assert 'data-confirm="Supprimer ce brouillon de facture ?"' in form_posting_to(page, url)
+    assert "data-confirm" not in form_posting_to(page, f"/invoices/{invoice.id}/submit")
+    page = asks(logged_in, url, "Supprimer ce brouillon de facture ?")
+    assert "1\u202f200,00\xa0€ TTC" in page  # says which one
+    assert f'href="/invoices/{invoice.id}">Annuler</a>' in page
+    invoice_id = invoice.id
+    assert count(db_session, Invoice, Invoice.id == invoice_id) == 1
+    logged_in.post(url, data={"confirmed": "1"})
+    assert count(db_session, Invoice, Invoice.id == invoice_id) == 0
+
+
+def test_validating_an_invoice(client, db_session, make_invoice, staff, coop):  # noqa: F811
+    invoice = make_invoice()
+    sales.submit_invoice(db_session, invoice, utcnow())
+    db_session.commit()
+    login(client, staff.email)
+    url = f"/invoices/{invoice.id}/validate"
+    page = client.get(f"/invoices/{invoice.id}").text
+    assert 'data-confirm="Valider et numéroter cette facture ?"' in form_posting_to(page, url)
+    asks(client, url, "Valider et numéroter cette facture ?", {"next": "/staff/invoices/queue"})
+    db_session.refresh(invoice)
+    assert invoice.status is InvoiceStatus.SUBMITTED and invoice.number is None
+    client.post(url, data={"confirmed": "1"})
+    db_session.refresh(invoice)
+    assert invoice.status is InvoiceStatus.VALIDATED and invoice.number
+
+
+def test_issuing_a_credit_note(client, db_session, issued_invoice, entrepreneur):  # noqa: F811
+    login(client, entrepreneur.email)
+    url = f"/invoices/{issued_invoice.id}/credit-note"
+    question = "Émettre un avoir pour le reste de cette facture ?"
+    asks(client, url, question, {"form_token": "t1"})
+    assert count(db_session, Invoice, Invoice.credited_invoice_id == issued_invoice.id) == 0
+    client.post(url, data={"form_token": "t1", "confirmed": "1"})
+    assert count(db_session, Invoice, Invoice.credited_invoice_id == issued_invoice.id) == 1
+
+
+def test_recording_a_payment_or_a_refund(client, db_session, issued_invoice, staff):  # noqa: F811
+    login(client, staff.email)
+    url = f"/staff/invoices/{issued_invoice.id}/payments"
+    payment = {"amount": "1305,49", "received_on": "2026-11-27", "method": "transfer"}
+    page = asks(client, url, "Enregistrer ce paiement ?", payment)
+    assert "1\u202f305,49\xa0€ sur " + issued_invoice.number in page
+    assert count(db_session, Payment) == 0
+    client.post(url, data={**payment, "confirmed": "1"})
+    assert count(db_session, Payment) == 1
+    note = sales.create_credit_note(db_session, issued_invoice, date.today())
+    sales.submit_invoice(db_session, note, utcnow())
+    sales.validate_invoice(db_session, note, staff, date.today(), utcnow())
+    db_session.commit()
+    url = f"/staff/invoices/{note.id}/refunds"
+    refund = {"amount": "100", "paid_on": date.today().isoformat(), "method": "transfer"}
+    asks(client, url, "Enregistrer ce remboursement ?", refund)
+    assert count(db_session, Refund) == 0
+    client.post(url, data={**refund, "confirmed": "1"})
+    assert count(db_session, Refund) == 1
+
+
+def test_deleting_a_draft_receipt(logged_in, db_session, receipt):
+    url = f"/receipts/{receipt.id}/delete"
+    assert "data-confirm=" in form_posting_to(logged_in.get(f"/receipts/{receipt.id}").text, url)
+    asks(logged_in, url, "Supprimer ce brouillon de dépense ?")
+    receipt_id = receipt.id
+    assert count(db_session, Receipt, Receipt.id == receipt_id) == 1
+    logged_in.post(url, data={"confirmed": "1"})
+    assert count(db_session, Receipt, Receipt.id == receipt_id) == 0
+
+
+def test_approving_and_reimbursing_a_receipt(client, db_session, receipt, staff):
+    expenses.submit_receipt(db_session, receipt)
+    db_session.commit()
+    login(client, staff.email)
+    asks(client, f"/receipts/{receipt.id}/approve", "Approuver cette dépense ?")
+    db_session.refresh(receipt)
+    assert receipt.status is ReceiptStatus.SUBMITTED
+    client.post(f"/receipts/{receipt.id}/approve", data={"confirmed": "1"})
+    db_session.refresh(receipt)
+    assert receipt.status is ReceiptStatus.APPROVED
+    question = "Enregistrer le remboursement de cette dépense ?"
+    asks(client, f"/receipts/{receipt.id}/reimburse", question)
+    db_session.refresh(receipt)
+    assert receipt.status is ReceiptStatus.APPROVED
+    client.post(f"/receipts/{receipt.id}/reimburse", data={"confirmed": "1"})
+    db_session.refresh(receipt)
+    assert receipt.status is ReceiptStatus.REIMBURSED
+
+
+def test_cancelling_a_booking(logged_in, db_session, entrepreneur, make_workshop):  # noqa: F811
+    workshop = make_workshop()
+    logged_in.post(f"/workshops/{workshop.id}/book", data={"member_id": entrepreneur.id})
+    url = f"/workshops/{workshop.id}/cancel"
+    question = "Annuler votre réservation ? Votre place revient à la prochaine personne en attente."
+    tag = form_posting_to(logged_in.get(f"/workshops/{workshop.id}").text, url)
+    assert f'data-confirm="{question}"' in tag
+    assert f'data-confirm="{question}"' in form_posting_to(
+        logged_in.get("/workshops/mine").text, url
     )
-    # Submitting it is no loss: no question.
-    assert "hx-confirm" not in form_posting_to(page, f"/invoices/{invoice.id}/submit")
+    asks(logged_in, url, question, {"member_id": entrepreneur.id, "next": "/workshops/mine"})
+    active = Booking.status == BookingStatus.CONFIRMED
+    assert count(db_session, Booking, active) == 1
+    logged_in.post(url, data={"member_id": entrepreneur.id, "confirmed": "1"})
+    assert count(db_session, Booking, active) == 0
 
 
-def test_cancelling_a_booking_or_a_workshop_asks_first(
+def test_cancelling_a_workshop_or_a_participant(
     client,
     db_session,
     entrepreneur,
@@ -45,30 +188,143 @@ def test_cancelling_a_booking_or_a_workshop_asks_first(
     workshop = make_workshop()
     login(client, entrepreneur.email)
     client.post(f"/workshops/{workshop.id}/book", data={"member_id": entrepreneur.id})
-    question = 'hx-confirm="Annuler votre réservation ? Votre place revient'
-    assert question in form_posting_to(
-        client.get(f"/workshops/{workshop.id}").text, f"/workshops/{workshop.id}/cancel"
-    )
-    assert question in form_posting_to(
-        client.get("/workshops/mine").text, f"/workshops/{workshop.id}/cancel"
-    )
     client.post("/logout")
     login(client, staff.email)
-    assert 'hx-confirm="Annuler cet atelier ?' in form_posting_to(
-        client.get(f"/workshops/{workshop.id}").text, f"/workshops/{workshop.id}/cancel-workshop"
-    )
     booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
-    assert f'hx-confirm="Annuler la réservation de {entrepreneur.full_name} ?"' in form_posting_to(
-        client.get(f"/workshops/{workshop.id}/participants").text,
-        f"/workshops/{workshop.id}/participants/{booking.id}/cancel",
-    )
+    url = f"/workshops/{workshop.id}/participants/{booking.id}/cancel"
+    question = f"Annuler la réservation de {entrepreneur.full_name} ?"
+    tag = form_posting_to(client.get(f"/workshops/{workshop.id}/participants").text, url)
+    assert f'data-confirm="{question}"' in tag
+    asks(client, url, question)
+    assert count(db_session, Booking, Booking.status == BookingStatus.CONFIRMED) == 1
+    client.post(url, data={"confirmed": "1"})
+    assert count(db_session, Booking, Booking.status == BookingStatus.CONFIRMED) == 0
+    url = f"/workshops/{workshop.id}/cancel-workshop"
+    asks(client, url, "Annuler cet atelier ?")
+    assert count(db_session, Workshop, Workshop.cancelled_at.is_not(None)) == 0
+    client.post(url, data={"confirmed": "1"})
+    assert count(db_session, Workshop, Workshop.cancelled_at.is_not(None)) == 1
 
 
-def test_revoking_an_api_client_asks_first(client, admin, db_session):
+def test_revoking_an_api_client(client, admin, db_session):
     api_client, _secret = create_client(db_session, "Paie", "sync:read")
     db_session.commit()
     login(client, admin.email)
-    tag = form_posting_to(
-        client.get("/admin/api-clients").text, f"/admin/api-clients/{api_client.client_id}/revoke"
+    url = f"/admin/api-clients/{api_client.client_id}/revoke"
+    assert 'data-confirm="Révoquer « Paie » ?"' in form_posting_to(
+        client.get("/admin/api-clients").text, url
     )
-    assert 'hx-confirm="Révoquer « Paie » ? Les programmes' in tag
+    asks(client, url, "Révoquer ce client de l'API ?")
+    assert count(db_session, ApiClient, ApiClient.revoked_at.is_not(None)) == 0
+    client.post(url, data={"confirmed": "1"})
+    assert count(db_session, ApiClient, ApiClient.revoked_at.is_not(None)) == 1
+
+
+def test_replacing_or_revoking_the_calendar_link(logged_in, db_session, entrepreneur):
+    # The first link is created at once: nothing is lost.
+    page = logged_in.get("/calendar").text
+    assert "data-confirm" not in form_posting_to(page, "/calendar/feed")
+    assert "/calendar/feed/" in logged_in.post("/calendar/feed").text
+    assert calendar.has_feed(db_session, entrepreneur)
+    token_hash = db_session.scalar(select(CalendarFeedToken.token_hash))
+    asks(logged_in, "/calendar/feed", "Créer un nouveau lien ?")
+    db_session.expire_all()
+    assert db_session.scalar(select(CalendarFeedToken.token_hash)) == token_hash
+    asks(logged_in, "/calendar/revoke", "Révoquer votre lien ?")
+    assert calendar.has_feed(db_session, entrepreneur)
+    logged_in.post("/calendar/revoke", data={"confirmed": "1"})
+    assert not calendar.has_feed(db_session, entrepreneur)
+
+
+# --- the mechanism ----------------------------------------------------------------------------
+
+
+def test_access_is_checked_before_asking(client, db_session, make_invoice, make_member):  # noqa: F811
+    """Another member's draft is a 404 whether or not the question was answered."""
+    invoice = make_invoice()
+    login(client, make_member(email="autre@example.org").email)
+    assert client.post(f"/invoices/{invoice.id}/delete").status_code == 404
+    assert count(db_session, Invoice, Invoice.id == invoice.id) == 1
+
+
+def test_each_asking_view_is_tested_here(app):
+    """A view that asks (`@asks`) is added to the tests above, which prove it waits."""
+    asking = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "confirmation", None)
+    }
+    assert asking == {
+        "sales.delete",
+        "sales.validate",
+        "sales.credit_note",
+        "sales.add_payment",
+        "sales.add_refund",
+        "expenses.delete",
+        "expenses.approve",
+        "expenses.reimburse",
+        "workshops.cancel",
+        "workshops.cancel_workshop",
+        "workshops.remove_participant",
+        "api_admin.revoke",
+        "calendar.regenerate",
+        "calendar.revoke",
+    }
+
+
+def test_forms_posting_to_an_asking_view_go_through_post_button(app):
+    """A hand-written <form> would miss `data-confirm`, and the dialog with it: every form
+    posting to a view that asks is made by the post_button macro."""
+    asking = [
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "confirmation", None)
+    ]
+    raw = re.compile(r"<form[^>]*action=\"\{\{ url_for\('(" + "|".join(asking) + r")'")
+    found = [
+        (path.name, match.group(1))
+        for path in TEMPLATES.rglob("*.html")
+        for match in raw.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_a_stale_confirmation_changes_nothing_twice(logged_in, db_session, make_invoice):  # noqa: F811
+    """The confirmation page posted twice (a double tap, the back button) deletes once and
+    then says so, never a 500."""
+    invoice = make_invoice()
+    url = f"/invoices/{invoice.id}/delete"
+    assert logged_in.post(url, data={"confirmed": "1"}).status_code == 303
+    assert logged_in.post(url, data={"confirmed": "1"}).status_code == 404
+
+
+def test_the_page_is_in_english_for_english_readers(logged_in, make_invoice):  # noqa: F811
+    invoice = make_invoice()
+    logged_in.post("/language", data={"locale": "en"})
+    page = asks(logged_in, f"/invoices/{invoice.id}/delete", "Delete this draft invoice?")
+    assert '<button class="button danger">Delete</button>' in page
+
+
+def test_amounts_in_the_question_are_the_readers(client, db_session, issued_invoice, staff):  # noqa: F811
+    login(client, staff.email)
+    client.post("/language", data={"locale": "en"})
+    url = f"/staff/invoices/{issued_invoice.id}/payments"
+    payment = {"amount": "10", "received_on": "2026-11-27", "method": "transfer"}
+    assert "€10.00 on " in asks(client, url, "Record this payment?", payment)
+    assert count(db_session, Payment) == 0
+
+
+def test_leaving_the_waiting_list_asks_its_own_question(
+    logged_in,
+    db_session,
+    entrepreneur,
+    make_workshop,  # noqa: F811
+):
+    workshop = make_workshop()
+    logged_in.post(f"/workshops/{workshop.id}/book", data={"member_id": entrepreneur.id})
+    booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
+    booking.status = BookingStatus.WAITING
+    db_session.commit()
+    url = f"/workshops/{workshop.id}/cancel"
+    asks(logged_in, url, "Quitter la liste d'attente ? Vous y perdez votre place.")
+    assert count(db_session, Booking, Booking.status == BookingStatus.WAITING) == 1

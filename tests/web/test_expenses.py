@@ -444,7 +444,9 @@ def test_review_workflow_submit_approve_reimburse(
     base = f"/receipts/{receipt_in_app.id}"
     login(client, entrepreneur.email)
     assert client.post(f"{base}/submit").status_code == 303
-    assert client.post(f"{base}/approve").status_code == 403  # not for entrepreneurs
+    assert (
+        client.post(f"{base}/approve", data={"confirmed": "1"}).status_code == 403
+    )  # not for entrepreneurs
     client.post("/logout")
     login(client, staff.email)
     queue = client.get("/receipts/queue").text
@@ -453,10 +455,10 @@ def test_review_workflow_submit_approve_reimburse(
     page = client.get(base).text
     assert re.search(rf'<a href="{base}/file" class="zoomable"', page)
     assert client.get(f"{base}/file").status_code == 200
-    assert client.post(f"{base}/approve").status_code == 303
+    assert client.post(f"{base}/approve", data={"confirmed": "1"}).status_code == 303
     db_session.expire_all()
     assert db_session.get(Receipt, receipt_in_app.id).status is ReceiptStatus.APPROVED
-    assert client.post(f"{base}/reimburse").status_code == 303
+    assert client.post(f"{base}/reimburse", data={"confirmed": "1"}).status_code == 303
     db_session.expire_all()
     receipt = db_session.get(Receipt, receipt_in_app.id)
     assert receipt.status is ReceiptStatus.REIMBURSED and receipt.reimbursed_at is not None
@@ -568,7 +570,10 @@ def test_recording_the_same_reimbursement_twice_is_harmless(app, db_session, ent
 
 def test_a_draft_can_be_deleted_with_its_files(app, logged_in, db_session, receipt_in_app):
     keys = (receipt_in_app.file_key, receipt_in_app.thumbnail_key)
-    assert logged_in.post(f"/receipts/{receipt_in_app.id}/delete").status_code == 303
+    assert (
+        logged_in.post(f"/receipts/{receipt_in_app.id}/delete", data={"confirmed": "1"}).status_code
+        == 303
+    )
     assert receipt_count(db_session) == 0
     assert not any(app.extensions["storage"].exists(key) for key in keys)
 

@@ -118,9 +118,9 @@ def test_double_tap_on_a_full_workshop_keeps_one_place_on_the_list(
 
 def test_replayed_cancel_form_changes_nothing(logged_in, workshop, db_session):
     logged_in.post(f"/workshops/{workshop.id}/book")
-    logged_in.post(f"/workshops/{workshop.id}/cancel")
+    logged_in.post(f"/workshops/{workshop.id}/cancel", data={"confirmed": "1"})
     changes_before = db_session.scalar(select(func.count()).select_from(Change))
-    replay = logged_in.post(f"/workshops/{workshop.id}/cancel", headers=HX)
+    replay = logged_in.post(f"/workshops/{workshop.id}/cancel", data={"confirmed": "1"}, headers=HX)
     assert "Vous n'avez pas de réservation pour cet atelier." in unescape(replay.text)
     assert db_session.scalar(select(func.count()).select_from(Change)) == changes_before
     assert [b.status for b in bookings_of(db_session, workshop)] == [BookingStatus.CANCELLED]
@@ -303,7 +303,7 @@ def test_cancellation_promotes_the_first_waiting_and_emails_them(
     for member in (first, second, third):
         book(db_session, workshop, member)
     login(client, first.email)
-    response = client.post(f"/workshops/{workshop.id}/cancel", headers=HX)
+    response = client.post(f"/workshops/{workshop.id}/cancel", data={"confirmed": "1"}, headers=HX)
     assert "Votre réservation est annulée." in response.text
     statuses = {b.member_id: b.status for b in bookings_of(db_session, workshop)}
     assert statuses[second.id] is BookingStatus.CONFIRMED
@@ -492,13 +492,17 @@ def test_staff_cancel_a_workshop_emails_everyone_booked(
     booked, waiting = make_member(), make_member()
     book(db_session, workshop, booked)
     book(db_session, workshop, waiting)
-    response = staff_client.post(f"/workshops/{workshop.id}/cancel-workshop")
+    response = staff_client.post(
+        f"/workshops/{workshop.id}/cancel-workshop", data={"confirmed": "1"}
+    )
     assert response.status_code == 303
     db_session.refresh(workshop)
     assert workshop.is_cancelled
     recipients = set(db_session.scalars(select(OutboxMessage.recipient)))
     assert recipients == {booked.email, waiting.email}
-    again = staff_client.post(f"/workshops/{workshop.id}/cancel-workshop", follow_redirects=True)
+    again = staff_client.post(
+        f"/workshops/{workshop.id}/cancel-workshop", data={"confirmed": "1"}, follow_redirects=True
+    )
     assert "Cet atelier est déjà annulé." in again.text
 
 
@@ -530,7 +534,9 @@ def test_staff_add_and_remove_a_participant(staff_client, db_session, workshop, 
         f"/workshops/{workshop.id}/participants", data={"email": "nobody@example.org"}
     )
     assert "Aucun membre n'a cette adresse e-mail." in unescape(unknown.text)
-    staff_client.post(f"/workshops/{workshop.id}/participants/{booking.id}/cancel")
+    staff_client.post(
+        f"/workshops/{workshop.id}/participants/{booking.id}/cancel", data={"confirmed": "1"}
+    )
     assert bookings_of(db_session, workshop)[0].status is BookingStatus.CANCELLED
 
 
@@ -617,7 +623,12 @@ def test_sign_in_sheet_lists_confirmed_participants(
 def test_staff_pages_are_403_for_entrepreneurs(logged_in, workshop):
     for url in ("/workshops/new", f"/workshops/{workshop.id}/participants"):
         assert logged_in.get(url).status_code == 403
-    assert logged_in.post(f"/workshops/{workshop.id}/cancel-workshop").status_code == 403
+    assert (
+        logged_in.post(
+            f"/workshops/{workshop.id}/cancel-workshop", data={"confirmed": "1"}
+        ).status_code
+        == 403
+    )
 
 
 def test_workshop_pushed_by_the_back_office_is_created_then_updated_by_ref(db_session):

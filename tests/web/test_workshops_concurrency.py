@@ -101,7 +101,9 @@ def test_a_booking_frees_the_workshop_before_its_page_renders(committed_database
     headers = {key: value for key, value in visitor.headers().items() if key != "Cookie"}
     with before_render_template.connected_to(check, app):
         booked = client.post(f"/workshops/{workshop_id}/book", headers=headers)
-        cancelled = client.post(f"/workshops/{workshop_id}/cancel", headers=headers)
+        cancelled = client.post(
+            f"/workshops/{workshop_id}/cancel", data={"confirmed": "1"}, headers=headers
+        )
     app.extensions["database"].engine.dispose()
     assert "Votre place est réservée." in booked.text
     assert "Votre réservation est annulée." in cancelled.text

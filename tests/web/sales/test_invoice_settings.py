@@ -47,7 +47,9 @@ def test_admin_settings_reach_the_pdf_and_the_facturx_xml(
     submit_invoice(db_session, invoice, utcnow())
     db_session.commit()
     login(client, staff.email)
-    assert client.post(f"/invoices/{invoice.id}/validate").status_code == 303
+    assert (
+        client.post(f"/invoices/{invoice.id}/validate", data={"confirmed": "1"}).status_code == 303
+    )
     db_session.refresh(invoice)
     assert invoice.number == f"FAC-{paris_today().year}-0001"
     data = client.get(f"/invoices/{invoice.id}/pdf").data
@@ -164,7 +166,7 @@ def test_a_pattern_bringing_back_an_issued_number_is_refused_without_a_gap(
     assert client.post("/admin/settings", data=INVOICE_SETTINGS).status_code == 303
     client.post("/logout")
     login(client, staff.email)
-    client.post(f"/invoices/{credit.id}/validate")
+    client.post(f"/invoices/{credit.id}/validate", data={"confirmed": "1"})
     db_session.expire_all()
     assert credit.number_sequence == 1  # the refused attempt left no gap
     assert credit.number.startswith("AV-")

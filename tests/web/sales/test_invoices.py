@@ -212,7 +212,9 @@ def test_submit_then_staff_validate_numbers_the_invoice(
     login(client, staff.email)
     queue = client.get("/staff/invoices/queue")
     assert "Client SAS" in queue.text
-    assert client.post(f"/invoices/{invoice.id}/validate").status_code == 303
+    assert (
+        client.post(f"/invoices/{invoice.id}/validate", data={"confirmed": "1"}).status_code == 303
+    )
     db_session.refresh(invoice)
     assert invoice.status is InvoiceStatus.VALIDATED
     assert invoice.number == f"F{paris_today().year}-00001"
@@ -226,7 +228,7 @@ def test_entrepreneur_cannot_validate_unless_trusted(
 ):
     invoice = make_invoice()
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{invoice.id}/validate")
+    client.post(f"/invoices/{invoice.id}/validate", data={"confirmed": "1"})
     db_session.refresh(invoice)
     assert invoice.number is None
     client.post("/logout")
@@ -234,7 +236,7 @@ def test_entrepreneur_cannot_validate_unless_trusted(
     client.post(f"/staff/entrepreneurs/{entrepreneur.id}/trusted", data={"trusted": "1"})
     client.post("/logout")
     login(client, entrepreneur.email)
-    client.post(f"/invoices/{invoice.id}/validate")
+    client.post(f"/invoices/{invoice.id}/validate", data={"confirmed": "1"})
     db_session.refresh(invoice)
     assert invoice.status is InvoiceStatus.VALIDATED and invoice.number
 
@@ -263,7 +265,7 @@ def test_validated_invoice_never_changes_and_is_never_deleted(
 ):
     total = issued_invoice.total_incl_vat_cents
     logged_in.post(f"/invoices/{issued_invoice.id}/edit", data=form(customer))
-    logged_in.post(f"/invoices/{issued_invoice.id}/delete")
+    logged_in.post(f"/invoices/{issued_invoice.id}/delete", data={"confirmed": "1"})
     db_session.refresh(issued_invoice)
     assert issued_invoice.total_incl_vat_cents == total
     assert db_session.get(Invoice, issued_invoice.id) is not None
@@ -282,7 +284,9 @@ def test_bulk_validation_numbers_in_order(client, staff, make_invoice, coop, db_
         submit_invoice(db_session, invoice, utcnow())
     db_session.commit()
     login(client, staff.email)
-    client.post("/staff/invoices/validate", data={"ids": [str(i.id) for i in invoices]})
+    client.post(
+        "/staff/invoices/validate", data={"confirmed": "1", "ids": [str(i.id) for i in invoices]}
+    )
     for invoice in invoices:
         db_session.refresh(invoice)
     numbers = [invoice.number_sequence for invoice in invoices]
@@ -360,15 +364,20 @@ def test_customer_search(logged_in, customer):
 def test_staff_records_payments_and_status_follows(client, staff, issued_invoice, db_session):
     login(client, staff.email)
     url = f"/staff/invoices/{issued_invoice.id}/payments"
-    client.post(url, data={"amount": "100", "received_on": "2026-11-27", "reference": "VIR 1"})
+    client.post(
+        url,
+        data={"confirmed": "1", "amount": "100", "received_on": "2026-11-27", "reference": "VIR 1"},
+    )
     db_session.refresh(issued_invoice)
     assert issued_invoice.status is InvoiceStatus.PARTLY_PAID
     too_much = client.post(
-        url, data={"amount": "100000", "received_on": "2026-11-27"}, follow_redirects=True
+        url,
+        data={"confirmed": "1", "amount": "100000", "received_on": "2026-11-27"},
+        follow_redirects=True,
     )
     assert "plus que" in too_much.text
     rest = Decimal(issued_invoice.outstanding_cents) / 100
-    client.post(url, data={"amount": str(rest), "received_on": "2026-11-28"})
+    client.post(url, data={"confirmed": "1", "amount": str(rest), "received_on": "2026-11-28"})
     db_session.refresh(issued_invoice)
     assert issued_invoice.status is InvoiceStatus.PAID and issued_invoice.outstanding_cents == 0
 
@@ -377,7 +386,9 @@ def test_partial_credit_note_references_the_invoice_and_is_numbered_in_its_serie
     client, entrepreneur, staff, issued_invoice, db_session
 ):
     login(client, entrepreneur.email)
-    response = client.post(f"/invoices/{issued_invoice.id}/credit-note", data={"form_token": "c1"})
+    response = client.post(
+        f"/invoices/{issued_invoice.id}/credit-note", data={"confirmed": "1", "form_token": "c1"}
+    )
     credit = db_session.scalar(
         select(Invoice).where(Invoice.credited_invoice_id == issued_invoice.id)
     )
@@ -392,7 +403,7 @@ def test_partial_credit_note_references_the_invoice_and_is_numbered_in_its_serie
     client.post(f"/invoices/{credit.id}/submit")
     client.post("/logout")
     login(client, staff.email)
-    client.post(f"/invoices/{credit.id}/validate")
+    client.post(f"/invoices/{credit.id}/validate", data={"confirmed": "1"})
     db_session.refresh(credit)
     db_session.refresh(issued_invoice)
     assert credit.number == f"A{paris_today().year}-00001"

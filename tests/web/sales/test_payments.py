@@ -25,7 +25,13 @@ def test_staff_records_the_payment_method_apart_from_the_reference(
     assert '<option selected value="transfer">Virement</option>' in page
     response = client.post(
         url,
-        data={"amount": "100", "received_on": "2026-11-27", "method": "check", "reference": "12"},
+        data={
+            "confirmed": "1",
+            "amount": "100",
+            "received_on": "2026-11-27",
+            "method": "check",
+            "reference": "12",
+        },
         follow_redirects=True,
     )
     assert "Paiement enregistré." in response.text
@@ -40,7 +46,7 @@ def test_unknown_payment_method_is_refused_and_nothing_is_recorded(
     login(client, staff.email)
     response = client.post(
         f"/staff/invoices/{issued_invoice.id}/payments",
-        data={"amount": "100", "received_on": "2026-11-27", "method": "bitcoin"},
+        data={"confirmed": "1", "amount": "100", "received_on": "2026-11-27", "method": "bitcoin"},
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -52,7 +58,10 @@ def test_csv_export_lists_each_invoices_payment_methods(client, staff, issued_in
     login(client, staff.email)
     url = f"/staff/invoices/{issued_invoice.id}/payments"
     for method in ("transfer", "card", "transfer"):
-        client.post(url, data={"amount": "10", "received_on": "2026-11-27", "method": method})
+        client.post(
+            url,
+            data={"confirmed": "1", "amount": "10", "received_on": "2026-11-27", "method": method},
+        )
     rows = client.get("/staff/invoices.csv").get_data(as_text=True).strip().splitlines()
     assert rows[0].endswith(";Moyens de paiement")
     assert rows[1].endswith(";Virement, Carte bancaire")  # the labels the pages show
@@ -65,7 +74,12 @@ def test_an_amount_that_rounds_to_no_cent_is_refused_and_nothing_is_recorded(
     login(client, staff.email)
     response = client.post(
         f"/staff/invoices/{issued_invoice.id}/payments",
-        data={"amount": amount, "received_on": "2026-11-27", "method": "transfer"},
+        data={
+            "confirmed": "1",
+            "amount": amount,
+            "received_on": "2026-11-27",
+            "method": "transfer",
+        },
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -89,7 +103,12 @@ def test_an_overpayment_says_what_is_due_in_the_readers_language(
     assert issued_invoice.outstanding_cents == 1305_49
     response = client.post(
         f"/staff/invoices/{issued_invoice.id}/payments",
-        data={"amount": "99999", "received_on": "2026-11-27", "method": "transfer"},
+        data={
+            "confirmed": "1",
+            "amount": "99999",
+            "received_on": "2026-11-27",
+            "method": "transfer",
+        },
         follow_redirects=True,
     )
     assert escape(message) in response.text
@@ -124,7 +143,12 @@ def test_staff_record_a_refund_and_the_entrepreneur_sees_what_is_still_owed(
     login(client, staff.email)
     response = client.post(
         f"/staff/invoices/{owed_credit_note.id}/refunds",
-        data={"amount": "1305,49", "paid_on": paris_today().isoformat(), "method": "transfer"},
+        data={
+            "confirmed": "1",
+            "amount": "1305,49",
+            "paid_on": paris_today().isoformat(),
+            "method": "transfer",
+        },
         follow_redirects=True,
     )
     assert "Remboursement enregistré." in response.text
@@ -141,7 +165,12 @@ def test_refund_above_what_is_owed_is_refused_and_nothing_is_recorded(
     login(client, staff.email)
     response = client.post(
         f"/staff/invoices/{owed_credit_note.id}/refunds",
-        data={"amount": "2000", "paid_on": paris_today().isoformat(), "method": "transfer"},
+        data={
+            "confirmed": "1",
+            "amount": "2000",
+            "paid_on": paris_today().isoformat(),
+            "method": "transfer",
+        },
         follow_redirects=True,
     )
     assert "C&#39;est plus que les 1\u202f305,49\xa0€ dus au client." in response.text
@@ -154,6 +183,6 @@ def test_entrepreneurs_cannot_record_refunds(client, entrepreneur, owed_credit_n
     login(client, entrepreneur.email)
     response = client.post(
         f"/staff/invoices/{owed_credit_note.id}/refunds",
-        data={"amount": "10", "paid_on": "2026-11-27", "method": "transfer"},
+        data={"confirmed": "1", "amount": "10", "paid_on": "2026-11-27", "method": "transfer"},
     )
     assert response.status_code in (403, 404)
