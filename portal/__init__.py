@@ -37,8 +37,10 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.web.monitoring import init_monitoring
     from portal.web.requests import PortalRequest
     from portal.web.security import SessionInterface, add_security_headers, reject_nul_bytes
+    from portal.web.static_files import init_static_files
     from portal.web.transactions import commit_or_roll_back
 
+    init_static_files(app)  # first: its compression runs after every other response hook
     app.session_interface = SessionInterface()
     app.permanent_session_lifetime = timedelta(days=app.config["REMEMBER_DAYS"])
     database.init_app(app)

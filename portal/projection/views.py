@@ -40,20 +40,46 @@ def _shortcuts() -> list[tuple[str, str]]:
 
 
 def home_page(member: Member, staff_view: bool = False, **context):
-    """The projection of `member`: their home page, or the staff's read-only copy.
-    `context` adds what other modules show there (the next meeting)."""
-    projection = projection_for(db.session, member, paris_today())
+    """The first screen of `member`'s projection: their home page, or the staff's read-only
+    copy. Its figures alone: the chart, the latest movements and the activities follow
+    (`details`). `context` adds what other modules show there (the next meeting)."""
+    projection = projection_for(db.session, member, paris_today(), with_activities=False)
+    details_url = (
+        url_for("projection.member_details", member_id=member.id)
+        if staff_view
+        else url_for("projection.details")
+    )
     return render(
         "projection/home.html",
         member=member,
         projection=projection,
-        chart=build_chart(projection.months),
-        latest=latest_items(db.session, member.id),
+        details_url=details_url,
         form=WhatIfForm(formdata=None),
         shortcuts=[] if staff_view else _shortcuts(),
         staff_view=staff_view,
         **context,
     )
+
+
+def _details(member: Member, staff_view: bool = False):
+    projection = projection_for(db.session, member, paris_today())
+    return render(
+        "projection/details.html",
+        "projection/_details.html",
+        member=member,
+        projection=projection,
+        chart=build_chart(projection.months),
+        latest=latest_items(db.session, member.id),
+        staff_view=staff_view,
+    )
+
+
+@bp.get("/home/details")
+@login_required
+def details():
+    """What follows the home page's first screen, which htmx asks for once the page has
+    loaded; without JavaScript, a page its link opens."""
+    return _details(_current_entrepreneur())
 
 
 @bp.get("/what-if")
@@ -94,6 +120,12 @@ def runways():
 @staff_required
 def member_home(member_id: int):
     return home_page(_entrepreneur_or_404(member_id), staff_view=True)
+
+
+@bp.get("/staff/entrepreneurs/<int:member_id>/details")
+@staff_required
+def member_details(member_id: int):
+    return _details(_entrepreneur_or_404(member_id), staff_view=True)
 
 
 @bp.get("/staff/entrepreneurs/<int:member_id>/how-it-is-computed")

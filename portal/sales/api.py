@@ -3,7 +3,7 @@ customers and payments in the feed; an invoice and its Factur-X PDF; payments pu
 back office, through the same `record_payment` as the support team's form."""
 
 from flask import Blueprint, Response, jsonify
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.api import inputs
@@ -125,16 +125,30 @@ LINE_COLUMNS = (
 )
 
 
+INVOICE_IDS = bindparam("invoice_ids", expanding=True)
+# Built once, and run on the session's connection without the ORM's result layer: for a page
+# of a hundred invoices, building the statements and the ORM's rows cost a third of the page.
+INVOICE_LINES = (
+    select(*LINE_COLUMNS)
+    .where(InvoiceLine.invoice_id.in_(INVOICE_IDS))
+    .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+)
+INVOICE_ROWS = (
+    select(*INVOICE_COLUMNS, *CUSTOMER_COLUMNS)
+    .join(Member, Member.id == Invoice.member_id)
+    .join(Customer, Customer.id == Invoice.customer_id)
+    .outerjoin(Activity, Activity.id == Invoice.activity_id)
+    .where(Invoice.id.in_(INVOICE_IDS))
+)
+
+
 @register_batch("invoice")
 def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
     """Invoices and credit notes with their customers and lines, in two queries however
     many. Amounts are positive for credit notes too; `kind` says which way the money goes."""
-    ids = row_ids(entity_ids)
-    line_rows = session.execute(
-        select(*LINE_COLUMNS)
-        .where(InvoiceLine.invoice_id.in_(ids))
-        .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
-    )
+    connection = session.connection()
+    params = {"invoice_ids": sorted(row_ids(entity_ids))}
+    line_rows = connection.execute(INVOICE_LINES, params)
     lines: dict[int, list[dict]] = {}
     for row in line_rows:
         (invoice_id, position, description, quantity, unit, unit_price_cents, discount_percent,
@@ -151,13 +165,7 @@ def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
                 "total_excl_vat": money(cents=net_cents),
             }
         )
-    rows = session.execute(
-        select(*INVOICE_COLUMNS, *CUSTOMER_COLUMNS)
-        .join(Member, Member.id == Invoice.member_id)
-        .join(Customer, Customer.id == Invoice.customer_id)
-        .outerjoin(Activity, Activity.id == Invoice.activity_id)
-        .where(Invoice.id.in_(ids))
-    )
+    rows = connection.execute(INVOICE_ROWS, params)
     invoices = {}
     for row in rows:
         (id_, kind, number, status, member_id, member_email, activity_name, credited_invoice_id,

@@ -1,6 +1,6 @@
 """The change log the back office syncs from."""
 
-from sqlalchemy import Row, event, insert, select, text
+from sqlalchemy import Row, bindparam, event, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
 from portal.sync.models import Change, ChangeOp
@@ -45,9 +45,16 @@ def _forget_pending_changes(session: Session, transaction: SessionTransaction) -
         session.info.pop(PENDING_CHANGES, None)
 
 
+# Built once, run without the ORM's result layer: the feed reads a page on every request.
+CHANGES_AFTER = (
+    select(Change.seq, Change.entity, Change.entity_id, Change.op, Change.at)
+    .where(Change.seq > bindparam("after"))
+    .order_by(Change.seq)
+    .limit(bindparam("limit"))
+)
+
+
 def changes_after(session: Session, after: int, limit: int) -> list[Row]:
     """The log's rows after `after`, oldest first, as plain rows (`seq`, `entity`,
     `entity_id`, `op`, `at`): read once, never changed, so not worth the ORM's objects."""
-    columns = (Change.seq, Change.entity, Change.entity_id, Change.op, Change.at)
-    query = select(*columns).where(Change.seq > after).order_by(Change.seq).limit(limit)
-    return list(session.execute(query))
+    return list(session.connection().execute(CHANGES_AFTER, {"after": after, "limit": limit}))

@@ -41,3 +41,16 @@ def test_how_is_this_computed_lists_the_steps(page: Page):
 def test_leo_still_supported_sees_what_his_activity_could_pay(page: Page):
     log_in(page, "leo@demo.coop")
     expect(page.get_by_role("heading", name=re.compile("Une fois salarié"))).to_be_visible()
+
+
+def test_the_chart_follows_the_figures_and_opens_as_a_page_without_javascript(browser, base_url):
+    context = browser.new_context(java_script_enabled=False, base_url=base_url, locale="fr-FR")
+    page = context.new_page()
+    log_in(page, "camille@demo.coop")
+    expect(page.get_by_text("Disponible maintenant")).to_be_visible()
+    chart = page.get_by_role("img", name=re.compile("Chiffre d'affaires, dépenses"))
+    expect(chart).to_have_count(0)  # not on the first screen
+    page.get_by_role("link", name=re.compile("Derniers mouvements, les 12 derniers mois")).click()
+    expect(chart).to_be_visible()
+    expect(page.get_by_role("link", name="Retour à la projection")).to_be_visible()
+    context.close()

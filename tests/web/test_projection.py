@@ -134,7 +134,8 @@ def test_home_shows_next_net_salary_margin_and_runway(logged_in, db_session, ent
     runway = int(margin // slip.employer_cost)
     assert f"{runway} mois de salaire" in page
     assert "Comment est-ce calculé ?" in page
-    assert '<svg viewBox="0 0' in page and "<table" in page
+    details = logged_in.get("/home/details", headers={"HX-Request": "true"}).text
+    assert '<svg viewBox="0 0' in details and "<table" in details
 
 
 def test_home_warns_when_the_margin_cannot_fund_the_salary(logged_in, db_session, entrepreneur):

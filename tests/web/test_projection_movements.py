@@ -22,7 +22,7 @@ from portal.sales import services as sales
 from portal.sales.customers import create_customer
 from portal.sales.models import Invoice, Payment, Refund
 from portal.sales.totals import LineInput
-from tests.helpers import EARNING_CUSTOMER, count_queries
+from tests.helpers import EARNING_CUSTOMER, count_queries, login
 from tests.unit.test_uploads import png_bytes
 
 TODAY = paris_today()
@@ -178,12 +178,55 @@ def test_home_page_shows_activities_latest_items_and_shortcuts(
     pay(invoice, "1200")
     receipt = spend(entrepreneur, "120", "20", activity=1)
     page = logged_in.get("/").text
-    # Activities are listed by name: "Cours d'anglais" then "Traduction".
-    assert "Cours d&#39;anglais" in page and "Traduction" in page
-    assert f'href="/invoices/{invoice.id}"' in page
-    assert f'href="/receipts/{receipt.id}"' in page
     assert 'href="/invoices/new"' in page and 'href="/receipts/new"' in page
     assert "Nouvelle facture" in page and "Nouveau justificatif" in page
+    details = logged_in.get("/home/details", headers={"HX-Request": "true"}).text
+    # Activities are listed by name: "Cours d'anglais" then "Traduction".
+    assert "Cours d&#39;anglais" in details and "Traduction" in details
+    assert f'href="/invoices/{invoice.id}"' in details
+    assert f'href="/receipts/{receipt.id}"' in details
+
+
+def test_home_first_screen_has_the_figures_and_the_chart_follows_after_load(
+    logged_in, entrepreneur, issue, spend
+):
+    """The first answer holds the figures alone; htmx fetches the chart and the latest
+    movements once the page has loaded, and without JavaScript a link opens them."""
+    issue(entrepreneur, "1000", activity=0)
+    spend(entrepreneur, "120", "20", activity=1)
+    page = logged_in.get("/").text
+    assert "Disponible maintenant" in page
+    assert "<svg viewBox" not in page and "Par activité" not in page
+    assert (
+        '<div id="home-details" hx-get="/home/details" hx-trigger="load" hx-swap="outerHTML">'
+        in page
+    )
+    assert '<a href="/home/details">' in page  # without JavaScript
+    fragment = logged_in.get("/home/details", headers={"HX-Request": "true"})
+    assert fragment.headers["Vary"].startswith("HX-Request")
+    assert "<html" not in fragment.text
+    assert "<svg viewBox" in fragment.text and "Par activité" in fragment.text
+    assert 'href="/home/details"' not in fragment.text  # it replaces the link
+    whole = logged_in.get("/home/details").text  # the link, followed without JavaScript
+    assert "<html" in whole and "<svg viewBox" in whole
+    assert 'href="/">Retour à la projection</a>' in whole
+
+
+def test_home_details_are_the_members_own_and_staff_see_them_read_only(
+    client, logged_in, entrepreneur, staff, make_member, issue
+):
+    issue(entrepreneur, "1000")
+    other = make_member(activities=("Jardinage",))
+    assert "Jardinage" not in logged_in.get("/home/details").text
+    assert logged_in.get(f"/staff/entrepreneurs/{other.id}/details").status_code in (403, 404)
+    logged_in.post("/logout")
+    login(client, staff.email)
+    assert client.get("/home/details").status_code == 404  # staff have no projection
+    page = client.get(f"/staff/entrepreneurs/{entrepreneur.id}").text
+    assert f'hx-get="/staff/entrepreneurs/{entrepreneur.id}/details"' in page
+    details = client.get(f"/staff/entrepreneurs/{entrepreneur.id}/details").text
+    assert "<svg viewBox" in details and "Camille Durand" in details
+    assert client.get(f"/staff/entrepreneurs/{staff.id}/details").status_code == 404
 
 
 def test_breakdown_per_activity_for_the_year(db_session, entrepreneur, issue, spend):
@@ -229,10 +272,13 @@ def test_old_movements_inside_the_balance_leave_the_margin_alone(
 def test_home_page_queries_do_not_grow_with_history(
     app, logged_in, db_session, entrepreneur, issue, pay, spend
 ):
-    def queries() -> int:
-        with count_queries(app.extensions["database"].engine) as counted:
-            assert logged_in.get("/").status_code == 200
-        return counted()
+    def queries() -> tuple[int, int]:
+        counts = []
+        for path in ("/", "/home/details"):
+            with count_queries(app.extensions["database"].engine) as counted:
+                assert logged_in.get(path).status_code == 200
+            counts.append(counted())
+        return tuple(counts)
 
     invoice = issue(entrepreneur, "100")
     pay(invoice, "60")

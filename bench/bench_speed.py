@@ -1,0 +1,220 @@
+"""Every entrepreneur page beside the portal's floor (issue 20): the heaviest entrepreneur of
+bench_portal's coop, each page's throughput as a share of the empty logged-in page's
+(`bench/floor.py`), a booking's as a share of the empty write's, side by side in one run, on
+SQLite and (when PORTAL_BENCH_POSTGRES_URL names a scratch database) PostgreSQL; and the bytes
+a phone downloads on a first and a repeat visit of the home page, as a bare gunicorn sends
+them (the portal compresses and caches by itself)."""
+
+import os
+import re
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_portal  # noqa: E402
+import harness  # noqa: E402
+
+SECONDS = int(os.environ.get("PORTAL_BENCH_SECONDS", "10"))
+CLIENTS = 20
+PAGE_TARGET = 0.50
+FIRST_VISIT_TARGET = 30_000
+ACCEPT = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium sends
+
+
+def _pages(workshop_id: int) -> dict[str, list[dict]]:
+    form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
+    return {
+        "home `/` (first screen)": [{"path": "/"}],
+        "home: chart and details (htmx, after load)": [
+            {"path": "/home/details", "headers": {"HX-Request": "true"}}
+        ],
+        "invoice list": [{"path": "/invoices"}],
+        "receipt list": [{"path": "/receipts"}],
+        "workshops": [{"path": "/workshops/"}],
+        "meetings": [{"path": "/meetings/"}],
+        "live totals (htmx POST)": [
+            {
+                "method": "POST",
+                "path": "/invoices/totals",
+                "headers": form,
+                "body": bench_portal.TOTALS_BODY,
+            }
+        ],
+        "what-if (htmx)": [
+            {"path": "/what-if?hours=30&gross=&extra=", "headers": {"HX-Request": "true"}}
+        ],
+        "book / cancel a seat (htmx POST)": [
+            {
+                "method": "POST",
+                "path": f"/workshops/{workshop_id}/book",
+                "headers": form,
+                "body": "",
+            },
+            {
+                "method": "POST",
+                "path": f"/workshops/{workshop_id}/cancel",
+                "headers": form,
+                "body": "",
+            },
+        ],
+    }
+
+
+def _get(browser: harness.Browser, path: str, headers: dict) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(browser.base + path, headers=headers)  # noqa: S310
+    with browser.opener.open(request) as response:
+        return response.status, response.headers, response.read()
+
+
+def visit_bytes(browser: harness.Browser) -> dict:
+    """Bytes on the wire (bodies as sent, compressed or not) for a first visit of `/`: the
+    page, every static file it names, and the details htmx fetches after load; and for a
+    repeat visit: the same less what the first visit's Cache-Control lets a browser keep."""
+    headers = {**browser.headers(), **ACCEPT}
+    _status, page_headers, page = _get(browser, "/", headers)
+    html = _get(browser, "/", {"Cookie": browser.cookie})[2].decode()
+    urls = sorted({url.split("#")[0] for url in re.findall(r'"(/static/[^"]+)"', html)})
+    rows = {"HTML `/`": (len(page), page_headers.get("Content-Encoding") or "none", False)}
+    statics_kept = True
+    for url in urls:
+        _status, asset_headers, body = _get(browser, url, headers)
+        kept = "immutable" in (asset_headers.get("Cache-Control") or "")
+        statics_kept = statics_kept and kept
+        name = url.rsplit("/", 1)[-1]
+        rows[f"`{name}`"] = (len(body), asset_headers.get("Content-Encoding") or "none", kept)
+    details_headers = {**headers, "HX-Request": "true"}
+    _status, details_meta, details = _get(browser, "/home/details", details_headers)
+    encoding = details_meta.get("Content-Encoding") or "none"
+    rows["chart and details (htmx, after load)"] = (len(details), encoding, False)
+    first = sum(size for size, _encoding, _kept in rows.values())
+    repeat = sum(size for size, _encoding, kept in rows.values() if not kept)
+    return {"rows": rows, "first": first, "repeat": repeat, "statics_kept": statics_kept}
+
+
+def measure(url: str, label: str, client: dict, folder: Path) -> dict:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        workshop_id = connection.execute(text("SELECT min(id) FROM workshops")).scalar()
+    engine.dispose()
+    env = harness.server_env(url, str(folder / "data"), PORTAL_LOGIN_MAX_FAILURES="100000")
+    with harness.gunicorn(env, app="floor:app", cwd_path=ROOT / "bench") as base:
+        heavy = harness.log_in(base, bench_portal.HEAVY, bench_portal.PASSWORD)
+        bookers = [
+            harness.log_in(base, f"member{n}@bench.coop", bench_portal.PASSWORD)
+            for n in range(bench_portal.BOOKERS)
+        ]
+        own = [{"Cookie": heavy.cookie, "X-CSRFToken": heavy.csrf_token}]
+        writers = [{"Cookie": b.cookie, "X-CSRFToken": b.csrf_token} for b in bookers]
+        form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
+        load = {
+            "control: empty logged-in page": harness.run_wrk(
+                base, [{"path": "/bench/empty"}], own, CLIENTS, SECONDS
+            ),
+            "control: empty write": harness.run_wrk(
+                base,
+                [{"method": "POST", "path": "/bench/write", "headers": form, "body": ""}],
+                writers,
+                CLIENTS,
+                SECONDS,
+            ),
+        }
+        for name, requests in _pages(workshop_id).items():
+            identities = writers if "seat" in name else own
+            load[name] = harness.run_wrk(base, requests, identities, CLIENTS, SECONDS)
+        sizes = visit_bytes(heavy)
+    return {"label": label, "load": load, "sizes": sizes}
+
+
+def _postgres_copy(url: str) -> dict:
+    """bench_portal's coop, seeded into the scratch database (emptied first)."""
+    from tests.helpers import reset_database
+
+    reset_database(url)
+    return bench_portal._seed(url)
+
+
+def report(results: list[dict]) -> str:
+    lines = [
+        "## Every entrepreneur page beside the floor (issue 20)",
+        "",
+        f"bench_portal's coop, as its heaviest entrepreneur ({bench_portal.HEAVY_INVOICES:,} "
+        f"invoices, {bench_portal.HEAVY_RECEIPTS:,} receipts, no balance from the back "
+        f"office); gunicorn, {harness.PRODUCTION_WORKERS} sync workers, serving "
+        f"`bench/floor.py` (the portal plus its two empty requests); `wrk`, {CLIENTS} "
+        f"connections, {SECONDS} s per row, on the same 2 cores. Each page's throughput is "
+        "a share of the empty logged-in page's, a booking's of the empty write's, measured "
+        "in the same run. wrk asks for no compression.",
+        "",
+        "| database | page | req/s | p50 ms | p95 ms | failed | vs floor | target | on target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|:---:|",
+    ]
+    for result in results:
+        load = result["load"]
+        page_floor = load["control: empty logged-in page"].per_second
+        write_floor = load["control: empty write"].per_second
+        for name, figures in load.items():
+            control = name.startswith("control")
+            floor = write_floor if ("seat" in name or "write" in name) else page_floor
+            share = figures.per_second / floor
+            verdict = "—" if control else _yes(share >= PAGE_TARGET and not figures.failures)
+            lines.append(
+                f"| {result['label']} | {name} | {figures.per_second:,.0f} "
+                f"| {figures.p50_ms:.1f} | {figures.p95_ms:.1f} | {figures.failures} "
+                f"| {share:.0%} | {'—' if control else f'≥ {PAGE_TARGET:.0%}'} | {verdict} |"
+            )
+    sizes = results[0]["sizes"]
+    lines += [
+        "",
+        f"Bytes of the home page as a phone gets them from a bare gunicorn ({results[0]['label']}"
+        f"; `Accept-Encoding: {ACCEPT['Accept-Encoding']}`); a repeat visit downloads what "
+        "the first visit's `Cache-Control` did not let the browser keep:",
+        "",
+        "| what | bytes on the wire | encoding | kept for the repeat visit |",
+        "|---|---:|---|:---:|",
+    ]
+    for name, (size, encoding, kept) in sizes["rows"].items():
+        lines.append(f"| {name} | {size:,} | {encoding} | {'yes' if kept else 'no'} |")
+    lines += [
+        f"| **first visit** | **{sizes['first']:,}** | target < 30 KB "
+        f"| {_yes(sizes['first'] < FIRST_VISIT_TARGET)} |",
+        f"| **repeat visit** | **{sizes['repeat']:,}** | target: no static file again "
+        f"| {_yes(sizes['statics_kept'])} |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# What the profiles led to change (issue 20), measured in-process on 2026-12-02: kept beside
+# this module because each run of `make bench` rewrites RESULTS.md with the code as it is.
+CHANGES = Path(__file__).with_name("issue20_changes.md")
+
+
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def run() -> str:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-speed-") as name:
+        folder = Path(name)
+        url, client, _seconds = bench_portal.seeded_database(folder)
+        results.append(measure(url, "SQLite", client, folder))
+    postgres = os.environ.get("PORTAL_BENCH_POSTGRES_URL")
+    if postgres:
+        with tempfile.TemporaryDirectory(prefix="bench-speed-") as name:
+            client = _postgres_copy(postgres)
+            results.append(measure(postgres, "PostgreSQL", client, Path(name)))
+    text = report(results) + "\n" + CHANGES.read_text()
+    if not postgres:
+        text += "\nPostgreSQL not measured: set PORTAL_BENCH_POSTGRES_URL to a scratch database.\n"
+    return text
+
+
+if __name__ == "__main__":
+    print(run())
