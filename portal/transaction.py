@@ -45,6 +45,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import SavepointClause, TextClause
 from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.wrappers import Response
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # How long a SQLite write transaction waits for its turn before the request gets a 503.
@@ -97,6 +98,8 @@ def _committing_early(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         build_response = view(*args, **kwargs)
+        if isinstance(build_response, Response):
+            return build_response  # a decorator below answered (the login page): no writing
         writing_done.send(current_app._get_current_object())
         setattr(g, NEXT_TRANSACTION, READ)
         return build_response()

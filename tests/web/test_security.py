@@ -18,6 +18,8 @@ PUBLIC_ENDPOINTS = {
     "auth.reset_password",
     "home.set_language",
     "web.health",
+    "web.ready",  # a load balancer asks, with no session
+    "web.metrics",  # by address or token (portal/web/monitoring.py), never by session
     "web.favicon",
     "calendar.feed",  # authenticated by the secret token in its URL
     "oauth.token",
