@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -480,7 +481,10 @@ def validate_selected():
         else:
             validated += 1
     if validated:
-        flash(_("%(n)d invoice(s) validated.", n=validated), "success")
+        flash(
+            ngettext("%(num)d invoice validated.", "%(num)d invoices validated.", validated),
+            "success",
+        )
     for message in refused:
         flash(message, "error")
     return redirect_after_post(url_for("sales.queue"))

@@ -6,6 +6,7 @@ for a line. Found this way: a general assembly's notice, a one-line badge, made 
 pages 589 px wide for the support team; a long word widened nearly every page."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
@@ -15,7 +16,7 @@ from portal import create_app
 from portal.cli import upgrade_database
 from portal.db import db
 from portal.demo import DEMO_PASSWORD, seed_demo_data
-from tests.crawl import NOT_PAGES, crawl
+from tests.crawl import NOT_PAGES, crawl, shape
 from tests.e2e.conftest import PHONE
 from tests.servers import serve
 
@@ -39,6 +40,105 @@ NAMED = (
 )
 
 
+# What a well-made French app never shows on a phone, checked on every page:
+# - a word broken over two lines when it fits whole on a line of its box;
+# - a table wider than its box, unless it scrolls in a `.table-scroll` region whose shadows
+#   show there is more;
+# - a scrolling region the keyboard cannot reach (axe: scrollable-region-focusable);
+# - a link or button under 24 px, or under 44 px and touching another (WCAG 2.2, 2.5.8; a
+#   link inside a sentence is exempt);
+# - in French, ":", ";", "?" or "!" without the non-breaking space before it;
+# - a code instead of words: a unit code ("12 HUR"), an ISO date or month, raw Markdown.
+PAGE_PROBLEMS = """() => {
+  const problems = [];
+  const visible = el => {
+    if (!el.getClientRects().length) return false;
+    if (el.closest('details:not([open]) > :not(summary)')) return false;
+    const s = getComputedStyle(el);
+    return s.visibility !== 'hidden' && !el.closest('.visually-hidden, .skip-link');
+  };
+  const blockOf = el => {
+    while (el && getComputedStyle(el).display.startsWith('inline')) el = el.parentElement;
+    return el;
+  };
+  const contentWidth = el => {
+    const s = getComputedStyle(el);
+    return el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  };
+  // Words broken where they would fit whole on a line of their box.
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    const parent = node.parentElement;
+    if (!parent || !visible(parent)) continue;
+    const box = blockOf(parent);
+    if (!box) continue;
+    const width = contentWidth(box);
+    for (const match of node.textContent.matchAll(/[^\\s\\-\\u2010\\u2011/]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      if (rects.length < 2) continue;
+      const whole = rects.reduce((sum, r) => sum + r.width, 0);
+      if (whole <= width) problems.push(`word broken: "${match[0]}" (${Math.round(whole)} px in ${Math.round(width)} px)`);
+    }
+  }
+  // Tables wider than their box scroll in a region that says so and takes the focus.
+  for (const table of document.querySelectorAll('table')) {
+    if (!visible(table)) continue;
+    const box = table.parentElement;
+    if (table.getBoundingClientRect().width <= box.getBoundingClientRect().width + 1) continue;
+    const scroller = table.closest('.table-scroll');
+    const cue = scroller && getComputedStyle(scroller).backgroundImage.includes('gradient');
+    if (!scroller || !cue) problems.push(`table cut off: ${table.className || table.querySelector('th')?.innerText}`);
+  }
+  // Scrolling regions are reached with the keyboard (axe: scrollable-region-focusable).
+  for (const el of document.querySelectorAll('body *')) {
+    const s = getComputedStyle(el);
+    const scrolls = (/(auto|scroll)/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      || (/(auto|scroll)/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1);
+    if (scrolls && visible(el) && el.tabIndex < 0 && !el.querySelector('a[href], button, input, select, textarea, [tabindex="0"]'))
+      problems.push(`scrolling region out of the keyboard's reach: ${el.className || el.tagName}`);
+  }
+  // Targets (WCAG 2.2, 2.5.8): 24 px at least, apart from others when under 44 px; a link in
+  // a sentence is exempt.
+  const targets = [...document.querySelectorAll('a[href], button, summary, input[type=submit]')]
+    .filter(el => visible(el) && !el.closest('.visually-hidden'));
+  const inSentence = el => {
+    if (el.tagName !== 'A') return false;
+    const block = blockOf(el.parentElement);
+    const text = [...block.childNodes].concat([...block.querySelectorAll(':scope > :not(a)')])
+      .some(n => (n.nodeType === 3 ? n.textContent : n.nodeType === 1 && !n.querySelector('a') ? n.innerText : '').trim().length > 1);
+    return text;
+  };
+  const rects = targets.map(el => el.getBoundingClientRect());
+  targets.forEach((el, i) => {
+    const r = rects[i];
+    if (r.width >= 44 && r.height >= 44) return;
+    if (inSentence(el)) return;
+    const name = (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40);
+    if (r.width < 24 || r.height < 24) { problems.push(`target ${Math.round(r.width)}×${Math.round(r.height)} px: "${name}"`); return; }
+    rects.forEach((o, j) => {
+      if (j !== i && !targets[j].contains(el) && !el.contains(targets[j])
+          && o.left < r.right - 1 && r.left < o.right - 1 && o.top < r.bottom - 1 && r.top < o.bottom - 1)
+        problems.push(`target overlaps another: "${name}"`);
+    });
+  });
+  // Text people read: French punctuation, codes, dates and Markdown.
+  const text = document.body.innerText;
+  if (document.documentElement.lang.startsWith('fr')) {
+    for (const m of text.matchAll(/(^|[^\\u00a0\\u202f\\n])([:;?!])(?=[\\s]|$)/gm))
+      problems.push(`no non-breaking space before "${m[2]}": "${text.slice(Math.max(0, m.index - 20), m.index + 2).trim()}"`);
+  }
+  for (const m of text.matchAll(/\\b\\d+(?:[.,]\\d+)?\\s(?:HUR|LS|C62|DAY|MON|KGM|MTR)\\b|\\b\\d{4}-\\d{2}(?:-\\d{2})?\\b|(?:^|\\n)#{1,6} |\\*\\*\\S/g))
+    problems.push(`a code, not words: "${m[0].trim()}"`);
+  return problems;
+}"""
+# Where each shape of page is shot at 390 px as it is crawled, for people to look at (never
+# compared): git ignores the folder.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "phone"
+
+
 @pytest.fixture(scope="module")
 def long_names_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("long")
@@ -60,7 +160,9 @@ def long_names_server(tmp_path_factory):
 
 
 @pytest.mark.parametrize("data", ["demo", "long names"])
-@pytest.mark.parametrize("email", ["camille@demo.coop", "equipe@demo.coop", "admin@demo.coop"])
+@pytest.mark.parametrize(
+    "email", ["camille@demo.coop", "leo@demo.coop", "equipe@demo.coop", "admin@demo.coop"]
+)
 def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
     base = request.getfixturevalue("live_server" if data == "demo" else "long_names_server")
     problems: list[str] = []
@@ -78,11 +180,19 @@ def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             problems.append(f"{path}: {width} px wide")
+        problems.extend(f"{path}: {problem}" for problem in page.evaluate(PAGE_PROBLEMS))
+        if data == "demo":
+            name = re.sub(r"[^a-z0-9_]+", "-", shape(path)).strip("-") or "home"
+            shot = SCREENSHOTS / email.split("@")[0] / f"{name}.jpeg"
+            if shots.setdefault(name, path) == path:  # the first page of each shape
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=shot, type="jpeg", quality=60, animations="disabled")
         return page.eval_on_selector_all("a[href^='/']", "els => els.map(a => a.pathname)")
 
+    shots: dict[str, str] = {}
     seen = crawl(visit, per_shape=2, skip=NOT_SHOWN)
     assert len(seen) >= 20, sorted(seen)  # the crawl went through the portal
-    assert problems == []
+    assert not problems, "\n".join(dict.fromkeys(problems))
 
 
 # Each header word on one line: a text node's words spread over two rects when broken.

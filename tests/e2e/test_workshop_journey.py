@@ -29,7 +29,7 @@ def test_booking_button_becomes_booked_cancel_in_place_and_back(page: Page):
     expect(card.get_by_role("button", name="Réserver une place")).to_be_visible()
     assert (
         questions
-        == ["Annuler votre réservation ? Votre place revient à la prochaine personne en attente."]
+        == ["Annuler votre réservation\u202f? Votre place revient à la prochaine personne en attente."]
         * 2
     )
     assert errors == []  # no CSP violation, no script error

@@ -28,7 +28,7 @@ def form_posting_to(page: str, action: str) -> str:
 def test_deleting_a_draft_invoice_asks_first(logged_in, make_invoice):  # noqa: F811
     invoice = make_invoice(("1", "100.00", "20"))
     page = logged_in.get(f"/invoices/{invoice.id}").text
-    assert 'hx-confirm="Supprimer ce brouillon de facture ?"' in form_posting_to(
+    assert 'hx-confirm="Supprimer ce brouillon de facture\u202f?"' in form_posting_to(
         page, f"/invoices/{invoice.id}/delete"
     )
     # Submitting it is no loss: no question.
@@ -45,7 +45,7 @@ def test_cancelling_a_booking_or_a_workshop_asks_first(
     workshop = make_workshop()
     login(client, entrepreneur.email)
     client.post(f"/workshops/{workshop.id}/book", data={"member_id": entrepreneur.id})
-    question = 'hx-confirm="Annuler votre réservation ? Votre place revient'
+    question = 'hx-confirm="Annuler votre réservation\u202f? Votre place revient'
     assert question in form_posting_to(
         client.get(f"/workshops/{workshop.id}").text, f"/workshops/{workshop.id}/cancel"
     )
@@ -54,11 +54,11 @@ def test_cancelling_a_booking_or_a_workshop_asks_first(
     )
     client.post("/logout")
     login(client, staff.email)
-    assert 'hx-confirm="Annuler cet atelier ?' in form_posting_to(
+    assert 'hx-confirm="Annuler cet atelier\u202f?' in form_posting_to(
         client.get(f"/workshops/{workshop.id}").text, f"/workshops/{workshop.id}/cancel-workshop"
     )
     booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
-    assert f'hx-confirm="Annuler la réservation de {entrepreneur.full_name} ?"' in form_posting_to(
+    assert f'hx-confirm="Annuler la réservation de {entrepreneur.full_name}\u202f?"' in form_posting_to(
         client.get(f"/workshops/{workshop.id}/participants").text,
         f"/workshops/{workshop.id}/participants/{booking.id}/cancel",
     )
@@ -71,4 +71,4 @@ def test_revoking_an_api_client_asks_first(client, admin, db_session):
     tag = form_posting_to(
         client.get("/admin/api-clients").text, f"/admin/api-clients/{api_client.client_id}/revoke"
     )
-    assert 'hx-confirm="Révoquer « Paie » ? Les programmes' in tag
+    assert 'hx-confirm="Révoquer «\xa0Paie\xa0»\u202f? Les programmes' in tag

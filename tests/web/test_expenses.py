@@ -205,7 +205,7 @@ def test_a_key_the_portal_did_not_make_is_explained_and_replaced(logged_in, db_s
     what was typed and a fresh key, so that sending it again saves the receipt."""
     refused = post_receipt(logged_in, db_session, jpeg_with_gps(), idempotency_key="not-ours")
     assert refused.status_code == 200
-    assert "Ce formulaire avait expiré : vérifiez votre saisie et renvoyez-le." in refused.text
+    assert "Ce formulaire avait expiré\xa0: vérifiez votre saisie et renvoyez-le." in refused.text
     assert "Brasserie du Port" in refused.text
     assert receipt_count(db_session) == 0
     fresh = re.search(r'name="idempotency_key"[^>]+value="([0-9a-f]{32})"', refused.text)[1]

@@ -247,7 +247,7 @@ def test_answer_refused_once_the_meeting_has_started(logged_in, db_session, entr
         f"/meetings/{meeting.ref}/rsvp", data={"answer": "yes"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
-    assert "Cette réunion a commencé : les réponses sont closes." in response.text
+    assert "Cette réunion a commencé\xa0: les réponses sont closes." in response.text
     assert rsvp_count(db_session, meeting) == 0
     # Without JS too: the page with the message, nothing stored.
     response = logged_in.post(f"/meetings/{meeting.ref}/rsvp", data={"answer": "yes"})

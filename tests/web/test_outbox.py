@@ -219,4 +219,4 @@ def test_behind_gunicorn_a_promotion_mail_leaves_once_the_answer_has_gone(commit
     [envelope] = inbox.received
     assert envelope.rcpt_tos == ["load1@example.org"]
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert mail["Subject"] == "Une place s'est libérée : vous êtes inscrit·e à Load test"
+    assert mail["Subject"] == "Une place s'est libérée\xa0: vous êtes inscrit·e à Load test"

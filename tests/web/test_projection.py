@@ -136,7 +136,7 @@ def test_home_shows_next_net_salary_margin_and_runway(logged_in, db_session, ent
     margin = Decimal(20000) - 0  # no movement after the balance
     runway = int(margin // slip.employer_cost)
     assert f"{runway} mois de salaire" in page
-    assert "Comment est-ce calculé ?" in page
+    assert "Comment est-ce calculé\u202f?" in page
     assert '<svg viewBox="0 0' in page and "<table" in page
 
 
@@ -189,7 +189,7 @@ def test_explanation_lists_every_step(logged_in, db_session, entrepreneur):
         "Frais fixes",
         "Salaires versés depuis",
         "= Marge disponible maintenant",
-        "Brut : 24 h par semaine à 14,50",
+        "Brut\xa0: 24 h par semaine à 14,50",
         "Coût employeur total",
         "= Marge après le prochain salaire",
         "Si toutes les factures en attente sont payées",

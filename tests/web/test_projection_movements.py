@@ -188,7 +188,7 @@ def test_home_page_shows_activities_latest_items_and_shortcuts(
     assert f'href="/invoices/{invoice.id}"' in page
     assert f'href="/receipts/{receipt.id}"' in page
     assert 'href="/invoices/new"' in page and 'href="/receipts/new"' in page
-    assert "Nouvelle facture" in page and "Nouveau justificatif" in page
+    assert "Nouvelle facture" in page and "Nouvelle dépense" in page
 
 
 def test_breakdown_per_activity_for_the_year(db_session, entrepreneur, issue, spend):

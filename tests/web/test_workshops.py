@@ -171,7 +171,7 @@ def test_booking_refused_outside_the_audience(logged_in, make_workshop, db_sessi
     workshop = make_workshop(audience=[MemberStatus.ASSOCIATE])
     assert "Fixer ses prix" not in logged_in.get("/workshops").text
     response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
-    assert "Cet atelier est réservé à : Entrepreneur associé." in response.text
+    assert "Cet atelier est réservé à\xa0: Entrepreneur associé." in response.text
     assert bookings_of(db_session, workshop) == []
 
 
@@ -506,7 +506,7 @@ def test_cancelled_workshop_cannot_be_edited(staff_client, db_session, workshop)
     services.cancel_workshop(db_session, workshop, utcnow())
     db_session.commit()
     response = staff_client.post(f"/workshops/{workshop.id}/edit", data=workshop_form())
-    assert "Cet atelier est annulé : il ne peut plus être modifié." in response.text
+    assert "Cet atelier est annulé\xa0: il ne peut plus être modifié." in response.text
 
 
 def test_staff_list_shows_counts_and_pages_past_workshops(staff_client, make_workshop):
