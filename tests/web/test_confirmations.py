@@ -58,9 +58,12 @@ def test_cancelling_a_booking_or_a_workshop_asks_first(
         client.get(f"/workshops/{workshop.id}").text, f"/workshops/{workshop.id}/cancel-workshop"
     )
     booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
-    assert f'hx-confirm="Annuler la réservation de {entrepreneur.full_name}\u202f?"' in form_posting_to(
-        client.get(f"/workshops/{workshop.id}/participants").text,
-        f"/workshops/{workshop.id}/participants/{booking.id}/cancel",
+    assert (
+        f'hx-confirm="Annuler la réservation de {entrepreneur.full_name}\u202f?"'
+        in form_posting_to(
+            client.get(f"/workshops/{workshop.id}/participants").text,
+            f"/workshops/{workshop.id}/participants/{booking.id}/cancel",
+        )
     )
 
 
