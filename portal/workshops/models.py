@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.dates import PARIS
 from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, MemberStatus
@@ -63,6 +64,10 @@ class Workshop(Base):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    def attendance_opens(self, now: datetime) -> bool:
+        """Attendance is recorded from the workshop's day on (Paris), never before."""
+        return self.starts_at.astimezone(PARIS).date() <= now.astimezone(PARIS).date()
 
     def bookings_close_at(self) -> datetime:
         return self.booking_deadline or self.starts_at

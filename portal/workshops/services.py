@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, joinedload, object_session
 
-from portal.dates import PARIS
 from portal.db import take_write_lock, utcnow
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
@@ -402,7 +401,7 @@ def record_attendance(
     changed."""
     if workshop.is_cancelled:
         raise DomainError(_l("This workshop is cancelled."))
-    if workshop.starts_at.astimezone(PARIS).date() > now.astimezone(PARIS).date():
+    if not workshop.attendance_opens(now):
         raise DomainError(_l("Attendance can be recorded from the day of the workshop."))
     bookings = session.scalars(
         select(Booking).where(

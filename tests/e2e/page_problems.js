@@ -20,17 +20,27 @@
   for (let node; (node = walker.nextNode());) {
     const parent = node.parentElement;
     if (!parent || !visible(parent)) continue;
-    const box = blockOf(parent);
+    let box = blockOf(parent);
     if (!box) continue;
+    // A flex or grid item may be squeezed below its words' width: the room it could have is
+    // its container's.
+    if (/(flex|grid)/.test(getComputedStyle(box.parentElement).display)) box = box.parentElement;
     const width = contentWidth(box);
-    for (const match of node.textContent.matchAll(/[^\s\-\u2010\u2011/]+/g)) {
+    if (/^(nowrap|pre)$/.test(getComputedStyle(parent).whiteSpace)) continue;
+    // Words, between spaces and the marks a line may break after (hyphens, dashes, slashes).
+    for (const match of node.textContent.matchAll(/[^\s\-\u2010\u2011\u2013\u2014/]+/g)) {
       const range = document.createRange();
       range.setStart(node, match.index);
       range.setEnd(node, match.index + match[0].length);
-      const rects = [...range.getClientRects()].filter(r => r.width > 0);
-      if (rects.length < 2) continue;
-      const whole = rects.reduce((sum, r) => sum + r.width, 0);
-      if (whole <= width) problems.push(`word broken: "${match[0]}" (${Math.round(whole)} px in ${Math.round(width)} px)`);
+      const lines = new Map();
+      for (const r of range.getClientRects()) {
+        if (r.width > 0) lines.set(Math.round(r.top), r.width);
+      }
+      if (lines.size < 2) continue;
+      const whole = [...lines.values()].reduce((sum, w) => sum + w, 0);
+      if (whole <= width) {
+        problems.push(`word broken: "${match[0]}" (${Math.round(whole)} px, its box ${Math.round(width)} px)`);
+      }
     }
   }
   // Tables wider than their box scroll in a region that says so and takes the focus.
@@ -74,13 +84,22 @@
         problems.push(`target overlaps another: "${name}"`);
     });
   });
+  // A disclosure shows its arrow: without it "Nouveau client" reads as plain text.
+  for (const summary of document.querySelectorAll('summary')) {
+    const marker = getComputedStyle(summary, '::before').content;
+    if (visible(summary) && getComputedStyle(summary).display !== 'list-item' && /^(none|normal)$/.test(marker))
+      problems.push(`disclosure without its arrow: "${summary.innerText.trim()}"`);
+  }
   // Text people read: French punctuation, codes, dates and Markdown.
   const text = document.body.innerText;
   if (document.documentElement.lang.startsWith('fr')) {
     for (const m of text.matchAll(/(^|[^\u00a0\u202f\n])([:;?!])(?=[\s]|$)/gm))
       problems.push(`no non-breaking space before "${m[2]}": "${text.slice(Math.max(0, m.index - 20), m.index + 2).trim()}"`);
   }
-  for (const m of text.matchAll(/\b\d+(?:[.,]\d+)?\s(?:HUR|LS|C62|DAY|MON|KGM|MTR)\b|\b\d{4}-\d{2}(?:-\d{2})?\b|(?:^|\n)#{1,6} |\*\*\S/g))
+  // A help text may teach Markdown ("**bold**"); the rest of the page never shows it raw.
+  let shown = text;
+  for (const help of document.querySelectorAll('.help')) shown = shown.replace(help.innerText, '');
+  for (const m of shown.matchAll(/\b\d+(?:[.,]\d+)?\s(?:HUR|LS|C62|DAY|MON|KGM|MTR)\b|\b\d{4}-\d{2}(?:-\d{2})?\b|(?:^|\n)#{1,6} |\*\*\S/g))
     problems.push(`a code, not words: "${m[0].trim()}"`);
   return problems;
 }

@@ -49,3 +49,24 @@ def test_sam_sees_the_general_assembly_and_who_is_invited(page: Page):
     expect(
         page.get_by_text("Assemblée générale\xa0: seuls les entrepreneurs associés sont invités.")
     ).to_be_visible()
+
+
+def test_a_comment_edited_after_answering_is_saved_with_the_answer_given(page: Page):
+    log_in(page, "leo@demo.coop")
+    card = page.locator("section.meeting-card")
+    card.get_by_role("button", name="Non", exact=True).click()
+    expect(card.get_by_role("button", name="Non", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    comment = card.get_by_label("Commentaire (facultatif)")
+    comment.fill("En déplacement")
+    with page.expect_response(re.compile("/rsvp$")):
+        card.get_by_role("button", name="Enregistrer le commentaire").click()
+    comment.fill("En déplacement jusqu'au 6")
+    with page.expect_response(re.compile("/rsvp$")):
+        comment.press("Enter")  # not "Oui", the form's first answer
+    page.reload()
+    expect(card.get_by_label("Commentaire (facultatif)")).to_have_value("En déplacement jusqu'au 6")
+    expect(card.get_by_role("button", name="Non", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )

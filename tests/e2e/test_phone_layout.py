@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
 from portal import create_app
@@ -132,3 +132,24 @@ def test_the_admins_header_keeps_its_words_whole_on_a_phone(page: Page, live_ser
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url(f"{live_server}/")
     assert page.evaluate(BROKEN_HEADER_WORDS) == []
+
+
+def test_invoices_show_on_the_first_screen_and_a_card_opens_wherever_tapped(
+    page: Page, live_server
+):
+    """The filters are folded on a phone (open once one is set), and the whole card is the
+    link, not only its top row."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Adresse e-mail").fill("camille@demo.coop")
+    page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/invoices")
+    navigation = page.locator(".nav").bounding_box()
+    cards = page.locator(".invoice-card")
+    first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    assert second["y"] + second["height"] <= navigation["y"]  # two whole cards in sight
+    page.touchscreen.tap(first["x"] + first["width"] - 8, first["y"] + first["height"] - 8)
+    page.wait_for_url(re.compile(r"/invoices/\d+$"))
+    page.goto(f"{live_server}/invoices?q=a")
+    expect(page.get_by_label("Client ou numéro")).to_be_visible()

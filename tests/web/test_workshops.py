@@ -555,6 +555,21 @@ def test_attendance_is_recorded_from_the_day_of_the_workshop(
     assert bookings_of(db_session, workshop)[0].attendance is Attendance.EXCUSED
 
 
+def test_attendance_is_not_offered_before_the_day_of_the_workshop(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(days=3)
+    book(db_session, workshop, make_member())
+    page = unescape(staff_client.get(f"/workshops/{workshop.id}/participants").text)
+    assert "Enregistrer les présences" not in page and 'name="attendance-' not in page
+    assert "La présence peut être notée à partir du jour de l'atelier." in page
+    workshop.starts_at = utcnow() - timedelta(hours=3)
+    workshop.ends_at = utcnow() - timedelta(hours=1)
+    db_session.commit()
+    page = unescape(staff_client.get(f"/workshops/{workshop.id}/participants").text)
+    assert "Enregistrer les présences" in page and 'name="attendance-' in page
+
+
 def test_bad_attendance_value_is_a_400_and_changes_nothing(
     staff_client, db_session, make_workshop, make_member
 ):
