@@ -601,6 +601,8 @@ def test_list_totals_by_month_and_category_leave_rejected_receipts_out(
     page = logged_in.get(f"/receipts?year={year}&month=1").text
     assert "180,00" in page and "150,00" in page and "28,00" in page
     assert "Carburant (voiture particulière)" in page
+    # On a phone the receipts come first, the yearly summaries after them.
+    assert page.index('class="receipt-list"') < page.index('id="by-month-title"')
 
 
 def test_list_runs_the_same_number_of_queries_for_5_or_60_receipts(

@@ -518,6 +518,14 @@ def test_search_snippets_escape_the_notes_text(logged_in, db_session):
     assert "<mark>" in page
 
 
+def test_search_excerpts_show_the_notes_words_without_their_markdown(logged_in, db_session):
+    meeting = schedule(db_session, days_from_now=-1)
+    publish(db_session, meeting, "## Fixer ses prix\n\n- **Marge** : voir [le guide](/guide).")
+    page = logged_in.get("/meetings/notes?q=prix").text
+    excerpt = page.split('class="snippet">')[1].split("</p>")[0]
+    assert excerpt == "Fixer ses <mark>prix</mark> Marge : voir le guide."
+
+
 # --- calendar -----------------------------------------------------------------------------
 
 

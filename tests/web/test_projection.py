@@ -78,6 +78,14 @@ def test_inconsistent_payslip_refused_with_the_field(db_session, entrepreneur, f
     assert db_session.scalar(select(func.count()).select_from(Payslip)) == 0
 
 
+def test_a_paid_salary_on_the_home_page_names_its_month_in_words(client, db_session, entrepreneur):
+    pay(db_session, entrepreneur, date(2026, 11, 1), paid_on=date(2026, 11, 28))
+    db_session.commit()
+    login(client, entrepreneur.email)
+    page = client.get("/").text
+    assert "Salaire versé, novembre 2026" in page and "2026-11" not in page
+
+
 def test_staff_members_have_no_payslips(db_session, staff):
     with pytest.raises(DomainError):
         record_balance(db_session, staff, on=date(2026, 1, 31), amount_cents=100, today=TODAY)
