@@ -64,12 +64,13 @@
   // a sentence is exempt.
   const targets = [...document.querySelectorAll('a[href], button, summary, input[type=submit]')]
     .filter(el => visible(el) && !el.closest('.visually-hidden'));
+  // In a sentence: an inline link whose block holds other words than its links' and buttons'.
   const inSentence = el => {
-    if (el.tagName !== 'A') return false;
+    if (el.tagName !== 'A' || !getComputedStyle(el).display.startsWith('inline')) return false;
     const block = blockOf(el.parentElement);
-    const text = [...block.childNodes].concat([...block.querySelectorAll(':scope > :not(a)')])
-      .some(n => (n.nodeType === 3 ? n.textContent : n.nodeType === 1 && !n.querySelector('a') ? n.innerText : '').trim().length > 1);
-    return text;
+    let words = block.innerText;
+    for (const target of block.querySelectorAll('a, button')) words = words.replace(target.innerText, '');
+    return /[\p{L}\d]{2}/u.test(words);
   };
   const rects = targets.map(el => el.getBoundingClientRect());
   targets.forEach((el, i) => {
