@@ -73,6 +73,11 @@
     return /[\p{L}\d]{2}/u.test(words);
   };
   const rects = targets.map(el => el.getBoundingClientRect());
+  // The bottom navigation floats over the page, which scrolls under it: no neighbour of it.
+  const fixed = targets.map(el => {
+    for (let e = el; e; e = e.parentElement) if (getComputedStyle(e).position === 'fixed') return true;
+    return false;
+  });
   targets.forEach((el, i) => {
     const r = rects[i];
     if (r.width >= 44 && r.height >= 44) return;
@@ -80,9 +85,9 @@
     const name = (el.innerText || el.getAttribute('aria-label') || '').trim().slice(0, 40);
     if (r.width < 24 || r.height < 24) { problems.push(`target ${Math.round(r.width)}×${Math.round(r.height)} px: "${name}"`); return; }
     rects.forEach((o, j) => {
-      if (j !== i && !targets[j].contains(el) && !el.contains(targets[j])
+      if (j !== i && fixed[i] === fixed[j] && !targets[j].contains(el) && !el.contains(targets[j])
           && o.left < r.right - 1 && r.left < o.right - 1 && o.top < r.bottom - 1 && r.top < o.bottom - 1)
-        problems.push(`target overlaps another: "${name}"`);
+        problems.push(`target overlaps another: "${name}" and "${(targets[j].innerText || "").trim().slice(0, 40)}"`);
     });
   });
   // A disclosure shows its arrow: without it "Nouveau client" reads as plain text.
