@@ -734,7 +734,7 @@ def test_the_receipt_page_offers_each_action_its_predicate_allows(
     actions = {
         entrepreneur: {
             ">Modifier</a>": Receipt.refusal_to_edit,
-            "Envoyer à l'équipe d'appui": Receipt.refusal_to_change,
+            "Envoyer à l'équipe d'accompagnement": Receipt.refusal_to_change,
             "Supprimer le brouillon": Receipt.refusal_to_delete,
         },
         staff: {
