@@ -21,6 +21,8 @@ def test_camille_uploads_a_receipt_photo_on_her_phone_and_sees_it_in_the_list(pa
     photo.write_bytes(jpeg_with_gps((1600, 1200)))
     log_in(page, "camille@demo.coop")
     page.get_by_role("link", name="Dépenses").click()
+    # The home page has its own "Nouvelle dépense": wait for the list's.
+    expect(page.get_by_role("heading", name="Mes dépenses")).to_be_visible()
     page.get_by_role("link", name="Nouvelle dépense").click()
     expect(page.get_by_text("Prendre une photo")).to_be_visible()
     expect(page.get_by_text("Choisir un fichier")).to_be_visible()
