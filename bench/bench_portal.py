@@ -474,8 +474,9 @@ Fixed after the first runs (before → after, the two versions measured back to 
 | Finding | Fix | Before | After |
 |---|---|---:|---:|
 | Live totals (a POST that only computes) took SQLite's write lock (`BEGIN IMMEDIATE`), \
-so 20 members typing queued behind each other and behind bookings | `reads_only` view marker \
-(`portal/db.py`), test `test_live_totals_read_without_the_sqlite_write_lock_that_a_booking_takes` \
+so 20 members typing queued behind each other and behind bookings | `@transaction("read")` \
+(`portal/transaction.py`), test \
+`test_live_totals_read_without_the_sqlite_write_lock_that_a_booking_takes` \
 | 296 req/s, p95 224 ms | 630 req/s, p95 48 ms |
 | Nothing compresses (gunicorn, Flask): a first visit of `/` is 73 KB raw | README: the \
 proxy gzips HTML, CSS, JS, SVG, JSON (nginx settings given) | 73,358 B | 22,906 B |
@@ -502,8 +503,8 @@ statement, `member_for_token` | 2 statements | 1 |
 ~0.1 ms per form request | 0 |
 | Booking on SQLite: waiting writers slept in SQLite's growing busy-handler steps (up to \
 100 ms), and a booking held the write lock for its whole request | Writers queue on an \
-flock the kernel hands over at once (`portal/db.py`, bounded: 503 after 5 s); a booking \
-reads the login before queueing and its workshop once, under the lock (`locks_late`, \
+flock the kernel hands over at once (`portal/transaction.py`, bounded: 503 after 5 s); \
+a booking reads the login before queueing and its workshop once, under the lock (`lock="late"`, \
 `lock_workshop`): 9 data statements instead of 12 (cancel: 10, was 13). Tests: \
 `tests/web/test_sqlite_writers_queue.py`. Figures: bench_workshops' measures, main's code \
 and the branch alternated twice on 2026-11-26 (machine shared, load 2.5 to 6) | wrk 20 \
@@ -579,7 +580,7 @@ statements (3 data) |
 the panel's counts, rendered it and ran the response hooks; PostgreSQL's change-log lock from \
 the first `record_change` to the commit; the login and the booking's counts rebuilt their \
 statements on every request (building one cost as much as running it); each booking \
-selectin-loaded the workshop's audience | `commit_now` (`portal/web/transactions.py`) after \
+selectin-loaded the workshop's audience | `commit="early"` (`portal/transaction.py`) after \
 the booking's writes, test `test_a_booking_frees_the_workshop_before_its_page_renders` \
 (SQLite, PostgreSQL); changes appended at commit (`portal/sync/services.py`), test \
 `test_a_writer_still_at_work_does_not_hold_up_other_writers_of_the_log`; statements built \

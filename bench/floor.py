@@ -5,8 +5,9 @@ a share of the bare Flask hello (bench_portal) and beside a booking (bench_works
 from flask_login import current_user, login_required
 
 from portal import create_app
-from portal.db import db, locks_late, take_write_lock
+from portal.db import db
 from portal.sync.services import record_change
+from portal.transaction import transaction
 
 app = create_app()
 
@@ -19,12 +20,11 @@ def empty() -> str:
 
 
 @app.post("/bench/write")
-@locks_late
+@transaction("write", lock="late")
 @login_required
 def write() -> str:
     """The least a write can cost, taken the way a booking takes it: a page's floor, plus
-    the form's CSRF check, the write lock, one row (a change in the sync log) and the
-    commit."""
-    take_write_lock(db.session)
+    the form's CSRF check, the write lock (taken late, at the first write), one row (a
+    change in the sync log) and the commit."""
     record_change(db.session, "bench", current_user.id)
     return ""

@@ -8,6 +8,7 @@ import os
 from decimal import Decimal
 
 import pytest
+from hypothesis import settings
 from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
@@ -16,6 +17,11 @@ from portal.coop.services import get_coop_settings
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
 from tests.helpers import PASSWORD, login, reset_database
+
+# Speed lives in bench/, not in tests: Hypothesis's 200 ms deadline per example failed
+# property tests on a loaded machine (435 ms) while every assertion held.
+settings.register_profile("portal", deadline=None)
+settings.load_profile("portal")
 
 
 def pytest_sessionfinish(session, exitstatus):

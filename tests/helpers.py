@@ -1,17 +1,25 @@
 """Helpers shared by the tests (the fixtures are in the conftest.py files): logging in, the
 members' password, an empty database, a query counter, API credentials, invoice steps
-and an entrepreneur's paid months of activity."""
+and an entrepreneur's paid months of activity; for tests on a committed database, the app,
+invoices waiting for validation and staff validating them from threads; an S3 bucket."""
 
 import base64
+import threading
+import time
 import uuid
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import event, select, text
 
+from portal import create_app
+from portal.coop.services import update_coop_settings
 from portal.dates import paris_today
-from portal.db import make_engine, utcnow
+from portal.db import db, make_engine, utcnow
+from portal.members.models import Role
+from portal.members.services import create_member
 from portal.projection.months import add_months, first_of_month
 from portal.sales import services as sales
 from portal.sales.customers import CustomerInput, create_customer
@@ -141,3 +149,113 @@ def joined(db_session, member, months_ago: int) -> None:
     month = add_months(first_of_month(paris_today()), -months_ago)
     member.created_at = datetime(month.year, month.month, 10, tzinfo=UTC)
     db_session.commit()
+
+
+# --- On a committed database: threads, servers, commands ------------------------------------
+
+
+def committed_app(url: str, data_dir: Path, **settings):
+    """The portal on a committed database, CSRF off and no login throttle (test clients in
+    threads, the threaded server, the command line)."""
+    from tests.servers import config
+
+    return create_app(
+        {
+            **config(url),
+            "TESTING": True,
+            "DATA_DIR": str(data_dir),
+            "WTF_CSRF_ENABLED": False,
+            "LOGIN_MAX_FAILURES": 1000,
+            **settings,
+        }
+    )
+
+
+def seed_invoices_to_validate(app, count: int) -> list[int]:
+    """A coop with its legal identity, staff@example.org, the entrepreneur e@example.org
+    and `count` of their invoices submitted for validation, committed: their ids."""
+    with app.app_context():
+        session = db.session
+        update_coop_settings(
+            session, legal_name="Coop", siren="732829320", vat_number="FR44732829320"
+        )
+        create_member(
+            session, email="staff@example.org", full_name="S", role=Role.STAFF, password=PASSWORD
+        )
+        member = create_member(
+            session, email="e@example.org", full_name="E", role=Role.ENTREPRENEUR,
+            password=PASSWORD, activities=("Conseil",),
+        )  # fmt: skip
+        customer = create_customer(session, member, CustomerInput(name="C", siren="542107651"))
+        ids = []
+        for _ in range(count):
+            invoice, _created = sales.create_invoice(
+                session,
+                member,
+                sales.InvoiceInput(
+                    customer=customer,
+                    issue_date=date(2026, 11, 2),
+                    due_date=None,
+                    lines=[LineInput("x", Decimal(1), Decimal(100), Decimal(20))],
+                ),
+            )
+            sales.submit_invoice(session, invoice, utcnow())
+            ids.append(invoice.id)
+        session.commit()
+        return ids
+
+
+def until_served(send) -> int:
+    """The status of `send()`, sent again after a 503: SQLite's writers' queue waited 5 s on
+    a crowded machine and nothing was saved; a user would try again."""
+    for _attempt in range(20):
+        status = send()
+        if status != 503:
+            return status
+        time.sleep(0.5)
+    return status
+
+
+def validating_threads(app, ids: list[int], count: int, errors: list, committed=None):
+    """`count` threads (not started yet) in which staff@example.org validates a share of
+    `ids` from a test client, every validation committed; all log in, then start together.
+    What fails goes to `errors`; `committed` (an Event) is set at the first validation."""
+    barrier = threading.Barrier(count)
+
+    def validate(chunk):
+        try:
+            client = app.test_client()
+            assert login(client, "staff@example.org").status_code == 303
+            barrier.wait()
+            for invoice_id in chunk:
+                path = f"/invoices/{invoice_id}/validate"
+                assert until_served(lambda p=path: client.post(p).status_code) == 303
+                if committed is not None:
+                    committed.set()
+        except Exception as error:
+            errors.append(error)
+            barrier.abort()  # the others do not wait for this one
+            if committed is not None:
+                committed.set()
+
+    return [threading.Thread(target=validate, args=(ids[n::count],)) for n in range(count)]
+
+
+@contextmanager
+def s3_bucket(monkeypatch, bucket: str):
+    """moto's stand-in for S3 (nothing leaves the machine) with an empty `bucket` in
+    eu-west-3, under test credentials."""
+    import boto3
+    import moto
+
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-3",
+    }.items():
+        monkeypatch.setenv(name, value)
+    with moto.mock_aws():
+        boto3.client("s3", region_name="eu-west-3").create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
+        )
+        yield

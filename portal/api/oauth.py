@@ -19,7 +19,8 @@ from portal.api.services import (
     token_for_bearer,
     verify_client_secret,
 )
-from portal.db import begin_writing, db, utcnow
+from portal.db import db, utcnow
+from portal.transaction import write_transaction
 
 READ_SCOPE, WRITE_SCOPE = SCOPES
 
@@ -87,17 +88,17 @@ def authenticate_request() -> Caller:
     now = utcnow()
     session = current_app.extensions["database"].sessionmaker()
     try:
-        begin_writing(session)
-        protector = ResourceProtector()
-        protector.register_token_validator(_Validator(session, now))
-        try:
-            token = protector.validate_request([scope], _HeadersOnly(request.headers))
-        except OAuth2Error as error:
-            raise _api_error(error, scope) from None
-        client = token.token.client
-        wait = count_request(session, client.id, now, int(current_app.config["API_RATE_LIMIT"]))
-        caller = Caller(client.id, client.client_id, frozenset(token.get_scope().split()))
-        session.commit()
+        with write_transaction(session):
+            protector = ResourceProtector()
+            protector.register_token_validator(_Validator(session, now))
+            try:
+                token = protector.validate_request([scope], _HeadersOnly(request.headers))
+            except OAuth2Error as error:
+                raise _api_error(error, scope) from None
+            client = token.token.client
+            limit = int(current_app.config["API_RATE_LIMIT"])
+            wait = count_request(session, client.id, now, limit)
+            caller = Caller(client.id, client.client_id, frozenset(token.get_scope().split()))
     finally:
         session.close()
     if wait is not None:

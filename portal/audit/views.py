@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from portal.audit import services
 from portal.audit.forms import AuditFilterForm
-from portal.db import begin_writing, db, utcnow
+from portal.db import db, utcnow
+from portal.transaction import write_transaction
 from portal.web.access import admin_required
 from portal.web.csv import exported
 from portal.web.htmx import render
@@ -63,9 +64,8 @@ def record_export(app, filename: str) -> None:
     a read, whose own transaction never writes."""
     session = app.extensions["database"].sessionmaker()
     try:
-        begin_writing(session)
-        actor = current_user if current_user.is_authenticated else None
-        services.record(session, "export", actor=actor, target=filename)
-        session.commit()
+        with write_transaction(session):
+            actor = current_user if current_user.is_authenticated else None
+            services.record(session, "export", actor=actor, target=filename)
     finally:
         session.close()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from portal.audit.services import record
 from portal.dates import paris_today
-from portal.db import take_write_lock, utcnow
+from portal.db import utcnow
 from portal.errors import DomainError, refuse
 from portal.expenses.mileage import mileage_allowance
 from portal.expenses.models import (
@@ -123,14 +123,13 @@ def create_receipt(
     A submission that repeats an earlier one's idempotency key (a retry after a lost
     response) returns the receipt already recorded and `False`: never a duplicate. Every
     check runs before anything is written, so bad input stores no row and no file; the
-    photo is decoded before the write lock is taken (the view is `locks_late`), so that
-    other members' writes do not wait for it."""
+    photo is decoded before the first write, which under the view's late lock is where
+    SQLite's write lock is taken: other members' writes do not wait for the decoding."""
     existing = receipt_by_key(session, member, idempotency_key)
     if existing is not None:
         return existing, False
     category = _check_receipt(session, member, data)
     checked = check_upload(upload) if upload else None
-    take_write_lock(session)
     receipt = Receipt(
         member_id=member.id, idempotency_key=idempotency_key, kind=ReceiptKind.RECEIPT
     )
@@ -150,12 +149,11 @@ def update_receipt(
 ) -> Receipt:
     """Change a draft or rejected receipt; a new file replaces the old one (deleted once the
     change is committed). Submitted and approved receipts cannot change. The photo is
-    decoded before the write lock, as in `create_receipt`."""
+    decoded before the receipt is read again FOR UPDATE, as in `create_receipt`."""
     refuse(receipt.refusal_to_edit())
     category = _check_receipt(session, receipt.member, data)
     checked = check_upload(upload) if upload else None
-    take_write_lock(session)
-    # Read again now that writers wait for us: it may have been submitted meanwhile.
+    # Read again, locked: it may have been submitted meanwhile.
     session.refresh(receipt, with_for_update=True)
     refuse(receipt.refusal_to_change())
     _fill_receipt(receipt, data, category)

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.dates import paris_today
-from portal.db import db, id_from_text, locks_late
+from portal.db import db, id_from_text
 from portal.errors import DomainError
 from portal.expenses import queries, services
 from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
@@ -31,6 +31,7 @@ from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
 from portal.members.models import Member
 from portal.money import from_cents
 from portal.storage import storage
+from portal.transaction import transaction
 from portal.uploads import MAX_UPLOAD_BYTES
 from portal.web.access import admin_required, owned_or_404, staff_required
 from portal.web.csv import csv_response
@@ -180,7 +181,7 @@ def _receipt_form(**kwargs) -> ReceiptForm:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@locks_late  # outermost: the photo is decoded before the write lock (see create_receipt)
+@transaction("write", lock="late")  # the photo is decoded before the write lock
 @login_required
 def new():
     form = _receipt_form()
@@ -247,7 +248,7 @@ def show(receipt_id: int):
 
 
 @bp.route("/<int:receipt_id>/edit", methods=["GET", "POST"])
-@locks_late
+@transaction("write", lock="late")
 @login_required
 def edit(receipt_id: int):
     receipt = receipt_or_404(receipt_id)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from portal.dates import PARIS, paris_to_utc
-from portal.db import take_write_lock, utcnow
+from portal.db import utcnow
 from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.ical import CalendarEvent, to_ical
@@ -351,7 +351,6 @@ def publish_notes(
             # Which of several files is wrong, and why, in the user's language.
             message = f"{_display_name(upload.filename)}: {error}"
             raise DomainError(message, field="attachments") from None
-    take_write_lock(session)  # once the photos are decoded (the view is `locks_late`)
     meeting.notes = notes
     meeting.notes_updated_at = now
     if meeting.notes_published_at is None:

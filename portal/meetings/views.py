@@ -6,7 +6,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.db import db, id_from_text, locks_late, utcnow
+from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
 from portal.links import public_base_url, public_url
 from portal.meetings import services
@@ -14,6 +14,7 @@ from portal.meetings.forms import ActionForm, MeetingForm, NotesForm, RsvpForm
 from portal.meetings.models import Meeting, MeetingAttachment, RsvpAnswer
 from portal.members.models import MemberStatus
 from portal.storage import storage
+from portal.transaction import transaction
 from portal.web.access import staff_required
 from portal.web.csv import csv_response
 from portal.web.files import uploaded_file
@@ -256,7 +257,7 @@ def invite(ref: str):
 
 
 @bp.route("/<ref>/notes", methods=["GET", "POST"])
-@locks_late  # outermost: attached photos are decoded before the write lock
+@transaction("write", lock="late")  # attached photos are decoded before the write lock
 @staff_required
 def edit_notes(ref: str):
     meeting = meeting_or_404(ref)

@@ -9,8 +9,9 @@ from flask import current_app
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.db import begin_writing, utcnow
+from portal.db import utcnow
 from portal.outbox.models import OutboxMessage
+from portal.transaction import write_transaction
 
 log = logging.getLogger("portal.mail")
 MAX_ATTEMPTS = 5
@@ -70,9 +71,8 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
     mail server must not hold SQLite's write lock or PostgreSQL's row locks), then record
     each outcome. A failure is recorded and the claim released, for a later run to retry
     (up to MAX_ATTEMPTS)."""
-    begin_writing(session)
-    messages = claim_messages(session, utcnow(), ids)
-    session.commit()
+    with write_transaction(session):
+        messages = claim_messages(session, utcnow(), ids)
     sent = 0
     for message in messages:
         try:
@@ -85,10 +85,9 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
         else:
             outcome = {"sent_at": utcnow()}
             sent += 1
-        begin_writing(session)
-        for name, value in outcome.items():
-            setattr(message, name, value)
-        session.commit()
+        with write_transaction(session):
+            for name, value in outcome.items():
+                setattr(message, name, value)
     return sent
 
 

@@ -120,8 +120,10 @@ def _line_numbers(formdata, prefix: str = "lines", separator: str = "-"):
 def typed_lines(formdata) -> list[LineInput]:
     """The complete lines of a posted invoice form, as InvoiceForm reads them (its fields'
     defaults, first values, French numbers), without building the form: binding WTForms
-    fields costs ~60 µs a line and live totals only need the numbers. Blank and incomplete
-    lines are left out, as `InvoiceForm.complete_lines` leaves them."""
+    fields costs ~60 µs a line and live totals only need the numbers (the live totals
+    request: 0.93 ms of CPU instead of 1.46 ms; its target, 40 % of hello, is far: see
+    `totals` in portal/sales/views.py). Blank and incomplete lines are left out, as
+    `InvoiceForm.complete_lines` leaves them."""
     lines = []
     for index in sorted(set(_line_numbers(formdata)))[: MAX_LINES + 1]:
         prefix = f"lines-{index}-"

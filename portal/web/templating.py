@@ -78,7 +78,10 @@ def day(value: date) -> str:
 def template_gettext(context, string: str, **variables) -> str:
     """Jinja's newstyle `_()`, as jinja2.ext has it, without its second lookup of the
     callable nor the formatting of a string that holds no `%` (which leaves it unchanged):
-    a page shows fifty of them."""
+    a page shows fifty of them. Against Flask-Babel's callables (measured in-process on
+    2026-12-02, machine loaded): 27-34 µs a call instead of 79-100 µs; the invoice list (45
+    calls, a target of 40 % of hello, at 6 %) 6.3-7.7 ms instead of 7.9-8.4 ms (best of 11
+    rounds, three alternations)."""
     translated = catalogue().ugettext(string)
     if context.eval_ctx.autoescape:
         translated = Markup(translated)  # noqa: S704 (our own catalogue, as Jinja does)

@@ -1,8 +1,8 @@
 """One commit per request, here and nowhere else in the web layer.
 
 Services flush; a response below 400 commits what they did, anything else rolls back. A
-view whose write holds a lock other requests queue for may commit as soon as its writing
-is done (`commit_now`), so that the lock is not held while its page renders.
+view declared `@transaction("write", commit="early")` (portal/transaction.py) commits as
+soon as its writing is done, so that the lock is not held while its page renders.
 Mail queued in the outbox is delivered once the commit has succeeded and the response has
 gone: the member does not wait for the mail server."""
 
@@ -11,20 +11,20 @@ from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g
 
-from portal.db import READS_ONLY, db
+from portal.db import db
 from portal.outbox.services import MAIL_QUEUED, deliver_pending
+from portal.transaction import writing_done
 
 log = logging.getLogger("portal.mail")
 # Ids of the messages the request's committed transactions queued.
 MAIL_TO_DELIVER = "portal_mail_to_deliver"
 
 
-def commit_now() -> None:
+@writing_done.connect
+def commit_early(_app) -> None:
     """Commit the request's writes before its response is built: the seats of a workshop,
-    locked by a booking, are then free for the next one while this page renders. The
-    request writes nothing more: what it reads next runs outside SQLite's write lock."""
+    locked by a booking, are then free for the next one while this page renders."""
     _commit(db.session)
-    g.setdefault(READS_ONLY, True)
 
 
 def commit_or_roll_back(response: Response) -> Response:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
-from portal.db import take_write_lock, utcnow
+from portal.db import utcnow
 from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.links import public_url
@@ -64,8 +64,8 @@ def lock_workshop(session: Session, workshop_id: int) -> Workshop | None:
     """The workshop in its latest state, locked until the transaction ends (None if there is
     none). A booking view loads its workshop this way, so that the service does not read
     it a second time. Its audience, which every booking checks, comes in the same statement
-    (one round trip fewer while the row is locked); only the workshop's row is locked."""
-    take_write_lock(session)
+    (one round trip fewer while the row is locked); only the workshop's row is locked. On
+    SQLite, under a late lock, this read FOR UPDATE is where the write lock is taken."""
     workshop = session.get(
         Workshop,
         workshop_id,

@@ -1,21 +1,23 @@
 """Workshops: the URL map. Entrepreneurs browse and book; the support team runs them."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from portal.db import db, id_from_text, locks_late, utcnow
+from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
 from portal.ical import to_ical
 from portal.members.services import member_by_email
+from portal.transaction import transaction
 from portal.web.access import staff_required
 from portal.web.csv import csv_response
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
-from portal.web.transactions import commit_now
 from portal.workshops import queries, services
 from portal.workshops.forms import AddParticipantForm, WorkshopForm
 from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
@@ -122,10 +124,12 @@ def detail(workshop_id: int):
     )
 
 
-def _booking_response(workshop: Workshop, action) -> Response:
+def _booking_response(workshop: Workshop, action) -> Callable[[], Response]:
     """Run `action` (it returns a message, the member's active booking and their place on
     the waiting list); htmx gets the booking panel in its new state (or with the refusal),
-    a plain form post gets a flash message and a redirect back."""
+    a plain form post gets a flash message and a redirect back. The response is built once
+    the booking is committed (the views' `commit="early"`): the workshop's lock is free by
+    then for the next booking."""
     outcome = None
     try:
         if request.form.get("member_id", str(current_user.id)) != str(current_user.id):
@@ -134,20 +138,23 @@ def _booking_response(workshop: Workshop, action) -> Response:
         error = False
     except DomainError as refusal:
         message, error = str(refusal), True
-    commit_now()  # the workshop's lock is released before the page renders
-    if wants_fragment():
-        return render(
-            "workshops/detail.html",
-            "workshops/_booking.html",
-            **booking_panel(workshop, message=message, error=error, outcome=outcome),
-        )
-    flash(message, "error" if error else "success")
-    default = url_for("workshops.detail", workshop_id=workshop.id)
-    return redirect_after_post(safe_next(request.form.get("next"), default))
+
+    def respond() -> Response:
+        if wants_fragment():
+            return render(
+                "workshops/detail.html",
+                "workshops/_booking.html",
+                **booking_panel(workshop, message=message, error=error, outcome=outcome),
+            )
+        flash(message, "error" if error else "success")
+        default = url_for("workshops.detail", workshop_id=workshop.id)
+        return redirect_after_post(safe_next(request.form.get("next"), default))
+
+    return respond
 
 
 @bp.post("/<int:workshop_id>/book")
-@locks_late  # outermost: the login's reads do not wait for other bookings
+@transaction("write", lock="late", commit="early")  # the login's reads wait for no booking
 @login_required
 def book(workshop_id: int):
     workshop = locked_workshop_or_404(workshop_id)
@@ -170,7 +177,7 @@ def book(workshop_id: int):
 
 
 @bp.post("/<int:workshop_id>/cancel")
-@locks_late
+@transaction("write", lock="late", commit="early")
 @login_required
 def cancel(workshop_id: int):
     workshop = locked_workshop_or_404(workshop_id)

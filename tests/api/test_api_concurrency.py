@@ -7,14 +7,13 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 
-from portal import create_app
 from portal.api.serializers import SERIALIZERS
 from portal.api.services import create_client, decode_cursor, feed_page
 from portal.db import make_engine
 from portal.members.models import Member
 from portal.sync.models import Change
 from portal.sync.services import record_change
-from tests.helpers import get_token
+from tests.helpers import committed_app, get_token
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -87,15 +86,7 @@ def test_a_writer_still_at_work_does_not_hold_up_other_writers_of_the_log(commit
 @pytest.mark.parametrize("kind", DATABASES)
 def test_concurrent_duplicates_of_a_write_apply_once(committed_database, kind, tmp_path):
     url = committed_database(kind)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "PUBLIC_URL": "http://localhost",
-            "SECRET_KEY": "x",
-            "TESTING": True,
-            "DATA_DIR": str(tmp_path),
-        }
-    )
+    app = committed_app(url, tmp_path)
     with app.app_context():
         from portal.db import db
 

@@ -8,25 +8,24 @@ import json
 import os
 import tarfile
 import threading
-import time
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, make_url, text
+from sqlalchemy import inspect, make_url, select, text
 
-from portal import create_app
 from portal.cli import upgrade_database
-from portal.coop.services import update_coop_settings
-from portal.db import db, make_engine, utcnow
-from portal.members.models import Role
+from portal.db import db, make_engine
+from portal.members.models import Member, Role
 from portal.members.services import create_member
-from portal.sales.customers import CustomerInput, create_customer
-from portal.sales.services import InvoiceInput, create_invoice, submit_invoice
-from portal.sales.totals import LineInput
-from tests.conftest import PASSWORD, login
-from tests.servers import config, request, seed_workshop_and_visitors, serve
+from tests.helpers import (
+    PASSWORD,
+    committed_app,
+    s3_bucket,
+    seed_invoices_to_validate,
+    until_served,
+    validating_threads,
+)
+from tests.servers import request, seed_workshop_and_visitors, serve
 from tests.web.test_expenses import make_receipt
 
 INVOICES = 60
@@ -37,19 +36,6 @@ RECEIPTS = 5
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def portal_app(url: str, data_dir: Path, **settings):
-    return create_app(
-        {
-            **config(url),
-            "TESTING": True,
-            "DATA_DIR": str(data_dir),
-            "WTF_CSRF_ENABLED": False,
-            "LOGIN_MAX_FAILURES": 1000,
-            **settings,
-        }
-    )
 
 
 def cli(app, *args):
@@ -113,65 +99,18 @@ def _postgres_admin(url, statement: str) -> None:
 
 def _seed_invoices_and_receipts(app) -> list[int]:
     """Submitted invoices waiting for validation, and receipts with their photos."""
+    ids = seed_invoices_to_validate(app, INVOICES)
     with app.app_context():
-        session = db.session
-        update_coop_settings(
-            session, legal_name="Coop", siren="732829320", vat_number="FR44732829320"
-        )
-        create_member(
-            session, email="staff@example.org", full_name="S", role=Role.STAFF, password=PASSWORD
-        )
-        member = create_member(
-            session, email="e@example.org", full_name="E", role=Role.ENTREPRENEUR,
-            password=PASSWORD, activities=("Conseil",),
-        )  # fmt: skip
-        customer = create_customer(session, member, CustomerInput(name="C", siren="542107651"))
-        ids = []
-        for _ in range(INVOICES):
-            invoice, _created = create_invoice(
-                session,
-                member,
-                InvoiceInput(
-                    customer=customer,
-                    issue_date=date(2026, 11, 2),
-                    due_date=None,
-                    lines=[LineInput("x", Decimal(1), Decimal(100), Decimal(20))],
-                ),
-            )
-            submit_invoice(session, invoice, utcnow())
-            ids.append(invoice.id)
-        session.commit()
+        member = db.session.scalar(select(Member).where(Member.email == "e@example.org"))
         for _ in range(RECEIPTS):
-            make_receipt(session, member)
-        return ids
+            make_receipt(db.session, member)
+    return ids
 
 
 def _validate_and_book(app, port, ids, workshop_id, visitors, during) -> None:
     """Staff validate every invoice (test clients, real commits) and members book seats
     (HTTP, the threaded server) in parallel; `during()` runs once the first commit is in."""
     errors, first_commit = [], threading.Event()
-
-    def until_served(send) -> int:
-        # A 503 (the SQLite writers' queue waited 5 s on this crowded machine) saved
-        # nothing: the client tries again, as a browser's user would.
-        for _attempt in range(20):
-            status = send()
-            if status != 503:
-                return status
-            time.sleep(0.5)
-        return status
-
-    def validate(chunk):
-        try:
-            client = app.test_client()
-            assert login(client, "staff@example.org").status_code == 303
-            for invoice_id in chunk:
-                path = f"/invoices/{invoice_id}/validate"
-                assert until_served(lambda p=path: client.post(p).status_code) == 303
-                first_commit.set()
-        except Exception as error:
-            errors.append(error)
-            first_commit.set()
 
     def book(visitor):
         try:
@@ -180,9 +119,9 @@ def _validate_and_book(app, port, ids, workshop_id, visitors, during) -> None:
         except Exception as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=validate, args=(ids[n::VALIDATORS],)) for n in
-               range(VALIDATORS)] + [threading.Thread(target=book, args=(visitor,)) for
-                                     visitor in visitors]  # fmt: skip
+    threads = validating_threads(app, ids, VALIDATORS, errors, first_commit) + [
+        threading.Thread(target=book, args=(visitor,)) for visitor in visitors
+    ]
     for thread in threads:
         thread.start()
     first_commit.wait(60)
@@ -226,7 +165,7 @@ def test_a_backup_taken_under_load_restores_elsewhere_row_for_row_and_file_for_f
 ):
     url = committed_database(kind)
     workshop_id, visitors = seed_workshop_and_visitors(url, BOOKERS, SEATS)
-    app = portal_app(url, tmp_path / "data")
+    app = committed_app(url, tmp_path / "data")
     ids = _seed_invoices_and_receipts(app)
     before, files = table_rows(url), file_checksums(tmp_path / "data")
     assert len(files) == 2 * RECEIPTS  # each photo and its thumbnail
@@ -245,7 +184,7 @@ def test_a_backup_taken_under_load_restores_elsewhere_row_for_row_and_file_for_f
     assert [result.exit_code for result in backed_up] == [0, 0], backed_up[0].output
 
     target = restore_target(kind)
-    elsewhere = portal_app(target, tmp_path / "restored")
+    elsewhere = committed_app(target, tmp_path / "restored")
     result = cli(elsewhere, "restore", str(under_load))
     assert result.exit_code == 0, result.output
     _assert_one_moment(before, after, table_rows(target))
@@ -269,7 +208,7 @@ def source(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("source")
     url = f"sqlite:///{folder / 'source.sqlite3'}"
     upgrade_database(url)
-    app = portal_app(url, folder / "source-data")
+    app = committed_app(url, folder / "source-data")
     with app.app_context():
         member = create_member(db.session, email="e@example.org", full_name="E",
                                role=Role.ENTREPRENEUR, password=PASSWORD)  # fmt: skip
@@ -347,7 +286,7 @@ def test_a_bad_archive_is_refused_and_nothing_is_written(archive, tmp_path, dama
     make_damaged, message = DAMAGES[damage]
     damaged = make_damaged(archive, tmp_path / "damaged.tar")
     target = tmp_path / "target.sqlite3"
-    app = portal_app(f"sqlite:///{target}", tmp_path / "target-data")
+    app = committed_app(f"sqlite:///{target}", tmp_path / "target-data")
     result = cli(app, "restore", str(damaged))
     assert result.exit_code == 2, result.output
     assert message in result.output
@@ -361,7 +300,7 @@ def test_a_non_empty_target_is_refused_without_force_and_replaced_with_it(
 ):
     url = f"sqlite:///{tmp_path / 'target.sqlite3'}"
     data_dir = tmp_path / "target-data"
-    app = portal_app(url, data_dir)
+    app = committed_app(url, data_dir)
     cli(app, "init-db")
     with app.app_context():
         create_member(db.session, email="other@example.org", full_name="O", role=Role.STAFF)
@@ -384,7 +323,7 @@ def test_a_data_folder_with_files_is_not_empty(archive, tmp_path):
     data_dir = tmp_path / "target-data"
     (data_dir / "receipts").mkdir(parents=True)
     (data_dir / "receipts" / "left.jpg").write_bytes(b"left over")
-    app = portal_app(f"sqlite:///{tmp_path / 'target.sqlite3'}", data_dir)
+    app = committed_app(f"sqlite:///{tmp_path / 'target.sqlite3'}", data_dir)
     result = cli(app, "restore", str(archive))
     assert result.exit_code == 2 and "data folder" in result.output
     assert not (tmp_path / "target.sqlite3").exists()
@@ -392,7 +331,7 @@ def test_a_data_folder_with_files_is_not_empty(archive, tmp_path):
 
 
 def test_a_failed_backup_leaves_no_archive_behind(tmp_path):
-    app = portal_app(f"sqlite:///{tmp_path / 'no-schema.sqlite3'}", tmp_path / "data")
+    app = committed_app(f"sqlite:///{tmp_path / 'no-schema.sqlite3'}", tmp_path / "data")
     (tmp_path / "no-schema.sqlite3").touch()
     out = tmp_path / "backups"
     out.mkdir()
@@ -405,23 +344,11 @@ def test_a_failed_backup_leaves_no_archive_behind(tmp_path):
 
 
 def test_files_in_s3_are_backed_up_and_restored_through_the_storage(tmp_path, monkeypatch):
-    import boto3
-    import moto
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-3",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with moto.mock_aws():
-        boto3.client("s3", region_name="eu-west-3").create_bucket(
-            Bucket="portal", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
-        )
+    with s3_bucket(monkeypatch, "portal"):
 
         def s3_app(name: str):
             url = f"sqlite:///{tmp_path / name}.sqlite3"
-            return portal_app(
+            return committed_app(
                 url, tmp_path / "unused", STORAGE_CLASS="portal.storage:S3Storage",
                 S3_BUCKET="portal", S3_PREFIX=name,
             )  # fmt: skip

@@ -13,22 +13,14 @@ from portal.db import db
 from portal.expenses.models import ExpenseCategory, Receipt
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
-from tests.helpers import PASSWORD, login
+from tests.helpers import PASSWORD, committed_app, login
 from tests.unit.test_uploads import jpeg_with_gps
 
 ATTEMPTS = 4
 
 
 def _same_form_sent_at_once(url: str, tmp_path) -> int:
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "PUBLIC_URL": "http://localhost",
-            "SECRET_KEY": "concurrency",
-            "WTF_CSRF_ENABLED": False,
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
+    app = committed_app(url, tmp_path / "data")
     with app.app_context():
         create_member(
             db.session, email="racer@example.org", full_name="Racer", role=Role.ENTREPRENEUR,

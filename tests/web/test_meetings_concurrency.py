@@ -6,13 +6,12 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.db import db
 from portal.meetings import services
 from portal.meetings.models import MeetingRsvp
 from portal.members.models import Role
 from portal.members.services import create_member
-from tests.helpers import PASSWORD, login
+from tests.helpers import PASSWORD, committed_app, login
 
 THREADS = 6
 
@@ -20,15 +19,7 @@ THREADS = 6
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_simultaneous_first_answers_leave_one_answer(kind, committed_database, tmp_path):
     url = committed_database(kind)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "PUBLIC_URL": "http://localhost",
-            "SECRET_KEY": "concurrency",
-            "WTF_CSRF_ENABLED": False,
-            "DATA_DIR": str(tmp_path / "data"),
-        }
-    )
+    app = committed_app(url, tmp_path / "data")
     with app.app_context():
         member = create_member(
             db.session,

@@ -14,9 +14,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 
 from portal import create_app
-from portal.db import begin_writing, db, utcnow
+from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import CLAIM_LAPSES_AFTER, claim_messages, deliver_pending, queue_email
+from portal.transaction import write_transaction
 from tests.servers import free_port, gunicorn, request, seed_workshop_and_visitors
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -195,15 +196,13 @@ def test_a_slow_mail_server_does_not_hold_up_writes(committed_database, kind, tm
         thread.start()
         try:
             assert inbox.waiting.wait(10)  # the mail server holds the message
-            with app.app_context():
-                # A write to the same row and one elsewhere go through meanwhile (waiting
-                # for the deliverer would raise: the writers' queue, or this lock timeout).
-                begin_writing(db.session)
+            # A write to the same row and one elsewhere go through meanwhile (waiting for
+            # the deliverer would raise: the writers' queue, or this lock timeout).
+            with app.app_context(), write_transaction(db.session):
                 if kind == "postgresql":
                     db.session.execute(text("SET LOCAL lock_timeout = '2s'"))
                 db.session.get(OutboxMessage, message.id).last_error = "looked at"
                 queue_email(db.session, "other@example.org", "Subject", "Body")
-                db.session.commit()
         finally:
             gate.set()
             thread.join()

@@ -7,25 +7,17 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.db import db
 from portal.members.models import Member, MemberStatus, Role
 from portal.members.services import create_member
 from portal.projection.models import Payslip
 from portal.projection.records import record_payslip
+from tests.helpers import committed_app
 
 
 def _race(kind: str, committed_database, tmp_path) -> tuple[list, int]:
     url = committed_database(kind)
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "PUBLIC_URL": "http://localhost",
-            "SECRET_KEY": "x",
-            "SMTP_HOST": None,
-            "DATA_DIR": str(tmp_path),
-        }
-    )
+    app = committed_app(url, tmp_path)
     with app.app_context():
         member = create_member(
             db.session,

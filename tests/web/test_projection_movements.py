@@ -19,21 +19,13 @@ from portal.projection.figures import WhatIf
 from portal.projection.records import record_balance
 from portal.projection.services import projection_for
 from portal.sales import services as sales
-from portal.sales.customers import CustomerInput, create_customer
+from portal.sales.customers import create_customer
 from portal.sales.models import Invoice, Payment, Refund
 from portal.sales.totals import LineInput
-from tests.helpers import count_queries
+from tests.helpers import EARNING_CUSTOMER, count_queries
 from tests.unit.test_uploads import png_bytes
 
 TODAY = paris_today()
-CUSTOMER = CustomerInput(
-    name="Client SAS",
-    address="2 avenue du Client",
-    postcode="75001",
-    city="Paris",
-    siren="542107651",
-    vat_number="FR13542107651",
-)
 
 
 @pytest.fixture
@@ -43,7 +35,7 @@ def issue(db_session, coop, staff):
 
     def make(member, excl_vat: str, activity: int = 0, on=TODAY) -> Invoice:
         if member.id not in customers:
-            customers[member.id] = create_customer(db_session, member, CUSTOMER)
+            customers[member.id] = create_customer(db_session, member, EARNING_CUSTOMER)
         invoice, _ = sales.create_invoice(
             db_session,
             member,
@@ -155,7 +147,7 @@ def test_credit_note_takes_back_the_revenue_and_its_contribution(
 
 
 def test_drafts_and_unapproved_receipts_do_not_count(db_session, entrepreneur, issue, spend, coop):
-    customer = create_customer(db_session, entrepreneur, CUSTOMER)
+    customer = create_customer(db_session, entrepreneur, EARNING_CUSTOMER)
     sales.create_invoice(
         db_session,
         entrepreneur,

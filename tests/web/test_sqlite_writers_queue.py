@@ -7,10 +7,10 @@ import os
 import threading
 
 import pytest
-from flask import g
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select, text, update
 
-from portal.db import LOCKS_LATE, db, make_engine, take_write_lock
+from portal.db import db, make_engine
+from portal.members.models import Member
 from portal.workshops.models import Booking
 from tests.servers import logged_in_app
 
@@ -81,7 +81,7 @@ def test_write_waiting_too_long_for_its_turn_gets_a_503_and_changes_nothing(
     booking_app, monkeypatch
 ):
     app, client, workshop_id, path = booking_app
-    monkeypatch.setattr("portal.db.WRITERS_QUEUE_TIMEOUT_S", 0.2)
+    monkeypatch.setattr("portal.transaction.WRITERS_QUEUE_TIMEOUT_S", 0.2)
     holder = os.open(path + "-writers", os.O_RDWR)
     fcntl.flock(holder, fcntl.LOCK_EX)  # another process's write that never ends
     try:
@@ -120,11 +120,29 @@ def test_booking_reads_the_login_before_queueing_and_the_workshop_under_the_writ
     assert any(s.startswith("INSERT INTO bookings") for s in after)
 
 
-def test_taking_the_write_lock_late_after_a_write_is_refused(booking_app):
-    app, _client, _workshop_id, _path = booking_app
-    with app.test_request_context(method="POST"):
-        g.setdefault(LOCKS_LATE, True)
-        db.session.execute(text("UPDATE members SET full_name = 'Changed'"))
-        with pytest.raises(RuntimeError):
-            take_write_lock(db.session)
-        db.session.rollback()
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda session: session.execute(text("UPDATE members SET full_name = 'Changed'")),
+        lambda session: session.execute(update(Member).values(full_name="Changed")),
+        lambda session: session.connection().begin_nested(),
+    ],
+    ids=["text", "statement", "savepoint"],
+)
+def test_a_late_lock_is_taken_just_before_the_first_write(booking_app, write):
+    app, _client, workshop_id, _path = booking_app
+    engine = app.extensions["database"].engine
+    statements = []
+    record = lambda _c, _cur, statement, *_a: statements.append(" ".join(statement.split()))  # noqa: E731
+    event.listen(engine, "before_cursor_execute", record)
+    # The booking view's request: it declares @transaction("write", lock="late", ...).
+    try:
+        with app.test_request_context(f"/workshops/{workshop_id}/book", method="POST"):
+            db.session.scalar(select(func.count()).select_from(Member))
+            write(db.session)
+            db.session.rollback()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert statements[0] == "BEGIN" and statements[1].startswith("SELECT")
+    assert statements[2:4] == ["COMMIT", "BEGIN IMMEDIATE"]
+    assert statements[4].startswith(("UPDATE", "SAVEPOINT"))

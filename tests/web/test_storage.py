@@ -3,6 +3,7 @@ from sqlalchemy import text
 
 from portal import create_app
 from portal.storage import LocalStorage, S3Storage, new_key, save_with_transaction, storage
+from tests.helpers import s3_bucket
 
 
 def test_local_storage_round_trip(app, tmp_path):
@@ -49,20 +50,8 @@ def test_a_committed_transaction_keeps_the_file(app, db_session):
 @pytest.fixture
 def s3_app(monkeypatch, tmp_path):
     """An app whose storage is an S3 bucket, named through PORTAL_STORAGE_CLASS."""
-    import boto3
-    import moto
-
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-3",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with moto.mock_aws():
-        boto3.client("s3", region_name="eu-west-3").create_bucket(
-            Bucket="receipts", CreateBucketConfiguration={"LocationConstraint": "eu-west-3"}
-        )
-        app = create_app(
+    with s3_bucket(monkeypatch, "receipts"):
+        yield create_app(
             {
                 "DATABASE_URL": f"sqlite:///{tmp_path / 's3.sqlite3'}",
                 "PUBLIC_URL": "http://localhost",
@@ -72,7 +61,6 @@ def s3_app(monkeypatch, tmp_path):
                 "S3_PREFIX": "portal",
             }
         )
-        yield app
 
 
 def test_s3_storage_round_trip_under_its_prefix(s3_app):
