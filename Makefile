@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench messages translations clean stack stack-stop
+.PHONY: help run test lint format bench messages translations screenshots clean stack stack-stop
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -15,6 +15,12 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The developers' tools (pytest, Playwright, ruff...): make test and the commands below it
+# add them; make run needs only the portal.
+$(BIN)/.dev-installed: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -23,10 +29,10 @@ translations: $(BIN)/.installed ## Compile the French and English messages
 
 # Links in mail lead here, and requests for another host are refused.
 run: export PORTAL_PUBLIC_URL ?= http://$(HOST):$(PORT)
-run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000
+run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000 (PORT=8000 for another port)
 	$(BIN)/portal init-db
 	$(BIN)/portal seed-demo
-	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur), equipe@demo.coop (staff) or admin@demo.coop, password: demo-password"
+	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur-employee), leo@demo.coop (supported entrepreneur), sam@demo.coop (associate), equipe@demo.coop (support team) or admin@demo.coop (admin); password: demo-password. Without PORTAL_SMTP_HOST, mail is printed here."
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 # Debian's packages: PostgreSQL's server (initdb, pg_ctl), nginx, openssl.
@@ -38,22 +44,22 @@ stack: translations ## Start production's topology here (PostgreSQL, 2 app serve
 stack-stop: ## Stop what make stack started and delete its folders
 	$(BIN)/python deploy/stack.py stop
 
-test: translations ## Set up, lint and run every test
+test: translations $(BIN)/.dev-installed ## Set up, lint and run every test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(BIN)/.installed ## Check the code style and the import contracts (ARCHITECTURE.md)
+lint: $(BIN)/.dev-installed ## Check the code style and the import contracts (ARCHITECTURE.md)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
-format: $(BIN)/.installed ## Fix the code style
+format: $(BIN)/.dev-installed ## Fix the code style
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
 LIGHTHOUSE_VERSION := 13.5.0
 BENCH_CACHE := .cache/bench
 
-bench: translations $(BENCH_CACHE)/node_modules/.lighthouse-$(LIGHTHOUSE_VERSION) ## Measure speed (installs wrk and Lighthouse); figures go to bench/RESULTS.md
+bench: translations $(BIN)/.dev-installed $(BENCH_CACHE)/node_modules/.lighthouse-$(LIGHTHOUSE_VERSION) ## Measure speed (installs wrk and Lighthouse); figures go to bench/RESULTS.md
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y wrk; } \
 		|| { echo "wrk is missing: run 'sudo apt-get install wrk'"; exit 1; }
 	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} PORTAL_BENCH_CACHE=$(BENCH_CACHE) $(BIN)/python bench/run.py
@@ -67,6 +73,10 @@ $(BENCH_CACHE)/node_modules/.lighthouse-$(LIGHTHOUSE_VERSION):
 messages: $(BIN)/.installed ## Extract messages and update the catalogues after changing texts
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output --no-wrap -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
+
+screenshots: translations $(BIN)/.dev-installed ## Shoot every page at 390 and 1280 px into screenshots/ (for review; git ignores it)
+	rm -rf screenshots/pages
+	$(BIN)/python -m tests.e2e.screenshots shoot screenshots/pages
 
 clean: ## Remove the virtual environment and caches (keeps the instance folder)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache

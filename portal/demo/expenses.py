@@ -102,7 +102,7 @@ def seed_receipts(session: Session) -> Iterator[str]:
                 continue  # waiting in the support team's queue
             if month_back == 2 and index == 1:
                 expenses.reject_receipt(
-                    session, receipt, staff, "Le ticket est illisible : reprenez la photo."
+                    session, receipt, staff, "Le ticket est illisible : reprenez la photo."
                 )
                 continue
             expenses.approve_receipt(session, receipt, staff)

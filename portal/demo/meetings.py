@@ -54,7 +54,7 @@ def seed_meetings(session: Session) -> Iterator[str]:
         day = _first_tuesday(year, month)
         theme, topics = MEETING_THEMES[month - 1]
         details = meetings.MeetingDetails(
-            title=f"Réunion mensuelle : {theme}",
+            title=f"Réunion mensuelle : {theme}",
             day=day,
             start=time(18, 30),
             end=time(20, 30),
@@ -72,11 +72,11 @@ def seed_meetings(session: Session) -> Iterator[str]:
                 session, meeting, member, answer, comment, starts - timedelta(days=5)
             )
         notes = (
-            f"## {theme}\n\nPrésents : Camille, Sam et l'équipe d'accompagnement.\n\n"
-            f"Nous avons parlé de : {topics}.\n\n"
+            f"## {theme}\n\nPrésents : Camille, Sam et l'équipe d'accompagnement.\n\n"
+            f"Nous avons parlé de : {topics}.\n\n"
             "- Chacun partage une difficulté du mois et une réussite.\n"
             "- L'équipe rappelle que les factures se saisissent sur le portail.\n\n"
-            "**Prochaine étape** : un atelier sur le sujet sera proposé.\n"
+            "**Prochaine étape** : un atelier sur le sujet sera proposé.\n"
         )
         after = starts + timedelta(days=1)
         meetings.publish_notes(session, meeting, notes, [], after)
@@ -92,7 +92,7 @@ def seed_meetings(session: Session) -> Iterator[str]:
     meeting = meetings.schedule_meeting(
         session,
         meetings.MeetingDetails(
-            title="Réunion mensuelle : préparer la rentrée",
+            title="Réunion mensuelle : préparer la rentrée",
             day=upcoming,
             start=time(18, 30),
             end=time(20, 30),

@@ -18,6 +18,15 @@ MAX_TERMS = 8
 # refused at the door, and these are stripped from the query), escaped before <mark> is added.
 _OPEN, _CLOSE = "\x02", "\x03"
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Markdown's marks in an excerpt of the notes' source, which people read as plain text: a
+# heading's or a list's marks at the start of a line, emphasis, code, and a link's or an
+# image's target (its text stays).
+_MARKDOWN = (
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)?"), r"\1"),
+    (re.compile(r"^[ \t]*(?:#{1,6}|>|[-*+]|\d+[.)])[ \t]+", re.MULTILINE), ""),
+    (re.compile(r"(\*\*|__|\*|`+|~~)"), ""),
+    (re.compile(r"\s+"), " "),
+)
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,8 @@ def _pg_lexeme(term: str) -> str:
 
 def _highlight(snippet: str) -> Markup:
     """Escape the snippet, then turn the markers into <mark>: the notes' own text is never
-    trusted as HTML here (they are Markdown source, shown as plain text in results)."""
-    safe = str(escape(snippet))
+    trusted as HTML here (they are Markdown source, shown as plain text without its marks)."""
+    for mark, replacement in _MARKDOWN:
+        snippet = mark.sub(replacement, snippet)
+    safe = str(escape(snippet.strip()))
     return Markup(safe.replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))  # noqa: S704

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -89,7 +90,11 @@ def new():
             form_error(form, error)
         else:
             flash(
-                _("Meeting scheduled; %(count)s members invited.", count=len(meeting.invitations)),
+                ngettext(
+                    "Meeting scheduled; %(num)d member invited.",
+                    "Meeting scheduled; %(num)d members invited.",
+                    len(meeting.invitations),
+                ),
                 "success",
             )
             return redirect_after_post(url_for("meetings.detail", ref=meeting.ref))
@@ -244,7 +249,10 @@ def invite(ref: str):
         except DomainError as error:
             flash(str(error), "error")
         else:
-            flash(_("%(count)s newcomers invited.", count=count), "success")
+            flash(
+                ngettext("%(num)d newcomer invited.", "%(num)d newcomers invited.", count),
+                "success",
+            )
     return redirect_after_post(url_for("meetings.detail", ref=ref))
 
 

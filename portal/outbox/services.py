@@ -94,7 +94,15 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
 def _send(message: OutboxMessage) -> None:
     config = current_app.config
     if not config["SMTP_HOST"]:
-        log.info("mail to %s: %s\n%s", message.recipient, message.subject, message.body)
+        # Without a mail server (development, the demo), the mail is printed where the
+        # console shows it: a warning, above logging's default threshold, so that a reset
+        # link can be followed.
+        log.warning(
+            "no PORTAL_SMTP_HOST, mail not sent; to %s: %s\n%s",
+            message.recipient,
+            message.subject,
+            message.body,
+        )
         return
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]

@@ -21,6 +21,11 @@ class LatestItem:
     status: str | None = None
 
     @property
+    def period(self) -> date:
+        """A payslip's month (its label, "2026-11"), as a date to write in words."""
+        return date.fromisoformat(f"{self.label}-01")
+
+    @property
     def status_label(self) -> str:
         if self.kind == "receipt":
             return ReceiptStatus(self.status).label

@@ -313,6 +313,19 @@ class Invoice(InvoiceBalance, Base):
         return None
 
 
+# A line's unit as people write it after a quantity ("12 h", "1 forfait"), as the PDF does;
+# the codes are UN/ECE recommendation 20's, which Factur-X wants.
+UNIT_SYMBOLS = {
+    "C62": _l("u."),
+    "HUR": _l("h"),
+    "DAY": _l("d."),
+    "MON": _l("mo."),
+    "LS": _l("lump sum"),
+    "KGM": _l("kg"),
+    "MTR": _l("m"),
+}
+
+
 class InvoiceLine(Base):
     __tablename__ = "invoice_lines"
     __table_args__ = (
@@ -334,6 +347,10 @@ class InvoiceLine(Base):
     net_cents: Mapped[int] = mapped_column(Integer)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+    @property
+    def unit_symbol(self) -> str:
+        return str(UNIT_SYMBOLS.get(self.unit, self.unit))
 
 
 class InvoiceCounter(Base):

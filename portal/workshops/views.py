@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.db import db, id_from_text, utcnow
@@ -363,7 +364,12 @@ def attendance(workshop_id: int):
     except DomainError as refusal:
         flash(str(refusal), "error")
     else:
-        flash(_("Attendance saved (%(count)d changed).", count=changed), "success")
+        flash(
+            ngettext(
+                "Attendance saved (%(num)d change).", "Attendance saved (%(num)d changes).", changed
+            ),
+            "success",
+        )
     return redirect_after_post(url_for("workshops.participants", workshop_id=workshop.id))
 
 

@@ -34,6 +34,7 @@ def shoot(folder: Path) -> None:
     url = f"sqlite:///{data / 'shots.sqlite3'}"
     upgrade_database(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "shots", "SMTP_HOST": None,
+                      "PUBLIC_URL": "http://127.0.0.1",
                       "DATA_DIR": str(data / "files")})  # fmt: skip
     with app.app_context():
         list(seed_demo_data(db.session))

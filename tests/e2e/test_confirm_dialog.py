@@ -17,7 +17,7 @@ from tests.e2e.conftest import PHONE
 from tests.helpers import lines
 from tests.servers import serve
 
-QUESTION = "Supprimer ce brouillon de facture ?"
+QUESTION = "Supprimer ce brouillon de facture\u202f?"
 
 
 @pytest.fixture(scope="module")

@@ -70,7 +70,7 @@ def test_camille_invoices_a_new_customer_and_staff_validate_it(page: Page):
     item = page.locator("article.queue-item", has_text="Fromagerie des Alpes")
     expect(item).to_have_count(1)
     item.get_by_role("button", name="Valider", exact=True).click()
-    dialog = page.get_by_role("dialog", name="Valider et numéroter cette facture ?")
+    dialog = page.get_by_role("dialog", name="Valider et numéroter cette facture\u202f?")
     dialog.get_by_role("button", name="Valider", exact=True).click()
     validated = page.get_by_text(re.compile(r"Facture F\d{4}-\d{5} validée\."))
     expect(validated).to_be_visible()

@@ -13,7 +13,7 @@ def test_camille_answers_in_one_tap_and_the_control_updates_in_place(page: Page)
     log_in(page, "camille@demo.coop")
     card = page.locator("section.meeting-card")
     expect(card.get_by_role("heading", name=re.compile("Prochaine réunion"))).to_be_visible()
-    expect(card.get_by_text("Serez-vous là ?")).to_be_visible()
+    expect(card.get_by_text("Serez-vous là\u202f?")).to_be_visible()
     marker = page.evaluate("() => (window.__stayed = 'same page')")
     card.get_by_label("Commentaire (facultatif)").fill("J'arriverai vers 19 h")
     card.get_by_role("button", name="Oui").click()
@@ -47,5 +47,26 @@ def test_sam_sees_the_general_assembly_and_who_is_invited(page: Page):
     page.goto("/meetings/")
     page.get_by_role("link", name="Assemblée générale ordinaire").click()
     expect(
-        page.get_by_text("Assemblée générale : seuls les entrepreneurs associés sont invités.")
+        page.get_by_text("Assemblée générale\xa0: seuls les entrepreneurs associés sont invités.")
     ).to_be_visible()
+
+
+def test_a_comment_edited_after_answering_is_saved_with_the_answer_given(page: Page):
+    log_in(page, "leo@demo.coop")
+    card = page.locator("section.meeting-card")
+    card.get_by_role("button", name="Non", exact=True).click()
+    expect(card.get_by_role("button", name="Non", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    comment = card.get_by_label("Commentaire (facultatif)")
+    comment.fill("En déplacement")
+    with page.expect_response(re.compile("/rsvp$")):
+        card.get_by_role("button", name="Enregistrer le commentaire").click()
+    comment.fill("En déplacement jusqu'au 6")
+    with page.expect_response(re.compile("/rsvp$")):
+        comment.press("Enter")  # not "Oui", the form's first answer
+    page.reload()
+    expect(card.get_by_label("Commentaire (facultatif)")).to_have_value("En déplacement jusqu'au 6")
+    expect(card.get_by_role("button", name="Non", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )

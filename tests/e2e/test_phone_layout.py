@@ -6,16 +6,17 @@ for a line. Found this way: a general assembly's notice, a one-line badge, made 
 pages 589 px wide for the support team; a long word widened nearly every page."""
 
 import re
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
 from portal import create_app
 from portal.cli import upgrade_database
 from portal.db import db
 from portal.demo import DEMO_PASSWORD, seed_demo_data
-from tests.crawl import NOT_PAGES, crawl
+from tests.crawl import NOT_PAGES, crawl, shape
 from tests.e2e.conftest import PHONE
 from tests.servers import serve
 
@@ -39,6 +40,21 @@ NAMED = (
 )
 
 
+# What a well-made French app never shows on a phone, checked on every page:
+# - a word broken over two lines when it fits whole on a line of its box;
+# - a table wider than its box, unless it scrolls in a `.table-scroll` region whose shadows
+#   show there is more;
+# - a scrolling region the keyboard cannot reach (axe: scrollable-region-focusable);
+# - a link or button under 24 px, or under 44 px and touching another (WCAG 2.2, 2.5.8; a
+#   link inside a sentence is exempt);
+# - in French, ":", ";", "?" or "!" without the non-breaking space before it;
+# - a code instead of words: a unit code ("12 HUR"), an ISO date or month, raw Markdown.
+PAGE_PROBLEMS = (Path(__file__).parent / "page_problems.js").read_text()
+# Where each shape of page is shot at 390 px as it is crawled, for people to look at (never
+# compared): git ignores the folder.
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "phone"
+
+
 @pytest.fixture(scope="module")
 def long_names_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("long")
@@ -60,7 +76,9 @@ def long_names_server(tmp_path_factory):
 
 
 @pytest.mark.parametrize("data", ["demo", "long names"])
-@pytest.mark.parametrize("email", ["camille@demo.coop", "equipe@demo.coop", "admin@demo.coop"])
+@pytest.mark.parametrize(
+    "email", ["camille@demo.coop", "leo@demo.coop", "equipe@demo.coop", "admin@demo.coop"]
+)
 def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
     base = request.getfixturevalue("live_server" if data == "demo" else "long_names_server")
     problems: list[str] = []
@@ -78,11 +96,19 @@ def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             problems.append(f"{path}: {width} px wide")
+        problems.extend(f"{path}: {problem}" for problem in page.evaluate(PAGE_PROBLEMS))
+        if data == "demo":
+            name = re.sub(r"[^a-z0-9_]+", "-", shape(path)).strip("-") or "home"
+            shot = SCREENSHOTS / email.split("@")[0] / f"{name}.jpeg"
+            if shots.setdefault(name, path) == path:  # the first page of each shape
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=shot, type="jpeg", quality=60, animations="disabled")
         return page.eval_on_selector_all("a[href^='/']", "els => els.map(a => a.pathname)")
 
+    shots: dict[str, str] = {}
     seen = crawl(visit, per_shape=2, skip=NOT_SHOWN)
     assert len(seen) >= 20, sorted(seen)  # the crawl went through the portal
-    assert problems == []
+    assert not problems, "\n".join(dict.fromkeys(problems))
 
 
 # Each header word on one line: a text node's words spread over two rects when broken.
@@ -106,3 +132,24 @@ def test_the_admins_header_keeps_its_words_whole_on_a_phone(page: Page, live_ser
     page.get_by_role("button", name="Connexion").click()
     page.wait_for_url(f"{live_server}/")
     assert page.evaluate(BROKEN_HEADER_WORDS) == []
+
+
+def test_invoices_show_on_the_first_screen_and_a_card_opens_wherever_tapped(
+    page: Page, live_server
+):
+    """The filters are folded on a phone (open once one is set), and the whole card is the
+    link, not only its top row."""
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Adresse e-mail").fill("camille@demo.coop")
+    page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(f"{live_server}/invoices")
+    navigation = page.locator(".nav").bounding_box()
+    cards = page.locator(".invoice-card")
+    first, second = cards.nth(0).bounding_box(), cards.nth(1).bounding_box()
+    assert second["y"] + second["height"] <= navigation["y"]  # two whole cards in sight
+    page.touchscreen.tap(first["x"] + first["width"] - 8, first["y"] + first["height"] - 8)
+    page.wait_for_url(re.compile(r"/invoices/\d+$"))
+    page.goto(f"{live_server}/invoices?q=a")
+    expect(page.get_by_label("Client ou numéro")).to_be_visible()

@@ -33,8 +33,10 @@ def test_what_if_updates_as_she_types(page: Page):
 
 def test_how_is_this_computed_lists_the_steps(page: Page):
     log_in(page, "camille@demo.coop")
-    page.get_by_role("link", name="Comment est-ce calculé ?").click()
-    expect(page.get_by_role("heading", name="Comment est-ce calculé ?", level=1)).to_be_visible()
+    page.get_by_role("link", name="Comment est-ce calculé\u202f?").click()
+    expect(
+        page.get_by_role("heading", name="Comment est-ce calculé\u202f?", level=1)
+    ).to_be_visible()
     expect(page.get_by_text("= Marge disponible maintenant")).to_be_visible()
 
 

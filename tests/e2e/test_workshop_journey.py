@@ -21,7 +21,9 @@ def test_booking_button_becomes_booked_cancel_in_place_and_back(page: Page):
     assert box["height"] >= 44  # a thumb-sized target
     # Cancelling asks first, in the page's dialog: declined, the seat stays booked;
     # accepted, it goes.
-    question = "Annuler votre réservation ? Votre place revient à la prochaine personne en attente."
+    question = (
+        "Annuler votre réservation\u202f? Votre place revient à la prochaine personne en attente."
+    )
     booked = card.get_by_role("button", name="Réservé — annuler")
     booked.click()
     dialog = page.get_by_role("dialog", name=question)

@@ -89,8 +89,8 @@ def test_feed_marks_cancelled_workshops_and_waiting_places(
     )
     statuses = {str(e["SUMMARY"]): str(e["STATUS"]) for e in calendar.walk("VEVENT")}
     assert statuses == {
-        "Annulé : Réseaux sociaux": "CANCELLED",
-        "Liste d'attente : Devis": "TENTATIVE",
+        "Annulé\xa0: Réseaux sociaux": "CANCELLED",
+        "Liste d'attente\xa0: Devis": "TENTATIVE",
     }
 
 

@@ -74,9 +74,9 @@ def test_deleting_a_draft_invoice(logged_in, db_session, make_invoice):  # noqa:
     invoice = make_invoice()
     url = f"/invoices/{invoice.id}/delete"
     page = logged_in.get(f"/invoices/{invoice.id}").text
-    assert 'data-confirm="Supprimer ce brouillon de facture ?"' in form_posting_to(page, url)
+    assert 'data-confirm="Supprimer ce brouillon de facture\u202f?"' in form_posting_to(page, url)
     assert "data-confirm" not in form_posting_to(page, f"/invoices/{invoice.id}/submit")
-    page = asks(logged_in, url, "Supprimer ce brouillon de facture ?")
+    page = asks(logged_in, url, "Supprimer ce brouillon de facture\u202f?")
     assert "1\u202f200,00\xa0€ TTC" in page  # says which one
     assert f'href="/invoices/{invoice.id}">Annuler</a>' in page
     invoice_id = invoice.id
@@ -92,8 +92,10 @@ def test_validating_an_invoice(client, db_session, make_invoice, staff, coop):  
     login(client, staff.email)
     url = f"/invoices/{invoice.id}/validate"
     page = client.get(f"/invoices/{invoice.id}").text
-    assert 'data-confirm="Valider et numéroter cette facture ?"' in form_posting_to(page, url)
-    asks(client, url, "Valider et numéroter cette facture ?", {"next": "/staff/invoices/queue"})
+    assert 'data-confirm="Valider et numéroter cette facture\u202f?"' in form_posting_to(page, url)
+    asks(
+        client, url, "Valider et numéroter cette facture\u202f?", {"next": "/staff/invoices/queue"}
+    )
     db_session.refresh(invoice)
     assert invoice.status is InvoiceStatus.SUBMITTED and invoice.number is None
     client.post(url, data={"confirmed": "1"})
@@ -104,7 +106,7 @@ def test_validating_an_invoice(client, db_session, make_invoice, staff, coop):  
 def test_issuing_a_credit_note(client, db_session, issued_invoice, entrepreneur):  # noqa: F811
     login(client, entrepreneur.email)
     url = f"/invoices/{issued_invoice.id}/credit-note"
-    question = "Émettre un avoir pour le reste de cette facture ?"
+    question = "Émettre un avoir pour le reste de cette facture\u202f?"
     asks(client, url, question, {"form_token": "t1"})
     assert count(db_session, Invoice, Invoice.credited_invoice_id == issued_invoice.id) == 0
     client.post(url, data={"form_token": "t1", "confirmed": "1"})
@@ -115,7 +117,7 @@ def test_recording_a_payment_or_a_refund(client, db_session, issued_invoice, sta
     login(client, staff.email)
     url = f"/staff/invoices/{issued_invoice.id}/payments"
     payment = {"amount": "1305,49", "received_on": "2026-11-27", "method": "transfer"}
-    page = asks(client, url, "Enregistrer ce paiement ?", payment)
+    page = asks(client, url, "Enregistrer ce paiement\u202f?", payment)
     assert "1\u202f305,49\xa0€ sur " + issued_invoice.number in page
     assert count(db_session, Payment) == 0
     client.post(url, data={**payment, "confirmed": "1"})
@@ -126,7 +128,7 @@ def test_recording_a_payment_or_a_refund(client, db_session, issued_invoice, sta
     db_session.commit()
     url = f"/staff/invoices/{note.id}/refunds"
     refund = {"amount": "100", "paid_on": date.today().isoformat(), "method": "transfer"}
-    asks(client, url, "Enregistrer ce remboursement ?", refund)
+    asks(client, url, "Enregistrer ce remboursement\u202f?", refund)
     assert count(db_session, Refund) == 0
     client.post(url, data={**refund, "confirmed": "1"})
     assert count(db_session, Refund) == 1
@@ -135,7 +137,7 @@ def test_recording_a_payment_or_a_refund(client, db_session, issued_invoice, sta
 def test_deleting_a_draft_receipt(logged_in, db_session, receipt):
     url = f"/receipts/{receipt.id}/delete"
     assert "data-confirm=" in form_posting_to(logged_in.get(f"/receipts/{receipt.id}").text, url)
-    asks(logged_in, url, "Supprimer ce brouillon de dépense ?")
+    asks(logged_in, url, "Supprimer ce brouillon de dépense\u202f?")
     receipt_id = receipt.id
     assert count(db_session, Receipt, Receipt.id == receipt_id) == 1
     logged_in.post(url, data={"confirmed": "1"})
@@ -146,13 +148,13 @@ def test_approving_and_reimbursing_a_receipt(client, db_session, receipt, staff)
     expenses.submit_receipt(db_session, receipt)
     db_session.commit()
     login(client, staff.email)
-    asks(client, f"/receipts/{receipt.id}/approve", "Approuver cette dépense ?")
+    asks(client, f"/receipts/{receipt.id}/approve", "Approuver cette dépense\u202f?")
     db_session.refresh(receipt)
     assert receipt.status is ReceiptStatus.SUBMITTED
     client.post(f"/receipts/{receipt.id}/approve", data={"confirmed": "1"})
     db_session.refresh(receipt)
     assert receipt.status is ReceiptStatus.APPROVED
-    question = "Enregistrer le remboursement de cette dépense ?"
+    question = "Enregistrer le remboursement de cette dépense\u202f?"
     asks(client, f"/receipts/{receipt.id}/reimburse", question)
     db_session.refresh(receipt)
     assert receipt.status is ReceiptStatus.APPROVED
@@ -165,7 +167,9 @@ def test_cancelling_a_booking(logged_in, db_session, entrepreneur, make_workshop
     workshop = make_workshop()
     logged_in.post(f"/workshops/{workshop.id}/book", data={"member_id": entrepreneur.id})
     url = f"/workshops/{workshop.id}/cancel"
-    question = "Annuler votre réservation ? Votre place revient à la prochaine personne en attente."
+    question = (
+        "Annuler votre réservation\u202f? Votre place revient à la prochaine personne en attente."
+    )
     tag = form_posting_to(logged_in.get(f"/workshops/{workshop.id}").text, url)
     assert f'data-confirm="{question}"' in tag
     assert f'data-confirm="{question}"' in form_posting_to(
@@ -192,7 +196,7 @@ def test_cancelling_a_workshop_or_a_participant(
     login(client, staff.email)
     booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
     url = f"/workshops/{workshop.id}/participants/{booking.id}/cancel"
-    question = f"Annuler la réservation de {entrepreneur.full_name} ?"
+    question = f"Annuler la réservation de {entrepreneur.full_name}\u202f?"
     tag = form_posting_to(client.get(f"/workshops/{workshop.id}/participants").text, url)
     assert f'data-confirm="{question}"' in tag
     asks(client, url, question)
@@ -200,7 +204,7 @@ def test_cancelling_a_workshop_or_a_participant(
     client.post(url, data={"confirmed": "1"})
     assert count(db_session, Booking, Booking.status == BookingStatus.CONFIRMED) == 0
     url = f"/workshops/{workshop.id}/cancel-workshop"
-    asks(client, url, "Annuler cet atelier ?")
+    asks(client, url, "Annuler cet atelier\u202f?")
     assert count(db_session, Workshop, Workshop.cancelled_at.is_not(None)) == 0
     client.post(url, data={"confirmed": "1"})
     assert count(db_session, Workshop, Workshop.cancelled_at.is_not(None)) == 1
@@ -211,10 +215,10 @@ def test_revoking_an_api_client(client, admin, db_session):
     db_session.commit()
     login(client, admin.email)
     url = f"/admin/api-clients/{api_client.client_id}/revoke"
-    assert 'data-confirm="Révoquer « Paie » ?"' in form_posting_to(
+    assert 'data-confirm="Révoquer «\xa0Paie\xa0»\u202f?"' in form_posting_to(
         client.get("/admin/api-clients").text, url
     )
-    asks(client, url, "Révoquer ce client de l'API ?")
+    asks(client, url, "Révoquer ce client de l'API\u202f?")
     assert count(db_session, ApiClient, ApiClient.revoked_at.is_not(None)) == 0
     client.post(url, data={"confirmed": "1"})
     assert count(db_session, ApiClient, ApiClient.revoked_at.is_not(None)) == 1
@@ -227,10 +231,10 @@ def test_replacing_or_revoking_the_calendar_link(logged_in, db_session, entrepre
     assert "/calendar/feed/" in logged_in.post("/calendar/feed").text
     assert calendar.has_feed(db_session, entrepreneur)
     token_hash = db_session.scalar(select(CalendarFeedToken.token_hash))
-    asks(logged_in, "/calendar/feed", "Créer un nouveau lien ?")
+    asks(logged_in, "/calendar/feed", "Créer un nouveau lien\u202f?")
     db_session.expire_all()
     assert db_session.scalar(select(CalendarFeedToken.token_hash)) == token_hash
-    asks(logged_in, "/calendar/revoke", "Révoquer votre lien ?")
+    asks(logged_in, "/calendar/revoke", "Révoquer votre lien\u202f?")
     assert calendar.has_feed(db_session, entrepreneur)
     logged_in.post("/calendar/revoke", data={"confirmed": "1"})
     assert not calendar.has_feed(db_session, entrepreneur)
@@ -326,5 +330,5 @@ def test_leaving_the_waiting_list_asks_its_own_question(
     booking.status = BookingStatus.WAITING
     db_session.commit()
     url = f"/workshops/{workshop.id}/cancel"
-    asks(logged_in, url, "Quitter la liste d'attente ? Vous y perdez votre place.")
+    asks(logged_in, url, "Quitter la liste d'attente\u202f? Vous y perdez votre place.")
     assert count(db_session, Booking, Booking.status == BookingStatus.WAITING) == 1

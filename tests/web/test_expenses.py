@@ -206,7 +206,7 @@ def test_a_key_the_portal_did_not_make_is_explained_and_replaced(logged_in, db_s
     what was typed and a fresh key, so that sending it again saves the receipt."""
     refused = post_receipt(logged_in, db_session, jpeg_with_gps(), idempotency_key="not-ours")
     assert refused.status_code == 200
-    assert "Ce formulaire avait expiré : vérifiez votre saisie et renvoyez-le." in refused.text
+    assert "Ce formulaire avait expiré\xa0: vérifiez votre saisie et renvoyez-le." in refused.text
     assert "Brasserie du Port" in refused.text
     assert receipt_count(db_session) == 0
     fresh = re.search(r'name="idempotency_key"[^>]+value="([0-9a-f]{32})"', refused.text)[1]
@@ -607,6 +607,8 @@ def test_list_totals_by_month_and_category_leave_rejected_receipts_out(
     page = logged_in.get(f"/receipts?year={year}&month=1").text
     assert "180,00" in page and "150,00" in page and "28,00" in page
     assert "Carburant (voiture particulière)" in page
+    # On a phone the receipts come first, the yearly summaries after them.
+    assert page.index('class="receipt-list"') < page.index('id="by-month-title"')
 
 
 def test_list_runs_the_same_number_of_queries_for_5_or_60_receipts(
@@ -737,7 +739,7 @@ def test_the_receipt_page_offers_each_action_its_predicate_allows(
     actions = {
         entrepreneur: {
             ">Modifier</a>": Receipt.refusal_to_edit,
-            "Envoyer à l'équipe d'appui": Receipt.refusal_to_change,
+            "Envoyer à l'équipe d'accompagnement": Receipt.refusal_to_change,
             "Supprimer le brouillon": Receipt.refusal_to_delete,
         },
         staff: {

@@ -12,7 +12,7 @@ TEMPLATE = ROOT / "portal" / "translations" / "messages.pot"
 def test_pages_are_in_french_by_default_whatever_the_browser_says(client):
     page = client.get("/login", headers={"Accept-Language": "en-US,en"}).text
     assert '<html lang="fr">' in page
-    assert "Mot de passe oublié ?" in page
+    assert "Mot de passe oublié\u202f?" in page
 
 
 def test_language_switch_to_english_before_login(client):

@@ -248,7 +248,7 @@ def test_answer_refused_once_the_meeting_has_started(logged_in, db_session, entr
         f"/meetings/{meeting.ref}/rsvp", data={"answer": "yes"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
-    assert "Cette réunion a commencé : les réponses sont closes." in response.text
+    assert "Cette réunion a commencé\xa0: les réponses sont closes." in response.text
     assert rsvp_count(db_session, meeting) == 0
     # Without JS too: the page with the message, nothing stored.
     response = logged_in.post(f"/meetings/{meeting.ref}/rsvp", data={"answer": "yes"})
@@ -517,6 +517,15 @@ def test_search_snippets_escape_the_notes_text(logged_in, db_session):
     page = logged_in.get("/meetings/notes?q=budget").text
     assert "<script>alert(1)" not in page and "<b>gras" not in page
     assert "<mark>" in page
+
+
+def test_search_excerpts_show_the_notes_words_without_their_markdown(logged_in, db_session):
+    meeting = schedule(db_session, days_from_now=-1)
+    publish(db_session, meeting, "## Fixer ses prix\n\n- **Marge** : voir [le guide](/guide).")
+    page = logged_in.get("/meetings/notes?q=prix").text
+    excerpt = page.split('class="snippet">')[1].split("</p>")[0]
+    # (PostgreSQL's excerpt ends before the last full stop, SQLite's with it.)
+    assert excerpt.startswith("Fixer ses <mark>prix</mark> Marge : voir le guide")
 
 
 # --- calendar -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 server here (aiosmtpd on loopback), once per message whoever delivers, and without holding
 the database while the mail server takes its time."""
 
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -104,6 +105,17 @@ def test_a_message_that_cannot_be_sent_does_not_stop_the_next(smtp_app, db_sessi
         assert deliver_pending(db.session, [broken.id, fine.id]) == 1
     assert [envelope.rcpt_tos for envelope in inbox.received] == [["fine@example.org"]]
     assert broken.sent_at is None and broken.last_error and broken.claimed_at is None
+
+
+def test_without_smtp_a_mail_is_shown_on_the_console(db_session, app_context, caplog):
+    """In development a reset link is read on the console: logged at a level Python shows
+    without any logging set up (warning), not below it."""
+    message = queue_email(db.session, "camille@example.org", "Reset", "Open /reset/abc")
+    db.session.commit()
+    assert deliver_pending(db.session, [message.id]) == 1
+    shown = [record for record in caplog.records if record.name == "portal.mail"]
+    assert [record.levelno >= logging.WARNING for record in shown] == [True]
+    assert "Open /reset/abc" in shown[0].getMessage()
 
 
 def test_a_claim_is_respected_until_it_lapses(db_session):
@@ -218,4 +230,4 @@ def test_behind_gunicorn_a_promotion_mail_leaves_once_the_answer_has_gone(commit
     [envelope] = inbox.received
     assert envelope.rcpt_tos == ["load1@example.org"]
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert mail["Subject"] == "Une place s'est libérée : vous êtes inscrit·e à Load test"
+    assert mail["Subject"] == "Une place s'est libérée\xa0: vous êtes inscrit·e à Load test"

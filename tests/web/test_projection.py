@@ -78,6 +78,14 @@ def test_inconsistent_payslip_refused_with_the_field(db_session, entrepreneur, f
     assert db_session.scalar(select(func.count()).select_from(Payslip)) == 0
 
 
+def test_a_paid_salary_on_the_home_page_names_its_month_in_words(client, db_session, entrepreneur):
+    pay(db_session, entrepreneur, date(2026, 11, 1), paid_on=date(2026, 11, 28))
+    db_session.commit()
+    login(client, entrepreneur.email)
+    page = client.get("/home/details").text  # the latest movements follow the figures
+    assert "Salaire versé, novembre 2026" in page and "2026-11" not in page
+
+
 def test_staff_members_have_no_payslips(db_session, staff):
     with pytest.raises(DomainError):
         record_balance(db_session, staff, on=date(2026, 1, 31), amount_cents=100, today=TODAY)
@@ -133,7 +141,7 @@ def test_home_shows_next_net_salary_margin_and_runway(logged_in, db_session, ent
     margin = Decimal(20000) - 0  # no movement after the balance
     runway = int(margin // slip.employer_cost)
     assert f"{runway} mois de salaire" in page
-    assert "Comment est-ce calculé ?" in page
+    assert "Comment est-ce calculé\u202f?" in page
     details = logged_in.get("/home/details", headers={"HX-Request": "true"}).text
     assert '<svg viewBox="0 0' in details and "<table" in details
 
@@ -187,7 +195,7 @@ def test_explanation_lists_every_step(logged_in, db_session, entrepreneur):
         "Frais fixes",
         "Salaires versés depuis",
         "= Marge disponible maintenant",
-        "Brut : 24 h par semaine à 14,50",
+        "Brut\xa0: 24 h par semaine à 14,50",
         "Coût employeur total",
         "= Marge après le prochain salaire",
         "Si toutes les factures en attente sont payées",

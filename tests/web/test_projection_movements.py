@@ -179,7 +179,7 @@ def test_home_page_shows_activities_latest_items_and_shortcuts(
     receipt = spend(entrepreneur, "120", "20", activity=1)
     page = logged_in.get("/").text
     assert 'href="/invoices/new"' in page and 'href="/receipts/new"' in page
-    assert "Nouvelle facture" in page and "Nouveau justificatif" in page
+    assert "Nouvelle facture" in page and "Nouvelle dépense" in page
     details = logged_in.get("/home/details", headers={"HX-Request": "true"}).text
     # Activities are listed by name: "Cours d'anglais" then "Traduction".
     assert "Cours d&#39;anglais" in details and "Traduction" in details

@@ -64,7 +64,7 @@ def test_employee_without_contract_figures_sees_the_sustainable_salary(
     sustained = largest_fundable(Decimal(2700), None, THIS_MONTH, coop_terms(db_session).employer)
     login(client, member.email)
     page = client.get("/").text
-    assert "Pas encore de contrat enregistré : votre activité pourrait vous verser" in page
+    assert "Pas encore de contrat enregistré\xa0: votre activité pourrait vous verser" in page
     assert f"{money(sustained.net_before_tax)} net avant impôt par mois" in page
 
 
@@ -90,11 +90,11 @@ def test_home_counts_every_salary_due_since_the_last_payslip(logged_in, db_sessi
     this_month = compute_payslip(Decimal("1508.00"), 24, THIS_MONTH)
     due = last_month.employer_cost + this_month.employer_cost
     page = logged_in.get("/").text
-    assert "2 mois de salaire sont dus depuis votre dernière fiche de paie" in page
+    assert "2 mois de salaire sont dus depuis votre dernier bulletin de paie" in page
     assert money(due) in page
     assert money(Decimal(20000) - due) in page  # after the salaries due
     explain = logged_in.get("/how-it-is-computed").text
-    assert "Salaires également dus depuis votre dernière fiche de paie" in explain
+    assert "Salaires également dus depuis votre dernier bulletin de paie" in explain
 
 
 def test_a_long_runway_says_more_than_24_months(logged_in, db_session, entrepreneur):

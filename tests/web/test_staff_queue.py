@@ -189,9 +189,9 @@ def test_bulk_validation_lists_what_will_happen_then_validates_the_valid_ones(
     draft = make_invoice()
     ids = [str(first.id), str(draft.id), str(second.id)]
     page = unescape(staff_client.post("/staff/invoices/validate", data={"ids": ids}).text)
-    assert "Valider ces factures ?" in page
+    assert "Valider ces factures\u202f?" in page
     assert "2 factures seront validées et numérotées" in page
-    assert "Ne sera pas validée : Vous ne pouvez pas valider cette facture." in page
+    assert "Ne sera pas validée\xa0: Vous ne pouvez pas valider cette facture." in page
     assert '<button class="button primary">Valider 2 factures</button>' in page
     assert f'<input type="hidden" name="ids" value="{draft.id}">' not in page
     db_session.expire_all()
@@ -205,7 +205,7 @@ def test_bulk_validation_lists_what_will_happen_then_validates_the_valid_ones(
     assert draft.status is InvoiceStatus.DRAFT
     assert second.number_sequence == first.number_sequence + 1
     page = unescape(response.text)
-    assert f"2 factures validées : {first.number}, {second.number}." in page
+    assert f"2 factures validées\xa0: {first.number}, {second.number}." in page
     assert "Vous ne pouvez pas valider cette facture." in page
 
 
@@ -252,8 +252,8 @@ def test_bulk_approval_lists_then_approves_the_waiting_receipts(
     assert f'name="ids" value="{first.id}" form="bulk-approve"' in page
     ids = [str(first.id), str(second.id), str(draft.id)]
     page = unescape(staff_client.post("/receipts/approve", data={"ids": ids}).text)
-    assert "Approuver ces dépenses ?" in page
-    assert "Ne sera pas approuvée : Cette dépense n'attend pas de décision." in page
+    assert "Approuver ces dépenses\u202f?" in page
+    assert "Ne sera pas approuvée\xa0: Cette dépense n'attend pas de décision." in page
     assert '<button class="button primary">Approuver 2 dépenses</button>' in page
     db_session.expire_all()
     assert first.status is second.status is ReceiptStatus.SUBMITTED

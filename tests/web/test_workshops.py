@@ -171,7 +171,7 @@ def test_booking_refused_outside_the_audience(logged_in, make_workshop, db_sessi
     workshop = make_workshop(audience=[MemberStatus.ASSOCIATE])
     assert "Fixer ses prix" not in logged_in.get("/workshops").text
     response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
-    assert "Cet atelier est réservé à : Entrepreneur associé." in response.text
+    assert "Cet atelier est réservé à\xa0: Entrepreneur associé." in response.text
     assert bookings_of(db_session, workshop) == []
 
 
@@ -510,7 +510,7 @@ def test_cancelled_workshop_cannot_be_edited(staff_client, db_session, workshop)
     services.cancel_workshop(db_session, workshop, utcnow())
     db_session.commit()
     response = staff_client.post(f"/workshops/{workshop.id}/edit", data=workshop_form())
-    assert "Cet atelier est annulé : il ne peut plus être modifié." in response.text
+    assert "Cet atelier est annulé\xa0: il ne peut plus être modifié." in response.text
 
 
 def test_staff_list_shows_counts_and_pages_past_workshops(staff_client, make_workshop):
@@ -559,6 +559,21 @@ def test_attendance_is_recorded_from_the_day_of_the_workshop(
         f"/workshops/{workshop.id}/attendance", data={f"attendance-{booking.id}": "excused"}
     )
     assert bookings_of(db_session, workshop)[0].attendance is Attendance.EXCUSED
+
+
+def test_attendance_is_not_offered_before_the_day_of_the_workshop(
+    staff_client, db_session, make_workshop, make_member
+):
+    workshop = make_workshop(days=3)
+    book(db_session, workshop, make_member())
+    page = unescape(staff_client.get(f"/workshops/{workshop.id}/participants").text)
+    assert "Enregistrer les présences" not in page and 'name="attendance-' not in page
+    assert "La présence peut être notée à partir du jour de l'atelier." in page
+    workshop.starts_at = utcnow() - timedelta(hours=3)
+    workshop.ends_at = utcnow() - timedelta(hours=1)
+    db_session.commit()
+    page = unescape(staff_client.get(f"/workshops/{workshop.id}/participants").text)
+    assert "Enregistrer les présences" in page and 'name="attendance-' in page
 
 
 def test_bad_attendance_value_is_a_400_and_changes_nothing(
@@ -705,7 +720,7 @@ def test_the_booking_panel_gives_the_services_reason_instead_of_the_button(
     refused = {
         closed: "Les réservations pour cet atelier sont closes.",
         make_workshop(days=-1): "Cet atelier a déjà eu lieu.",
-        make_workshop(audience=[MemberStatus.ASSOCIATE]): "Cet atelier est réservé à : ",
+        make_workshop(audience=[MemberStatus.ASSOCIATE]): "Cet atelier est réservé à\xa0: ",
     }
     for workshop, reason in refused.items():
         page = unescape(logged_in.get(f"/workshops/{workshop.id}").text)

@@ -575,3 +575,21 @@ def test_each_return_comment_box_is_labelled_on_the_queue_and_the_invoice(
     page = client.get(f"/invoices/{invoice_id}").text
     assert f'<label for="comment-{invoice_id}">' in page
     assert f'<textarea id="comment-{invoice_id}"' in page
+
+
+def test_an_invoice_without_a_number_shows_its_unit_and_status_not_codes(
+    logged_in, customer, db_session
+):
+    """ "2 h", not "2 HUR"; and an invoice not numbered yet is not called a draft beside its
+    status ("Facture (brouillon)" beside "À valider", "Brouillon [Brouillon]")."""
+    logged_in.post("/invoices/new", data=form(customer, **{"lines-1-description": "Forfait",
+        "lines-1-quantity": "1", "lines-1-unit": "LS", "lines-1-unit_price": "100",
+        "lines-1-vat_rate": "20"}))  # fmt: skip
+    invoice = db_session.scalar(select(Invoice))
+    logged_in.post(f"/invoices/{invoice.id}/submit")
+    page = logged_in.get(f"/invoices/{invoice.id}").text
+    assert "2&nbsp;h<" in page and "1&nbsp;forfait<" in page
+    assert "HUR" not in page.replace('value="HUR"', "") and " LS<" not in page
+    assert re.search(r"<h1>Facture\s*</h1>", page) and "À valider" in page
+    listing = logged_in.get("/invoices").text
+    assert "<strong>Sans numéro</strong>" in listing and "<strong>Brouillon</strong>" not in listing

@@ -136,7 +136,7 @@ def test_staff_record_a_refund_and_the_entrepreneur_sees_what_is_still_owed(
     from portal.dates import paris_today
 
     login(client, entrepreneur.email)
-    assert "Encore dû au client : 1\u202f305,49\xa0€" in client.get("/invoices").text
+    assert "Encore dû au client\xa0: 1\u202f305,49\xa0€" in client.get("/invoices").text
     page = client.get(f"/invoices/{owed_credit_note.id}").text
     assert "Enregistrer le remboursement" not in page  # staff record it
     client.post("/logout")
