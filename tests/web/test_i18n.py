@@ -60,8 +60,12 @@ def test_message_template_is_up_to_date_with_the_code(tmp_path):
     from babel.messages.extract import extract_from_dir
 
     found = set()
-    for directory, method in ((ROOT / "portal", "python"), (ROOT / "templates", "jinja2")):
-        pattern = "**.py" if method == "python" else "**.html"
+    sources = (
+        (ROOT / "portal", "**.py", "python"),
+        (ROOT / "templates", "**.html", "jinja2"),
+        (ROOT / "templates", "**.txt", "jinja2"),  # text emails
+    )
+    for directory, pattern, method in sources:
         for _file, _line, message, _comments, _context in extract_from_dir(
             directory,
             method_map=[(pattern, method)],
