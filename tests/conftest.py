@@ -15,7 +15,7 @@ from portal.cli import upgrade_database
 from portal.coop.services import get_coop_settings
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
-from tests.helpers import PASSWORD, login, reset_database
+from tests.helpers import APP, PASSWORD, login, reset_database
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -68,6 +68,7 @@ def db_session(app):
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     session = state.sessionmaker()
+    session.info[APP] = app  # for `tests.helpers.app_context_of`
     yield session
     session.close()
     state.sessionmaker = original

@@ -81,7 +81,7 @@ def _deliveries(
             NotificationSetting.kind == kind, NotificationSetting.member_id.in_(member_ids)
         )
     )
-    return dict(rows.tuples())
+    return dict(rows.all())
 
 
 def _email(session: Session, member: Member, notification: Notification) -> None:
@@ -168,7 +168,7 @@ def email_settings(session: Session, member: Member) -> dict[NotificationKind, E
             select(NotificationSetting.kind, NotificationSetting.email).where(
                 NotificationSetting.member_id == member.id
             )
-        ).tuples()
+        ).all()
     )
     return {
         kind: chosen.get(kind, kind.default_delivery)
