@@ -74,7 +74,7 @@ def _seed(url: str) -> dict:
     from portal.members.models import Activity, Member, MemberStatus, Role
     from portal.members.services import create_member
     from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine
-    from portal.sales.services import SERIES, format_number
+    from portal.sales.numbering import SERIES, format_number
     from portal.sync.models import Change
     from portal.workshops.services import create_or_update_workshop
 
@@ -513,8 +513,8 @@ and 25 ms; 20 bursting on one workshop each: p95 355 and 425 ms; on the same one
 394 and 213 ms |
 | The projection turned each of ~240 monthly sums into a `MonthFlows`, then merged them \
 with `dataclasses.replace` (0.3 ms of the 0.55 ms `compute.project` took) | the four sources \
-added up in integer cents, one `MonthFlows` per month (`portal/projection/services.py`, \
-`_flows`); the constructor instead of `replace`; cents to euros by `scaleb` (exact, \
+added up in integer cents, one `MonthFlows` per month (`portal/projection/queries.py`, \
+`monthly_flows`); the constructor instead of `replace`; cents to euros by `scaleb` (exact, \
 `tests/unit/test_money.py`) | project 0.55 ms, sums to euros 0.7 ms | 0.25 ms, 0.3 ms |
 | A member without a balance had their whole history grouped by member, month and side of \
 the balance (a join and a `CASE` per row) | `FlowSource.for_one_without_balance`: one member, \
@@ -540,7 +540,7 @@ does not show | `projection_for(..., with_activities=False)` | 2 queries, 0.5 ms
 | Invoice list (heaviest, 25 rows a page) loaded whole ORM invoices with their customer \
 and member joined in (JSON snapshots, every column: 0.7 ms), then per row called url_for, \
 worked the outstanding amount out three times and lateness twice | `list_invoices` reads the \
-shown columns into `InvoiceRow` (`portal/sales/services.py`), whose balance rules are the \
+shown columns into `InvoiceRow` (`portal/sales/queries.py`), whose balance rules are the \
 model's (`InvoiceBalance`); the template computes each once and links rows from one url_for. \
 Output pinned byte for byte (`tests/web/sales/test_pinned_output.py`, every status, page 2, \
 filters, English, staff); test `test_invoice_list_links_each_invoice_to_its_page`. In-process \

@@ -37,8 +37,8 @@ from portal.expenses.models import (
 )
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
-from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import BalanceSnapshot, Payslip
+from portal.projection.months import add_months, first_of_month
 from portal.sales.models import Customer, Invoice, InvoiceKind, InvoiceStatus, Payment
 
 ROOT = Path(__file__).resolve().parent.parent

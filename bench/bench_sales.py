@@ -25,8 +25,11 @@ from portal.db import db, utcnow
 from portal.members.models import Role
 from portal.members.services import create_member
 from portal.sales import services
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.documents import render_pdf
 from portal.sales.models import Invoice
+from portal.sales.parties import document_parties
+from portal.sales.totals import LineInput
 from tests.helpers import reset_database
 
 PASSWORD = "bench password 123"  # noqa: S105 (a throwaway database)
@@ -67,11 +70,9 @@ def _seed(session, invoices: int, lines_per_invoice: int = 1, submit: bool = Tru
         password=PASSWORD,
         activities=("Conseil",),
     )
-    customer = services.create_customer(
-        session, member, services.CustomerInput(name="Client", siren="542107651")
-    )
+    customer = create_customer(session, member, CustomerInput(name="Client", siren="542107651"))
     lines = [
-        services.LineInput(f"Prestation {n}", Decimal("1.5"), Decimal("123.45"), Decimal(20), "HUR")
+        LineInput(f"Prestation {n}", Decimal("1.5"), Decimal("123.45"), Decimal(20), "HUR")
         for n in range(lines_per_invoice)
     ]
     ids = []
@@ -127,7 +128,7 @@ def bench_pdf(folder: Path) -> str:
         staff, _member, _customer, ids = _seed(db.session, 1, lines_per_invoice=20)
         invoice = db.session.get(Invoice, ids[0])
         services.validate_invoice(db.session, invoice, staff, date(2026, 11, 26), utcnow())
-        parties = services.document_parties(invoice, None)
+        parties = document_parties(invoice, None)
         render_pdf(invoice, *parties)  # warm-up: fonts, templates
         samples = []
         for _ in range(10):

@@ -12,10 +12,11 @@ from sqlalchemy import event, select, text
 
 from portal.dates import paris_today
 from portal.db import make_engine, utcnow
-from portal.projection.compute import add_months, first_of_month
+from portal.projection.months import add_months, first_of_month
 from portal.sales import services as sales
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice
-from portal.sales.services import LineInput
+from portal.sales.totals import LineInput
 
 PASSWORD = "correct horse battery"
 # The app of the test's session (`db_session.info`), for `app_context_of`.
@@ -111,7 +112,7 @@ def submit_then_validate(client, invoice: Invoice, staff):
     return client.post(f"/invoices/{invoice.id}/validate", follow_redirects=True)
 
 
-EARNING_CUSTOMER = sales.CustomerInput(
+EARNING_CUSTOMER = CustomerInput(
     name="Client SAS",
     address="2 avenue du Client",
     postcode="75001",
@@ -124,7 +125,7 @@ EARNING_CUSTOMER = sales.CustomerInput(
 def earn(db_session, staff, member, excl_vat: str, months_ago: int) -> None:
     """An invoice at 20 % VAT issued on the 15th `months_ago` months back, paid that day."""
     on = add_months(first_of_month(paris_today()), -months_ago) + timedelta(days=14)
-    customer = sales.create_customer(db_session, member, EARNING_CUSTOMER)
+    customer = create_customer(db_session, member, EARNING_CUSTOMER)
     invoice, _ = sales.create_invoice(
         db_session,
         member,
@@ -132,7 +133,7 @@ def earn(db_session, staff, member, excl_vat: str, months_ago: int) -> None:
             customer=customer,
             issue_date=on,
             due_date=None,
-            lines=[sales.LineInput("Jardinage", Decimal(1), Decimal(excl_vat), Decimal(20))],
+            lines=[LineInput("Jardinage", Decimal(1), Decimal(excl_vat), Decimal(20))],
             activity_id=member.activities[0].id,
         ),
     )

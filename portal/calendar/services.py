@@ -11,7 +11,7 @@ from portal.calendar.models import CalendarFeedToken
 from portal.ical import CalendarEvent, to_ical
 from portal.meetings.services import calendar_events_for as meeting_events
 from portal.members.models import Member
-from portal.workshops.services import calendar_events_for as workshop_events
+from portal.workshops.queries import calendar_events_for as workshop_events
 
 EventSource = Callable[[Session, Member], list[CalendarEvent]]
 

@@ -110,7 +110,7 @@ class CoopSettings(Base):
         Integer, default=0, server_default="0"
     )
 
-    # What the coop provisions (portal/projection/compute.py `Provisions`), zero by default.
+    # What the coop provisions (portal/projection/terms.py `Provisions`), zero by default.
     # The safety reserve: a fraction of the margin, or a fixed amount (one or the other).
     reserve_rate: Mapped[Decimal] = mapped_column(
         Numeric(5, 4), default=Decimal(0), server_default="0"

@@ -125,7 +125,7 @@ def update_contribution_settings(
 
 @dataclass(frozen=True)
 class ProvisionSettings:
-    """What the coop keeps back (portal/projection/compute.py `Provisions` has the rules):
+    """What the coop keeps back (portal/projection/terms.py `Provisions` has the rules):
     rates are fractions (0.10 for 10 %), amounts cents a month (the reserve: cents)."""
 
     reserve_rate: Decimal = Decimal(0)

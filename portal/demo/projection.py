@@ -12,9 +12,9 @@ from portal.dates import paris_today
 from portal.members.services import member_by_email
 from portal.money import to_cents
 from portal.payroll import compute_payslip, effective_dates
-from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import Payslip
-from portal.projection.services import record_balance, record_payslip
+from portal.projection.months import add_months, first_of_month
+from portal.projection.records import record_balance, record_payslip
 
 
 def _month_end(month: date) -> date:

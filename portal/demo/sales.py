@@ -10,7 +10,9 @@ from portal.dates import paris_today
 from portal.members.services import member_by_email
 from portal.money import from_cents
 from portal.sales import services as sales
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Customer, CustomerKind, PaymentMethod
+from portal.sales.totals import LineInput
 
 DEMO_CUSTOMERS = (
     dict(
@@ -83,10 +85,9 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
         return
     customers = {
         camille.id: [
-            sales.create_customer(session, camille, sales.CustomerInput(**fields))
-            for fields in DEMO_CUSTOMERS
+            create_customer(session, camille, CustomerInput(**fields)) for fields in DEMO_CUSTOMERS
         ],
-        leo.id: [sales.create_customer(session, leo, sales.CustomerInput(**DEMO_CUSTOMERS[3]))],
+        leo.id: [create_customer(session, leo, CustomerInput(**DEMO_CUSTOMERS[3]))],
     }
     plan = [(row, camille) for row in DEMO_INVOICES] + [(row, leo) for row in LEO_INVOICES]
     plan.sort(key=lambda item: -item[0][0])  # stable: each member's order kept
@@ -103,7 +104,7 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
                 issue_date=day,
                 due_date=None,
                 service_date=day - timedelta(days=2),
-                lines=[sales.LineInput(text, Decimal(quantity), Decimal(price), Decimal(20), unit)],
+                lines=[LineInput(text, Decimal(quantity), Decimal(price), Decimal(20), unit)],
             ),
         )
         if fate == "draft":
@@ -136,7 +137,7 @@ def seed_demo_invoices(session: Session) -> Iterator[str]:
                     issue_date=day + timedelta(days=5),
                     due_date=day + timedelta(days=5),
                     lines=[
-                        sales.LineInput(
+                        LineInput(
                             "Remise commerciale sur le rapport annuel",
                             Decimal(1),
                             Decimal(150),

@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from portal.dates import paris_today
 from portal.db import db, id_from_text, locks_late
 from portal.errors import DomainError
-from portal.expenses import services
+from portal.expenses import queries, services
 from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
 from portal.members.models import Member
@@ -58,8 +58,8 @@ def date_short(value: date) -> str:
     return format_date(value, "medium")
 
 
-def _year_total(months: list[services.Totals]) -> services.Totals:
-    return services.Totals(
+def _year_total(months: list[queries.Totals]) -> queries.Totals:
+    return queries.Totals(
         None,
         *(
             sum(getattr(t, name) for t in months)
@@ -124,7 +124,7 @@ def index():
     month = _int_arg("month", None, 1, 12)
     category_id = id_arg("category")
     page = page_arg()
-    receipts, has_more = services.receipts_page(
+    receipts, has_more = queries.receipts_page(
         db.session, member.id, year, month, category_id, page
     )
     return render(
@@ -137,8 +137,8 @@ def index():
         page_number=page,
         has_more=has_more,
         receipts=receipts,
-        months=services.totals_by_month(db.session, member.id, year),
-        by_category=services.totals_by_category(db.session, member.id, year, month),
+        months=queries.totals_by_month(db.session, member.id, year),
+        by_category=queries.totals_by_category(db.session, member.id, year, month),
         categories=services.categories(db.session, include_inactive=True),
         years=range(today.year, max(today.year - 5, 2000) - 1, -1),
     )
@@ -149,8 +149,8 @@ def index():
 def export():
     member = _listed_member()
     year = _int_arg("year", paris_today().year, 2000, 2100)
-    rows = services.export_rows(db.session, member.id, year)
-    return csv_response(f"receipts-{year}.csv", services.EXPORT_HEADER, rows)
+    rows = queries.export_rows(db.session, member.id, year)
+    return csv_response(f"receipts-{year}.csv", queries.EXPORT_HEADER, rows)
 
 
 # --- capture --------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def thumbnail(receipt_id: int):
 @staff_required
 def queue():
     page = page_arg()
-    receipts, has_more = services.review_queue(db.session, page)
+    receipts, has_more = queries.review_queue(db.session, page)
     return render("expenses/queue.html", receipts=receipts, page_number=page, has_more=has_more)
 
 

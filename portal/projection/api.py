@@ -27,13 +27,8 @@ from portal.members.models import Member
 from portal.members.services import member_by_ref
 from portal.money import to_cents
 from portal.projection.models import BalanceSnapshot, Payslip
-from portal.projection.services import (
-    FIRST_YEAR,
-    LAST_YEAR,
-    headline_for,
-    record_balance,
-    record_payslip,
-)
+from portal.projection.records import FIRST_YEAR, LAST_YEAR, record_balance, record_payslip
+from portal.projection.services import headline_for
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("projection", __name__)

@@ -6,7 +6,7 @@ scale for all four, from the lowest value (or zero) to the highest (or zero)."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portal.projection.compute import Month
+from portal.projection.figures import Month
 
 WIDTH = 360
 HEIGHT = 200

@@ -43,388 +43,42 @@ The salary, from the margin:
 All amounts are Decimal euros rounded half-up to the cent.
 """
 
-import enum
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_DOWN, ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 from portal.money import round_cents
-from portal.payroll import (
-    EmployerSettings,
-    InvalidInputError,
-    PayrollError,
-    compute_payslip,
-    max_gross_for_budget,
-    minimum_monthly_wage,
-    paid_hours,
-)
+from portal.payroll import PayrollError, compute_payslip, minimum_monthly_wage
 from portal.payroll import Payslip as PayslipFigures
+from portal.projection.figures import (
+    EarlierYearCredit,
+    Inputs,
+    Month,
+    MonthFlows,
+    Opening,
+    Projection,
+    Runway,
+    Salary,
+    Step,
+    Sustainable,
+)
+from portal.projection.months import add_months, first_of_month, month_range
+from portal.projection.pay import (
+    MIN_HOURS,
+    contract_gross,
+    equivalent_hours,
+    hourly_gross,
+    largest_fundable,
+    share_per_month,
+)
+from portal.projection.terms import ZERO, Basis
 
-ZERO = Decimal(0)
-FULL_TIME_HOURS = Decimal(35)
-WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
-MIN_HOURS = Decimal(1)
-MAX_HOURS = Decimal(48)
-MONTHS_PER_YEAR = 12
 CHART_MONTHS = 12
 # The months a sustainable salary averages: a year evens out a seasonal activity.
 AVERAGE_MONTHS = 12
 # The runway is counted this far; beyond it, "more than" this many months.
 RUNWAY_HORIZON = 24
-# What-if bounds: beyond them the figures would mean nothing for a monthly salary.
-MAX_WHAT_IF_GROSS = Decimal(50_000)
-MAX_WHAT_IF_EXTRA = Decimal(1_000_000)
-
-
-class Basis(enum.StrEnum):
-    INVOICED = "invoiced"
-    COLLECTED = "collected"
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    start: Decimal  # euros of the year's cumulative base where the band starts
-    rate: Decimal  # a fraction: 0.10 for 10 %
-
-
-@dataclass(frozen=True, slots=True)
-class Scheme:
-    """The coop's contribution scheme and fixed fees. A flat rate is one band from zero."""
-
-    bands: tuple[Band, ...]
-    basis: Basis = Basis.INVOICED
-    yearly_minimum: Decimal = ZERO  # the member's contract's: CAPE or CESA (coop settings)
-    fixed_monthly_fees: Decimal = ZERO  # the sum of `fixed_fees`
-    fixed_fees: tuple["Fee", ...] = ()
-    minimum_contract: str = ""  # "cape" or "cesa": whose yearly minimum applies
-
-    def contribution(self, yearly_base: Decimal) -> Decimal:
-        """Marginal bands on the year's cumulative base; nothing on a negative base."""
-        bands = self.bands
-        if len(bands) > 1:
-            bands = sorted(bands, key=lambda band: band.start)
-        total = ZERO
-        for index, band in enumerate(bands):
-            end = bands[index + 1].start if index + 1 < len(bands) else None
-            if yearly_base <= band.start:
-                break
-            top = yearly_base if end is None else min(yearly_base, end)
-            total += (top - band.start) * band.rate
-        return round_cents(total)
-
-    def year_to_date(self, yearly_base: Decimal, months_in: int) -> Decimal:
-        accrued_minimum = round_cents(self.yearly_minimum * months_in / MONTHS_PER_YEAR)
-        return max(self.contribution(yearly_base), accrued_minimum)
-
-
-@dataclass(frozen=True, slots=True)
-class Fee:
-    """A fixed fee the coop takes from every entrepreneur's margin each month."""
-
-    label: str
-    monthly: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class Provisions:
-    """What the coop keeps back from the margin, as a CAE provisions it (coop settings, all
-    zero by default):
-
-    - the safety reserve: `reserve_rate` of the margin (when it is positive) or a fixed
-      `reserve_amount`, kept out of the margin available, so no salary spends it;
-    - the paid-leave provision: `paid_leave_rate` (about 10 %) of each salary's employer
-      cost (gross plus employer contributions), set aside when the salary is paid, so that
-      the leave is paid out of the activity too;
-    - meal vouchers: the employer's share a month, `meal_vouchers` (for a share per day
-      worked, the coop enters share × days a month), paid with each salary.
-    A salary therefore costs the margin its employer cost + the paid-leave provision + the
-    meal vouchers. (The health and provident plans are in the payroll engine's figures, and
-    the fixed fees and yearly minimum in the contribution `Scheme`.)
-    """
-
-    reserve_rate: Decimal = ZERO
-    reserve_amount: Decimal = ZERO
-    paid_leave_rate: Decimal = ZERO
-    meal_vouchers: Decimal = ZERO
-
-    def reserve(self, margin: Decimal) -> Decimal:
-        """The reserve kept out of `margin`: never more than the margin itself."""
-        if margin <= 0:
-            return ZERO
-        return min(margin, round_cents(margin * self.reserve_rate) + self.reserve_amount)
-
-    def monthly_reserve(self, monthly_margin: Decimal) -> Decimal:
-        """The share of a month's margin kept back before the salary it sustains (the fixed
-        reserve is a sum kept once in the margin, not every month)."""
-        if monthly_margin <= 0:
-            return ZERO
-        return min(monthly_margin, round_cents(monthly_margin * self.reserve_rate))
-
-    def salary_cost(self, payslip: "PayslipFigures") -> Decimal:
-        """What paying `payslip` takes from the margin: its employer cost and provisions."""
-        return payslip.employer_cost + self.salary_extras(payslip.employer_cost)
-
-    def paid_leave(self, employer_cost: Decimal) -> Decimal:
-        return round_cents(employer_cost * self.paid_leave_rate)
-
-    def salary_extras(self, employer_cost: Decimal) -> Decimal:
-        """What paying a salary of this employer cost takes besides it."""
-        return self.paid_leave(employer_cost) + self.meal_vouchers
-
-    def salary_budget(self, budget: Decimal) -> Decimal:
-        """The largest employer cost `budget` covers once the salary's provisions are added:
-        (budget − meal vouchers) ÷ (1 + paid-leave rate), to the cent below."""
-        rest = budget - self.meal_vouchers
-        if rest <= 0:
-            return ZERO
-        cost = (rest / (1 + self.paid_leave_rate)).quantize(Decimal("0.01"), ROUND_FLOOR)
-        # The provision is rounded half-up: step down while cost + provision overshoots.
-        while cost > 0 and cost + self.salary_extras(cost) > budget:
-            cost -= Decimal("0.01")
-        return cost
-
-
-@dataclass(frozen=True, slots=True)
-class MonthFlows:
-    """One month's totals of movements, all dated after the opening balance or all on or
-    before it (the snapshot's own month may have one of each)."""
-
-    month: date  # the first day of the month
-    after_opening: bool = True
-    invoiced: Decimal = ZERO  # validated invoices minus credit notes, excl. VAT
-    collected: Decimal = ZERO  # payments received, their excl. VAT share
-    vat_invoiced: Decimal = ZERO
-    expenses: Decimal = ZERO  # approved receipts: excl. VAT where recoverable, else incl. VAT
-    vat_recoverable: Decimal = ZERO
-    salary_cost: Decimal = ZERO  # total employer cost of payslips paid
-
-    def __add__(self, other: "MonthFlows") -> "MonthFlows":
-        # The constructor, not dataclasses.replace: this runs once per month of history.
-        return MonthFlows(
-            self.month,
-            self.after_opening,
-            self.invoiced + other.invoiced,
-            self.collected + other.collected,
-            self.vat_invoiced + other.vat_invoiced,
-            self.expenses + other.expenses,
-            self.vat_recoverable + other.vat_recoverable,
-            self.salary_cost + other.salary_cost,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class EarlierYearCredit:
-    """Credit notes of a month (already in its MonthFlows) whose invoices are of an earlier
-    calendar year: they give back the contribution that year's base charged on them."""
-
-    month: date
-    after_opening: bool
-    year: int
-    invoiced: Decimal  # negative, excl. VAT
-    collected: Decimal  # negative: the refunds they owe, excl. VAT
-
-
-@dataclass(frozen=True, slots=True)
-class Opening:
-    on: date
-    amount: Decimal
-    # The contribution base of its year up to `on`, when the back office sent it: the
-    # bands of the rest of that year start from it instead of the movements read.
-    year_base: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Contract:
-    """A fixed monthly gross, or hours a week at an hourly gross rate; or nothing yet."""
-
-    hours_per_week: Decimal = ZERO
-    hourly_rate: Decimal = ZERO
-    fixed_gross: Decimal | None = None
-    salaried: bool = True  # a supported entrepreneur (accompagné) has no salary yet
-
-    @property
-    def is_set(self) -> bool:
-        return self.fixed_gross is not None or (self.hours_per_week > 0 and self.hourly_rate > 0)
-
-
-@dataclass(frozen=True, slots=True)
-class WhatIf:
-    """ "What if I worked these hours / earned this gross / invoiced this much more"."""
-
-    hours_per_week: Decimal | None = None
-    gross: Decimal | None = None
-    extra_revenue: Decimal = ZERO  # invoiced and collected this month, excl. VAT
-
-    @property
-    def is_empty(self) -> bool:
-        return self.hours_per_week is None and self.gross is None and not self.extra_revenue
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityTotals:
-    name: str | None  # None: movements without an activity
-    invoiced: Decimal = ZERO
-    expenses: Decimal = ZERO
-
-
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    today: date
-    start: date  # the entrepreneur's first day in the coop
-    contract: Contract
-    scheme: Scheme
-    flows: tuple[MonthFlows, ...] = ()
-    earlier_year_credits: tuple[EarlierYearCredit, ...] = ()
-    opening: Opening | None = None
-    outstanding: Decimal = ZERO  # unpaid part of validated invoices, excl. VAT
-    activities: tuple[ActivityTotals, ...] = ()
-    last_paid_period: date | None = None  # first day of the last payslip's month
-    employer: EmployerSettings = field(default_factory=EmployerSettings)
-    what_if: WhatIf = field(default_factory=WhatIf)
-    provisions: Provisions = field(default_factory=Provisions)
-
-
-@dataclass(frozen=True, slots=True)
-class Month:
-    """One month of history, as the chart and the statement of accounts show it."""
-
-    month: date
-    invoiced: Decimal
-    collected: Decimal
-    contribution: Decimal
-    expenses: Decimal
-    fees: Decimal
-    salary_cost: Decimal
-    margin_end: Decimal  # the margin at the end of the month
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One line of "How is this computed?": `code` names it, `amount` is signed as it
-    moves the margin; `params` are the figures its sentence quotes."""
-
-    code: str
-    amount: Decimal | None
-    params: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Salary:
-    period: date
-    payslip: PayslipFigures | None  # None when no salary can be computed
-    # "fixed", "hours", "what_if"; "fundable": no contract salary, the one the activity
-    # sustains (Projection.sustainable); "none"
-    source: str
-    hours_per_week: Decimal | None
-    error: str | None = None  # a payroll message (msgid % params), when it refused
-    error_params: dict = field(default_factory=dict)
-    # The payslip of every month due, `payslip` first; empty for a salary not yet decided.
-    due: tuple[PayslipFigures, ...] = ()
-
-    @property
-    def due_cost(self) -> Decimal:
-        return sum((payslip.employer_cost for payslip in self.due), ZERO)
-
-
-@dataclass(frozen=True, slots=True)
-class Sustainable:
-    """The monthly salary the activity sustains: its average monthly margin before salaries
-    over `months` months from `first`, less the coop's reserve, as a payslip."""
-
-    first: date
-    months: int
-    average: Decimal
-    reserve: Decimal
-    payslip: PayslipFigures | None  # None when the budget funds no salary
-
-    @property
-    def budget(self) -> Decimal:
-        return self.average - self.reserve
-
-
-@dataclass(frozen=True, slots=True)
-class Runway:
-    """Whole months of salary the margin pays; `beyond`: more than `months` (the horizon)."""
-
-    months: int
-    beyond: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Projection:
-    today: date
-    has_data: bool
-    opening: Opening | None
-    margin: Decimal  # available: the balance less the safety reserve
-    salary: Salary
-    fundable: bool  # the margin covers every salary due
-    # When it does not: the largest salary it pays each month due, at legal hours.
-    largest_fundable: PayslipFigures | None
-    remaining: Decimal | None  # margin after the salaries due; None without a contract salary
-    runway: Runway | None  # None without a contract salary
-    outstanding: Decimal
-    margin_if_paid: Decimal
-    remaining_if_paid: Decimal | None
-    runway_if_paid: Runway | None
-    sustainable: Sustainable | None  # only without a contract salary
-    vat_invoiced_this_year: Decimal
-    vat_recoverable_this_year: Decimal
-    invoiced_this_year: Decimal
-    contribution_this_year: Decimal
-    months: tuple[Month, ...]  # the last 12, oldest first
-    activities: tuple[ActivityTotals, ...]
-    steps: tuple[Step, ...]
-    scheme: Scheme
-    reserve: Decimal = ZERO  # kept out of the margin
-    salary_provisions: Decimal = ZERO  # paid leave and meal vouchers of the next salary
-    provisions: Provisions = field(default_factory=Provisions)
-
-    @property
-    def contract_must_change(self) -> bool:
-        """The largest salary the margin funds is legal only at fewer hours than the
-        contract's: paying it needs a new contract."""
-        largest, hours = self.largest_fundable, self.salary.hours_per_week
-        return largest is not None and hours is not None and largest.hours_per_week < hours
-
-
-def first_of_month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_range(first: date, last: date) -> list[date]:
-    months, month = [], first
-    while month <= last:
-        months.append(month)
-        month = add_months(month, 1)
-    return months
-
-
-def equivalent_hours(gross: Decimal, on: date) -> Decimal:
-    """Hours a week for pay without set hours: full time from the monthly SMIC up, else in
-    proportion to it (FCAE's équivalent-heure, domain-rules §2.8), at least one hour.
-    Rounded down: rounded up, the minimum wage for the hours could exceed the pay."""
-    full_time_smic = minimum_monthly_wage(FULL_TIME_HOURS, on)
-    if gross >= full_time_smic:
-        return FULL_TIME_HOURS
-    hours = (FULL_TIME_HOURS * gross / full_time_smic).quantize(Decimal("0.01"), ROUND_DOWN)
-    return max(MIN_HOURS, hours)
-
-
-def hourly_gross(hours_per_week: Decimal, rate: Decimal, on: date) -> Decimal:
-    """The monthly gross of hours a week at an hourly rate, overtime paid with its premium."""
-    return round_cents(paid_hours(hours_per_week, on) * rate * WEEKS_PER_MONTH)
-
-
-def contract_gross(contract: Contract, on: date) -> Decimal:
-    if contract.fixed_gross is not None:
-        return contract.fixed_gross
-    return hourly_gross(contract.hours_per_week, contract.hourly_rate, on)
 
 
 @dataclass
@@ -582,43 +236,6 @@ def _due_periods(inputs: Inputs) -> list[date]:
     if last >= current:
         return [add_months(last, 1)]
     return month_range(max(add_months(last, 1), first_of_month(inputs.start)), current)
-
-
-def share_per_month(margin: Decimal, months_due: int) -> Decimal:
-    """What a margin pays each month due, the same salary every month, to the cent below."""
-    return (margin / months_due).quantize(Decimal("0.01"), ROUND_DOWN)
-
-
-# Solving again at fewer hours lowers the gross by a cent or so at most: two solves settle.
-MAX_SOLVES = 4
-
-
-def _fundable(budget: Decimal, hours: Decimal, on: date, employer) -> PayslipFigures | None:
-    """The payslip of the largest gross whose employer cost the budget covers, if any."""
-    if budget <= 0:
-        return None
-    try:
-        return max_gross_for_budget(min(budget, Decimal(1_000_000)), hours, on, employer)
-    except InvalidInputError:
-        return None
-
-
-def largest_fundable(
-    budget: Decimal, hours: Decimal | None, period: date, employer: EmployerSettings
-) -> PayslipFigures | None:
-    """The payslip of the largest gross whose employer cost `budget` covers, at `hours` a
-    week (full time without set hours), and a legal one: below the minimum wage for those
-    hours, the payslip at the hours that pay stands for instead (fewer hours cost a little
-    more, so the gross is solved again at them). None if it covers no salary at all."""
-    payslip = _fundable(budget, FULL_TIME_HOURS if hours is None else hours, period, employer)
-    for _ in range(MAX_SOLVES):
-        if payslip is None or not payslip.below_minimum_wage:
-            break
-        fewer = equivalent_hours(payslip.gross, period)
-        if fewer >= payslip.hours_per_week:  # the one-hour floor
-            break
-        payslip = _fundable(budget, fewer, period, employer) or payslip
-    return payslip
 
 
 def _sustainable(inputs: Inputs, segments: list[_Segment], period: date) -> Sustainable:

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms.validators import NumberRange, Optional, StopValidation
 
 from portal.i18n import lazy_gettext as _l
-from portal.projection.compute import MAX_WHAT_IF_EXTRA, MAX_WHAT_IF_GROSS, WhatIf
+from portal.projection.figures import MAX_WHAT_IF_EXTRA, MAX_WHAT_IF_GROSS, WhatIf
 from portal.web.fields import LocalDecimalField
 
 

@@ -9,11 +9,8 @@ from portal.db import db
 from portal.members.models import Member
 from portal.projection.chart import build_chart
 from portal.projection.forms import WhatIfForm
-from portal.projection.services import (
-    coop_runways,
-    latest_items,
-    projection_for,
-)
+from portal.projection.latest import latest_items
+from portal.projection.services import coop_runways, projection_for
 from portal.web.access import staff_required
 from portal.web.htmx import render
 

@@ -32,7 +32,8 @@ from portal.sales.models import (
     Refund,
     outstanding_cents_for,
 )
-from portal.sales.services import document_parties, record_payment, record_refund
+from portal.sales.parties import document_parties
+from portal.sales.services import record_payment, record_refund
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("sales", __name__)

@@ -10,7 +10,7 @@ from weasyprint import HTML
 
 from portal.money import from_cents
 from portal.sales.models import Invoice, OperationType
-from portal.sales.services import LineInput, compute_totals
+from portal.sales.totals import LineInput, compute_totals
 
 FACTURX_LEVEL = "en16931"
 _OPERATION_CODES = {

@@ -18,15 +18,10 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.identifiers import compact
+from portal.sales.customers import CustomerInput
 from portal.sales.models import CustomerKind, OperationType, PaymentMethod
-from portal.sales.services import (
-    MAX_LINES,
-    UNITS,
-    VAT_RATES,
-    CustomerInput,
-    InvoiceInput,
-    LineInput,
-)
+from portal.sales.services import InvoiceInput
+from portal.sales.totals import MAX_LINES, UNITS, VAT_RATES, LineInput
 from portal.web.fields import LocalDecimalField, parse_decimal
 from portal.web.ids import id_choice
 

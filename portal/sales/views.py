@@ -1,7 +1,6 @@
 """Sales URLs: the entrepreneur's invoices and customers, and the support team's queue."""
 
 import uuid
-from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, request, url_for
@@ -16,6 +15,12 @@ from portal.errors import DomainError
 from portal.members.models import Member, Role
 from portal.money import from_cents
 from portal.sales import services
+from portal.sales.customers import (
+    create_customer,
+    quick_create_customer,
+    search_customers,
+    update_customer,
+)
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.forms import (
     CustomerForm,
@@ -27,6 +32,15 @@ from portal.sales.forms import (
     typed_lines,
 )
 from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
+from portal.sales.parties import document_parties
+from portal.sales.queries import (
+    EXPORT_HEADER,
+    InvoiceFilters,
+    export_rows,
+    list_invoices,
+    validation_queue,
+)
+from portal.sales.totals import MAX_LINES, preview_totals
 from portal.web.access import owned_or_404, staff_required
 from portal.web.csv import csv_response
 from portal.web.forms import form_error
@@ -63,26 +77,6 @@ def customer_or_404(customer_id: int | None) -> Customer:
     return customer
 
 
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _filters(member_id: int | None) -> services.InvoiceFilters:
-    status = request.args.get("status", "")
-    if status not in {s.value for s in InvoiceStatus} | {services.OVERDUE}:
-        status = ""
-    return services.InvoiceFilters(
-        status=status,
-        date_from=_date_arg("from"),
-        date_to=_date_arg("to"),
-        member_id=member_id,
-        query=request.args.get("q", "")[:100],
-    )
-
-
 def _invoice_url() -> str:
     """`/invoices/`: a list links each invoice as this followed by its id, rather than calling
     url_for for each row (4 µs each); tests check the links against url_for."""
@@ -99,8 +93,8 @@ def _show(invoice: Invoice) -> Response:
 @bp.get("/invoices")
 @login_required
 def index():
-    filters = _filters(current_user.id)
-    results = services.list_invoices(db.session, filters, paris_today(), page_arg())
+    filters = InvoiceFilters.from_args(request.args, current_user.id)
+    results = list_invoices(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/index.html",
         "sales/_invoice_list.html",
@@ -116,16 +110,16 @@ def index():
 @bp.get("/invoices.csv")
 @login_required
 def export():
-    return _csv(_filters(current_user.id), "factures.csv")
+    return _csv(InvoiceFilters.from_args(request.args, current_user.id), "factures.csv")
 
 
-def _csv(filters: services.InvoiceFilters, filename: str) -> Response:
-    rows = services.export_rows(db.session, filters, paris_today())
-    return csv_response(filename, services.EXPORT_HEADER, rows)
+def _csv(filters: InvoiceFilters, filename: str) -> Response:
+    rows = export_rows(db.session, filters, paris_today())
+    return csv_response(filename, EXPORT_HEADER, rows)
 
 
 def _customer_choices(query: str = "") -> list[tuple[int, str]]:
-    customers = services.search_customers(db.session, current_user.id, query, limit=1000)
+    customers = search_customers(db.session, current_user.id, query, limit=1000)
     return [(customer.id, customer.name) for customer in customers]
 
 
@@ -153,7 +147,7 @@ def _edit_page(form: InvoiceForm, invoice: Invoice | None, status: int = 200) ->
         status=status,
         form=form,
         invoice=invoice,
-        totals=services.preview_totals(form.complete_lines()),
+        totals=preview_totals(form.complete_lines()),
     )
 
 
@@ -165,9 +159,7 @@ def _handle_form_actions(form: InvoiceForm) -> bool:
         return True  # _prepare already filtered the list
     if action == "create_customer":
         try:
-            customer = services.quick_create_customer(
-                db.session, current_user, form.new_customer.to_input()
-            )
+            customer = quick_create_customer(db.session, current_user, form.new_customer.to_input())
         except DomainError as error:
             form_error(form.new_customer.form, error, field=form.new_customer.form.name)
             form.quick_customer_open = True
@@ -179,8 +171,8 @@ def _handle_form_actions(form: InvoiceForm) -> bool:
             form.customer_created = customer.name
         return True
     if action == "add_line":
-        if len(form.lines.entries) >= services.MAX_LINES:
-            form.form_errors.append(_("An invoice has at most %(n)d lines.", n=services.MAX_LINES))
+        if len(form.lines.entries) >= MAX_LINES:
+            form.form_errors.append(_("An invoice has at most %(n)d lines.", n=MAX_LINES))
         else:
             form.lines.append_entry()
         return True
@@ -274,7 +266,7 @@ def _form_data(invoice: Invoice) -> dict:
 @login_required
 def totals():
     """Live totals while typing: computed by the server, never saved."""
-    totals = services.preview_totals(typed_lines(request.form))
+    totals = preview_totals(typed_lines(request.form))
     return render("sales/_totals.html", "sales/_totals.html", totals=totals)
 
 
@@ -282,7 +274,7 @@ def totals():
 @login_required
 def show(invoice_id: int):
     invoice = invoice_or_404(invoice_id)
-    seller, buyer = services.document_parties(invoice, get_coop_settings(db.session))
+    seller, buyer = document_parties(invoice, get_coop_settings(db.session))
     credit_notes = db.session.scalars(
         select(Invoice).where(Invoice.credited_invoice_id == invoice.id).order_by(Invoice.id)
     ).all()
@@ -379,7 +371,7 @@ def credit_note(invoice_id: int):
 @login_required
 def pdf(invoice_id: int):
     invoice = invoice_or_404(invoice_id)
-    seller, buyer = services.document_parties(invoice, get_coop_settings(db.session))
+    seller, buyer = document_parties(invoice, get_coop_settings(db.session))
     response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -396,7 +388,7 @@ def customers():
     return render(
         "sales/customers.html",
         "sales/_customer_list.html",
-        customers=services.search_customers(db.session, current_user.id, query),
+        customers=search_customers(db.session, current_user.id, query),
         query=query,
     )
 
@@ -407,7 +399,7 @@ def new_customer():
     form = CustomerForm()
     if form.validate_on_submit():
         try:
-            customer = services.create_customer(db.session, current_user, form.to_input())
+            customer = create_customer(db.session, current_user, form.to_input())
         except DomainError as error:
             form_error(form, error)
         else:
@@ -428,7 +420,7 @@ def edit_customer(customer_id: int):
         form.country.data = customer.country_code
     if form.validate_on_submit():
         try:
-            services.update_customer(db.session, customer, form.to_input())
+            update_customer(db.session, customer, form.to_input())
         except DomainError as error:
             form_error(form, error)
         else:
@@ -451,8 +443,8 @@ def _entrepreneurs() -> list[Member]:
 @bp.get("/staff/invoices/queue")
 @staff_required
 def queue():
-    filters = _filters(id_arg("member"))
-    results = services.validation_queue(db.session, filters, paris_today(), page_arg())
+    filters = InvoiceFilters.from_args(request.args, id_arg("member"))
+    results = validation_queue(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/queue.html",
         "sales/_queue_list.html",
@@ -504,8 +496,8 @@ def return_invoice(invoice_id: int):
 @bp.get("/staff/invoices")
 @staff_required
 def all_invoices():
-    filters = _filters(id_arg("member"))
-    results = services.list_invoices(db.session, filters, paris_today(), page_arg())
+    filters = InvoiceFilters.from_args(request.args, id_arg("member"))
+    results = list_invoices(db.session, filters, paris_today(), page_arg())
     return render(
         "sales/staff_index.html",
         "sales/_invoice_list.html",
@@ -522,7 +514,7 @@ def all_invoices():
 @bp.get("/staff/invoices.csv")
 @staff_required
 def staff_export():
-    return _csv(_filters(id_arg("member")), "factures-coop.csv")
+    return _csv(InvoiceFilters.from_args(request.args, id_arg("member")), "factures-coop.csv")
 
 
 @bp.post("/staff/invoices/<int:invoice_id>/payments")

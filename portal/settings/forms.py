@@ -35,7 +35,7 @@ from portal.identifiers import (
 )
 from portal.money import MAX_AMOUNT_CENTS, to_cents
 from portal.salary.services import check_health_plan, check_payroll_settings
-from portal.sales.services import check_number_patterns
+from portal.sales.numbering import check_number_patterns
 from portal.web.fields import LocalDecimalField
 
 # Whole euros, so that the range message reads 10000000 rather than 1E+7.
@@ -270,7 +270,7 @@ PERCENT_CHECKED_BY_SERVICE = Decimal(1000)
 
 
 class ProvisionsForm(FlaskForm):
-    """What the coop keeps back from the margins (compute.Provisions has the rules)."""
+    """What the coop keeps back from the margins (terms.Provisions has the rules)."""
 
     # Rates up to 1000 % reach the service (check_provisions), whose messages say why
     # 100 % is the limit; beyond, a plain range message (and no overflowing Decimal).

@@ -15,14 +15,8 @@ from portal.api.idempotency import idempotent
 from portal.api.serializers import iso, register_batch, rows_with_ids
 from portal.db import db
 from portal.workshops.models import Booking, Workshop
-from portal.workshops.services import (
-    SeatCount,
-    booking_summaries,
-    create_or_update_workshop,
-    seat_counts,
-    waiting_positions,
-    workshop_by_ref,
-)
+from portal.workshops.queries import SeatCount, booking_summaries, seat_counts, waiting_positions
+from portal.workshops.services import create_or_update_workshop, workshop_by_ref
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("workshops", __name__)

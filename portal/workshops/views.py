@@ -15,7 +15,7 @@ from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
 from portal.web.transactions import commit_now
-from portal.workshops import services
+from portal.workshops import queries, services
 from portal.workshops.forms import AddParticipantForm, WorkshopForm
 from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
 
@@ -28,7 +28,7 @@ FORM_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
 
 @bp.app_template_filter("audience")
 def audience_filter(workshop: Workshop) -> str:
-    return services.audience_label(workshop)
+    return queries.audience_label(workshop)
 
 
 def workshop_or_404(workshop_id: int) -> Workshop:
@@ -56,14 +56,14 @@ def booking_panel(
     """Everything `_booking.html` shows for the current member; `outcome` is their active
     booking and waiting-list position when the caller already knows them."""
     if outcome is None:
-        booking = services.active_booking(db.session, workshop, current_user)
-        position = services.waiting_position(db.session, booking) if booking else None
+        booking = queries.active_booking(db.session, workshop, current_user)
+        position = queries.waiting_position(db.session, booking) if booking else None
     else:
         booking, position = outcome
     return {
         "workshop": workshop,
         "booking": booking,
-        "count": services.seat_counts(db.session, [workshop.id])[workshop.id],
+        "count": queries.seat_counts(db.session, [workshop.id])[workshop.id],
         "position": position,
         "message": message,
         "error": error,
@@ -80,8 +80,8 @@ def index():
     now = utcnow()
     if current_user.is_staff:
         page = page_arg()
-        upcoming, past, more = services.staff_workshops(db.session, now, past_page=page)
-        counts = services.seat_counts(db.session, [w.id for w in upcoming + past])
+        upcoming, past, more = queries.staff_workshops(db.session, now, past_page=page)
+        counts = queries.seat_counts(db.session, [w.id for w in upcoming + past])
         return render(
             "workshops/staff_index.html",
             upcoming=upcoming,
@@ -91,13 +91,13 @@ def index():
             more=more,
             now=now,
         )
-    workshops = services.upcoming_for(db.session, current_user, now)
+    workshops = queries.upcoming_for(db.session, current_user, now)
     ids = [workshop.id for workshop in workshops]
     return render(
         "workshops/index.html",
         workshops=workshops,
-        counts=services.seat_counts(db.session, ids),
-        bookings=services.bookings_by_workshop(db.session, current_user, ids),
+        counts=queries.seat_counts(db.session, ids),
+        bookings=queries.bookings_by_workshop(db.session, current_user, ids),
         now=now,
     )
 
@@ -106,11 +106,11 @@ def index():
 @login_required
 def mine():
     now = utcnow()
-    bookings = services.bookings_of(db.session, current_user)
+    bookings = queries.bookings_of(db.session, current_user)
     upcoming = [b for b in bookings if b.workshop.ends_at > now]
     past = [b for b in bookings if b.workshop.ends_at <= now]
     upcoming.reverse()  # soonest first
-    positions = services.waiting_positions(db.session, upcoming)
+    positions = queries.waiting_positions(db.session, upcoming)
     return render("workshops/mine.html", upcoming=upcoming, past=past, positions=positions, now=now)
 
 
@@ -121,7 +121,7 @@ def detail(workshop_id: int):
     return render(
         "workshops/detail.html",
         "workshops/_booking.html",
-        audience=services.audience_label(workshop),
+        audience=queries.audience_label(workshop),
         **booking_panel(workshop),
     )
 
@@ -162,7 +162,7 @@ def book(workshop_id: int):
         )
         if booking.status is BookingStatus.CONFIRMED:
             return _("Your seat is booked."), booking, None
-        position = services.waiting_position(db.session, booking)
+        position = queries.waiting_position(db.session, booking)
         message = _(
             "The workshop is full: you are number %(position)d on the waiting list. "
             "We will email you if a seat comes free.",
@@ -194,8 +194,8 @@ def cancel(workshop_id: int):
 @login_required
 def ics(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
-    booking = services.active_booking(db.session, workshop, current_user)
-    body = to_ical([services.workshop_event(workshop, booking)], workshop.title)
+    booking = queries.active_booking(db.session, workshop, current_user)
+    body = to_ical([queries.workshop_event(workshop, booking)], workshop.title)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="workshop-{workshop.id}.ics"'
     return response
@@ -255,13 +255,13 @@ def cancel_workshop(workshop_id: int):
 
 
 def _participants_page(workshop: Workshop, form: AddParticipantForm, status: int = 200):
-    bookings = services.participants(db.session, workshop)
+    bookings = queries.participants(db.session, workshop)
     return render(
         "workshops/participants.html",
         workshop=workshop,
         bookings=bookings,
-        positions=services.waiting_positions(db.session, bookings),
-        count=services.seat_counts(db.session, [workshop.id])[workshop.id],
+        positions=queries.waiting_positions(db.session, bookings),
+        count=queries.seat_counts(db.session, [workshop.id])[workshop.id],
         form=form,
         attendance_choices=list(Attendance),
         now=utcnow(),
@@ -342,8 +342,8 @@ def attendance(workshop_id: int):
 @staff_required
 def export(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
-    rows = services.participant_rows(db.session, services.participants(db.session, workshop))
-    return csv_response(f"participants-{workshop.ref}.csv", services.PARTICIPANTS_HEADER, rows)
+    rows = queries.participant_rows(db.session, queries.participants(db.session, workshop))
+    return csv_response(f"participants-{workshop.ref}.csv", queries.PARTICIPANTS_HEADER, rows)
 
 
 @bp.get("/<int:workshop_id>/sign-in-sheet")
@@ -351,8 +351,6 @@ def export(workshop_id: int):
 def sign_in_sheet(workshop_id: int):
     workshop = workshop_or_404(workshop_id)
     bookings = [
-        b
-        for b in services.participants(db.session, workshop)
-        if b.status is BookingStatus.CONFIRMED
+        b for b in queries.participants(db.session, workshop) if b.status is BookingStatus.CONFIRMED
     ]
     return render("workshops/sign_in_sheet.html", workshop=workshop, bookings=bookings)

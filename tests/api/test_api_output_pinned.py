@@ -23,13 +23,8 @@ from portal.expenses.models import ExpenseCategory
 from portal.meetings import services as meetings
 from portal.members.models import MemberStatus
 from portal.sales.models import Customer, OperationType
-from portal.sales.services import (
-    InvoiceInput,
-    LineInput,
-    create_credit_note,
-    create_invoice,
-    mark_sent,
-)
+from portal.sales.services import InvoiceInput, create_credit_note, create_invoice, mark_sent
+from portal.sales.totals import LineInput
 from portal.sync.models import Change, ChangeOp
 from portal.sync.services import record_change
 from portal.workshops import services as workshops

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from portal.dates import paris_today
 from portal.members.models import MemberStatus
 from portal.payroll import compute_payslip
-from portal.projection.compute import add_months, first_of_month, largest_fundable
 from portal.projection.models import BalanceSnapshot, Payslip
+from portal.projection.months import add_months, first_of_month
+from portal.projection.pay import largest_fundable
 from portal.projection.services import coop_terms, projection_for
 from portal.sync.models import Change
 from tests.helpers import earn, joined, login, write_headers

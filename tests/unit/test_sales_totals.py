@@ -7,16 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from portal.errors import DomainError
-from portal.sales.services import (
-    MAX_LINES,
-    VAT_RATES,
-    LineInput,
-    check_lines,
-    check_number_pattern,
-    check_number_patterns,
-    compute_totals,
-    format_number,
-)
+from portal.sales.numbering import check_number_pattern, check_number_patterns, format_number
+from portal.sales.totals import MAX_LINES, VAT_RATES, LineInput, check_lines, compute_totals
 
 
 def line(quantity, price, rate="20", discount="0"):

@@ -22,14 +22,9 @@ from portal.coop.services import update_coop_settings
 from portal.db import db, make_engine, utcnow
 from portal.members.models import Role
 from portal.members.services import create_member
-from portal.sales.services import (
-    CustomerInput,
-    InvoiceInput,
-    LineInput,
-    create_customer,
-    create_invoice,
-    submit_invoice,
-)
+from portal.sales.customers import CustomerInput, create_customer
+from portal.sales.services import InvoiceInput, create_invoice, submit_invoice
+from portal.sales.totals import LineInput
 from tests.conftest import PASSWORD, login
 from tests.servers import config, request, seed_workshop_and_visitors, serve
 from tests.web.test_expenses import make_receipt

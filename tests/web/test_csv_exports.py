@@ -14,13 +14,9 @@ import pytest
 from portal.db import utcnow
 from portal.meetings import services as meetings
 from portal.members.models import Role
-from portal.sales.services import (
-    CustomerInput,
-    InvoiceInput,
-    LineInput,
-    create_customer,
-    create_invoice,
-)
+from portal.sales.customers import CustomerInput, create_customer
+from portal.sales.services import InvoiceInput, create_invoice
+from portal.sales.totals import LineInput
 from portal.web.csv import FORMULA_STARTS, csv_response, safe_cell
 from portal.workshops import services as workshops
 from tests.conftest import login

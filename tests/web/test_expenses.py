@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from portal.dates import paris_today
 from portal.errors import DomainError
-from portal.expenses import services
+from portal.expenses import queries, services
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt, ReceiptStatus
 from portal.members.models import Role
 from portal.sales.models import Customer
@@ -594,7 +594,7 @@ def test_list_totals_by_month_and_category_leave_rejected_receipts_out(
         services.submit_receipt(db_session, rejected)
         services.reject_receipt(db_session, rejected, staff, "doublon")
         db_session.commit()
-        months = services.totals_by_month(db_session, entrepreneur.id, year)
+        months = queries.totals_by_month(db_session, entrepreneur.id, year)
     january = next(t for t in months if t.label == 1)
     assert (january.count, january.amount_cents) == (3, 18000)
     assert (january.excl_vat_cents, january.vat_recoverable_cents) == (15000, 2800)

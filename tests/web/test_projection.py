@@ -14,13 +14,10 @@ from portal.errors import DomainError
 from portal.members.models import MemberStatus, Role
 from portal.money import MAX_AMOUNT_CENTS, to_cents
 from portal.payroll import compute_payslip
-from portal.projection.compute import add_months, first_of_month
 from portal.projection.models import BalanceSnapshot, Payslip
-from portal.projection.services import (
-    projection_for,
-    record_balance,
-    record_payslip,
-)
+from portal.projection.months import add_months, first_of_month
+from portal.projection.records import record_balance, record_payslip
+from portal.projection.services import projection_for
 from portal.sync.models import Change
 from tests.helpers import login
 

@@ -12,7 +12,7 @@ from portal.db import db
 from portal.members.models import Member, MemberStatus, Role
 from portal.members.services import create_member
 from portal.projection.models import Payslip
-from portal.projection.services import record_payslip
+from portal.projection.records import record_payslip
 
 
 def _race(kind: str, committed_database, tmp_path) -> tuple[list, int]:

@@ -7,22 +7,22 @@ from datetime import date
 import pytest
 from sqlalchemy import create_engine, event
 
-from portal.projection import services
+from portal.projection import queries
 
 STATEMENTS = {
-    "invoice flows": (services.INVOICE_FLOWS.for_members, "ix_invoices_projection"),
-    "receipt flows": (services.RECEIPT_FLOWS.for_members, "ix_receipts_projection"),
+    "invoice flows": (queries.INVOICE_FLOWS.for_members, "ix_invoices_projection"),
+    "receipt flows": (queries.RECEIPT_FLOWS.for_members, "ix_receipts_projection"),
     "one member's invoice flows": (
-        services.INVOICE_FLOWS.for_one_without_balance,
+        queries.INVOICE_FLOWS.for_one_without_balance,
         "ix_invoices_projection",
     ),
     "one member's receipt flows": (
-        services.RECEIPT_FLOWS.for_one_without_balance,
+        queries.RECEIPT_FLOWS.for_one_without_balance,
         "ix_receipts_projection",
     ),
-    "outstanding invoices": (services.OUTSTANDING, "ix_invoices_projection"),
-    "invoiced per activity": (services.ACTIVITY_INVOICED, "ix_invoices_projection"),
-    "expenses per activity": (services.ACTIVITY_EXPENSES, "ix_receipts_projection"),
+    "outstanding invoices": (queries.OUTSTANDING, "ix_invoices_projection"),
+    "invoiced per activity": (queries.ACTIVITY_INVOICED, "ix_invoices_projection"),
+    "expenses per activity": (queries.ACTIVITY_EXPENSES, "ix_receipts_projection"),
 }
 PARAMETERS = {
     "member_ids": [1],

@@ -15,15 +15,18 @@ from portal.errors import DomainError
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy
 from portal.members.models import MemberStatus
-from portal.projection.compute import WhatIf
-from portal.projection.services import projection_for, record_balance
+from portal.projection.figures import WhatIf
+from portal.projection.records import record_balance
+from portal.projection.services import projection_for
 from portal.sales import services as sales
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice, Payment, Refund
+from portal.sales.totals import LineInput
 from tests.helpers import count_queries
 from tests.unit.test_uploads import png_bytes
 
 TODAY = paris_today()
-CUSTOMER = sales.CustomerInput(
+CUSTOMER = CustomerInput(
     name="Client SAS",
     address="2 avenue du Client",
     postcode="75001",
@@ -40,7 +43,7 @@ def issue(db_session, coop, staff):
 
     def make(member, excl_vat: str, activity: int = 0, on=TODAY) -> Invoice:
         if member.id not in customers:
-            customers[member.id] = sales.create_customer(db_session, member, CUSTOMER)
+            customers[member.id] = create_customer(db_session, member, CUSTOMER)
         invoice, _ = sales.create_invoice(
             db_session,
             member,
@@ -48,7 +51,7 @@ def issue(db_session, coop, staff):
                 customer=customers[member.id],
                 issue_date=TODAY,
                 due_date=None,
-                lines=[sales.LineInput("Traduction", Decimal(1), Decimal(excl_vat), Decimal(20))],
+                lines=[LineInput("Traduction", Decimal(1), Decimal(excl_vat), Decimal(20))],
                 activity_id=member.activities[activity].id,
             ),
         )
@@ -152,7 +155,7 @@ def test_credit_note_takes_back_the_revenue_and_its_contribution(
 
 
 def test_drafts_and_unapproved_receipts_do_not_count(db_session, entrepreneur, issue, spend, coop):
-    customer = sales.create_customer(db_session, entrepreneur, CUSTOMER)
+    customer = create_customer(db_session, entrepreneur, CUSTOMER)
     sales.create_invoice(
         db_session,
         entrepreneur,
@@ -160,7 +163,7 @@ def test_drafts_and_unapproved_receipts_do_not_count(db_session, entrepreneur, i
             customer=customer,
             issue_date=TODAY,
             due_date=None,
-            lines=[sales.LineInput("Draft", Decimal(1), Decimal(5000), Decimal(20))],
+            lines=[LineInput("Draft", Decimal(1), Decimal(5000), Decimal(20))],
         ),
     )
     spend(entrepreneur, "120", "20", approve=False)
@@ -305,7 +308,7 @@ def test_headline_solves_each_budget_once(
 ):
     """With nothing outstanding, the margin and the margin if everything is paid are one
     budget: the back office's figures solve it once, or not again if the projection did."""
-    from portal.projection import compute
+    from portal.projection import pay
     from portal.projection.services import coop_terms, headline_for
 
     member = make_member(status=status)
@@ -313,13 +316,13 @@ def test_headline_solves_each_budget_once(
         db_session, member, on=TODAY - timedelta(days=1), amount_cents=balance_cents, today=TODAY
     )
     solved = []
-    solve = compute.max_gross_for_budget
+    solve = pay.max_gross_for_budget
 
     def counted(budget, *args):
         solved.append((budget, *args))
         return solve(budget, *args)
 
-    monkeypatch.setattr(compute, "max_gross_for_budget", counted)
+    monkeypatch.setattr(pay, "max_gross_for_budget", counted)
     projection_for(db_session, member, TODAY)
     by_projection = len(solved)
     solved.clear()
@@ -329,7 +332,7 @@ def test_headline_solves_each_budget_once(
     monkeypatch.undo()
     projection = headline.projection
     hours = projection.salary.hours_per_week if status is MemberStatus.EMPLOYEE else None
-    expected = compute.largest_fundable(
+    expected = pay.largest_fundable(
         projection.margin, hours, projection.salary.period, coop_terms(db_session).employer
     )
     assert headline.max_fundable == headline.max_fundable_if_paid == expected is not None

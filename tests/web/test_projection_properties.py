@@ -18,7 +18,9 @@ from portal.dates import paris_today
 from portal.db import utcnow
 from portal.projection.services import projection_for
 from portal.sales import services as sales
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Payment
+from portal.sales.totals import LineInput
 
 TODAY = paris_today()
 RATE = Fraction(1, 10)  # the coop's default contribution, flat
@@ -67,8 +69,8 @@ def test_parts_add_up_and_the_margin_is_the_recomputed_one(
 ):
     get_coop_settings(db_session).contribution_basis = basis
     member = make_member(activities=("Conseil",))
-    customer = sales.create_customer(
-        db_session, member, sales.CustomerInput(name="Client SAS", siren="542107651")
+    customer = create_customer(
+        db_session, member, CustomerInput(name="Client SAS", siren="542107651")
     )
     ledger = Ledger()
     issued, notes = [], {}
@@ -80,7 +82,7 @@ def test_parts_add_up_and_the_margin_is_the_recomputed_one(
                 customer=customer,
                 issue_date=TODAY,
                 due_date=None,
-                lines=[sales.LineInput("Conseil", Decimal(1), Decimal(excl) / 100, Decimal(rate))],
+                lines=[LineInput("Conseil", Decimal(1), Decimal(excl) / 100, Decimal(rate))],
             ),
         )
         sales.submit_invoice(db_session, invoice, utcnow())

@@ -9,8 +9,10 @@ from babel.numbers import format_currency
 from portal.dates import paris_today
 from portal.members.models import MemberStatus
 from portal.payroll import compute_payslip
-from portal.projection.compute import add_months, first_of_month, largest_fundable
-from portal.projection.services import coop_terms, record_balance, record_payslip
+from portal.projection.months import add_months, first_of_month
+from portal.projection.pay import largest_fundable
+from portal.projection.records import record_balance, record_payslip
+from portal.projection.services import coop_terms
 from tests.helpers import earn, joined, login
 
 TODAY = paris_today()

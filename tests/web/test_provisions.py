@@ -10,7 +10,8 @@ from portal.coop.models import CoopSettings, FixedFee
 from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
 from portal.members.models import MemberStatus
-from portal.projection.services import projection_for, record_balance
+from portal.projection.records import record_balance
+from portal.projection.services import projection_for
 from tests.helpers import login
 
 VALID = {

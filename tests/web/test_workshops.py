@@ -15,7 +15,7 @@ from portal.errors import DomainError
 from portal.members.models import MemberStatus
 from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
-from portal.workshops import services
+from portal.workshops import queries, services
 from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
 from tests.helpers import login
 
@@ -239,7 +239,7 @@ def test_full_workshop_puts_people_on_the_waiting_list_in_order(
     assert book(db_session, workshop, first).status is BookingStatus.CONFIRMED
     waiting = [book(db_session, workshop, second), book(db_session, workshop, third)]
     assert [b.status for b in waiting] == [BookingStatus.WAITING] * 2
-    assert [services.waiting_position(db_session, b) for b in waiting] == [1, 2]
+    assert [queries.waiting_position(db_session, b) for b in waiting] == [1, 2]
 
 
 def test_waiting_positions_of_many_bookings_are_each_ones_place_in_its_own_list(
@@ -252,10 +252,10 @@ def test_waiting_positions_of_many_bookings_are_each_ones_place_in_its_own_list(
     services.cancel_booking(db_session, full, people[1], by=people[1], now=utcnow())
     db_session.commit()
     everyone = at_full + at_other
-    positions = services.waiting_positions(db_session, everyone)
+    positions = queries.waiting_positions(db_session, everyone)
     assert [positions[b.id] for b in at_full] == [None, None, 1, 2]  # the second left the list
     assert [positions[b.id] for b in at_other] == [None, 1, 2]
-    assert positions == {b.id: services.waiting_position(db_session, b) for b in everyone}
+    assert positions == {b.id: queries.waiting_position(db_session, b) for b in everyone}
 
 
 def test_the_participants_page_and_the_api_show_the_same_waiting_positions(
@@ -266,9 +266,9 @@ def test_the_participants_page_and_the_api_show_the_same_waiting_positions(
     bookings = [book(db_session, workshop, member) for member in people]
     services.cancel_booking(db_session, workshop, people[1], by=people[1], now=utcnow())
     db_session.commit()
-    summaries = services.booking_summaries(db_session, workshop)
+    summaries = queries.booking_summaries(db_session, workshop)
     assert [s["position"] for s in summaries] == [None, 1, 2, None]  # seat, line, cancelled
-    expected = services.waiting_positions(db_session, bookings)
+    expected = queries.waiting_positions(db_session, bookings)
     by_email = {s["member"]: s["position"] for s in summaries}
     assert by_email == {b.member.email: expected[b.id] for b in bookings}
     page = unescape(staff_client.get(f"/workshops/{workshop.id}/participants").text)
@@ -639,7 +639,7 @@ def test_booking_summaries_have_the_api_shape(db_session, make_workshop, make_me
     first, second = make_member(), make_member()
     book(db_session, workshop, first)
     book(db_session, workshop, second)
-    assert services.booking_summaries(db_session, workshop) == [
+    assert queries.booking_summaries(db_session, workshop) == [
         {"member": first.email, "status": "confirmed", "position": None, "attendance": None},
         {"member": second.email, "status": "waiting", "position": 1, "attendance": None},
     ]

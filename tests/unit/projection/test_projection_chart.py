@@ -2,7 +2,7 @@ from datetime import date
 from decimal import Decimal as D
 
 from portal.projection.chart import BOTTOM, HEIGHT, TOP, build_chart
-from portal.projection.compute import Month
+from portal.projection.figures import Month
 
 
 def month(number, invoiced, margin_end, expenses=0, salary_cost=0) -> Month:

@@ -4,19 +4,10 @@ from datetime import date
 from decimal import Decimal as D
 
 from portal.payroll import compute_payslip, max_gross_for_budget, minimum_monthly_wage
-from portal.projection.compute import (
-    Band,
-    Basis,
-    Contract,
-    Inputs,
-    MonthFlows,
-    Opening,
-    Runway,
-    Scheme,
-    WhatIf,
-    equivalent_hours,
-    project,
-)
+from portal.projection.compute import project
+from portal.projection.figures import Contract, Inputs, MonthFlows, Opening, Runway, WhatIf
+from portal.projection.pay import equivalent_hours
+from portal.projection.terms import Band, Basis, Scheme
 
 FLAT_10 = Scheme(bands=(Band(D(0), D("0.10")),))
 CONTRACT = Contract(hours_per_week=D(24), hourly_rate=D("14.50"))

@@ -7,20 +7,11 @@ from decimal import ROUND_DOWN
 from decimal import Decimal as D
 
 from portal.payroll import compute_payslip, max_gross_for_budget, minimum_monthly_wage
-from portal.projection.compute import (
-    Band,
-    Contract,
-    Inputs,
-    MonthFlows,
-    Opening,
-    Provisions,
-    Runway,
-    Scheme,
-    WhatIf,
-    add_months,
-    equivalent_hours,
-    project,
-)
+from portal.projection.compute import project
+from portal.projection.figures import Contract, Inputs, MonthFlows, Opening, Runway, WhatIf
+from portal.projection.months import add_months
+from portal.projection.pay import equivalent_hours
+from portal.projection.terms import Band, Provisions, Scheme
 
 FLAT_10 = Scheme(bands=(Band(D(0), D("0.10")),))
 NOVEMBER = date(2026, 11, 1)

@@ -1,4 +1,4 @@
-"""What the coop provisions (compute.Provisions): each one moves the figures by exactly its
+"""What the coop provisions (terms.Provisions): each one moves the figures by exactly its
 amount, worked out here from the rule, and has its line in the explanation."""
 
 from datetime import date
@@ -6,16 +6,9 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 from portal.payroll import EmployerSettings, compute_payslip
-from portal.projection.compute import (
-    Band,
-    Contract,
-    Fee,
-    Inputs,
-    Opening,
-    Provisions,
-    Scheme,
-    project,
-)
+from portal.projection.compute import project
+from portal.projection.figures import Contract, Inputs, Opening
+from portal.projection.terms import Band, Fee, Provisions, Scheme
 
 FLAT_10 = Scheme(bands=(Band(D(0), D("0.10")),))
 CONTRACT = Contract(hours_per_week=D(24), hourly_rate=D("14.50"))  # 1 508.00 gross

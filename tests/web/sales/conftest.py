@@ -3,14 +3,8 @@ from datetime import date
 import pytest
 
 from portal.db import utcnow
-from portal.sales.services import (
-    CustomerInput,
-    InvoiceInput,
-    create_customer,
-    create_invoice,
-    submit_invoice,
-    validate_invoice,
-)
+from portal.sales.customers import CustomerInput, create_customer
+from portal.sales.services import InvoiceInput, create_invoice, submit_invoice, validate_invoice
 from tests.helpers import lines
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from portal.dates import paris_today
 from portal.members.models import Role
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Customer, CustomerKind, Invoice, InvoiceStatus
-from portal.sales.services import CustomerInput, create_customer
 from tests.helpers import draft_credit_note, login, submit_then_validate
 
 

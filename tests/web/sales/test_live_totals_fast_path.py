@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from portal.sales.forms import InvoiceForm, typed_lines
-from portal.sales.services import preview_totals
+from portal.sales.totals import preview_totals
 
 NUMBERS = [
     "",

@@ -12,15 +12,10 @@ from portal.coop.services import update_coop_settings
 from portal.db import db, utcnow
 from portal.members.models import Role
 from portal.members.services import create_member
+from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice
-from portal.sales.services import (
-    CustomerInput,
-    InvoiceInput,
-    LineInput,
-    create_customer,
-    create_invoice,
-    submit_invoice,
-)
+from portal.sales.services import InvoiceInput, create_invoice, submit_invoice
+from portal.sales.totals import LineInput
 from tests.helpers import PASSWORD, login
 
 INVOICES = 50
