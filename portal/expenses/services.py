@@ -12,6 +12,7 @@ from portal.audit.services import record
 from portal.dates import paris_today
 from portal.db import take_write_lock, utcnow
 from portal.errors import DomainError
+from portal.expenses import notifications
 from portal.expenses.mileage import mileage_allowance
 from portal.expenses.models import (
     ExpenseCategory,
@@ -383,6 +384,7 @@ def submit_receipt(session: Session, receipt: Receipt) -> Receipt:
     receipt.submitted_at = utcnow()
     session.flush()
     record_change(session, "receipt", receipt.id)
+    notifications.receipt_submitted(session, receipt)
     return receipt
 
 
@@ -401,6 +403,7 @@ def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
         subject=receipt.member,
         target=f"receipt {receipt.id}",
     )
+    notifications.receipt_approved(session, receipt)
     return receipt
 
 
@@ -425,6 +428,7 @@ def reject_receipt(session: Session, receipt: Receipt, by: Member, reason: str) 
         target=f"receipt {receipt.id}",
         detail=receipt.rejection_reason,
     )
+    notifications.receipt_refused(session, receipt)
     return receipt
 
 
@@ -439,6 +443,7 @@ def record_reimbursement(session: Session, receipt: Receipt, at: datetime | None
     receipt.reimbursed_at = at or utcnow()
     session.flush()
     record_change(session, "receipt", receipt.id)
+    notifications.receipt_reimbursed(session, receipt)
     return receipt
 
 
