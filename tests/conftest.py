@@ -4,10 +4,12 @@ member factories. Helpers, such as `login`, are in tests/helpers.py.
 The database is SQLite unless PORTAL_TEST_DATABASE_URL names another (CI also runs the
 suite on PostgreSQL). In CI (CI=true) a skipped test fails the run."""
 
+import contextvars
 import os
 from decimal import Decimal
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
@@ -15,7 +17,7 @@ from portal.cli import upgrade_database
 from portal.coop.services import get_coop_settings
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
-from tests.helpers import APP, PASSWORD, login, reset_database
+from tests.helpers import PASSWORD, login, reset_database
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -51,15 +53,33 @@ def app(database_url, tmp_path_factory):
             "SMTP_HOST": None,
         }
     )
+    app.test_client_class = RequestsInTheirOwnContext
     yield app
     app.extensions["database"].engine.dispose()
+
+
+class RequestsInTheirOwnContext(FlaskClient):
+    """Each request in a context of its own, as in production: it pushes its own app
+    context rather than reuse the test's (see `db_session`), so that nothing one request
+    keeps in `g` (its login, its choice of lock) reaches the next."""
+
+    def open(self, *args, **kwargs):
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        # A streamed body (a CSV export) is read in the request's context too; closing the
+        # response (what sends its mail) is still the test's to do.
+        context.run(response.make_sequence)
+        return response
 
 
 @pytest.fixture(autouse=True)
 def db_session(app):
     """Every test runs inside one transaction that is rolled back at the end; the app's own
     commits become savepoints. The test gets its own session on that transaction; each
-    request gets another, as in production (no app context stays pushed between requests)."""
+    request gets another, as in production.
+
+    The test runs in an app context, as services always do (in a request or a command):
+    their mail is rendered from templates, their links made from the app's routes."""
     state = app.extensions["database"]
     connection = state.engine.connect()
     transaction = connection.begin()
@@ -68,8 +88,8 @@ def db_session(app):
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     session = state.sessionmaker()
-    session.info[APP] = app  # for `tests.helpers.app_context_of`
-    yield session
+    with app.app_context():
+        yield session
     session.close()
     state.sessionmaker = original
     transaction.rollback()

@@ -19,8 +19,6 @@ from portal.sales.models import Invoice
 from portal.sales.totals import LineInput
 
 PASSWORD = "correct horse battery"
-# The app of the test's session (`db_session.info`), for `app_context_of`.
-APP = "tests_app"
 
 
 def login(client, email: str, password: str = PASSWORD, **extra):
@@ -35,13 +33,6 @@ def reset_database(url: str) -> None:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-
-
-def app_context_of(session):
-    """The app context a request or a command gives a service (its mail templates, its
-    links), for a test that calls the service directly: only around that call, so that the
-    test's requests still get a context of their own each."""
-    return session.info[APP].app_context()
 
 
 @contextmanager

@@ -61,10 +61,9 @@ def _scenario(url: str):
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def scenario(request, committed_database, app):
+def scenario(request, committed_database):
     url = committed_database(request.param)
-    with app.app_context():  # scheduling tells the invited: mail templates and links
-        yield from _scenario(url)
+    yield from _scenario(url)
 
 
 def test_search_finds_stemmed_and_prefixed_words_on_both_databases(scenario):
