@@ -29,7 +29,7 @@ PER_PAGE = 30
 
 
 def notify(
-    session: Session, member: Member, kind: NotificationKind, link: str, **params
+    session: Session, member: Member, kind: NotificationKind, link: str, /, **params
 ) -> Notification:
     """Tell `member` about `kind` in the app, and by email as they chose. `link` is a path
     in the portal (`portal.links.portal_path`); `params` are JSON values the kind's text
@@ -38,7 +38,7 @@ def notify(
     return notification
 
 
-def notify_staff(session: Session, kind: NotificationKind, link: str, **params) -> None:
+def notify_staff(session: Session, kind: NotificationKind, link: str, /, **params) -> None:
     """Tell every active member of the support team (staff and admins)."""
     team = session.scalars(
         select(Member).where(Member.role.in_([Role.STAFF, Role.ADMIN]), Member.active.is_(True))
@@ -47,7 +47,7 @@ def notify_staff(session: Session, kind: NotificationKind, link: str, **params) 
 
 
 def notify_all(
-    session: Session, members: Iterable[Member], kind: NotificationKind, link: str, **params
+    session: Session, members: Iterable[Member], kind: NotificationKind, link: str, /, **params
 ) -> list[Notification]:
     """`notify` for several members at once: one query for their email settings."""
     members = list(members)
