@@ -60,7 +60,7 @@ def app(database_url, tmp_path_factory):
 
 class RequestsInTheirOwnContext(FlaskClient):
     """Each request in a context of its own, as in production: it pushes its own app
-    context rather than reuse the test's (see `db_session`), so that nothing one request
+    context rather than reuse the test's (`services_context`), so that nothing one request
     keeps in `g` (its login, its choice of lock) reaches the next."""
 
     def open(self, *args, **kwargs):
@@ -76,10 +76,7 @@ class RequestsInTheirOwnContext(FlaskClient):
 def db_session(app):
     """Every test runs inside one transaction that is rolled back at the end; the app's own
     commits become savepoints. The test gets its own session on that transaction; each
-    request gets another, as in production.
-
-    The test runs in an app context, as services always do (in a request or a command):
-    their mail is rendered from templates, their links made from the app's routes."""
+    request gets another, as in production."""
     state = app.extensions["database"]
     connection = state.engine.connect()
     transaction = connection.begin()
@@ -88,12 +85,20 @@ def db_session(app):
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     session = state.sessionmaker()
-    with app.app_context():
-        yield session
+    yield session
     session.close()
     state.sessionmaker = original
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture
+def services_context(app):
+    """The app context services always run in (a request or a command: their mail is
+    rendered from templates, their links made from the app's routes), for the web and API
+    tests that call them directly (autouse in tests/web and tests/api)."""
+    with app.app_context():
+        yield
 
 
 @pytest.fixture

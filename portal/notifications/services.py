@@ -26,6 +26,7 @@ from portal.notifications.models import (
 from portal.outbox.services import queue_email, render_email
 
 PER_PAGE = 30
+UNREAD_SHOWN = 99  # more shows as "99+"
 
 
 def notify(
@@ -106,12 +107,15 @@ def _email(session: Session, member: Member, notification: Notification) -> None
 
 
 def unread_count(session: Session, member_id: int) -> int:
-    """For the header of every page: one count in the (member, read_at) index."""
-    return session.scalar(
-        select(func.count())
-        .select_from(Notification)
+    """For the header of every page: one count in the (member, read_at) index, which stops
+    at UNREAD_SHOWN + 1 (the header says "99+"), so a long backlog costs no more."""
+    unread = (
+        select(Notification.id)
         .where(Notification.member_id == member_id, Notification.read_at.is_(None))
+        .limit(UNREAD_SHOWN + 1)
+        .subquery()
     )
+    return session.scalar(select(func.count()).select_from(unread))
 
 
 def notifications_page(session: Session, member: Member, page: int) -> Page:
