@@ -1,3 +1,6 @@
+from flask_babel.speaklater import LazyString
+
+
 class DomainError(Exception):
     """An expected failure of a rule, with a message for the user (translated lazily).
 
@@ -11,3 +14,13 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+# What a model's `refusal_to_*` predicate answers: why the action is refused, or None.
+Refusal = LazyString | None
+
+
+def refuse(refusal: Refusal) -> None:
+    """Raise the refusal a model's predicate gave, if it gave one."""
+    if refusal is not None:
+        raise DomainError(refusal)

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
+from portal.errors import Refusal
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member
 
@@ -148,12 +149,48 @@ class Receipt(Base):
         return self.status in (ReceiptStatus.DRAFT, ReceiptStatus.REJECTED)
 
     @property
-    def can_submit(self) -> bool:
-        return self.is_editable
-
-    @property
     def to_reimburse(self) -> bool:
         return self.status is ReceiptStatus.APPROVED and self.paid_by is PaidBy.MEMBER
+
+    # What may be done with it: each predicate gives the reason for a refusal (None: allowed).
+    # The services raise it, the pages read it.
+
+    def refusal_to_change(self) -> Refusal:
+        if not self.is_editable:
+            return _l("This receipt has been submitted: it can no longer be changed.")
+        return None
+
+    def refusal_to_edit(self) -> Refusal:
+        """Its form edits a receipt; a mileage claim is deleted and made again."""
+        if self.kind is not ReceiptKind.RECEIPT:
+            return self.refusal_to_change() or _l(
+                "A mileage claim cannot be edited: delete it and make another."
+            )
+        return self.refusal_to_change()
+
+    def refusal_to_delete(self) -> Refusal:
+        if self.status is not ReceiptStatus.DRAFT:
+            return _l("Only a draft can be deleted.")
+        return None
+
+    def refusal_to_submit(self) -> Refusal:
+        """A receipt goes to the team with its photo or PDF; a mileage claim has none."""
+        if self.kind is ReceiptKind.RECEIPT and not self.file_key:
+            return self.refusal_to_change() or _l(
+                "Add a photo or a PDF of the receipt before submitting it."
+            )
+        return self.refusal_to_change()
+
+    def refusal_to_decide(self) -> Refusal:
+        """The support team approves or rejects a submitted receipt."""
+        if self.status is not ReceiptStatus.SUBMITTED:
+            return _l("This receipt is not waiting for a decision.")
+        return None
+
+    def refusal_to_reimburse(self) -> Refusal:
+        if not self.to_reimburse:
+            return _l("Only an approved receipt paid by the entrepreneur is reimbursed.")
+        return None
 
 
 class ReceiptVat(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from portal.audit.services import record
 from portal.dates import paris_today
 from portal.db import take_write_lock, utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, refuse
 from portal.expenses import notifications
 from portal.expenses.mileage import mileage_allowance
 from portal.expenses.models import (
@@ -152,15 +152,13 @@ def update_receipt(
     """Change a draft or rejected receipt; a new file replaces the old one (deleted once the
     change is committed). Submitted and approved receipts cannot change. The photo is
     decoded before the write lock, as in `create_receipt`."""
-    _require_editable(receipt)
-    if receipt.kind is not ReceiptKind.RECEIPT:
-        raise DomainError(_l("A mileage claim cannot be edited: delete it and make another."))
+    refuse(receipt.refusal_to_edit())
     category = _check_receipt(session, receipt.member, data)
     checked = check_upload(upload) if upload else None
     take_write_lock(session)
     # Read again now that writers wait for us: it may have been submitted meanwhile.
     session.refresh(receipt, with_for_update=True)
-    _require_editable(receipt)
+    refuse(receipt.refusal_to_change())
     _fill_receipt(receipt, data, category)
     if checked is not None:
         for key in (receipt.file_key, receipt.thumbnail_key):
@@ -353,18 +351,12 @@ def _attach(session: Session, receipt: Receipt, checked) -> None:
     )
 
 
-def _require_editable(receipt: Receipt) -> None:
-    if not receipt.is_editable:
-        raise DomainError(_l("This receipt has been submitted: it can no longer be changed."))
-
-
 # --- workflow -------------------------------------------------------------------------------
 
 
 def delete_receipt(session: Session, receipt: Receipt) -> None:
     """Only a draft can be deleted; its files go once the deletion is committed."""
-    if receipt.status is not ReceiptStatus.DRAFT:
-        raise DomainError(_l("Only a draft can be deleted."))
+    refuse(receipt.refusal_to_delete())
     for key in (receipt.file_key, receipt.thumbnail_key):
         if key:
             delete_after_commit(session, key)
@@ -377,9 +369,7 @@ def delete_receipt(session: Session, receipt: Receipt) -> None:
 def submit_receipt(session: Session, receipt: Receipt) -> Receipt:
     """A draft (or a corrected rejected receipt) goes to the support team. A receipt needs
     its photo or PDF; a mileage claim has none."""
-    _require_editable(receipt)
-    if receipt.kind is ReceiptKind.RECEIPT and not receipt.file_key:
-        raise DomainError(_l("Add a photo or a PDF of the receipt before submitting it."))
+    refuse(receipt.refusal_to_submit())
     receipt.status = ReceiptStatus.SUBMITTED
     receipt.submitted_at = utcnow()
     session.flush()
@@ -390,7 +380,7 @@ def submit_receipt(session: Session, receipt: Receipt) -> Receipt:
 
 def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
     """The support team accepts a submitted receipt; from then on it never changes."""
-    _require_submitted(receipt)
+    refuse(receipt.refusal_to_decide())
     receipt.status = ReceiptStatus.APPROVED
     receipt.decided_at = utcnow()
     receipt.decided_by_id = by.id
@@ -410,7 +400,7 @@ def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
 def reject_receipt(session: Session, receipt: Receipt, by: Member, reason: str) -> Receipt:
     """The support team refuses a submitted receipt and says why; the entrepreneur may
     correct it and submit it again."""
-    _require_submitted(receipt)
+    refuse(receipt.refusal_to_decide())
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_l("Say why the receipt is rejected."), field="reason")
@@ -437,16 +427,10 @@ def record_reimbursement(session: Session, receipt: Receipt, at: datetime | None
     office through the sync API. Only an approved receipt paid by the entrepreneur."""
     if receipt.status is ReceiptStatus.REIMBURSED:
         return receipt  # the back office may send the same payment twice
-    if not receipt.to_reimburse:
-        raise DomainError(_l("Only an approved receipt paid by the entrepreneur is reimbursed."))
+    refuse(receipt.refusal_to_reimburse())
     receipt.status = ReceiptStatus.REIMBURSED
     receipt.reimbursed_at = at or utcnow()
     session.flush()
     record_change(session, "receipt", receipt.id)
     notifications.receipt_reimbursed(session, receipt)
     return receipt
-
-
-def _require_submitted(receipt: Receipt) -> None:
-    if receipt.status is not ReceiptStatus.SUBMITTED:
-        raise DomainError(_l("This receipt is not waiting for a decision."))

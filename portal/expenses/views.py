@@ -251,7 +251,7 @@ def show(receipt_id: int):
 @login_required
 def edit(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
-    if receipt.member_id != current_user.id or not receipt.is_editable:
+    if receipt.member_id != current_user.id or receipt.refusal_to_change():
         abort(404)
     form = _receipt_form(obj=receipt, idempotency_key=receipt.idempotency_key)
     if not form.is_submitted():

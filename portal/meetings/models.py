@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
+from portal.errors import Refusal
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
 
@@ -69,6 +70,40 @@ class Meeting(Base):
 
     def has_started(self, now: datetime) -> bool:
         return now >= self.starts_at
+
+    # What may be done with it: each predicate gives the reason for a refusal (None: allowed).
+    # Before it starts it is organised and answered; once started, attendance and notes.
+
+    def refusal_to_change(self, now: datetime) -> Refusal:
+        if self.has_started(now):
+            return _l("This meeting has started: it can no longer be changed.")
+        return None
+
+    def refusal_to_invite(self, now: datetime) -> Refusal:
+        if self.has_started(now):
+            return _l("This meeting has started: invitations are closed.")
+        return None
+
+    def refusal_to_answer(self, now: datetime) -> Refusal:
+        """Whether an invited member may answer or change their answer."""
+        if self.has_started(now):
+            return _l("This meeting has started: answers are closed.")
+        return None
+
+    def refusal_to_remind(self, now: datetime) -> Refusal:
+        if self.has_started(now):
+            return _l("This meeting has started: no more reminders.")
+        return None
+
+    def refusal_to_publish_notes(self, now: datetime) -> Refusal:
+        if not self.has_started(now):
+            return _l("Notes can be published once the meeting has started.")
+        return None
+
+    def refusal_to_mark_attendance(self, now: datetime) -> Refusal:
+        if not self.has_started(now):
+            return _l("Attendance can be marked once the meeting has started.")
+        return None
 
 
 class MeetingInvitation(Base):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.dates import PARIS, paris_to_utc
 from portal.db import take_write_lock, utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.ical import CalendarEvent, to_ical
 from portal.meetings import notifications
@@ -122,8 +122,7 @@ def update_meeting(
 ) -> Meeting:
     """Change the time, place, title or agenda of a meeting that has not started. The
     audience stays as invited: nobody who already answered is dropped."""
-    if meeting.has_started(now):
-        raise DomainError(_l("This meeting has started: it can no longer be changed."))
+    refuse(meeting.refusal_to_change(now))
     _check_place(details)
     meeting.starts_at, meeting.ends_at = _times(details, now)
     meeting.title = details.title.strip()
@@ -160,8 +159,7 @@ def _invite_audience(session: Session, meeting: Meeting, now: datetime) -> int:
 def invite_newcomers(session: Session, meeting: Meeting, now: datetime) -> int:
     """Invite the members of the meeting's audience who were not invited yet (they joined
     or changed status since). Nobody is uninvited. Returns how many were added."""
-    if meeting.has_started(now):
-        raise DomainError(_l("This meeting has started: invitations are closed."))
+    refuse(meeting.refusal_to_invite(now))
     added = _invite_audience(session, meeting, now)
     if added:
         record_change(session, "meeting", meeting.id)
@@ -206,8 +204,7 @@ def answer_invitation(
         raise DomainError(_l("Keep the comment under 200 characters."), field="comment")
     if invitation_for(session, meeting, member) is None:
         raise DomainError(_l("You are not invited to this meeting."))
-    if meeting.has_started(now):
-        raise DomainError(_l("This meeting has started: answers are closed."))
+    refuse(meeting.refusal_to_answer(now))
     rsvp = rsvp_for(session, meeting, member)
     if rsvp is None:
         try:
@@ -290,8 +287,7 @@ def answer_rows(overview: AnswersOverview) -> Iterator[tuple]:
 def send_reminder(session: Session, meeting: Meeting, now: datetime) -> int:
     """Remind every invited, active member who has not answered (in the app, and by email
     in their language). Returns how many (none once the meeting has started)."""
-    if meeting.has_started(now):
-        raise DomainError(_l("This meeting has started: no more reminders."))
+    refuse(meeting.refusal_to_remind(now))
     members = session.scalars(
         select(Member)
         .join(MeetingInvitation, MeetingInvitation.member_id == Member.id)
@@ -324,8 +320,7 @@ def publish_notes(
 ) -> Meeting:
     """Notes (Markdown, rendered sanitised) and attachments, once the meeting has started.
     Every file is checked before anything is written: one bad file and nothing is stored."""
-    if not meeting.has_started(now):
-        raise DomainError(_l("Notes can be published once the meeting has started."))
+    refuse(meeting.refusal_to_publish_notes(now))
     notes = (notes or "").strip()
     if not notes:
         raise DomainError(_l("Write the notes before publishing them."), field="notes")
@@ -377,8 +372,7 @@ def set_attendance(
 ) -> None:
     """Mark who came, once the meeting has started; every invited member not ticked is
     marked absent. Ids of members who were not invited are ignored."""
-    if not meeting.has_started(now):
-        raise DomainError(_l("Attendance can be marked once the meeting has started."))
+    refuse(meeting.refusal_to_mark_attendance(now))
     for invitation in meeting.invitations:
         invitation.attended = invitation.member_id in attended_member_ids
     session.flush()

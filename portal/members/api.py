@@ -23,7 +23,7 @@ from portal.coop.models import CoopSettings
 from portal.coop.services import contribution_rate_for, get_coop_settings
 from portal.db import db, id_from_text
 from portal.members.models import Activity, Member, MemberStatus
-from portal.members.services import member_by_ref, put_entrepreneur
+from portal.members.services import CONTRACT_LIMITS, member_by_ref, put_entrepreneur
 from portal.money import to_cents
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
@@ -139,10 +139,13 @@ def put_member(ref: str):
     _check_if_match(existing)
     status = inputs.choice(body, "status", tuple(s.value for s in MemberStatus))
     rate = inputs.money(body, "hourly_rate")
+    hours = CONTRACT_LIMITS["contract_hours_per_week"]
     changes = {
         "full_name": inputs.text(body, "name", 120),
         "status": MemberStatus(status) if status else None,
-        "contract_hours_per_week": inputs.decimal(body, "hours_per_week", Decimal(0), Decimal(48)),
+        "contract_hours_per_week": inputs.decimal(
+            body, "hours_per_week", hours.lowest, hours.highest
+        ),
         "hourly_gross_rate_cents": to_cents(rate) if rate is not None else None,
         "activities": inputs.string_list(body, "activities", 20, 120),
     }

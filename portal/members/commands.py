@@ -53,13 +53,7 @@ def create_user(
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     hours = _decimal(hours_per_week) or Decimal(0)
     rate = _decimal(hourly_rate) or Decimal(0)
-    if not 0 <= hours <= 48:
-        raise CommandError("--hours-per-week must be between 0 and 48.")
-    if not 0 <= rate <= 1000:
-        raise CommandError("--hourly-rate must be between 0 and 1000 euros.")
     fixed_gross = _decimal(monthly_gross)
-    if fixed_gross is not None and not 0 < fixed_gross <= 100_000:
-        raise CommandError("--monthly-gross must be between 0 and 100000 euros.")
     member = create_member(
         db.session,
         email=email,
@@ -69,7 +63,7 @@ def create_user(
         password=password,
         contract_hours_per_week=hours,
         hourly_gross_rate_cents=to_cents(rate),
-        contract_monthly_gross_cents=to_cents(fixed_gross) if fixed_gross else None,
+        contract_monthly_gross_cents=to_cents(fixed_gross) if fixed_gross is not None else None,
         activities=activities,
     )
     record(db.session, "account_created", actor_label="command line", subject=member, detail=role)

@@ -1,7 +1,9 @@
 """Members of the coop: entrepreneurs and the support team."""
 
 from decimal import Decimal
+from typing import NamedTuple
 
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,49 @@ from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member, MemberStatus, Role
 from portal.members.notifications import email_login_changed
+from portal.payroll.engine import MAX_HOURS_PER_WEEK
 from portal.sync.services import record_change
+
+
+class Limit(NamedTuple):
+    lowest: Decimal | int
+    highest: Decimal | int
+    refusal: LazyString
+    field: str  # the form's or the API's
+
+
+# A contract's limits, for every way one is written (the command line, the back office's API,
+# `create_member`): the legal weekly maximum of hours, and amounts beyond which a figure is a
+# typo.
+CONTRACT_LIMITS = {
+    "contract_hours_per_week": Limit(
+        Decimal(0),
+        MAX_HOURS_PER_WEEK,
+        _l("Contract hours are between 0 and 48 a week."),
+        "hours_per_week",
+    ),
+    "hourly_gross_rate_cents": Limit(
+        0,
+        1000_00,
+        _l("The hourly rate is between 0 and 1000 € gross."),
+        "hourly_rate",
+    ),
+    "contract_monthly_gross_cents": Limit(
+        1,
+        100_000_00,
+        _l("A fixed monthly gross is between 0 and 100000 €."),
+        "monthly_gross",
+    ),
+}
+
+
+def check_contract(**figures) -> None:
+    """Refuse a contract figure outside `CONTRACT_LIMITS`; one left out or None is not
+    checked."""
+    for name, value in figures.items():
+        lowest, highest, refusal, field = CONTRACT_LIMITS[name]
+        if value is not None and not lowest <= value <= highest:
+            raise DomainError(refusal, field=field)
 
 
 def create_member(
@@ -30,6 +74,11 @@ def create_member(
 ) -> Member:
     """A new member. Entrepreneurs have a status (default: supported); staff have none."""
     email = normalise_email(email)
+    check_contract(
+        contract_hours_per_week=contract_hours_per_week,
+        hourly_gross_rate_cents=hourly_gross_rate_cents,
+        contract_monthly_gross_cents=contract_monthly_gross_cents,
+    )
     if session.scalar(select(Member.id).where(Member.email == email)) is not None:
         raise DomainError(_l("A member with this email already exists."), field="email")
     if role is Role.ENTREPRENEUR:
@@ -73,9 +122,6 @@ def member_by_ref(session: Session, ref: str) -> Member | None:
     return None
 
 
-MAX_HOURS_PER_WEEK = Decimal(48)
-
-
 def put_entrepreneur(
     session: Session, member: Member | None, email: str, by: str = "", **changes
 ) -> tuple[Member, bool]:
@@ -105,17 +151,16 @@ def put_entrepreneur(
             raise DomainError(_l("A member with this email already exists."), field="email")
         old_email, member.email = member.email, email
         _tell_email_changed(session, member, old_email, by)
-    hours = changes.get("contract_hours_per_week")
-    if hours is not None and not 0 <= hours <= MAX_HOURS_PER_WEEK:
-        raise DomainError(_l("Contract hours are between 0 and 48 a week."), field="hours_per_week")
+    check_contract(
+        contract_hours_per_week=changes.get("contract_hours_per_week"),
+        hourly_gross_rate_cents=changes.get("hourly_gross_rate_cents"),
+    )
     rate = changes.get("contribution_rate")
     if rate is not None and not 0 <= rate < 1:
         raise DomainError(
             _l("The contribution rate is a fraction of revenue, from 0 to below 1."),
             field="contribution_rate",
         )
-    if (changes.get("hourly_gross_rate_cents") or 0) < 0:
-        raise DomainError(_l("The hourly rate cannot be negative."), field="hourly_rate")
     status = changes.get("status")
     if not created and status is not None and status != member.status:
         detail = f"{member.status.value if member.status else '-'} → {status.value}"

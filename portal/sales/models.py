@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
+from portal.errors import Refusal
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Activity, Member
 
@@ -227,6 +228,89 @@ class Invoice(InvoiceBalance, Base):
     refunds: Mapped[list["Refund"]] = relationship(
         back_populates="credit_note", order_by="Refund.paid_on"
     )
+
+    # What may be done with it: each predicate gives the reason for a refusal (None: allowed).
+    # The services raise it, the pages and the API read it.
+
+    def refusal_to_change(self) -> Refusal:
+        """Only a draft or a returned invoice changes; an issued one never does."""
+        if not self.status.is_editable:
+            return _l("This invoice can no longer be changed.")
+        return None
+
+    def refusal_to_delete(self) -> Refusal:
+        """A draft that was never issued may go; nothing validated is ever deleted."""
+        return self.refusal_to_change()
+
+    def refusal_to_issue(self) -> Refusal:
+        """What an invoice needs before it is submitted or validated."""
+        if not self.lines or self.total_excl_vat_cents <= 0:
+            return _l("An invoice needs at least one line with an amount.")
+        customer = self.customer
+        if (
+            customer.kind is CustomerKind.COMPANY
+            and customer.country_code == "FR"
+            and not customer.siren
+        ):
+            return _l("Add the customer's SIREN: it is mandatory on invoices to French companies.")
+        return None
+
+    def refusal_to_submit(self) -> Refusal:
+        return self.refusal_to_change() or self.refusal_to_issue()
+
+    def refusal_to_validate(self, by: Member) -> Refusal:
+        """Staff validate submitted invoices; a trusted entrepreneur validates their own.
+        (Whether it is complete enough to issue is `refusal_to_issue`.)"""
+        if by.is_staff:
+            allowed = self.status is InvoiceStatus.SUBMITTED
+        else:
+            allowed = (
+                by.id == self.member_id
+                and self.member.trusted_invoicing
+                and (self.status.is_editable or self.status is InvoiceStatus.SUBMITTED)
+            )
+        if allowed:
+            return None
+        if self.status.is_issued:
+            return _l("This invoice is already validated.")
+        return _l("You cannot validate this invoice.")
+
+    def refusal_to_return(self, by: Member) -> Refusal:
+        """Staff send a submitted invoice back to be corrected."""
+        if not by.is_staff:
+            return _l("Only the support team returns invoices.")
+        if self.status is not InvoiceStatus.SUBMITTED:
+            return _l("Only an invoice awaiting validation can be returned.")
+        return None
+
+    def refusal_to_send(self) -> Refusal:
+        if self.status is not InvoiceStatus.VALIDATED:
+            return _l("Only a validated invoice can be marked as sent.")
+        return None
+
+    def refusal_to_credit(self) -> Refusal:
+        """An issued invoice is credited for what is left of it."""
+        if self.is_credit_note or not self.status.is_issued:
+            return _l("Only a validated invoice can be credited.")
+        if self.total_incl_vat_cents - self.credited_cents <= 0:
+            return _l("This invoice is already fully credited.")
+        return None
+
+    def refusal_to_pay(self) -> Refusal:
+        """Payments go on issued invoices while something is left to pay."""
+        if self.is_credit_note or not self.status.is_issued:
+            return _l("Payments are recorded on validated invoices only.")
+        if self.outstanding_cents <= 0:
+            return _l("Nothing is left to pay on this invoice.")
+        return None
+
+    def refusal_to_refund(self) -> Refusal:
+        """Refunds go on issued credit notes while money is owed back to the customer."""
+        if not self.is_credit_note or not self.status.is_issued:
+            return _l("Refunds are recorded on validated credit notes only.")
+        if self.refund_owed_cents <= 0:
+            return _l("Nothing is owed back to the customer on this credit note.")
+        return None
 
 
 class InvoiceLine(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.audit.services import record
-from portal.errors import DomainError
+from portal.errors import DomainError, refuse
 from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
@@ -17,7 +17,6 @@ from portal.money import excl_vat_part, from_cents, to_cents
 from portal.sales import notifications
 from portal.sales.models import (
     Customer,
-    CustomerKind,
     Invoice,
     InvoiceCounter,
     InvoiceKind,
@@ -120,7 +119,7 @@ def create_invoice(
 
 def update_invoice(session: Session, invoice: Invoice, data: InvoiceInput) -> Invoice:
     """Only a draft or a returned invoice changes; an issued one never does."""
-    _require_editable(invoice)
+    refuse(invoice.refusal_to_change())
     # The old lines go first, so the new ones can take their positions.
     invoice.lines = []
     session.flush()
@@ -132,14 +131,9 @@ def update_invoice(session: Session, invoice: Invoice, data: InvoiceInput) -> In
     return invoice
 
 
-def _require_editable(invoice: Invoice) -> None:
-    if not invoice.status.is_editable:
-        raise DomainError(_l("This invoice can no longer be changed."))
-
-
 def delete_draft(session: Session, invoice: Invoice) -> None:
     """A draft that was never issued may go; nothing validated is ever deleted."""
-    _require_editable(invoice)
+    refuse(invoice.refusal_to_delete())
     invoice_id = invoice.id
     session.delete(invoice)
     session.flush()
@@ -151,24 +145,9 @@ def delete_draft(session: Session, invoice: Invoice) -> None:
 # --- Workflow ----------------------------------------------------------------------------
 
 
-def _check_ready(invoice: Invoice) -> None:
-    if not invoice.lines or invoice.total_excl_vat_cents <= 0:
-        raise DomainError(_l("An invoice needs at least one line with an amount."))
-    customer = invoice.customer
-    if (
-        customer.kind is CustomerKind.COMPANY
-        and customer.country_code == "FR"
-        and not customer.siren
-    ):
-        raise DomainError(
-            _l("Add the customer's SIREN: it is mandatory on invoices to French companies.")
-        )
-
-
 def submit_invoice(session: Session, invoice: Invoice, now: datetime) -> Invoice:
     """The entrepreneur hands a draft (or a returned invoice) to the support team."""
-    _require_editable(invoice)
-    _check_ready(invoice)
+    refuse(invoice.refusal_to_submit())
     invoice.status = InvoiceStatus.SUBMITTED
     invoice.submitted_at = now
     invoice.return_comment = ""
@@ -178,26 +157,12 @@ def submit_invoice(session: Session, invoice: Invoice, now: datetime) -> Invoice
     return invoice
 
 
-def can_validate(invoice: Invoice, by: Member) -> bool:
-    """Staff validate submitted invoices; a trusted entrepreneur validates their own."""
-    if by.is_staff:
-        return invoice.status is InvoiceStatus.SUBMITTED
-    return (
-        by.id == invoice.member_id
-        and invoice.member.trusted_invoicing
-        and (invoice.status.is_editable or invoice.status is InvoiceStatus.SUBMITTED)
-    )
-
-
 def return_invoice(
     session: Session, invoice: Invoice, by: Member, comment: str, now: datetime
 ) -> Invoice:
     """Staff send a submitted invoice back with a comment saying what to fix."""
     comment = comment.strip()
-    if not by.is_staff:
-        raise DomainError(_l("Only the support team returns invoices."))
-    if invoice.status is not InvoiceStatus.SUBMITTED:
-        raise DomainError(_l("Only an invoice awaiting validation can be returned."))
+    refuse(invoice.refusal_to_return(by))
     if not comment:
         raise DomainError(_l("Say what to correct."), field="comment")
     invoice.status = InvoiceStatus.RETURNED
@@ -225,11 +190,7 @@ def validate_invoice(
     left to credit on its invoice."""
     # Lock the row first: two staff clicking at once must not issue it twice.
     session.refresh(invoice, with_for_update=True)
-    if not can_validate(invoice, by):
-        if invoice.status.is_issued:
-            raise DomainError(_l("This invoice is already validated."))
-        raise DomainError(_l("You cannot validate this invoice."))
-    _check_ready(invoice)
+    refuse(invoice.refusal_to_validate(by) or invoice.refusal_to_issue())
     from portal.coop.services import get_coop_settings
 
     settings = get_coop_settings(session)
@@ -299,8 +260,7 @@ def validate_invoice(
 
 def mark_sent(session: Session, invoice: Invoice, now: datetime) -> Invoice:
     """The entrepreneur says the validated invoice went to the customer."""
-    if invoice.status is not InvoiceStatus.VALIDATED:
-        raise DomainError(_l("Only a validated invoice can be marked as sent."))
+    refuse(invoice.refusal_to_send())
     invoice.status = InvoiceStatus.SENT
     invoice.sent_at = now
     session.flush()
@@ -328,10 +288,7 @@ def create_credit_note(
 ) -> Invoice:
     """A draft credit note for what is left of an issued invoice, with its lines copied:
     submit it as is for a full credit, or lower the lines first for a partial one."""
-    if invoice.is_credit_note or not invoice.status.is_issued:
-        raise DomainError(_l("Only a validated invoice can be credited."))
-    if invoice.total_incl_vat_cents - invoice.credited_cents <= 0:
-        raise DomainError(_l("This invoice is already fully credited."))
+    refuse(invoice.refusal_to_credit())
     if form_token:
         existing = session.scalar(
             select(Invoice).where(
@@ -388,8 +345,7 @@ def record_payment(
     is outstanding; the status follows (partly paid, paid). Staff and the back-office sync
     both call this."""
     session.refresh(invoice, with_for_update=True)
-    if invoice.is_credit_note or not invoice.status.is_issued:
-        raise DomainError(_l("Payments are recorded on validated invoices only."))
+    refuse(invoice.refusal_to_pay())
     if amount is None or amount <= 0:
         raise DomainError(_l("Enter an amount above zero."), field="amount")
     if amount > MAX_AMOUNT:
@@ -457,10 +413,7 @@ def record_refund(
     today. The refund left the margin when the credit note was issued: this settles the
     debt. Staff and the back-office sync both call this."""
     session.refresh(credit_note, with_for_update=True)
-    if not credit_note.is_credit_note or not credit_note.status.is_issued:
-        raise DomainError(_l("Refunds are recorded on validated credit notes only."))
-    if credit_note.refund_owed_cents <= 0:
-        raise DomainError(_l("Nothing is owed back to the customer on this credit note."))
+    refuse(credit_note.refusal_to_refund())
     if amount is None or amount <= 0:
         raise DomainError(_l("Enter an amount above zero."), field="amount")
     if amount > MAX_AMOUNT:

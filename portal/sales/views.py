@@ -220,8 +220,9 @@ def new():
 @login_required
 def edit(invoice_id: int):
     invoice = _own_invoice_or_404(invoice_id)
-    if not invoice.status.is_editable:
-        flash(_("This invoice can no longer be changed."), "error")
+    refusal = invoice.refusal_to_change()
+    if refusal:
+        flash(str(refusal), "error")
         return _show(invoice)
     form = InvoiceForm(data=_form_data(invoice)) if request.method == "GET" else InvoiceForm()
     _prepare(form, current_user)
@@ -284,7 +285,6 @@ def show(invoice_id: int):
         seller=seller,
         buyer=buyer,
         credit_notes=credit_notes,
-        can_validate=services.can_validate(invoice, current_user),
         payment_form=PaymentForm(received_on=paris_today()),
         refund_form=RefundForm(paid_on=paris_today()),
         return_form=ReturnForm(),

@@ -3,7 +3,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.dates import PARIS
 from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
+from portal.errors import Refusal
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, MemberStatus
 
@@ -70,6 +72,61 @@ class Workshop(Base):
     def is_open_to(self, member: Member) -> bool:
         statuses = self.audience_statuses
         return not statuses or member.status in statuses
+
+    def audience_label(self) -> str:
+        statuses = self.audience_statuses
+        if not statuses:
+            return str(_l("everyone"))
+        return ", ".join(str(status.label) for status in MemberStatus if status in statuses)
+
+    # What may be done with it: each predicate gives the reason for a refusal (None: allowed).
+    # The services raise it, the pages read it.
+
+    def booking_refusal(self, member: Member, now: datetime) -> Refusal:
+        """Whether `member` may book a seat (or join the waiting list) now. Holding a booking
+        already is for the caller to tell: it needs the database."""
+        if self.is_cancelled:
+            return _l("This workshop is cancelled.")
+        if self.starts_at <= now:
+            return _l("This workshop has already taken place.")
+        if self.bookings_close_at() <= now:
+            return _l("Bookings for this workshop are closed.")
+        if not self.is_open_to(member):
+            return _l(
+                "This workshop is reserved for: %(audience)s.", audience=self.audience_label()
+            )
+        return None
+
+    def unbooking_refusal(self, booking: "Booking | None", now: datetime) -> Refusal:
+        """Whether a seat or a place on the waiting list may be given up: until it starts."""
+        if self.is_cancelled:
+            return _l("This workshop is cancelled.")
+        if booking is None:
+            return _l("You have no booking for this workshop.")
+        if self.starts_at <= now:
+            return _l("This workshop has already started: it can no longer be cancelled.")
+        return None
+
+    def refusal_to_change(self) -> Refusal:
+        if self.is_cancelled:
+            return _l("This workshop is cancelled: it can no longer be changed.")
+        return None
+
+    def refusal_to_cancel(self, now: datetime) -> Refusal:
+        """The support team calls a workshop off before it starts."""
+        if self.is_cancelled:
+            return _l("This workshop is already cancelled.")
+        if self.starts_at <= now:
+            return _l("This workshop has already started: it can no longer be cancelled.")
+        return None
+
+    def refusal_to_record_attendance(self, now: datetime) -> Refusal:
+        """Attendance is recorded from the workshop's day (in Paris) on."""
+        if self.is_cancelled:
+            return _l("This workshop is cancelled.")
+        if self.starts_at.astimezone(PARIS).date() > now.astimezone(PARIS).date():
+            return _l("Attendance can be recorded from the day of the workshop.")
+        return None
 
     def __repr__(self) -> str:
         return f"<Workshop {self.id} {self.ref} {self.title!r}>"

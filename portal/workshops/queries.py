@@ -13,7 +13,7 @@ from portal.db import utcnow
 from portal.i18n import lazy_gettext as _l
 from portal.ical import CalendarEvent
 from portal.links import public_url
-from portal.members.models import Member, MemberStatus
+from portal.members.models import Member
 from portal.workshops.models import Booking, BookingStatus, Workshop, WorkshopAudience
 
 # How far back the personal calendar feed reaches.
@@ -49,13 +49,6 @@ _SEAT_COUNTS = (
     )
     .group_by(Booking.workshop_id, Booking.status)
 )
-
-
-def audience_label(workshop: Workshop) -> str:
-    statuses = workshop.audience_statuses
-    if not statuses:
-        return str(_l("everyone"))
-    return ", ".join(str(status.label) for status in MemberStatus if status in statuses)
 
 
 def active_booking(session: Session, workshop: Workshop, member: Member) -> Booking | None:

@@ -12,9 +12,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
-from portal.dates import PARIS
 from portal.db import take_write_lock, utcnow
-from portal.errors import DomainError
+from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, MemberStatus
 from portal.sync.services import record_change
@@ -26,7 +25,7 @@ from portal.workshops.models import (
     Workshop,
     WorkshopAudience,
 )
-from portal.workshops.queries import active_booking, audience_label
+from portal.workshops.queries import active_booking
 
 WORKSHOP_FIELDS = frozenset(
     {
@@ -142,8 +141,7 @@ def create_or_update_workshop(
         workshop = Workshop(ref=ref or new_ref())
     else:
         _lock(session, workshop)
-        if workshop.is_cancelled:
-            raise DomainError(_l("This workshop is cancelled: it can no longer be changed."))
+        refuse(workshop.refusal_to_change())
 
     values = {name: fields[name] for name in WORKSHOP_FIELDS - {"audience"} if name in fields}
     for text_field in ("title", "description", "facilitator", "place", "video_url"):
@@ -207,10 +205,7 @@ def _moves(workshop: Workshop, values: Mapping[str, object]) -> bool:
 def cancel_workshop(session: Session, workshop: Workshop, now: datetime) -> None:
     """Call a workshop off before it starts; everyone booked or waiting is told."""
     _lock(session, workshop)
-    if workshop.is_cancelled:
-        raise DomainError(_l("This workshop is already cancelled."))
-    if workshop.starts_at <= now:
-        raise DomainError(_l("This workshop has already started: it can no longer be cancelled."))
+    refuse(workshop.refusal_to_cancel(now))
     workshop.cancelled_at = now
     session.flush()
     record_change(session, "workshop", workshop.id)
@@ -235,19 +230,7 @@ def book_seat(
     a seat or a place on the list (the database refuses a second active booking too)."""
     _check_acting_for(member, by)
     _lock(session, workshop)
-    if workshop.is_cancelled:
-        raise DomainError(_l("This workshop is cancelled."))
-    if workshop.starts_at <= now:
-        raise DomainError(_l("This workshop has already taken place."))
-    if workshop.bookings_close_at() <= now:
-        raise DomainError(_l("Bookings for this workshop are closed."))
-    if not workshop.is_open_to(member):
-        raise DomainError(
-            _l(
-                "This workshop is reserved for: %(audience)s.",
-                audience=audience_label(workshop),
-            )
-        )
+    refuse(workshop.booking_refusal(member, now))
     confirmed, current = session.execute(
         _SEATS_TAKEN_AND_MINE, {"workshop_id": workshop.id, "member_id": member.id}
     ).one()
@@ -281,13 +264,8 @@ def cancel_booking(
     goes to the first person waiting, who is told by email."""
     _check_acting_for(member, by)
     _lock(session, workshop)
-    if workshop.is_cancelled:
-        raise DomainError(_l("This workshop is cancelled."))
     booking = active_booking(session, workshop, member)
-    if booking is None:
-        raise DomainError(_l("You have no booking for this workshop."))
-    if workshop.starts_at <= now:
-        raise DomainError(_l("This workshop has already started: it can no longer be cancelled."))
+    refuse(workshop.unbooking_refusal(booking, now))
     was_confirmed = booking.status is BookingStatus.CONFIRMED
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
@@ -340,10 +318,7 @@ def record_attendance(
     """Mark confirmed participants present, absent or excused, from the workshop's day on.
     `marks` maps booking ids of this workshop to a mark (None clears it). Returns how many
     changed."""
-    if workshop.is_cancelled:
-        raise DomainError(_l("This workshop is cancelled."))
-    if workshop.starts_at.astimezone(PARIS).date() > now.astimezone(PARIS).date():
-        raise DomainError(_l("Attendance can be recorded from the day of the workshop."))
+    refuse(workshop.refusal_to_record_attendance(now))
     bookings = session.scalars(
         select(Booking).where(
             Booking.workshop_id == workshop.id,

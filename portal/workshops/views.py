@@ -26,11 +26,6 @@ ATTENDANCE_VALUES = frozenset(mark.value for mark in Attendance)
 FORM_FIELDS = {"starts_at": "start_time", "ends_at": "end_time"}
 
 
-@bp.app_template_filter("audience")
-def audience_filter(workshop: Workshop) -> str:
-    return queries.audience_label(workshop)
-
-
 def workshop_or_404(workshop_id: int) -> Workshop:
     """Workshops are not private: any member may open one, booking rules decide the rest."""
     workshop = db.session.get(Workshop, workshop_id)
@@ -121,7 +116,7 @@ def detail(workshop_id: int):
     return render(
         "workshops/detail.html",
         "workshops/_booking.html",
-        audience=queries.audience_label(workshop),
+        audience=workshop.audience_label(),
         **booking_panel(workshop),
     )
 

@@ -155,3 +155,17 @@ def test_body_is_json_with_problem_type(client, bearer):
     body = json.loads(response.data)
     assert {"type", "title", "status", "detail", "error"} <= set(body)
     assert body["status"] == 404
+
+
+def test_an_hourly_rate_above_the_contract_limit_is_refused(
+    client, bearer, entrepreneur, db_session
+):
+    response = client.put(
+        f"/api/v1/members/{entrepreneur.id}",
+        json={"hourly_rate": "1000.01"},
+        headers=write_headers(bearer),
+    )
+    assert response.status_code == 422
+    assert response.json["error"]["field"] == "hourly_rate"
+    db_session.expire_all()
+    assert entrepreneur.hourly_gross_rate_cents == 1450

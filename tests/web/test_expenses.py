@@ -4,6 +4,7 @@ import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -707,3 +708,47 @@ def test_staff_role_is_not_an_entrepreneur_list_leak(client, make_member):
     other_staff = make_member(role=Role.STAFF)
     login(client, other_staff.email)
     assert client.get("/receipts?member=999999").status_code == 404
+
+
+def test_the_receipt_page_offers_each_action_its_predicate_allows(
+    app, client, db_session, entrepreneur, staff
+):
+    with app.app_context():
+        draft = make_receipt(db_session, entrepreneur)
+        submitted = make_receipt(db_session, entrepreneur)
+        services.submit_receipt(db_session, submitted)
+        approved = make_receipt(db_session, entrepreneur)
+        services.submit_receipt(db_session, approved)
+        services.approve_receipt(db_session, approved, staff)
+        by_the_coop = make_receipt(db_session, entrepreneur, paid_by=PaidBy.COOP)
+        services.submit_receipt(db_session, by_the_coop)
+        services.approve_receipt(db_session, by_the_coop, staff)
+        rejected = make_receipt(db_session, entrepreneur)
+        services.submit_receipt(db_session, rejected)
+        services.reject_receipt(db_session, rejected, staff, "Illisible")
+        db_session.commit()
+    receipts = (draft, submitted, approved, by_the_coop, rejected)
+    # Each button of the page, and the predicate that decides it, for whoever looks.
+    actions = {
+        entrepreneur: {
+            ">Modifier</a>": Receipt.refusal_to_edit,
+            "Envoyer à l'équipe d'appui": Receipt.refusal_to_change,
+            "Supprimer le brouillon": Receipt.refusal_to_delete,
+        },
+        staff: {
+            ">Valider</button>": Receipt.refusal_to_decide,
+            ">Refuser</button>": Receipt.refusal_to_decide,
+            "Enregistrer le remboursement": Receipt.refusal_to_reimburse,
+        },
+    }
+    seen = {}
+    for viewer, buttons in actions.items():
+        login(client, viewer.email)
+        for receipt in receipts:
+            page = unescape(client.get(f"/receipts/{receipt.id}").text)
+            for button, refusal in buttons.items():
+                allowed = refusal(receipt) is None
+                assert (button in page) == allowed, (button, receipt.status)
+                seen.setdefault(button, set()).add(allowed)
+        client.post("/logout")
+    assert all(both == {True, False} for both in seen.values()), seen

@@ -3,6 +3,7 @@
 import io
 import re
 from datetime import UTC, datetime, time, timedelta
+from html import unescape
 
 import pytest
 from PIL import Image
@@ -596,3 +597,20 @@ def test_staff_list_counts_answers_and_edit_keeps_paris_time(
     assert services.paris_time(meeting.starts_at).time() == time(19, 0)
     assert meeting.title == "Réunion déplacée" and len(meeting.invitations) == 1
     assert client.get(f"/meetings/{meeting.ref}/notes").status_code == 200
+
+
+def test_the_meeting_page_offers_each_action_its_predicate_allows(client, db_session, staff):
+    staff_client(client, staff)
+    buttons = {
+        "Relancer ceux qui n'ont pas répondu": Meeting.refusal_to_remind,
+        "Inviter les nouveaux": Meeting.refusal_to_invite,
+        "Publier le compte rendu": Meeting.refusal_to_publish_notes,
+        "Enregistrer les présences": Meeting.refusal_to_mark_attendance,
+    }
+    now = datetime.now(UTC)
+    for meeting in (schedule(db_session, days_from_now=7), schedule(db_session, days_from_now=-1)):
+        page = unescape(client.get(f"/meetings/{meeting.ref}").text)
+        for button, refusal in buttons.items():
+            assert (button in page) == (refusal(meeting, now) is None), (button, meeting.starts_at)
+        editing = f'href="/meetings/{meeting.ref}/edit"'
+        assert (editing in page) == (meeting.refusal_to_change(now) is None)

@@ -680,3 +680,46 @@ def test_ics_for_one_workshop(logged_in, workshop):
     assert "SUMMARY:Fixer ses prix" in response.text
     assert f"UID:workshop-{workshop.ref}@cae-portal" in response.text
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+# --- Pages read the workshop's predicates ---------------------------------------------------
+
+
+def test_the_booking_panel_gives_the_services_reason_instead_of_the_button(
+    logged_in, make_workshop, db_session
+):
+    closed = make_workshop(days=2)
+    closed.booking_deadline = utcnow() - timedelta(minutes=1)
+    db_session.commit()
+    refused = {
+        closed: "Les réservations pour cet atelier sont closes.",
+        make_workshop(days=-1): "Cet atelier a déjà eu lieu.",
+        make_workshop(audience=[MemberStatus.ASSOCIATE]): "Cet atelier est réservé à : ",
+    }
+    for workshop, reason in refused.items():
+        page = unescape(logged_in.get(f"/workshops/{workshop.id}").text)
+        assert reason in page
+        assert "Réserver une place" not in page
+    assert "Réserver une place" in logged_in.get(f"/workshops/{make_workshop().id}").text
+
+
+def test_cancel_buttons_go_once_the_workshop_has_started(
+    app, staff_client, db_session, make_workshop, entrepreneur
+):
+    workshop = make_workshop(days=1)
+    book(db_session, workshop, entrepreneur)
+    member_client = app.test_client()
+    login(member_client, entrepreneur.email)
+    pages = {
+        "Annuler ma réservation": lambda: member_client.get("/workshops/mine").text,
+        ">Annuler la réservation</button>": lambda: (
+            staff_client.get(f"/workshops/{workshop.id}/participants").text
+        ),
+        "Annuler cet atelier": lambda: staff_client.get(f"/workshops/{workshop.id}").text,
+    }
+    for button, page in pages.items():
+        assert button in page(), button
+    workshop.starts_at = utcnow() - timedelta(minutes=5)
+    db_session.commit()
+    for button, page in pages.items():
+        assert button not in page(), button
