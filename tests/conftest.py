@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
@@ -96,8 +97,9 @@ def db_session(app):
 def services_context(app):
     """The app context services always run in (a request or a command: their mail is
     rendered from templates, their links made from the app's routes), for the web and API
-    tests that call them directly (autouse in tests/web and tests/api)."""
-    with app.app_context():
+    tests that call them directly (autouse in tests/web and tests/api). What they say
+    outside a request stays in English, the texts of the code, as without a context."""
+    with app.app_context(), force_locale("en"):
         yield
 
 

@@ -271,7 +271,7 @@ def test_answer_to_a_meeting_one_was_not_invited_to(logged_in, db_session, entre
     assert (
         logged_in.post(f"/meetings/{meeting.ref}/rsvp", data={"answer": "yes"}).status_code == 404
     )
-    with pytest.raises(DomainError, match="pas invité"):  # the coop's French outside a request
+    with pytest.raises(DomainError, match="not invited"):
         services.answer_invitation(db_session, meeting, entrepreneur, "yes", "", meeting.created_at)
     assert rsvp_count(db_session, meeting) == 0
 

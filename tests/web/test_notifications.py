@@ -420,7 +420,7 @@ def test_payslip_recorded_is_told(db_session, entrepreneur):
         paid_on=date(2026, 10, 31),
     )
     [payslip] = notifications_of(db_session, entrepreneur, Kind.PAYSLIP_RECORDED)
-    assert payslip.text() == "Votre bulletin de paie de octobre 2026 est enregistré"
+    assert payslip.text() == "Your payslip of October 2026 is recorded"
     assert payslip.link == "/"
     [mail] = mail_to(db_session, entrepreneur)
     assert "560,00" in mail.body
