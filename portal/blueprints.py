@@ -22,6 +22,8 @@ from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
+from portal.notifications.commands import bp as notifications_commands
+from portal.notifications.views import bp as notifications
 from portal.ops.commands import bp as ops_commands
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
@@ -62,12 +64,14 @@ PAGES = (
     calendar,
     staff_members,
     profile,
+    notifications,
 )
 # Commands only, each at the top of `portal` (`portal create-user`, not a group).
 COMMANDS = (
     members_commands,
     salary_commands,
     outbox_commands,
+    notifications_commands,
     demo_commands,
     api_commands,
     ops_commands,

@@ -20,3 +20,16 @@ def public_url(endpoint: str, **values) -> str:
 def public_base_url() -> str:
     """The public address with a trailing slash ("https://portal.example/")."""
     return current_app.config["PUBLIC_URL"].rstrip("/") + "/"
+
+
+def portal_path(endpoint: str, **values) -> str:
+    """The path of `endpoint` inside the portal ("/invoices/12"), whatever prefix the portal
+    is served under: stored to make a link later, in a page (behind the request's prefix) or
+    in a mail (`absolute_url`)."""
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    return adapter.build(endpoint, values)
+
+
+def absolute_url(path: str) -> str:
+    """A portal path (`portal_path`) at the public address, for mail."""
+    return public_base_url() + path.lstrip("/")

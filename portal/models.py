@@ -9,6 +9,7 @@ from portal.db import Base
 from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
 from portal.meetings.models import Meeting, MeetingAttachment, MeetingInvitation, MeetingRsvp
 from portal.members.models import Activity, Member
+from portal.notifications.models import Notification, NotificationSetting
 from portal.outbox.models import OutboxMessage
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
@@ -40,6 +41,8 @@ __all__ = [
     "MeetingInvitation",
     "MeetingRsvp",
     "Member",
+    "Notification",
+    "NotificationSetting",
     "OutboxMessage",
     "PasswordResetRequest",
     "PasswordResetToken",

@@ -4,10 +4,13 @@ member factories. Helpers, such as `login`, are in tests/helpers.py.
 The database is SQLite unless PORTAL_TEST_DATABASE_URL names another (CI also runs the
 suite on PostgreSQL). In CI (CI=true) a skipped test fails the run."""
 
+import contextvars
 import os
 from decimal import Decimal
 
 import pytest
+from flask.testing import FlaskClient
+from flask_babel import force_locale
 from hypothesis import settings
 from sqlalchemy.orm import sessionmaker
 
@@ -57,15 +60,30 @@ def app(database_url, tmp_path_factory):
             "SMTP_HOST": None,
         }
     )
+    app.test_client_class = RequestsInTheirOwnContext
     yield app
     app.extensions["database"].engine.dispose()
+
+
+class RequestsInTheirOwnContext(FlaskClient):
+    """Each request in a context of its own, as in production: it pushes its own app
+    context rather than reuse the test's (`services_context`), so that nothing one request
+    keeps in `g` (its login, its choice of lock) reaches the next."""
+
+    def open(self, *args, **kwargs):
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        # A streamed body (a CSV export) is read in the request's context too; closing the
+        # response (what sends its mail) is still the test's to do.
+        context.run(response.make_sequence)
+        return response
 
 
 @pytest.fixture(autouse=True)
 def db_session(app):
     """Every test runs inside one transaction that is rolled back at the end; the app's own
     commits become savepoints. The test gets its own session on that transaction; each
-    request gets another, as in production (no app context stays pushed between requests)."""
+    request gets another, as in production."""
     state = app.extensions["database"]
     connection = state.engine.connect()
     transaction = connection.begin()
@@ -79,6 +97,16 @@ def db_session(app):
     state.sessionmaker = original
     transaction.rollback()
     connection.close()
+
+
+@pytest.fixture
+def services_context(app):
+    """The app context services always run in (a request or a command: their mail is
+    rendered from templates, their links made from the app's routes), for the web and API
+    tests that call them directly (autouse in tests/web and tests/api). What they say
+    outside a request stays in English, the texts of the code, as without a context."""
+    with app.app_context(), force_locale("en"):
+        yield
 
 
 @pytest.fixture

@@ -21,12 +21,12 @@ from portal.auth.models import (
     PasswordResetRequest,
     PasswordResetToken,
 )
+from portal.auth.notifications import email_password_reset
 from portal.credentials import hash_password, normalise_email
 from portal.credentials import hasher as _hasher
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
-from portal.outbox.services import queue_email
 
 # Verified against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not a real password")
@@ -202,8 +202,6 @@ def request_password_reset(
     now: datetime,
     lifetime: timedelta,
     link_for,
-    subject: str,
-    body_template,
     ip: str = "",
     policy: ResetPolicy = ResetPolicy(),
 ) -> None:
@@ -211,8 +209,8 @@ def request_password_reset(
 
     The new link voids every earlier one of the member. Requests are throttled per account
     and per address (`policy`): beyond, nothing is sent, and the caller answers the same.
-    `link_for(token)` makes the absolute URL, `body_template(link)` the text: both come from
-    the web layer, which knows the portal's public address and the reader's language."""
+    `link_for(token)` makes the absolute URL: the web layer knows the portal's public
+    address."""
     email = normalise_email(email)[:254]
     ip = ip[:45]
     since = now - policy.window
@@ -234,7 +232,8 @@ def request_password_reset(
         return
     token = issue_password_token(session, member, now, lifetime)
     record(session, "password_reset_requested", subject=member, ip=ip, at=now)
-    queue_email(session, member.email, subject, body_template(link_for(token)))
+    minutes = int(lifetime.total_seconds() // 60)
+    email_password_reset(session, member, link_for(token), minutes)
 
 
 def issue_password_token(

@@ -99,16 +99,8 @@ def forgot_password():
             utcnow(),
             timedelta(minutes=minutes),
             link_for=lambda token: public_url("auth.reset_password", token=token),
-            subject=_("Reset your password"),
             ip=request.remote_addr or "",
             policy=reset_policy(),
-            body_template=lambda link: _(
-                "Hello,\n\nTo choose a new password for the portal, open this link within "
-                "%(minutes)d minutes:\n\n%(link)s\n\nIf you did not ask for it, ignore this "
-                "message: your password stays the same.",
-                minutes=minutes,
-                link=link,
-            ),
         )
         # The same answer whether or not the account exists.
         flash(_("If an account exists for this email, a reset link is on its way."), "info")

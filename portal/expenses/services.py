@@ -12,6 +12,7 @@ from portal.audit.services import record
 from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError, refuse
+from portal.expenses import notifications
 from portal.expenses.mileage import mileage_allowance
 from portal.expenses.models import (
     ExpenseCategory,
@@ -371,6 +372,7 @@ def submit_receipt(session: Session, receipt: Receipt) -> Receipt:
     receipt.submitted_at = utcnow()
     session.flush()
     record_change(session, "receipt", receipt.id)
+    notifications.receipt_submitted(session, receipt)
     return receipt
 
 
@@ -389,6 +391,7 @@ def approve_receipt(session: Session, receipt: Receipt, by: Member) -> Receipt:
         subject=receipt.member,
         target=f"receipt {receipt.id}",
     )
+    notifications.receipt_approved(session, receipt)
     return receipt
 
 
@@ -430,6 +433,7 @@ def reject_receipt(session: Session, receipt: Receipt, by: Member, reason: str) 
         target=f"receipt {receipt.id}",
         detail=receipt.rejection_reason,
     )
+    notifications.receipt_refused(session, receipt)
     return receipt
 
 
@@ -443,4 +447,5 @@ def record_reimbursement(session: Session, receipt: Receipt, at: datetime | None
     receipt.reimbursed_at = at or utcnow()
     session.flush()
     record_change(session, "receipt", receipt.id)
+    notifications.receipt_reimbursed(session, receipt)
     return receipt

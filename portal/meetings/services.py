@@ -5,8 +5,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from flask_babel import force_locale, format_datetime
-from flask_babel import gettext as _
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -16,6 +14,7 @@ from portal.db import utcnow
 from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.ical import CalendarEvent, to_ical
+from portal.meetings import notifications
 from portal.meetings.models import (
     Meeting,
     MeetingAttachment,
@@ -25,7 +24,6 @@ from portal.meetings.models import (
 )
 from portal.meetings.search import search_notes
 from portal.members.models import Member, MemberStatus, Role
-from portal.outbox.services import queue_email
 from portal.storage import new_key, save_with_transaction
 from portal.sync.services import record_change
 from portal.uploads import check_upload
@@ -142,7 +140,7 @@ def _invite_audience(session: Session, meeting: Meeting, now: datetime) -> int:
         MeetingInvitation.member_id == Member.id,
     )
     members = session.scalars(
-        select(Member.id).where(
+        select(Member).where(
             Member.role == Role.ENTREPRENEUR,
             Member.active.is_(True),
             Member.status.in_([MemberStatus(s) for s in meeting.audience_statuses]),
@@ -150,10 +148,11 @@ def _invite_audience(session: Session, meeting: Meeting, now: datetime) -> int:
         )
     ).all()
     session.add_all(
-        MeetingInvitation(meeting_id=meeting.id, member_id=member_id, invited_at=now)
-        for member_id in members
+        MeetingInvitation(meeting_id=meeting.id, member_id=member.id, invited_at=now)
+        for member in members
     )
     session.flush()
+    notifications.meeting_invitation(session, meeting, members)
     return len(members)
 
 
@@ -285,9 +284,9 @@ def answer_rows(overview: AnswersOverview) -> Iterator[tuple]:
         )
 
 
-def send_reminder(session: Session, meeting: Meeting, link: str, now: datetime) -> int:
-    """Email every invited, active member who has not answered; each in their language.
-    Returns how many were queued (none once the meeting has started)."""
+def send_reminder(session: Session, meeting: Meeting, now: datetime) -> int:
+    """Remind every invited, active member who has not answered (in the app, and by email
+    in their language). Returns how many (none once the meeting has started)."""
     refuse(meeting.refusal_to_remind(now))
     members = session.scalars(
         select(Member)
@@ -301,26 +300,10 @@ def send_reminder(session: Session, meeting: Meeting, link: str, now: datetime) 
         )
         .order_by(Member.id)
     ).all()
-    for member in members:
-        with force_locale(member.locale or "fr"):
-            when = format_when(meeting)
-            subject = _("Reminder: %(title)s on %(when)s", title=meeting.title, when=when)
-            body = _(
-                'Hello %(name)s,\n\nYou have not answered the invitation to "%(title)s" '
-                "(%(when)s). Will you come? One tap is enough:\n%(link)s\n",
-                name=member.first_name,
-                title=meeting.title,
-                when=when,
-                link=link,
-            )
-        queue_email(session, member.email, subject, body)
+    notifications.meeting_reminder(session, meeting, members)
     meeting.reminder_sent_at = now
     session.flush()
     return len(members)
-
-
-def format_when(meeting: Meeting) -> str:
-    return format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm")
 
 
 # --- after the meeting --------------------------------------------------------------------
@@ -355,6 +338,7 @@ def publish_notes(
     meeting.notes_updated_at = now
     if meeting.notes_published_at is None:
         meeting.notes_published_at = now
+        notifications.meeting_notes(session, meeting)
     for upload, file in checked:
         key = save_with_transaction(session, new_key("meetings", file.suffix), file.content)
         name = _display_name(upload.filename)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.db import db, id_from_text, utcnow
 from portal.errors import DomainError
-from portal.links import public_base_url, public_url
+from portal.links import public_base_url
 from portal.meetings import services
 from portal.meetings.forms import ActionForm, MeetingForm, NotesForm, RsvpForm
 from portal.meetings.models import Meeting, MeetingAttachment, RsvpAnswer
@@ -229,9 +229,8 @@ def export_answers(ref: str):
 def remind(ref: str):
     meeting = meeting_or_404(ref)
     if ActionForm().validate_on_submit():
-        link = public_url("meetings.detail", ref=meeting.ref)
         try:
-            count = services.send_reminder(db.session, meeting, link, utcnow())
+            count = services.send_reminder(db.session, meeting, utcnow())
         except DomainError as error:
             flash(str(error), "error")
         else:

@@ -5,8 +5,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -27,7 +25,7 @@ from portal.members.models import (
     Role,
     StatusChange,
 )
-from portal.outbox.services import queue_email
+from portal.members.notifications import email_login_changed
 from portal.payroll.engine import MAX_HOURS_PER_WEEK
 from portal.sync.services import record_change
 
@@ -228,18 +226,7 @@ def _tell_email_changed(session: Session, member: Member, old_email: str, by: st
         subject=member,
         detail=f"{old_email} → {member.email}",
     )
-    with force_locale(member.locale or "fr"):
-        subject = _("Your login email for the portal has changed")
-        body = _(
-            "Hello %(name)s,\n\nThe email you log in to the portal with was changed from "
-            "%(old)s to %(new)s by the coop's back office.\n\nIf you did not expect this "
-            "change, tell your coop's support team at once.\n",
-            name=member.first_name,
-            old=old_email,
-            new=member.email,
-        )
-    for recipient in (old_email, member.email):
-        queue_email(session, recipient, subject, body)
+    email_login_changed(session, member, old_email)
 
 
 def _replace_activities(member: Member, names: list[str]) -> None:

@@ -2,7 +2,8 @@
 (deploy/portal-worker.service runs `portal worker`). Every round it delivers the mail the
 outbox still holds (a request delivers its own mail after answering; this retries failures
 and mail a stopped app server left behind), and once a day it purges the audit trail past
-its retention. Several workers may run: a message is claimed before it is sent."""
+its retention and queues the daily summaries of notifications (sent once a day whatever
+runs them). Several workers may run: a message is claimed before it is sent."""
 
 import json
 import signal
@@ -15,7 +16,9 @@ from flask import Flask
 
 from portal.audit.services import purge
 from portal.db import db, utcnow
+from portal.notifications.services import send_digests
 from portal.outbox.services import deliver_pending
+from portal.transaction import write_transaction
 
 PURGE_EVERY_S = 24 * 3600
 
@@ -39,8 +42,11 @@ def run_worker(app: Flask, interval: float, once: bool = False) -> None:
                     months = app.config["AUDIT_RETENTION_MONTHS"]
                     purged = purge(db.session, utcnow(), months)
                     db.session.commit()
+                    with write_transaction(db.session):
+                        digests = send_digests(db.session, utcnow())
                     next_purge = time.monotonic() + PURGE_EVERY_S
                     _say("audit_purged", deleted=purged, months=months)
+                    _say("digests_queued", queued=digests)
             except Exception as error:
                 db.session.rollback()
                 _say("round_failed", error=f"{type(error).__name__}: {error}"[:500])

@@ -2,10 +2,12 @@
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -23,8 +25,35 @@ SMTP_TIMEOUT_S = 10
 MAIL_QUEUED = "portal_mail_queued"
 
 
-def queue_email(session: Session, recipient: str, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(recipient=recipient, subject=str(subject), body=str(body))
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+def render_email(template: str, locale: str, subject, **context) -> Email:
+    """`templates/emails/<template>.txt` and `.html`, and `subject` (a lazy string, say),
+    in `locale`: the reader's language, not the request's, for words, dates and amounts.
+
+    Rendered by Jinja alone, without Flask's context processors, which read the request:
+    a command renders mail too. Links come in `context`, absolute (portal.links)."""
+    environment = current_app.jinja_env
+    with force_locale(locale):
+        context.update(subject=str(subject), locale=locale)
+        return Email(
+            subject=context["subject"],
+            text=environment.get_template(f"emails/{template}.txt").render(context),
+            html=environment.get_template(f"emails/{template}.html").render(context),
+        )
+
+
+def queue_email(
+    session: Session, recipient: str, subject: str, body: str, html: str | None = None
+) -> OutboxMessage:
+    """Write a message to send once the transaction commits: text, and an HTML alternative
+    when given (see `render_email`)."""
+    message = OutboxMessage(recipient=recipient, subject=str(subject), body=str(body), html=html)
     session.add(message)
     session.flush()
     session.info.setdefault(MAIL_QUEUED, []).append(message.id)
@@ -109,6 +138,8 @@ def _send(message: OutboxMessage) -> None:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email.set_content(message.body)
+    if message.html:
+        email.add_alternative(message.html, subtype="html")
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_S) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()

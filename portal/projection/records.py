@@ -12,6 +12,7 @@ from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
 from portal.money import MAX_AMOUNT_CENTS
+from portal.projection import notifications
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.sync.services import record_change
 
@@ -73,6 +74,7 @@ def record_payslip(
     values = dict(gross_cents=gross, net_cents=net, employer_cost_cents=cost, paid_on=paid_on)
     payslip = _upsert(session, Payslip, dict(member_id=member.id, period=period), values)
     record_change(session, "payslip", payslip.id)
+    notifications.payslip_recorded(session, payslip)
     return payslip
 
 

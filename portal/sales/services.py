@@ -14,6 +14,7 @@ from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
 from portal.money import excl_vat_part, from_cents, to_cents
+from portal.sales import notifications
 from portal.sales.models import (
     Customer,
     Invoice,
@@ -152,6 +153,7 @@ def submit_invoice(session: Session, invoice: Invoice, now: datetime) -> Invoice
     invoice.return_comment = ""
     session.flush()
     record_change(session, "invoice", invoice.id)
+    notifications.invoice_submitted(session, invoice)
     return invoice
 
 
@@ -175,6 +177,7 @@ def return_invoice(
         target=f"invoice {invoice.id}",
         detail=invoice.return_comment,
     )
+    notifications.invoice_returned(session, invoice)
     return invoice
 
 
@@ -251,6 +254,7 @@ def validate_invoice(
         target=f"invoice {invoice.number}",
         detail=f"{from_cents(invoice.total_incl_vat_cents):.2f} EUR",
     )
+    notifications.invoice_validated(session, invoice, by)
     return invoice
 
 
@@ -408,6 +412,8 @@ def record_payment(
         target=f"invoice {invoice.number}",
         detail=f"{from_cents(cents):.2f} EUR, {method.value}",
     )
+    if invoice.status is InvoiceStatus.PAID:
+        notifications.invoice_paid(session, invoice)
     return payment
 
 

@@ -9,18 +9,15 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask_babel import force_locale, format_datetime
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session, joinedload, object_session
 
 from portal.db import utcnow
 from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
-from portal.links import public_url
 from portal.members.models import Member, MemberStatus
-from portal.outbox.services import queue_email
 from portal.sync.services import record_change
+from portal.workshops import notifications
 from portal.workshops.models import (
     Attendance,
     Booking,
@@ -177,6 +174,7 @@ def create_or_update_workshop(
                 field="seats",
             )
 
+    moved = not creating and _moves(workshop, values)
     for name, value in values.items():
         setattr(workshop, name, value)
     if "audience" in fields:
@@ -188,37 +186,30 @@ def create_or_update_workshop(
         session.add(workshop)
     session.flush()
     record_change(session, "workshop", workshop.id)
+    if moved:
+        notifications.workshop_changed(session, workshop)
     if not creating:
         promote_waiting(session, workshop)
     return workshop
 
 
+def _moves(workshop: Workshop, values: Mapping[str, object]) -> bool:
+    """Whether the change moves the workshop in time or place: what those booked must know
+    (a corrected description need not reach their inbox)."""
+    return any(
+        name in values and values[name] != getattr(workshop, name)
+        for name in ("starts_at", "ends_at", "place", "video_url")
+    )
+
+
 def cancel_workshop(session: Session, workshop: Workshop, now: datetime) -> None:
-    """Call a workshop off before it starts; everyone booked or waiting gets an email."""
+    """Call a workshop off before it starts; everyone booked or waiting is told."""
     _lock(session, workshop)
     refuse(workshop.refusal_to_cancel(now))
     workshop.cancelled_at = now
     session.flush()
     record_change(session, "workshop", workshop.id)
-    active = session.scalars(
-        select(Booking)
-        .options(joinedload(Booking.member))
-        .where(Booking.workshop_id == workshop.id, Booking.status != BookingStatus.CANCELLED)
-    )
-    for booking in active:
-        with force_locale(booking.member.locale or "fr"):
-            queue_email(
-                session,
-                booking.member.email,
-                _("Workshop cancelled: %(title)s", title=workshop.title),
-                _(
-                    'Hello %(name)s,\n\nThe workshop "%(title)s" planned on %(when)s is '
-                    "cancelled. We are sorry for the inconvenience.\n",
-                    name=booking.member.first_name,
-                    title=workshop.title,
-                    when=format_datetime(workshop.starts_at, "EEEE d MMMM y, HH:mm"),
-                ),
-            )
+    notifications.workshop_cancelled(session, workshop)
 
 
 # --- Entrepreneurs: book, cancel, the waiting list ----------------------------------------
@@ -261,6 +252,8 @@ def book_seat(
     session.add(booking)
     session.flush()
     record_change(session, "booking", booking.id)
+    if has_seat:
+        notifications.booking_confirmed(session, booking)
     return booking
 
 
@@ -286,7 +279,7 @@ def cancel_booking(
 def promote_waiting(
     session: Session, workshop: Workshop, now: datetime | None = None
 ) -> list[Booking]:
-    """Give free seats to the waiting list in the order people asked, and email each one.
+    """Give free seats to the waiting list in the order people asked, and tell each one.
     The caller holds the workshop's lock. Nobody is promoted once the workshop has started."""
     now = now or utcnow()
     if workshop.is_cancelled or workshop.starts_at <= now:
@@ -309,29 +302,8 @@ def promote_waiting(
     session.flush()
     for booking in promoted:
         record_change(session, "booking", booking.id)
-        _email_promotion(session, booking, workshop)
+        notifications.booking_promoted(session, booking)
     return promoted
-
-
-def _email_promotion(session: Session, booking: Booking, workshop: Workshop) -> None:
-    member = booking.member
-    with force_locale(member.locale or "fr"):
-        link = public_url("workshops.detail", workshop_id=workshop.id)
-        queue_email(
-            session,
-            member.email,
-            _("A seat is free: you are booked for %(title)s", title=workshop.title),
-            _(
-                'Hello %(name)s,\n\nA seat came free at the workshop "%(title)s" on '
-                "%(when)s, and you were first on the waiting list: your seat is booked.\n\n"
-                "If you cannot come, please cancel so that the next person can take it:\n"
-                "%(link)s\n",
-                name=member.first_name,
-                title=workshop.title,
-                when=format_datetime(workshop.starts_at, "EEEE d MMMM y, HH:mm"),
-                link=link,
-            ),
-        )
 
 
 # --- Attendance ---------------------------------------------------------------------------

@@ -37,3 +37,8 @@ def token_for(client, make_api_client):
 @pytest.fixture
 def bearer(token_for):
     return token_for()
+
+
+@pytest.fixture(autouse=True)
+def _services_context(services_context):
+    """Services called directly run as in a request or a command (tests/conftest.py)."""

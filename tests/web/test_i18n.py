@@ -1,3 +1,4 @@
+import contextvars
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -60,8 +61,12 @@ def test_message_template_is_up_to_date_with_the_code(tmp_path):
     from babel.messages.extract import extract_from_dir
 
     found = set()
-    for directory, method in ((ROOT / "portal", "python"), (ROOT / "templates", "jinja2")):
-        pattern = "**.py" if method == "python" else "**.html"
+    sources = (
+        (ROOT / "portal", "**.py", "python"),
+        (ROOT / "templates", "**.html", "jinja2"),
+        (ROOT / "templates", "**.txt", "jinja2"),  # text emails
+    )
+    for directory, pattern, method in sources:
         for _file, _line, message, _comments, _context in extract_from_dir(
             directory,
             method_map=[(pattern, method)],
@@ -86,6 +91,12 @@ def test_templates_and_labels_follow_a_forced_locale_and_come_back_after_it(app)
     """The catalogue is looked up once per request and locale (portal.i18n): an email
     rendered in its reader's language inside a French request must still switch, for the
     templates' strings and for lazy labels alike."""
+
+    # A context of its own, as a request has: the test's services context speaks English.
+    contextvars.Context().run(_forced_locale_switches_and_comes_back, app)
+
+
+def _forced_locale_switches_and_comes_back(app):
     from flask import render_template_string
     from flask_babel import force_locale
 

@@ -222,12 +222,14 @@ def test_behind_gunicorn_a_promotion_mail_leaves_once_the_answer_has_gone(commit
         with gunicorn(url, threads=1, settings=settings) as port:  # a sync worker
             for visitor, action in ((first, "book"), (second, "book"), (first, "cancel")):
                 path = f"/workshops/{workshop_id}/{action}"
-                assert request(port, "POST", path, visitor.headers())[0] == 200
+                answer = "confirmed=1"  # cancelling asks first
+                assert request(port, "POST", path, visitor.headers(), answer)[0] == 200
             for _ in range(100):  # the worker sends it after answering: give it a moment
-                if inbox.received:
+                if len(inbox.received) == 2:  # the first's booking, then the promotion
                     break
                 time.sleep(0.05)
-    [envelope] = inbox.received
-    assert envelope.rcpt_tos == ["load1@example.org"]
+    [envelope] = [e for e in inbox.received if e.rcpt_tos == ["load1@example.org"]]
     mail = message_from_bytes(envelope.content, policy=policy.default)
-    assert mail["Subject"] == "Une place s'est libérée\xa0: vous êtes inscrit·e à Load test"
+    assert mail["Subject"].startswith(
+        "Une place s'est libérée\xa0: vous êtes inscrit·e à Load test"
+    )

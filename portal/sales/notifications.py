@@ -1,0 +1,63 @@
+"""What the sales module tells members and the support team; its emails are in
+templates/emails/sales/."""
+
+from sqlalchemy.orm import Session
+
+from portal.links import portal_path
+from portal.members.models import Member
+from portal.notifications.models import NotificationKind as Kind
+from portal.notifications.services import notify, notify_staff
+from portal.sales.models import Invoice
+
+
+def _link(invoice: Invoice) -> str:
+    return portal_path("sales.show", invoice_id=invoice.id)
+
+
+def invoice_validated(session: Session, invoice: Invoice, by: Member) -> None:
+    """Unless its author validated it (a trusted entrepreneur): they know."""
+    if by.id == invoice.member_id:
+        return
+    notify(
+        session,
+        invoice.member,
+        Kind.INVOICE_VALIDATED,
+        _link(invoice),
+        number=invoice.number,
+        customer=invoice.customer.name,
+    )
+
+
+def invoice_returned(session: Session, invoice: Invoice) -> None:
+    notify(
+        session,
+        invoice.member,
+        Kind.INVOICE_RETURNED,
+        _link(invoice),
+        customer=invoice.customer.name,
+        comment=invoice.return_comment,
+    )
+
+
+def invoice_paid(session: Session, invoice: Invoice) -> None:
+    notify(
+        session,
+        invoice.member,
+        Kind.INVOICE_PAID,
+        _link(invoice),
+        number=invoice.number,
+        customer=invoice.customer.name,
+        amount_cents=invoice.total_incl_vat_cents,
+    )
+
+
+def invoice_submitted(session: Session, invoice: Invoice) -> None:
+    """A new item in the support team's validation queue."""
+    notify_staff(
+        session,
+        Kind.INVOICE_SUBMITTED,
+        _link(invoice),
+        member=invoice.member.full_name,
+        customer=invoice.customer.name,
+        amount_cents=invoice.total_incl_vat_cents,
+    )
