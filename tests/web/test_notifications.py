@@ -449,7 +449,8 @@ def test_bookings_confirmed_promoted_moved_and_cancelled_are_told(
     assert len(notifications_of(db_session, entrepreneur, Kind.WORKSHOP_CANCELLED)) == 1
     assert notifications_of(db_session, other, Kind.WORKSHOP_CANCELLED) == []  # had left
     subjects = [m.subject for m in mail_to(db_session, entrepreneur)]
-    assert subjects[0].startswith("Une place s'est libérée\xa0: vous êtes inscrit·e à Fixer ses prix")
+    promoted = "Une place s'est libérée\xa0: vous êtes inscrit·e à Fixer ses prix"
+    assert subjects[0].startswith(promoted)
     assert subjects[-1].startswith("Atelier annulé\xa0: Fixer ses prix")
 
 
