@@ -5,8 +5,6 @@ out."""
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal.audit.services import record
@@ -18,8 +16,8 @@ from portal.auth.services import (
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, MemberStatus, Role
+from portal.members.notifications import email_invitation
 from portal.members.services import active_admins, create_member
-from portal.outbox.services import queue_email
 from portal.sync.services import record_change
 
 
@@ -74,20 +72,7 @@ def resend_invitation(
 
 def _mail_invitation(session, member, by, now, lifetime, link_for) -> None:
     token = issue_password_token(session, member, now, lifetime)
-    with force_locale(member.locale or "fr"):
-        subject = _("You are invited to your coop's portal")
-        body = _(
-            "Hello %(name)s,\n\n%(by)s invites you to the portal of your coop, where you "
-            "send invoices and receipts and follow your salary.\n\nChoose your password "
-            "within %(days)d days with this link, which works once:\n\n%(link)s\n\n"
-            "Then log in with this email: %(email)s\n",
-            name=member.first_name,
-            by=by.full_name,
-            days=lifetime.days,
-            link=link_for(token),
-            email=member.email,
-        )
-    queue_email(session, member.email, subject, body)
+    email_invitation(session, member, by, link_for(token), lifetime.days)
 
 
 def deactivate_member(session: Session, member: Member, by: Member) -> None:

@@ -19,3 +19,17 @@ def email_login_changed(session: Session, member: Member, old_email: str) -> Non
     )
     for recipient in (old_email, member.email):
         queue_email(session, recipient, email.subject, email.text, email.html)
+
+
+def email_invitation(session: Session, member: Member, by: Member, link: str, days: int) -> None:
+    """The link to choose a password, in the language chosen for the member."""
+    email = render_email(
+        "members/invitation",
+        member.locale or "fr",
+        _l("You are invited to your coop's portal"),
+        member=member,
+        by=by,
+        link=link,
+        days=days,
+    )
+    queue_email(session, member.email, email.subject, email.text, email.html)

@@ -158,6 +158,7 @@ def test_an_invitation_link_expires_after_the_invitation_days(
     assert lifetime == timedelta(days=app.config["INVITATION_DAYS"])
     (mail,) = mails(db_session)
     assert "invites you" in mail.body  # in the language chosen for the member
+    assert "invites you" in mail.html  # rendered from templates/emails/, as every mail
     token.expires_at = utcnow() - timedelta(seconds=1)
     db_session.commit()
     path = next(w for w in mail.body.split() if "/password/reset/" in w).split("localhost", 1)[1]
