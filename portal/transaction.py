@@ -227,7 +227,12 @@ def _take_flock(path: str, timeout: float) -> int:
 
 def _begin_writing(connection: Connection) -> None:
     sqlite_connection = connection.connection.dbapi_connection
-    sqlite_connection.wait_turn()
+    try:
+        sqlite_connection.wait_turn()
+    except WritersQueueTimeout:
+        if has_request_context():  # refused: the error page it answers only reads
+            setattr(g, NEXT_TRANSACTION, READ)
+        raise
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
