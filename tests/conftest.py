@@ -9,7 +9,8 @@ import os
 from decimal import Decimal
 
 import pytest
-from flask.testing import FlaskClient
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_babel import force_locale
 from hypothesis import settings
 from sqlalchemy.orm import sessionmaker
@@ -77,6 +78,18 @@ class RequestsInTheirOwnContext(FlaskClient):
         # response (what sends its mail) is still the test's to do.
         context.run(response.make_sequence)
         return response
+
+
+class CommandsInTheirOwnContext(FlaskCliRunner):
+    """Each command in a context of its own, as in production (a process of its own): it
+    speaks the portal's language, not the English of a test's `services_context`."""
+
+    def invoke(self, *args, **kwargs):
+        return contextvars.Context().run(super().invoke, *args, **kwargs)
+
+
+# For every app the tests make, those of tests/helpers.py included.
+Flask.test_cli_runner_class = CommandsInTheirOwnContext
 
 
 @pytest.fixture(autouse=True)

@@ -320,7 +320,9 @@ def _book_and_validate(coop, invoices: list[int], browsers: dict, results: list)
     def validate(email: str, mine: list[int]) -> None:
         barrier.wait()
         for invoice_id in mine:
-            response = browsers[email].post(f"/invoices/{invoice_id}/validate")
+            # The answer to "Validate and number this invoice?"
+            answer = {"confirmed": "1"}
+            response = browsers[email].post(f"/invoices/{invoice_id}/validate", answer)
             results.append(("validate", invoice_id, response.status_code))
 
     threads = [threading.Thread(target=book, args=(e,)) for e in coop["entrepreneurs"]]
@@ -349,7 +351,8 @@ def test_both_app_servers_serve_and_one_dies_without_losing_or_doubling_anything
     # The rest of the invoices while app server 0 dies: requests it was answering may fail
     # (502: nginx never sends a write twice), every request after its death succeeds.
     for email in coop["entrepreneurs"]:  # free the seats to book them again
-        assert browsers[email].post(f"/workshops/{coop['workshop']}/cancel").status_code == 303
+        cancel = f"/workshops/{coop['workshop']}/cancel"
+        assert browsers[email].post(cancel, {"confirmed": "1"}).status_code == 303
     killed = threading.Event()
     after_kill: list[int] = []
     reader = _logged_in(stack, coop["entrepreneurs"][0])
@@ -377,12 +380,13 @@ def test_both_app_servers_serve_and_one_dies_without_losing_or_doubling_anything
     assert after_kill == [200] * 20
     assert {status for *_, status in second} <= {303, 502}
     # A person whose request failed sends it again: it succeeds, and nothing is doubled.
+    answer = {"confirmed": "1"}  # to "Validate and number this invoice?"
     for kind, key, status in second:
         if status == 502:
             retry = (
                 browsers[key].post(f"/workshops/{coop['workshop']}/book")
                 if kind == "book"
-                else browsers[coop["staff"][0]].post(f"/invoices/{key}/validate")
+                else browsers[coop["staff"][0]].post(f"/invoices/{key}/validate", answer)
             )
             assert retry.status_code == 303
 

@@ -135,7 +135,8 @@ def test_no_page_or_form_answers_a_500_to_hostile_input(app, client, db_session,
                 if method == "post":
                     response = client.post(action, data=data)
                 else:
-                    response = client.get(action, query_string=data)
+                    # As a browser does, the form's fields replace the action's query.
+                    response = client.get(action.split("?")[0], query_string=data)
                 with response:
                     response.get_data()
                 sent += 1

@@ -126,7 +126,13 @@ def test_the_worker_delivers_what_waits_in_the_outbox(app, db_session):
     sent_at = db_session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.id == message.id))
     assert sent_at is not None
     events = [json.loads(line)["event"] for line in result.stderr.splitlines()]
-    assert events == ["worker_started", "mail_delivered", "audit_purged", "worker_stopped"]
+    assert events == [
+        "worker_started",
+        "mail_delivered",
+        "audit_purged",
+        "digests_queued",
+        "worker_stopped",
+    ]
 
 
 def test_the_worker_refuses_to_start_without_its_database():
