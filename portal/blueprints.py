@@ -31,6 +31,7 @@ from portal.projection.views import bp as projection
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
 from portal.sales.api import bp as sales_api
+from portal.sales.customer_views import bp as customers
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
 from portal.web.views import bp as web
@@ -58,6 +59,7 @@ PAGES = (
     coop,
     salary,
     sales,
+    customers,
     expenses,
     workshops,
     meetings,

@@ -351,6 +351,18 @@ def create_credit_note(
     return credit
 
 
+def amount_cents(amount: Decimal | None) -> int:
+    """A payment's or a refund's amount in cents, or the reason it is not one."""
+    if amount is None or amount <= 0:
+        raise DomainError(_l("Enter an amount above zero."), field="amount")
+    if amount > MAX_AMOUNT:
+        raise DomainError(_l("This amount is too large (10 M€ at most)."), field="amount")
+    cents = to_cents(amount)
+    if cents == 0:  # under half a cent: nothing to record
+        raise DomainError(_l("Enter an amount above zero."), field="amount")
+    return cents
+
+
 def record_payment(
     session: Session,
     invoice: Invoice,
@@ -365,15 +377,9 @@ def record_payment(
     both call this."""
     session.refresh(invoice, with_for_update=True)
     refuse(invoice.refusal_to_pay())
-    if amount is None or amount <= 0:
-        raise DomainError(_l("Enter an amount above zero."), field="amount")
-    if amount > MAX_AMOUNT:
-        raise DomainError(_l("This amount is too large (10 M€ at most)."), field="amount")
+    cents = amount_cents(amount)
     if not isinstance(method, PaymentMethod):
         raise DomainError(_l("Choose how the customer paid."), field="method")
-    cents = to_cents(amount)
-    if cents == 0:  # under half a cent: nothing to record
-        raise DomainError(_l("Enter an amount above zero."), field="amount")
     if cents > invoice.outstanding_cents:
         raise DomainError(
             _l(
@@ -433,10 +439,7 @@ def record_refund(
     debt. Staff and the back-office sync both call this."""
     session.refresh(credit_note, with_for_update=True)
     refuse(credit_note.refusal_to_refund())
-    if amount is None or amount <= 0:
-        raise DomainError(_l("Enter an amount above zero."), field="amount")
-    if amount > MAX_AMOUNT:
-        raise DomainError(_l("This amount is too large (10 M€ at most)."), field="amount")
+    cents = amount_cents(amount)
     if not isinstance(method, PaymentMethod):
         raise DomainError(_l("Choose how the customer was paid back."), field="method")
     if not isinstance(on, date):
@@ -445,9 +448,6 @@ def record_refund(
         raise DomainError(
             _l("A refund is dated between its credit note's date and today."), field="date"
         )
-    cents = to_cents(amount)
-    if cents == 0:
-        raise DomainError(_l("Enter an amount above zero."), field="amount")
     if cents > credit_note.refund_owed_cents:
         owed = money_text(credit_note.refund_owed_cents, cents=True)
         raise DomainError(

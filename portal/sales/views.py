@@ -18,15 +18,10 @@ from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, Role
 from portal.money import from_cents
 from portal.sales import services
-from portal.sales.customers import (
-    create_customer,
-    quick_create_customer,
-    search_customers,
-    update_customer,
-)
+from portal.sales.customer_views import customer_or_404
+from portal.sales.customers import quick_create_customer, search_customers
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.forms import (
-    CustomerForm,
     InvoiceForm,
     PaymentForm,
     RefundForm,
@@ -74,24 +69,21 @@ def _own_invoice_or_404(invoice_id: int) -> Invoice:
     return invoice
 
 
-def customer_or_404(customer_id: int | None) -> Customer:
-    """The current member's customer; another member's is a 404, even for staff, since a
-    customer is only ever used on its own entrepreneur's invoices."""
-    customer = db.session.get(Customer, customer_id) if customer_id else None
-    if customer is None or customer.member_id != current_user.id:
-        abort(404)
-    return customer
-
-
 def _show(invoice: Invoice) -> Response:
     return redirect_after_post(url_for("sales.show", invoice_id=invoice.id))
 
 
 def _ask_amount(invoice: Invoice, amount: Decimal | None) -> Response | None:
-    """A payment or refund's confirmation names its amount and the invoice's number."""
+    """A payment or refund's confirmation names its amount and the invoice's number; an
+    amount that cannot be one is refused first, with nothing to confirm."""
+    try:
+        cents = services.amount_cents(amount)
+    except DomainError as error:
+        flash(str(error), "error")
+        return _show(invoice)
     subject = _(
         "%(amount)s on %(number)s (%(customer)s)",
-        amount=money_text(amount or Decimal(0)),
+        amount=money_text(cents, cents=True),
         number=invoice.number,
         customer=invoice.customer.name,
     )
@@ -419,54 +411,6 @@ def pdf(invoice_id: int):
 
 
 # --- Customers ---------------------------------------------------------------------------
-
-
-@bp.get("/customers")
-@login_required
-def customers():
-    query = request.args.get("q", "")[:100]
-    return render(
-        "sales/customers.html",
-        "sales/_customer_list.html",
-        customers=search_customers(db.session, current_user.id, query),
-        query=query,
-    )
-
-
-@bp.route("/customers/new", methods=["GET", "POST"])
-@login_required
-def new_customer():
-    form = CustomerForm()
-    if form.validate_on_submit():
-        try:
-            customer = create_customer(db.session, current_user, form.to_input())
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            flash(_("Customer saved."), "success")
-            if request.args.get("for") == "invoice":
-                return redirect_after_post(url_for("sales.new", customer_id=customer.id))
-            return redirect_after_post(url_for("sales.customers"))
-    return render("sales/customer_form.html", form=form, customer=None)
-
-
-@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_customer(customer_id: int):
-    customer = customer_or_404(customer_id)
-    form = CustomerForm(obj=customer)
-    if request.method == "GET":
-        form.kind.data = customer.kind.value
-        form.country.data = customer.country_code
-    if form.validate_on_submit():
-        try:
-            update_customer(db.session, customer, form.to_input())
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            flash(_("Customer saved."), "success")
-            return redirect_after_post(url_for("sales.customers"))
-    return render("sales/customer_form.html", form=form, customer=customer)
 
 
 # --- The support team ----------------------------------------------------------------------
