@@ -30,8 +30,8 @@ translations: $(BIN)/.installed ## Compile the French and English messages
 # Links in mail lead here, and requests for another host are refused.
 run: export PORTAL_PUBLIC_URL ?= http://$(HOST):$(PORT)
 # The worker (mail, daily jobs, receipts to read: portal/tasks.py) runs beside the server, on
-# the queue file instance/queue.sqlite3; Ctrl-C stops the server, then the worker (SIGTERM:
-# the task under way ends first). A background job of sh ignores Ctrl-C itself.
+# the queue file instance/queue.sqlite3. Ctrl-C reaches both and stops both; the trap also
+# stops the worker (SIGTERM) when the server ends otherwise.
 run: translations ## Set up, migrate, add demo data, serve on http://127.0.0.1:5000 with the worker (PORT=8000 for another port)
 	$(BIN)/portal init-db
 	$(BIN)/portal seed-demo
