@@ -26,9 +26,13 @@ from portal.outbox.models import OutboxMessage
 from portal.outbox.services import queue_email
 from portal.outbox.tasks import deliver_messages
 from portal.tasks import NotReady, TaskFailed, init_queue, task
+from tests.helpers import reset_database
 from tests.servers import Inbox, free_port, portal_worker, smtp_server
 
 QUEUES = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+# A PostgreSQL queue is served by `portal worker` processes only here: Huey keeps a LISTEN
+# connection per consumer thread, which a worker's exit closes.
+QUEUES_AT_SCALE = [*QUEUES, pytest.param("postgresql", marks=pytest.mark.postgres)]
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -44,9 +48,16 @@ def refuse(number: int) -> int:
 
 @pytest.fixture
 def queue_url(request, tmp_path):
-    """A queue of the test's own: a SQLite file, or the Redis server emptied."""
+    """A queue of the test's own: a SQLite file, the Redis server or the PostgreSQL
+    database emptied."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'queue.sqlite3'}"
+    if request.param == "postgresql":
+        url = os.environ.get("PORTAL_TEST_POSTGRES_URL")
+        if not url:
+            pytest.skip("PORTAL_TEST_POSTGRES_URL is not set")
+        reset_database(url)
+        return url
     url = os.environ.get("PORTAL_TEST_REDIS_URL")
     if not url:
         pytest.skip("PORTAL_TEST_REDIS_URL is not set")
@@ -84,6 +95,7 @@ def make_app(tmp_path):
     yield make
     for app in apps:
         app.extensions["database"].engine.dispose()
+        app.extensions["queue"].huey.storage.close()
 
 
 @contextmanager
@@ -149,7 +161,7 @@ def test_a_request_hands_its_mail_to_the_worker_which_sends_it(
     assert inbox.received[0].rcpt_tos == [email]
 
 
-@pytest.mark.parametrize("queue_url", QUEUES, indirect=True)
+@pytest.mark.parametrize("queue_url", QUEUES_AT_SCALE, indirect=True)
 @pytest.mark.parametrize("kind", DATABASES)
 def test_two_workers_send_each_message_once(
     make_app, committed_database, kind, queue_url, tmp_path
