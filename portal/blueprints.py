@@ -34,8 +34,11 @@ from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
+from portal.sales import tasks as sales_tasks
 from portal.sales.api import bp as sales_api
+from portal.sales.commands import bp as sales_commands
 from portal.sales.customer_views import bp as customers
+from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
 from portal.web.views import bp as web
@@ -64,6 +67,7 @@ PAGES = (
     salary,
     sales,
     customers,
+    sending,
     expenses,
     workshops,
     meetings,
@@ -78,10 +82,11 @@ COMMANDS = (
     salary_commands,
     outbox_commands,
     notifications_commands,
+    sales_commands,
     demo_commands,
     api_commands,
     ops_commands,
 )
 BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, audit, *COMMANDS)
 # Each module's tasks.py: every task in it is bound to the app's queue.
-TASK_MODULES = (outbox_tasks, audit_tasks, notifications_tasks)
+TASK_MODULES = (outbox_tasks, audit_tasks, notifications_tasks, sales_tasks)
