@@ -24,7 +24,7 @@
   function keepFormPage() {
     if (!self.caches || !navigator.onLine) return;
     caches.open(PAGES_CACHE).then(function (cache) {
-      return cache.match(FORM_PAGE).then(function (kept) {
+      return cache.match(FORM_PAGE, { ignoreVary: true }).then(function (kept) {
         if (kept) return;
         return fetch(FORM_PAGE, { credentials: "same-origin" }).then(function (response) {
           if (response.ok && !response.redirected) return cache.put(FORM_PAGE, response);

@@ -57,8 +57,9 @@ function cacheFirst(request) {
 function networkFirst(request, path) {
   var kept = SHELL_PAGES.indexOf(path) !== -1;
   return fetch(request).then(function (response) {
-    // Only the member's own page as asked for: not a redirection to the login page.
-    if (kept && response.ok && !response.redirected && request.mode === "navigate") {
+    // Only the member's own page as asked for: not a redirection to the login page. A
+    // boosted request gets the whole page too (portal/web/htmx.py).
+    if (kept && response.ok && !response.redirected) {
       var copy = response.clone();
       caches.open(PAGES_CACHE).then(function (cache) { return cache.put(path, copy); });
     }
@@ -67,7 +68,7 @@ function networkFirst(request, path) {
     var offline = function () { return caches.match(OFFLINE_PAGE, { cacheName: STATIC_CACHE }); };
     if (!kept) return offline();
     return caches.open(PAGES_CACHE)
-      .then(function (cache) { return cache.match(path); })
+      .then(function (cache) { return cache.match(path, { ignoreVary: true }); })
       .then(function (page) { return page || offline(); });
   });
 }

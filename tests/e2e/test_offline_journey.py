@@ -11,7 +11,7 @@ from tests.helpers import camera_photo
 from tests.unit.test_uploads import jpeg_with_gps
 
 CONTROLLED = "navigator.serviceWorker.controller !== null"
-FORM_KEPT = "caches.match('/receipts/new').then(Boolean)"
+FORM_KEPT = "caches.match('/receipts/new', {ignoreVary: true}).then(Boolean)"
 NOTHING_WAITS = (
     "receiptQueue.state(document.querySelector('.topbar').dataset.member)"
     ".then(state => state.waiting === 0)"
@@ -84,6 +84,32 @@ def test_two_receipts_kept_offline_are_counted_and_sent_at_the_next_opening(
     opened.goto("/receipts")
     for supplier in ("Péage A7 hors ligne", "Péage A9 hors ligne"):
         expect(opened.get_by_role("link", name=re.compile(supplier))).to_have_count(1)
+
+
+def test_a_kept_receipt_the_server_refuses_goes_back_into_the_form(
+    page: Page, context: BrowserContext, tmp_path
+):
+    photo = tmp_path / "ticket.jpg"
+    photo.write_bytes(jpeg_with_gps((800, 600)))
+    open_new_receipt_form(page)
+    ready_for_offline(page)
+    context.set_offline(True)
+    fill_receipt(page, "Relais de la Gare", photo)
+    page.get_by_label("TVA à 20 %").fill("50,00")  # more than the total: refused
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("1 dépense en attente d'envoi")).to_be_visible()
+
+    context.set_offline(False)
+    expect(page.get_by_text("a été refusée à l'envoi")).to_be_visible(timeout=15_000)
+    page.get_by_role("button", name="La corriger").click()
+    expect(page.get_by_label("Fournisseur")).to_have_value("Relais de la Gare")
+    expect(page.get_by_label("TVA à 20 %")).to_have_value("50,00")
+    expect(page.locator(".file-chosen")).to_have_text("ticket.jpg")
+    expect(page.locator(".offline-waiting")).to_be_hidden()
+    page.get_by_label("TVA à 20 %").fill("1,30")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Dépense enregistrée.")).to_be_visible()
+    expect(page.get_by_role("img", name="Photo du ticket")).to_be_visible()
 
 
 def test_another_page_without_a_connection_shows_the_offline_page(
