@@ -41,6 +41,7 @@ from portal.sales.customer_views import bp as customers
 from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
+from portal.web.offline import bp as offline
 from portal.web.views import bp as web
 from portal.workshops.api import bp as workshops_api
 from portal.workshops.views import bp as workshops
@@ -61,6 +62,7 @@ for module_api in (
 
 PAGES = (
     web,
+    offline,
     auth,
     home,
     coop,
