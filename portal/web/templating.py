@@ -46,7 +46,6 @@ STAFF_NAVIGATION = (
     NavItem("/staff/members", _l("Members"), "members"),
     NavItem("/workshops", _l("Workshops"), "workshop"),
     NavItem("/meetings/", _l("Meetings"), "meeting"),
-    NavItem("/network/activity", _l("Network"), "members"),
 )
 
 

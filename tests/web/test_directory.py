@@ -258,6 +258,7 @@ def test_staff_see_skills_counted_and_who_is_listed(app, client, staff, three_ca
     assert logged_in.get("/network/activity").status_code == 403
     client = app.test_client()
     login(client, staff.email)
+    assert 'href="/network/activity"' in client.get("/staff/members").text  # their way in
     page = client.get("/network/activity").text
     assert '<a href="/directory/?skill=photo">photo</a></td><td class="num">2</td>' in page
     assert "3 membres dans l&#39;annuaire" in page or "3 membres dans l'annuaire" in page

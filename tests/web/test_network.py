@@ -270,3 +270,9 @@ def test_staff_see_open_requests(client, staff, posted):
     login(client, staff.email)
     page = client.get("/network/activity").text
     assert "Photographe à Lyon" in page
+
+
+def test_unknown_requests_and_threads_are_404s(logged_in):
+    for path in ("/network/0", "/network/99999999999", "/network/threads/99999999999"):
+        assert logged_in.get(path).status_code == 404
+    assert logged_in.post("/network/99999999999/answer", data={"body": "x"}).status_code == 404
