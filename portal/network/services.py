@@ -103,6 +103,12 @@ def answer_request(
     answer, continued by the next). A closed request and one's own request take none."""
     refuse(request.refusal_to_answer(member, today))
     body = _checked_body(body)
+    # The request's row locked (PostgreSQL; SQLite's writers queue already) before looking
+    # for the thread: a double tap's second answer waits, then finds the thread the first
+    # opened, instead of breaking the one-thread-per-answerer constraint.
+    session.execute(
+        select(NetworkRequest.id).where(NetworkRequest.id == request.id).with_for_update()
+    )
     thread = thread_of(session, request, member)
     if thread is None:
         thread = NetworkThread(request=request, answerer=member)
