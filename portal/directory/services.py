@@ -84,6 +84,10 @@ def save_card(
             _l("Say what your activity is: the other members find you by it."), field="activity"
         )
     checked = check_upload(photo, allow_pdf=False) if photo else None
+    # The member's row locked before looking for their card (and, under the view's late
+    # lock, SQLite's write lock taken here): a double tap's second save waits, then changes
+    # the card the first created instead of creating a second one.
+    session.execute(select(Member.id).where(Member.id == member.id).with_for_update())
     card = card_of(session, member)
     if card is None:
         card = DirectoryCard(member=member)

@@ -1,6 +1,6 @@
-"""Two answers by one member to one request at the same moment (a double tap) on
-PostgreSQL, with real commits: the second waits for the first and continues its thread,
-never a second thread nor an error."""
+"""A double tap on PostgreSQL, with real commits: two answers by one member to one request,
+or two first saves of one member's card, at the same moment. The second waits for the first
+and continues its thread (changes its card): never a second one, never an error."""
 
 import threading
 from datetime import timedelta
@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from portal.dates import paris_today
 from portal.db import make_engine
+from portal.directory import services as directory
+from portal.directory.models import DirectoryCard
 from portal.members.models import Member, Role
 from portal.members.services import create_member
 from portal.network import services
@@ -60,4 +62,42 @@ def test_a_double_answer_continues_one_thread(app, committed_database):
         assert session.scalar(select(func.count()).select_from(NetworkThread)) == 1
         bodies = session.scalars(select(NetworkMessage.body).order_by(NetworkMessage.id)).all()
         assert bodies == ["premier", "second"]
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_double_first_save_makes_one_card(app, committed_database):
+    engine = make_engine(committed_database("postgresql"))
+    with Session(engine) as session:
+        create_member(session, email="a@example.org", full_name="A", role=Role.ENTREPRENEUR)
+        session.commit()
+    first_holds = threading.Event()
+    errors: list[BaseException] = []
+
+    def save(activity: str, hold: bool) -> None:
+        data = directory.CardInput(
+            listed=True, activity=activity, area="Lyon", presentation="", skills="photo",
+            show_email=False, show_phone=False,
+        )  # fmt: skip
+        try:
+            with Session(engine) as session, app.app_context():
+                member = session.scalar(select(Member).where(Member.email == "a@example.org"))
+                directory.save_card(session, member, data, None)
+                if hold:
+                    first_holds.set()
+                    threading.Event().wait(0.5)
+                session.commit()
+        except BaseException as error:
+            errors.append(error)
+
+    first = threading.Thread(target=save, args=("Photographe", True))
+    first.start()
+    assert first_holds.wait(10)
+    second = threading.Thread(target=save, args=("Vidéaste", False))
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert errors == []
+    with Session(engine) as session:
+        assert session.scalars(select(DirectoryCard.activity)).all() == ["Vidéaste"]
     engine.dispose()
