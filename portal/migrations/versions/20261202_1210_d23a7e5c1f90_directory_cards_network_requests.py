@@ -1,7 +1,7 @@
 """Directory cards with their skills and full-text search; network requests, private threads
 
 Revision ID: d23a7e5c1f90
-Revises: 6ad0d073f1b0
+Revises: 5e3c1d2a9b47
 Create Date: 2026-12-02 12:10:00.000000+00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal.db
 
 revision = "d23a7e5c1f90"
-down_revision = "6ad0d073f1b0"
+down_revision = "5e3c1d2a9b47"
 branch_labels = None
 depends_on = None
 
