@@ -2,6 +2,7 @@
 members only while they choose to be listed (and their account is active)."""
 
 import re
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text
@@ -21,6 +22,13 @@ def skill_tag(text: str) -> str:
     """The stored form of a skill as people type it: lower case, single spaces ("Photo  de
     Mariage" and "photo de mariage" are one skill)."""
     return " ".join(text.replace("’", "'").split()).lower()
+
+
+def skill_key(tag: str) -> str:
+    """What skills are matched on: the tag without its accents, so that a request for "video"
+    reaches the member who wrote "vidéo" (tags keep their accents to be shown)."""
+    decomposed = unicodedata.normalize("NFD", tag)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 class DirectoryCard(Base):
@@ -75,4 +83,5 @@ class CardSkill(Base):
     card_id: Mapped[int] = mapped_column(
         ForeignKey("directory_cards.id", ondelete="CASCADE"), primary_key=True
     )
-    tag: Mapped[str] = mapped_column(String(MAX_SKILL_LENGTH), primary_key=True, index=True)
+    tag: Mapped[str] = mapped_column(String(MAX_SKILL_LENGTH), primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_SKILL_LENGTH), index=True)  # skill_key(tag)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from portal.directory.models import CardSkill, DirectoryCard, skill_tag
+from portal.directory.models import CardSkill, DirectoryCard, skill_key, skill_tag
 from portal.members.models import Member
 
 MAX_QUERY_LENGTH = 200
@@ -57,14 +57,18 @@ def search_directory(
     the card, as a prefix), every word of `place` in their area, and the skill `skill`;
     best match first, else by name."""
     terms, place_terms = search_terms(words), search_terms(place)
-    params: dict = {"limit": limit, "exclude": exclude_member_id, "skill": skill_tag(skill)}
+    params: dict = {
+        "limit": limit,
+        "exclude": exclude_member_id,
+        "skill": skill_key(skill_tag(skill)),
+    }
     filters = "c.listed AND m.active"
     if exclude_member_id is not None:
         filters += " AND m.id != :exclude"
     if params["skill"]:
         filters += (
             " AND EXISTS (SELECT 1 FROM directory_skills s"
-            " WHERE s.card_id = c.id AND s.tag = :skill)"
+            " WHERE s.card_id = c.id AND s.key = :skill)"
         )
     columns = "m.id, m.full_name, c.activity, c.area, c.skills_text, c.photo_key IS NOT NULL"
     if not terms and not place_terms:
@@ -155,7 +159,8 @@ def listed_cards(session: Session) -> list[DirectoryCard]:
 
 
 def members_with_skills(session: Session, tags: list[str], exclude_member_id: int) -> list[Member]:
-    """Active members whose visible card holds one of `tags`: those a request is sent to."""
+    """Active members whose visible card holds one of `tags` (accents aside): those a
+    request is sent to."""
     if not tags:
         return []
     return list(
@@ -165,7 +170,11 @@ def members_with_skills(session: Session, tags: list[str], exclude_member_id: in
             .where(
                 *_visible(),
                 Member.id != exclude_member_id,
-                DirectoryCard.id.in_(select(CardSkill.card_id).where(CardSkill.tag.in_(tags))),
+                DirectoryCard.id.in_(
+                    select(CardSkill.card_id).where(
+                        CardSkill.key.in_({skill_key(tag) for tag in tags})
+                    )
+                ),
             )
             .order_by(Member.id)
         )

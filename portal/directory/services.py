@@ -14,6 +14,7 @@ from portal.directory.models import (
     SKILL,
     CardSkill,
     DirectoryCard,
+    skill_key,
     skill_tag,
 )
 from portal.directory.queries import (
@@ -98,7 +99,7 @@ def save_card(
     card.presentation = data.presentation.strip()
     card.show_email = data.show_email
     card.show_phone = data.show_phone
-    card.skills = [CardSkill(tag=tag) for tag in tags]
+    card.skills = [CardSkill(tag=tag, key=skill_key(tag)) for tag in tags]
     card.skills_text = SKILLS_SEPARATOR.join(tags)
     if checked is not None:
         if card.photo_key:

@@ -150,6 +150,7 @@ def test_search_by_words_skill_and_place(db_session, three_cards):
     assert sorted(names(queries.search_directory(db_session, "photographe"))) == ["Eve", "Lou"]
     assert names(queries.search_directory(db_session, "tradu")) == ["Max"]  # a prefix
     assert sorted(names(queries.search_directory(db_session, skill="Photo"))) == ["Eve", "Lou"]
+    assert names(queries.search_directory(db_session, skill="video")) == ["Lou"]  # "vidéo"
     # A place is looked for in the area only: Max's presentation names Lyon, his area does not.
     assert names(queries.search_directory(db_session, place="lyon")) == ["Lou"]
     assert names(queries.search_directory(db_session, "lyon")) != []  # words look everywhere

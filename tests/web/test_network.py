@@ -122,6 +122,13 @@ def test_a_request_reaches_listed_members_with_a_matching_skill_only(
     assert "/network/" in mail.body
 
 
+def test_skills_match_whatever_their_accents(logged_in, db_session, make_member):
+    videographer = make_member(email="v@example.org")
+    listed(db_session, videographer, "Vidéo, Montage")
+    logged_in.post("/network/new", data=request_form(tags="video"))
+    assert told(db_session, videographer) == 1
+
+
 def test_email_follows_each_members_choice(logged_in, db_session, make_member):
     daily = make_member(email="d@example.org")
     off = make_member(email="o@example.org")
