@@ -16,6 +16,7 @@ from portal.audit.views import bp as audit
 from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
 from portal.demo.commands import bp as demo_commands
+from portal.directory.views import bp as directory
 from portal.expenses.api import bp as expenses_api
 from portal.expenses.views import bp as expenses
 from portal.extensions import csrf
@@ -24,6 +25,7 @@ from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
+from portal.network.views import bp as network
 from portal.notifications import tasks as notifications_tasks
 from portal.notifications.commands import bp as notifications_commands
 from portal.notifications.views import bp as notifications
@@ -77,6 +79,8 @@ PAGES = (
     staff_members,
     profile,
     notifications,
+    directory,
+    network,
 )
 # Commands only, each at the top of `portal` (`portal create-user`, not a group).
 COMMANDS = (
