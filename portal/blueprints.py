@@ -34,6 +34,8 @@ from portal.sales.api import bp as sales_api
 from portal.sales.customer_views import bp as customers
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
+from portal.transfers.api import bp as transfers_api
+from portal.transfers.views import bp as transfers
 from portal.web.views import bp as web
 from portal.workshops.api import bp as workshops_api
 from portal.workshops.views import bp as workshops
@@ -47,6 +49,7 @@ for module_api in (
     workshops_api,
     meetings_api,
     projection_api,
+    transfers_api,
 ):
     # Bearer tokens, never the session cookie, authenticate the API: no CSRF token.
     csrf.exempt(module_api)
@@ -60,6 +63,7 @@ PAGES = (
     salary,
     sales,
     customers,
+    transfers,
     expenses,
     workshops,
     meetings,

@@ -14,6 +14,7 @@ from portal.outbox.models import OutboxMessage
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
 from portal.sync.models import Change
+from portal.transfers.models import InternalTransfer, InternalTransferLine
 from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "Customer",
     "ExpenseCategory",
     "IdempotencyKey",
+    "InternalTransfer",
+    "InternalTransferLine",
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",

@@ -35,6 +35,7 @@ def settings():
     form = CoopSettingsForm(obj=current)
     if not form.is_submitted():
         form.share_capital.data = from_cents(current.share_capital_cents)
+        form.transfer_limit.data = from_cents(current.transfer_limit_cents)
         form.default_contribution_percent.data = current.default_contribution_rate * 100
         if current.work_accident_rate is not None:
             form.work_accident_percent.data = current.work_accident_rate * 100
@@ -62,6 +63,9 @@ def settings():
             late_penalty_terms=form.late_penalty_terms.data,
             early_payment_terms=form.early_payment_terms.data,
             vat_on_debits=form.vat_on_debits.data,
+            transfer_limit_cents=to_cents(form.transfer_limit.data)
+            if form.transfer_limit.data is not None
+            else current.transfer_limit_cents,
         )
         flash(_("Settings saved."), "success")
         return redirect_after_post(url_for("coop.settings"))
