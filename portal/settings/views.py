@@ -8,6 +8,7 @@ from portal.coop.services import (
     contribution_bands,
     fixed_fees,
     get_coop_settings,
+    reminder_schedule,
     update_contribution_settings,
     update_coop_settings,
     update_provisions,
@@ -63,6 +64,8 @@ def settings():
             late_penalty_terms=form.late_penalty_terms.data,
             early_payment_terms=form.early_payment_terms.data,
             vat_on_debits=form.vat_on_debits.data,
+            einvoicing_address=form.einvoicing_address.data or "",
+            reminder_days=", ".join(map(str, reminder_schedule(form.reminder_days.data))),
             transfer_limit_cents=to_cents(form.transfer_limit.data)
             if form.transfer_limit.data is not None
             else current.transfer_limit_cents,
