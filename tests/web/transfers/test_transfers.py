@@ -410,3 +410,10 @@ def test_the_pdf_carries_the_mention_for_both_members_only(
     other = app.test_client()
     login(other, "other@example.org")
     assert other.get(f"/transfers/{validated_transfer.id}/pdf").status_code == 404
+
+
+def test_the_team_reaches_the_transfers_from_its_validation_queue(client, staff):
+    login(client, staff.email)
+    assert 'href="/staff/transfers"' in client.get("/staff/invoices/queue").text
+    assert 'href="/staff/transfers"' in client.get("/transfers").text
+    assert "Transferts internes en cours" in client.get("/staff/transfers").text
