@@ -43,6 +43,8 @@ from portal.sales.customer_views import bp as customers
 from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
+from portal.transfers.api import bp as transfers_api
+from portal.transfers.views import bp as transfers
 from portal.web.offline import bp as offline
 from portal.web.views import bp as web
 from portal.workshops.api import bp as workshops_api
@@ -57,6 +59,7 @@ for module_api in (
     workshops_api,
     meetings_api,
     projection_api,
+    transfers_api,
 ):
     # Bearer tokens, never the session cookie, authenticate the API: no CSRF token.
     csrf.exempt(module_api)
@@ -72,6 +75,7 @@ PAGES = (
     sales,
     customers,
     sending,
+    transfers,
     expenses,
     workshops,
     meetings,
