@@ -28,6 +28,7 @@ from portal.ops.commands import bp as ops_commands
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
+from portal.quotes.views import bp as quotes
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
 from portal.sales.api import bp as sales_api
@@ -60,6 +61,7 @@ PAGES = (
     salary,
     sales,
     customers,
+    quotes,
     expenses,
     workshops,
     meetings,

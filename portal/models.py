@@ -12,7 +12,15 @@ from portal.members.models import Activity, Member
 from portal.notifications.models import Notification, NotificationSetting
 from portal.outbox.models import OutboxMessage
 from portal.projection.models import BalanceSnapshot, Payslip
-from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
+from portal.quotes.models import Quote, QuoteLine
+from portal.sales.models import (
+    Customer,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    Payment,
+    QuoteInvoice,
+)
 from portal.sync.models import Change
 from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
@@ -48,6 +56,9 @@ __all__ = [
     "PasswordResetToken",
     "Payment",
     "Payslip",
+    "Quote",
+    "QuoteInvoice",
+    "QuoteLine",
     "RateWindow",
     "Receipt",
     "ReceiptVat",
