@@ -7,6 +7,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.quotes.services import QuoteInput
 from portal.sales.forms import DocumentForm
 from portal.sales.models import OperationType
+from portal.web.fields import LocalDecimalField
 
 
 class QuoteForm(DocumentForm):
@@ -39,6 +40,11 @@ class QuoteForm(DocumentForm):
             notes=self.notes.data or "",
             lines=[line.to_line() for line in self.filled_lines()],
         )
+
+
+class DepositForm(FlaskForm):
+    percent = LocalDecimalField(_l("Percentage of the quote"), validators=[Optional()])
+    amount = LocalDecimalField(_l("Or an amount incl. VAT (€)"), validators=[Optional()])
 
 
 class AcceptForm(FlaskForm):

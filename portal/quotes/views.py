@@ -14,14 +14,19 @@ from portal.db import db, utcnow
 from portal.errors import DomainError
 from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
-from portal.quotes import services
+from portal.quotes import invoicing, services
 from portal.quotes.documents import pdf_filename, quote_pdf
-from portal.quotes.forms import AcceptForm, PaperAcceptanceForm, QuoteForm, RefuseForm
+from portal.quotes.forms import (
+    AcceptForm,
+    DepositForm,
+    PaperAcceptanceForm,
+    QuoteForm,
+    RefuseForm,
+)
 from portal.quotes.models import Quote, QuoteStatus
 from portal.quotes.queries import (
     list_quotes,
     quote_for_page,
-    quote_invoices,
     validation_queue,
 )
 from portal.sales.customer_views import customer_or_404
@@ -191,7 +196,8 @@ def show(quote_id: int):
         quote=quote,
         seller=seller,
         buyer=buyer,
-        invoices=quote_invoices(db.session, quote.id),
+        invoiced=invoicing.invoiced(db.session, quote),
+        deposit_form=DepositForm(),
         return_form=ReturnForm(),
         paper_form=PaperAcceptanceForm(),
         today=paris_today(),
@@ -316,6 +322,44 @@ def signed_copy(quote_id: int):
     suffix = quote.signed_copy_key.rsplit(".", 1)[-1]
     content_type = "application/pdf" if suffix == "pdf" else "image/jpeg"
     return uploaded_file(data, content_type, f"{quote.number}-signe.{suffix}")
+
+
+# --- Invoicing ----------------------------------------------------------------------------
+
+
+def _invoice_page(invoice) -> Response:
+    flash(_("Invoice drafted: check it, then submit it for validation."), "success")
+    return redirect_after_post(url_for("sales.show", invoice_id=invoice.id))
+
+
+@bp.post("/quotes/<int:quote_id>/invoice")
+@login_required
+def invoice(quote_id: int):
+    """The whole quote, or its balance once deposits were invoiced."""
+    quote = _own_quote_or_404(quote_id)
+    try:
+        drafted = invoicing.invoice_quote(db.session, quote, current_user, paris_today())
+    except DomainError as error:
+        flash(str(error), "error")
+        return _show(quote)
+    return _invoice_page(drafted)
+
+
+@bp.post("/quotes/<int:quote_id>/deposit")
+@login_required
+def deposit(quote_id: int):
+    quote = _own_quote_or_404(quote_id)
+    form = DepositForm()
+    try:
+        if not form.validate():
+            raise DomainError(_("Enter a percentage or an amount, as a number."))
+        drafted = invoicing.invoice_deposit(
+            db.session, quote, current_user, paris_today(), form.percent.data, form.amount.data
+        )
+    except DomainError as error:
+        flash(str(error), "error")
+        return _show(quote)
+    return _invoice_page(drafted)
 
 
 # --- The support team ----------------------------------------------------------------------

@@ -172,6 +172,33 @@ def delete_draft(session: Session, invoice: Invoice) -> None:
     record_change(session, "invoice", invoice_id, ChangeOp.DELETE)
 
 
+def duplicate_invoice(session: Session, invoice: Invoice, member: Member, today: date) -> Invoice:
+    """A new draft invoice with the same customer, lines and terms, dated today with the
+    same payment term, whatever became of the original (a credit note is copied as an
+    invoice: it is the invoice's content that is wanted again)."""
+    if invoice.member_id != member.id:
+        raise DomainError(_l("You cannot copy this invoice."))
+    copy = Invoice(
+        member_id=invoice.member_id,
+        customer_id=invoice.customer_id,
+        activity_id=invoice.activity_id,
+        issue_date=today,
+        due_date=today + max(invoice.due_date - invoice.issue_date, timedelta(0)),
+        service_date=None,
+        operation_type=invoice.operation_type,
+        purchase_order=invoice.purchase_order,
+        notes=invoice.notes,
+        lines=copied_lines(InvoiceLine, invoice.lines),
+        total_excl_vat_cents=invoice.total_excl_vat_cents,
+        vat_cents=invoice.vat_cents,
+        total_incl_vat_cents=invoice.total_incl_vat_cents,
+    )
+    session.add(copy)
+    session.flush()
+    record_change(session, "invoice", copy.id)
+    return copy
+
+
 # --- Workflow ----------------------------------------------------------------------------
 
 

@@ -291,6 +291,15 @@ def mark_sent(invoice_id: int):
     )
 
 
+@bp.post("/invoices/<int:invoice_id>/duplicate")
+@login_required
+def duplicate(invoice_id: int):
+    invoice = _own_invoice_or_404(invoice_id)
+    copy = services.duplicate_invoice(db.session, invoice, current_user, paris_today())
+    flash(_("Copy saved as a new draft."), "success")
+    return redirect_after_post(url_for("sales.edit", invoice_id=copy.id))
+
+
 @bp.post("/invoices/<int:invoice_id>/delete")
 @login_required
 @asks(_l("Delete this draft invoice?"), _l("Delete"))

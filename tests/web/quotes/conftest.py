@@ -5,7 +5,7 @@ import pytest
 from portal.db import utcnow
 from portal.quotes.services import QuoteInput, create_quote, submit_quote, validate_quote
 from tests.helpers import lines
-from tests.web.sales.conftest import customer  # noqa: F401 (fixture)
+from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
 
 
 @pytest.fixture
