@@ -28,6 +28,7 @@ from portal.ops.commands import bp as ops_commands
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
+from portal.quotes.api import bp as quotes_api
 from portal.quotes.views import bp as quotes
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
@@ -44,6 +45,7 @@ from portal.workshops.views import bp as workshops
 for module_api in (
     members_api,
     sales_api,
+    quotes_api,
     expenses_api,
     workshops_api,
     meetings_api,
