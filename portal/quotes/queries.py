@@ -52,10 +52,17 @@ def _rows(statement) -> select:
 
 
 def list_quotes(
-    session: Session, member_id: int, page: int = 1, status: QuoteStatus | None = None
+    session: Session,
+    member_id: int,
+    page: int = 1,
+    status: QuoteStatus | None = None,
+    customer_id: int | None = None,
 ) -> Page:
-    """One page of a member's quotes, newest first, in two queries whatever the page holds."""
+    """One page of a member's quotes (of one customer, or in one status), newest first, in
+    two queries whatever the page holds."""
     condition = Quote.member_id == member_id
+    if customer_id is not None:
+        condition = condition & (Quote.customer_id == customer_id)
     if status is not None:
         condition = condition & (Quote.status == status)
     total = session.scalar(select(func.count(Quote.id)).where(condition)) or 0

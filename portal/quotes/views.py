@@ -101,11 +101,16 @@ def index():
         status = QuoteStatus(request.args.get("status", ""))
     except ValueError:
         status = None
-    results = list_quotes(db.session, current_user.id, page_arg(), status)
+    customer_id = id_arg("customer")
+    customer = customer_or_404(customer_id) if customer_id else None
+    results = list_quotes(
+        db.session, current_user.id, page_arg(), status, customer.id if customer else None
+    )
     return render(
         "quotes/index.html",
         "quotes/_quote_list.html",
         results=results,
+        customer=customer,
         status=status,
         statuses=list(QuoteStatus),
         today=paris_today(),
