@@ -40,7 +40,7 @@ def _pages(workshop_id: int) -> dict[str, list[dict]]:
         ],
         "invoice list": [{"path": "/invoices"}],
         "receipt list": [{"path": "/receipts"}],
-        "workshops": [{"path": "/workshops/"}],
+        "workshops": [{"path": "/workshops"}],
         "meetings": [{"path": "/meetings/"}],
         "live totals (htmx POST)": [
             {
