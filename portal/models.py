@@ -19,6 +19,7 @@ from portal.projection import running_totals  # noqa: F401
 from portal.projection.models import BalanceSnapshot, MonthTotals, Payslip
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
 from portal.sync.models import Change
+from portal.transfers.models import InternalTransfer, InternalTransferLine
 from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "DirectoryCard",
     "ExpenseCategory",
     "IdempotencyKey",
+    "InternalTransfer",
+    "InternalTransferLine",
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",

@@ -15,6 +15,7 @@ from portal.demo.members import DEMO_PASSWORD, seed_coop_and_members
 from portal.demo.network import seed_directory
 from portal.demo.projection import seed_demo_payroll
 from portal.demo.sales import seed_demo_invoices
+from portal.demo.transfers import seed_demo_transfers
 from portal.demo.workshops import seed_demo_workshops
 
 __all__ = ["DEMO_PASSWORD", "seed_demo_data"]
@@ -27,6 +28,7 @@ SEEDERS = (
     seed_meetings,
     seed_demo_payroll,
     seed_directory,
+    seed_demo_transfers,
 )
 
 
