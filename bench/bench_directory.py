@@ -94,7 +94,7 @@ def _populate(url: str) -> None:
     engine.dispose()
 
 
-def _measure(url: str) -> tuple[list[float], int]:
+def _measure(url: str) -> tuple[list[float], list[float], int]:
     _populate(url)
     engine = make_engine(url)
     with Session(engine) as session:
@@ -102,23 +102,27 @@ def _measure(url: str) -> tuple[list[float], int]:
             session.execute(text("ANALYZE"))
         for search in SEARCHES * 3:  # warm-up
             search_directory(session, *search, limit=LIMIT)
-        samples, hits = [], 0
+        samples, cpu, hits = [], [], 0
         for run in range(RUNS):
             words, skill, place = SEARCHES[run % len(SEARCHES)]
-            began = clock.perf_counter_ns()
+            began, began_cpu = clock.perf_counter_ns(), clock.process_time_ns()
             hits += len(search_directory(session, words, skill, place, limit=LIMIT))
             samples.append((clock.perf_counter_ns() - began) / 1e6)
+            cpu.append((clock.process_time_ns() - began_cpu) / 1e6)
         session.rollback()
     engine.dispose()
-    return samples, hits // RUNS
+    return samples, cpu, hits // RUNS
 
 
-def _row(database: str, samples: list[float], hits: int) -> str:
+def _row(database: str, samples: list[float], cpu: list[float], hits: int) -> str:
     median = statistics.median(samples)
     p95 = statistics.quantiles(samples, n=20)[-1]
+    # This process's own CPU time per search: on a shared machine, the wall-clock tail is
+    # mostly time spent waiting for a core, which this column leaves out.
+    cpu_p95 = statistics.quantiles(cpu, n=20)[-1]
     verdict = "yes" if p95 < TARGET_MS else "**no**"
     return (
-        f"| {database} | {len(samples)} | {hits} | {median:.2f} | {p95:.2f} "
+        f"| {database} | {len(samples)} | {hits} | {median:.2f} | {p95:.2f} | {cpu_p95:.2f} "
         f"| < {TARGET_MS} | {verdict} |"
     )
 
@@ -133,8 +137,9 @@ def run() -> str:
         f"a skill, a place, the three at once, the plain list, one without match), "
         f"{LIMIT} results at most.",
         "",
-        "| Database | Runs | Mean hits | Median (ms) | p95 (ms) | Target (ms) | On target |",
-        "|---|---:|---:|---:|---:|---:|:---:|",
+        "| Database | Runs | Mean hits | Median (ms) | p95 (ms) | CPU p95 (ms) | Target (ms) "
+        "| On target |",
+        "|---|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"

@@ -79,9 +79,12 @@ class CardSkill(Base):
     """A skill on a card: what network requests are matched on, and the staff's count."""
 
     __tablename__ = "directory_skills"
+    # Both ways skills are looked up: does this card hold it (the directory's skill filter, a
+    # correlated look-up per card) and which cards hold it (matching a request).
+    __table_args__ = (Index("ix_directory_skills_key", "key", "card_id"),)
 
     card_id: Mapped[int] = mapped_column(
         ForeignKey("directory_cards.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(MAX_SKILL_LENGTH), primary_key=True)
-    key: Mapped[str] = mapped_column(String(MAX_SKILL_LENGTH), index=True)  # skill_key(tag)
+    key: Mapped[str] = mapped_column(String(MAX_SKILL_LENGTH))  # skill_key(tag)

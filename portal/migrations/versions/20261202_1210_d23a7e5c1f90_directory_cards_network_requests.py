@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("card_id", "tag", name=op.f("pk_directory_skills")),
     )
     with op.batch_alter_table("directory_skills", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_directory_skills_key"), ["key"], unique=False)
+        batch_op.create_index("ix_directory_skills_key", ["key", "card_id"], unique=False)
 
     op.create_table(
         "network_requests",
@@ -171,7 +171,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_network_requests_ends_on")
     op.drop_table("network_requests")
     with op.batch_alter_table("directory_skills", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_directory_skills_key"))
+        batch_op.drop_index("ix_directory_skills_key")
     op.drop_table("directory_skills")
     with op.batch_alter_table("directory_cards", schema=None) as batch_op:
         batch_op.drop_index("ix_directory_cards_listed")
