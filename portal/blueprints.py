@@ -16,6 +16,7 @@ from portal.audit.views import bp as audit
 from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
 from portal.demo.commands import bp as demo_commands
+from portal.directory.views import bp as directory
 from portal.expenses.api import bp as expenses_api
 from portal.expenses.views import bp as expenses
 from portal.extensions import csrf
@@ -24,6 +25,7 @@ from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
+from portal.network.views import bp as network
 from portal.notifications import tasks as notifications_tasks
 from portal.notifications.commands import bp as notifications_commands
 from portal.notifications.views import bp as notifications
@@ -32,6 +34,8 @@ from portal.outbox import tasks as outbox_tasks
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
+from portal.quotes.api import bp as quotes_api
+from portal.quotes.views import bp as quotes
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
 from portal.sales import tasks as sales_tasks
@@ -41,6 +45,9 @@ from portal.sales.customer_views import bp as customers
 from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
+from portal.transfers.api import bp as transfers_api
+from portal.transfers.views import bp as transfers
+from portal.web.offline import bp as offline
 from portal.web.views import bp as web
 from portal.workshops.api import bp as workshops_api
 from portal.workshops.views import bp as workshops
@@ -50,10 +57,12 @@ from portal.workshops.views import bp as workshops
 for module_api in (
     members_api,
     sales_api,
+    quotes_api,
     expenses_api,
     workshops_api,
     meetings_api,
     projection_api,
+    transfers_api,
 ):
     # Bearer tokens, never the session cookie, authenticate the API: no CSRF token.
     csrf.exempt(module_api)
@@ -61,6 +70,7 @@ for module_api in (
 
 PAGES = (
     web,
+    offline,
     auth,
     home,
     coop,
@@ -68,6 +78,8 @@ PAGES = (
     sales,
     customers,
     sending,
+    transfers,
+    quotes,
     expenses,
     workshops,
     meetings,
@@ -75,6 +87,8 @@ PAGES = (
     staff_members,
     profile,
     notifications,
+    directory,
+    network,
 )
 # Commands only, each at the top of `portal` (`portal create-user`, not a group).
 COMMANDS = (
