@@ -31,10 +31,13 @@ class NavItem:
 # Bottom bar on phones, top bar on wide screens. An item shows once its module exists.
 NAVIGATION = (
     NavItem("/", _l("Home"), "home"),
+    NavItem("/quotes", _l("Quotes"), "quote"),
     NavItem("/invoices", _l("Invoices"), "invoice"),
     NavItem("/receipts", _l("Receipts"), "receipt"),
     NavItem("/workshops", _l("Workshops"), "workshop"),
     NavItem("/meetings/", _l("Meetings"), "meeting"),
+    NavItem("/directory/", _l("Directory"), "members"),
+    NavItem("/transfers", _l("Transfers"), "transfer"),
 )
 # The support team's: their work queue (their home page) and the sections they run. The
 # counts beside the queues come from `navigation_counts` (portal/home/views.py).
