@@ -61,7 +61,10 @@
       var rule = new Intl.PluralRules(document.documentElement.lang).select(state.waiting);
       box.querySelector(".waiting").textContent = state.waiting
         ? box.dataset[rule === "one" ? "one" : "other"].replace("{n}", state.waiting) : "";
-      box.querySelector(".refused").hidden = !state.refused.length;
+      var refused = box.querySelector(".refused");
+      refused.hidden = !state.refused.length;
+      refused.querySelector(".reason").textContent = state.refused.length
+        ? state.refused[0].refused : "";
       box.hidden = !state.waiting && !state.refused.length;
     }).catch(function () {});
   }

@@ -45,6 +45,15 @@
     });
   }
 
+  // The messages of a form the server sent back (templates/macros/forms.html), as text: no
+  // DOM in a worker.
+  function errors(page) {
+    var found = page.match(/class="error"[^>]*>[^<]+/g) || [];
+    var text = found.map(function (match) { return match.replace(/^[^>]*>/, ""); }).join(" ");
+    return text.replace(/&#39;/g, "'").replace(/&#34;|&quot;/g, '"').replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">").replace(/&amp;/g, "&").trim() || "?";
+  }
+
   function send(receipt, csrfToken) {
     var body = new FormData();
     receipt.fields.forEach(function (field) { body.append(field[0], field[1]); });
@@ -56,10 +65,13 @@
           return run("readwrite", function (store) { return store.delete(receipt.id); });
         }
         // The form came back with its errors (the server refused what was typed): kept,
-        // marked, and not sent again until the member has corrected it.
+        // marked with the server's words, and not sent again until the member has corrected
+        // it.
         if (response.ok && !response.redirected) {
-          receipt.refused = true;
-          return run("readwrite", function (store) { return store.put(receipt); });
+          return response.text().then(function (page) {
+            receipt.refused = errors(page);
+            return run("readwrite", function (store) { return store.put(receipt); });
+          });
         }
         throw new Error("Not recorded: " + response.status);
       });
@@ -82,9 +94,17 @@
       });
   }
 
-  // Rounds in this page or worker run one after the other, each reading the list anew: a
-  // receipt kept during a round is sent by the next one.
+  // Rounds run one after the other, each reading the list anew (a receipt kept during a
+  // round is sent by the next one): in this page or worker by a chain of promises, and
+  // between the pages and the worker by a lock of the browser's where it has one, so the
+  // same receipt is not posted twice at once (the key would keep it single, at the cost
+  // of a second upload).
   var rounds = Promise.resolve();
+
+  function lockedRound() {
+    if (!scope.navigator.locks) return sendRound();
+    return scope.navigator.locks.request("portal-receipt-queue", sendRound);
+  }
 
   scope.receiptQueue = {
     add: function (receipt) {
@@ -102,7 +122,7 @@
     },
     // Rejects when the connection (or the session) is not there, to be tried again later.
     sendAll: function () {
-      var round = rounds.then(sendRound, sendRound);
+      var round = rounds.then(lockedRound, lockedRound);
       rounds = round.catch(function () {});
       return round;
     },

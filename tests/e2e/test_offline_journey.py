@@ -3,25 +3,36 @@ form, keeps what she captures on the phone and sends it once the connection retu
 pages say plainly that there is no connection; photos travel scaled down."""
 
 import re
+import time
 
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.e2e.test_login_journey import log_in
 from tests.e2e.test_receipt_journey import open_new_receipt_form
 from tests.helpers import camera_photo
 from tests.unit.test_uploads import jpeg_with_gps
 
 CONTROLLED = "navigator.serviceWorker.controller !== null"
 FORM_KEPT = "caches.match('/receipts/new', {ignoreVary: true}).then(Boolean)"
-NOTHING_WAITS = (
+NOTHING_KEPT = (
     "receiptQueue.state(document.querySelector('.topbar').dataset.member)"
-    ".then(state => state.waiting === 0)"
+    ".then(state => state.waiting === 0 && state.refused.length === 0)"
 )
+
+
+def wait_until(page: Page, expression: str, seconds: float = 15) -> None:
+    """Until `expression` is true in the page, a promise's value included (Playwright's
+    polling of a function takes a promise itself for true)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, expression
+        page.wait_for_timeout(100)
 
 
 def ready_for_offline(page: Page) -> None:
     """The worker controls the page, and the form is kept for use without a connection."""
-    page.wait_for_function(CONTROLLED)
-    page.wait_for_function(FORM_KEPT)
+    wait_until(page, CONTROLLED)
+    wait_until(page, FORM_KEPT)
 
 
 def fill_receipt(page: Page, supplier: str, photo) -> None:
@@ -80,10 +91,37 @@ def test_two_receipts_kept_offline_are_counted_and_sent_at_the_next_opening(
     context.set_offline(False)
     opened = context.new_page()
     opened.goto("/receipts/new")
-    opened.wait_for_function(NOTHING_WAITS)
+    wait_until(opened, NOTHING_KEPT)
     opened.goto("/receipts")
     for supplier in ("Péage A7 hors ligne", "Péage A9 hors ligne"):
         expect(opened.get_by_role("link", name=re.compile(supplier))).to_have_count(1)
+
+
+def test_with_the_portal_closed_the_worker_sends_a_kept_receipt(
+    page: Page, context: BrowserContext, browser: Browser, base_url: str, tmp_path
+):
+    """Background Sync: the only sender left once every page is closed is the worker."""
+    photo = tmp_path / "ticket.jpg"
+    photo.write_bytes(jpeg_with_gps((800, 600)))
+    open_new_receipt_form(page)
+    ready_for_offline(page)
+    context.set_offline(True)
+    fill_receipt(page, "Synchro en arrière-plan", photo)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("1 dépense en attente d'envoi")).to_be_visible()
+    page.close()
+    context.set_offline(False)
+
+    elsewhere = browser.new_context(base_url=base_url, locale="fr-FR")
+    checker = elsewhere.new_page()
+    log_in(checker, "camille@demo.coop")
+    expect(checker.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
+    sent = checker.get_by_role("link", name=re.compile("Synchro en arrière-plan"))
+    deadline = time.monotonic() + 20
+    while not sent.count() and time.monotonic() < deadline:
+        checker.goto("/receipts")
+    expect(sent).to_have_count(1)
+    elsewhere.close()
 
 
 def test_a_kept_receipt_the_server_refuses_goes_back_into_the_form(
@@ -100,7 +138,9 @@ def test_a_kept_receipt_the_server_refuses_goes_back_into_the_form(
     expect(page.get_by_text("1 dépense en attente d'envoi")).to_be_visible()
 
     context.set_offline(False)
-    expect(page.get_by_text("a été refusée à l'envoi")).to_be_visible(timeout=15_000)
+    refused = page.locator(".offline-waiting .refused")
+    expect(refused).to_contain_text("a été refusée à l'envoi", timeout=15_000)
+    expect(refused).to_contain_text("La TVA ne peut pas dépasser")
     page.get_by_role("button", name="La corriger").click()
     expect(page.get_by_label("Fournisseur")).to_have_value("Relais de la Gare")
     expect(page.get_by_label("TVA à 20 %")).to_have_value("50,00")
@@ -133,7 +173,7 @@ def test_logging_out_forgets_the_pages_kept_for_offline_use(page: Page):
     ready_for_offline(page)
     page.get_by_role("button", name="Déconnexion").click()
     expect(page.get_by_role("button", name="Connexion")).to_be_visible()
-    page.wait_for_function(f"{FORM_KEPT}.then(kept => !kept)")
+    wait_until(page, f"{FORM_KEPT}.then(kept => !kept)")
 
 
 def test_a_photo_is_scaled_down_on_the_phone_before_it_is_sent(page: Page, tmp_path):
