@@ -21,7 +21,7 @@ from portal.quotes.queries import quote_invoices
 from portal.sales.documents import vat_breakdown
 from portal.sales.models import Invoice, QuoteInvoice
 from portal.sales.services import InvoiceInput, create_invoice
-from portal.sales.totals import LineInput, compute_totals
+from portal.sales.totals import LineInput, compute_totals, stored_line_inputs
 
 HUNDRED = Decimal(100)
 
@@ -83,20 +83,6 @@ def _draft(session: Session, quote: Quote, member: Member, lines, today: date, n
     return invoice
 
 
-def _quote_lines(quote: Quote) -> list[LineInput]:
-    return [
-        LineInput(
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=from_cents(line.unit_price_cents),
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            discount_percent=line.discount_percent,
-        )
-        for line in quote.lines
-    ]
-
-
 def invoice_quote(session: Session, quote: Quote, member: Member, today: date) -> Invoice:
     """The whole quote, line for line, when nothing of it is invoiced yet; else its balance:
     per VAT rate, the quote's total less what its invoices (the deposits) already took."""
@@ -109,7 +95,7 @@ def _whole_or_balance(session, quote: Quote, member: Member, today: date, done: 
     number = quote.number
     if not done.invoices:
         note = gettext("Quote %(number)s accepted.", number=number)
-        return _draft(session, quote, member, _quote_lines(quote), today, note)
+        return _draft(session, quote, member, stored_line_inputs(quote.lines), today, note)
     lines = []
     for vat in vat_breakdown(quote):
         left = to_cents(vat.base) - done.bases_cents.get(vat.rate.normalize(), 0)

@@ -10,7 +10,7 @@ from weasyprint import HTML
 
 from portal.money import from_cents
 from portal.sales.models import Invoice, OperationType
-from portal.sales.totals import LineInput, compute_totals
+from portal.sales.totals import compute_totals, stored_line_inputs
 
 FACTURX_LEVEL = "en16931"
 _OPERATION_CODES = {
@@ -29,18 +29,7 @@ def _amount(value: Decimal) -> str:
 
 def vat_breakdown(invoice: Invoice):
     """Per VAT rate: base and VAT, recomputed from the stored lines with the same rule."""
-    lines = [
-        LineInput(
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=from_cents(line.unit_price_cents),
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            discount_percent=line.discount_percent,
-        )
-        for line in invoice.lines
-    ]
-    return compute_totals(lines).vat_breakdown
+    return compute_totals(stored_line_inputs(invoice.lines)).vat_breakdown
 
 
 def _party(snapshot: dict) -> dict:
