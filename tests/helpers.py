@@ -2,9 +2,10 @@
 members' password, an empty database, a query counter, API credentials, invoice steps
 and an entrepreneur's paid months of activity; for tests on a committed database, the app,
 invoices (or internal transfers) waiting for validation and staff validating them from
-threads; an S3 bucket."""
+threads; an S3 bucket; a phone camera's photo."""
 
 import base64
+import io
 import threading
 import time
 import uuid
@@ -13,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import event, select, text
 
 from portal import create_app
@@ -29,6 +31,17 @@ from portal.sales.totals import LineInput
 from portal.transfers import services as transfers
 
 PASSWORD = "correct horse battery"
+
+
+def camera_photo(size: tuple[int, int] = (4000, 3000)) -> bytes:
+    """A JPEG the size a phone's camera makes (12 MP by default, about 4 MB): light and
+    grain, since a flat colour would compress to nothing and prove nothing about sizes."""
+    grain = Image.effect_noise(size, 32)
+    light = Image.linear_gradient("L").resize(size)
+    channels = (Image.blend(grain, light, 0.6), Image.blend(grain, light, 0.8), light)
+    buffer = io.BytesIO()
+    Image.merge("RGB", channels).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def login(client, email: str, password: str = PASSWORD, **extra):

@@ -137,6 +137,18 @@ class NotificationKind(enum.StrEnum):
         N_("The notes of %(title)s are published"),
         _l("A meeting's notes are published"),
     )
+    NETWORK_REQUEST = (
+        "network_request",
+        "network",
+        N_("%(member)s asks the network: %(title)s"),
+        _l("A request to the network matches your skills"),
+    )
+    NETWORK_MESSAGE = (
+        "network_message",
+        "network",
+        N_("%(member)s wrote to you about “%(title)s”"),
+        _l("An answer or a message about a request to the network"),
+    )
     TRANSFER_ISSUED = (
         "transfer_issued",
         "transfers",

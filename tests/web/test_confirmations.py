@@ -348,6 +348,7 @@ def test_each_asking_view_is_tested_here(app):
         "api_admin.revoke",
         "calendar.regenerate",
         "calendar.revoke",
+        "directory.remove_photo",  # tests/web/test_directory.py
         "transfers.refuse",
         "transfers.validate",
         "transfers.reverse",

@@ -1,7 +1,7 @@
 """Internal transfers between entrepreneurs (transfert de charges) and the coop's limit
 
 Revision ID: 3c1e7a9b5d20
-Revises: 5e3c1d2a9b47
+Revises: d23a7e5c1f90
 Create Date: 2026-12-02 12:15:00.000000+00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import portal.db
 
 revision = "3c1e7a9b5d20"
-down_revision = "5e3c1d2a9b47"
+down_revision = "d23a7e5c1f90"
 branch_labels = None
 depends_on = None
 
