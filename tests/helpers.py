@@ -21,6 +21,7 @@ from portal import create_app
 from portal.coop.services import update_coop_settings
 from portal.dates import paris_today
 from portal.db import db, make_engine, utcnow
+from portal.directory.services import CardInput, save_card
 from portal.members.models import Role
 from portal.members.services import create_member
 from portal.projection.months import add_months, first_of_month
@@ -222,6 +223,16 @@ def seed_invoices_to_validate(app, count: int) -> list[int]:
         return ids
 
 
+def list_in_directory(session, member, activity: str = "Conseil") -> None:
+    """The member's card in the directory, listed: whom an internal transfer may go to."""
+    save_card(
+        session,
+        member,
+        CardInput(True, activity, "", "", "", show_email=False, show_phone=False),
+        None,
+    )
+
+
 def seed_transfers_to_validate(app, count: int, members: int = 5) -> list[int]:
     """staff@example.org, `members` entrepreneurs t0@example.org... and `count` internal
     transfers between them, each to the next one round the circle, accepted and waiting for
@@ -242,6 +253,8 @@ def seed_transfers_to_validate(app, count: int, members: int = 5) -> list[int]:
             )
             for n in range(members)
         ]
+        for person in people:
+            list_in_directory(session, person)
         ids = []
         for n in range(count):
             subcontractor, contractor = people[n % members], people[(n + 1) % members]

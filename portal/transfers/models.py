@@ -50,8 +50,21 @@ class InternalTransfer(Base):
         UniqueConstraint("number_year", "number_sequence", name="uq_internal_transfers_sequence"),
         UniqueConstraint("number", name="uq_internal_transfers_number"),
         UniqueConstraint("subcontractor_id", "form_token", name="uq_internal_transfers_form_token"),
-        Index("ix_internal_transfers_subcontractor", "subcontractor_id", "validated_on"),
-        Index("ix_internal_transfers_contractor", "contractor_id", "validated_on"),
+        # Each side's projection sums read these alone (covering: status and amount too).
+        Index(
+            "ix_internal_transfers_subcontractor",
+            "subcontractor_id",
+            "validated_on",
+            "status",
+            "amount_cents",
+        ),
+        Index(
+            "ix_internal_transfers_contractor",
+            "contractor_id",
+            "validated_on",
+            "status",
+            "amount_cents",
+        ),
         Index("ix_internal_transfers_status", "status", "id"),
         CheckConstraint("subcontractor_id <> contractor_id", name="two_members"),
         CheckConstraint(

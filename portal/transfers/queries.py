@@ -1,14 +1,16 @@
 """What the transfer pages read: a member's transfers, the support team's list of those in
-progress, and the entrepreneurs a transfer may go to."""
+progress, and the members of the directory a transfer may go to."""
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.members.models import Member, Role
+from portal.directory.services import listed_members
 from portal.transfers.models import InternalTransfer, TransferStatus
 
 LIST_LIMIT = 200
 CONTRACTOR_CHOICES = 50
+# A coop's directory, the largest (about a thousand members), searched by name in Python.
+DIRECTORY_MAX = 5000
 
 
 def transfers_of(session: Session, member_id: int) -> list[InternalTransfer]:
@@ -49,16 +51,17 @@ def transfers_in_progress(session: Session) -> list[InternalTransfer]:
     )
 
 
-def contractor_choices(session: Session, exclude_id: int, query: str = "") -> list[Member]:
-    """Active entrepreneurs other than `exclude_id`, by name, matching `query` in their name
-    or email (until the directory's search replaces it)."""
-    statement = select(Member).where(
-        Member.role == Role.ENTREPRENEUR, Member.active.is_(True), Member.id != exclude_id
-    )
+def contractor_choices(session: Session, exclude_id: int, query: str = "") -> list:
+    """Members of the directory (listed and active) other than `exclude_id`: those whose
+    card matches `query` (activity, skills, area: the directory's full-text search) and
+    those whose name holds it, by name; all of them when it is empty."""
     query = query.strip()
+    found = listed_members(session, query, exclude_member_id=exclude_id, limit=CONTRACTOR_CHOICES)
     if query:
-        pattern = "%" + query.replace("\\", "").replace("%", "").replace("_", "").lower() + "%"
-        statement = statement.where(
-            func.lower(Member.full_name).like(pattern) | func.lower(Member.email).like(pattern)
-        )
-    return list(session.scalars(statement.order_by(Member.full_name).limit(CONTRACTOR_CHOICES)))
+        # The directory's search reads the cards, not the names, which one knows first.
+        words = query.casefold().split()
+        everyone = listed_members(session, "", exclude_member_id=exclude_id, limit=DIRECTORY_MAX)
+        named = [e for e in everyone if all(w in e.full_name.casefold() for w in words)]
+        seen = {entry.member_id for entry in found}
+        found += [entry for entry in named if entry.member_id not in seen]
+    return sorted(found, key=lambda entry: (entry.full_name, entry.member_id))[:CONTRACTOR_CHOICES]

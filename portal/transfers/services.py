@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.audit.services import record
 from portal.coop.services import get_coop_settings
+from portal.directory.services import listed_member
 from portal.errors import DomainError, Refusal, refuse
 from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
@@ -41,8 +42,11 @@ class TransferInput:
     lines: list[TransferLineInput]
 
 
-def refusal_of_contractor(subcontractor: Member, contractor: Member | None) -> Refusal:
-    """Whom a transfer may go to: another entrepreneur of the coop, still active."""
+def refusal_of_contractor(
+    session: Session, subcontractor: Member, contractor: Member | None
+) -> Refusal:
+    """Whom a transfer may go to: another entrepreneur of the coop, still active, picked
+    from the directory (a member who chose not to appear there is not offered)."""
     if contractor is None or not contractor.is_entrepreneur:
         return _l("Choose the entrepreneur you worked for.")
     if contractor.id == subcontractor.id:
@@ -50,6 +54,8 @@ def refusal_of_contractor(subcontractor: Member, contractor: Member | None) -> R
     if not contractor.active:
         return _l("%(name)s has left the coop: no transfer can be sent to them.",
                   name=contractor.full_name)  # fmt: skip
+    if listed_member(session, contractor.id) is None:
+        return _l("Choose the entrepreneur you worked for.")
     return None
 
 
@@ -103,7 +109,7 @@ def issue_transfer(
         )
         if existing is not None:
             return existing, False
-    if refusal := refusal_of_contractor(subcontractor, data.contractor):
+    if refusal := refusal_of_contractor(session, subcontractor, data.contractor):
         raise DomainError(refusal, field="contractor_id")
     lines = _checked_lines(data.lines, get_coop_settings(session).transfer_limit_cents)
     transfer = InternalTransfer(

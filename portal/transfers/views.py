@@ -10,10 +10,12 @@ from flask_login import current_user, login_required
 from portal.coop.services import get_coop_settings
 from portal.dates import paris_today
 from portal.db import db, id_from_text, utcnow
+from portal.directory.services import listed_member
 from portal.errors import DomainError
 from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
+from portal.network.activity import add_activity_section
 from portal.transfers import services
 from portal.transfers.documents import pdf_filename, render_pdf
 from portal.transfers.forms import RefuseForm, TransferForm
@@ -26,6 +28,12 @@ from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
 
 bp = Blueprint("transfers", __name__)
+
+# The support team's network page shows the transfers in progress too.
+add_activity_section(
+    "transfers/_activity.html",
+    lambda session: {"transfers": transfers_in_progress(session)},
+)
 
 
 def transfer_or_404(transfer_id: int) -> InternalTransfer:
@@ -71,16 +79,17 @@ def index():
 
 
 def _prepare(form: TransferForm, query: str) -> None:
-    """The contractors the search box finds, keeping the chosen one in the list."""
-    found = contractor_choices(db.session, current_user.id, query)
-    chosen = id_from_text(form.contractor_id.data or "")
-    if chosen is not None and chosen not in {member.id for member in found}:
-        member = db.session.get(Member, chosen)
-        if member is not None and member.is_entrepreneur:
-            found.insert(0, member)
-    form.contractor_id.choices = [("", _("Choose…"))] + [
-        (str(member.id), member.full_name) for member in found
+    """The members of the directory the search box finds, keeping the chosen one."""
+    choices = [
+        (str(entry.member_id), ", ".join(filter(None, [entry.full_name, entry.activity])))
+        for entry in contractor_choices(db.session, current_user.id, query)
     ]
+    chosen = id_from_text(form.contractor_id.data or "")
+    if chosen is not None and str(chosen) not in dict(choices):
+        member = listed_member(db.session, chosen)  # never a name the directory hides
+        if member is not None and member.id != current_user.id:
+            choices.insert(0, (str(member.id), member.full_name))
+    form.contractor_id.choices = [("", _("Choose…")), *choices]
 
 
 @bp.route("/transfers/new", methods=["GET", "POST"])

@@ -49,7 +49,7 @@ from portal.sales.totals import LineInput
 from portal.transaction import write_transaction
 from portal.transfers import services as transfers
 from portal.transfers.models import TransferStatus
-from tests.helpers import PASSWORD, committed_app
+from tests.helpers import PASSWORD, committed_app, list_in_directory
 from tests.unit.test_uploads import png_bytes
 
 TODAY = paris_today()
@@ -110,6 +110,8 @@ class Writer:
             session, email=f"p{number}@example.org", full_name="P", role=Role.ENTREPRENEUR,
             password=PASSWORD,
         )  # fmt: skip
+        list_in_directory(session, self.partner)
+        list_in_directory(session, self.member)
         self.transfers = []
         self.customer = create_customer(
             session, self.member, CustomerInput(name="Client SAS", siren="542107651")

@@ -99,11 +99,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("internal_transfers", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_internal_transfers_contractor", ["contractor_id", "validated_on"], unique=False
+            "ix_internal_transfers_contractor",
+            ["contractor_id", "validated_on", "status", "amount_cents"],
+            unique=False,
         )
         batch_op.create_index(
             "ix_internal_transfers_subcontractor",
-            ["subcontractor_id", "validated_on"],
+            ["subcontractor_id", "validated_on", "status", "amount_cents"],
             unique=False,
         )
         batch_op.create_index("ix_internal_transfers_status", ["status", "id"], unique=False)

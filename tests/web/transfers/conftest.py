@@ -6,16 +6,21 @@ import pytest
 from portal.db import utcnow
 from portal.transfers import services
 from portal.transfers.services import TransferInput, TransferLineInput
+from tests.helpers import list_in_directory
 
 ISSUED_ON = date(2026, 11, 20)
 
 
 @pytest.fixture
-def contractor(make_member):
-    """The entrepreneur who subcontracted work to `entrepreneur` (Camille)."""
-    return make_member(
+def contractor(db_session, make_member):
+    """The entrepreneur who subcontracted work to `entrepreneur` (Camille), listed in the
+    directory, where a transfer's contractor is picked."""
+    member = make_member(
         email="louis@example.org", full_name="Louis Petit", activities=("Graphisme",)
     )
+    list_in_directory(db_session, member, "Graphisme")
+    db_session.commit()
+    return member
 
 
 @pytest.fixture

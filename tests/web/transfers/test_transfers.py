@@ -98,6 +98,22 @@ def test_the_contractor_list_follows_the_search_and_leaves_out_oneself_and_those
     assert f'value="{entrepreneur.id}"' not in page
     searched = logged_in.post("/transfers/new", data={"q": "zzz", "action": "search"}).text
     assert "Louis Petit" not in searched
+    by_skill = logged_in.post("/transfers/new", data={"q": "graphisme", "action": "search"})
+    assert "Louis Petit, Graphisme" in by_skill.text
+    by_name = logged_in.post("/transfers/new", data={"q": "petit", "action": "search"})
+    assert "Louis Petit" in by_name.text
+
+
+def test_a_member_hidden_from_the_directory_is_neither_offered_nor_accepted(
+    logged_in, db_session, make_member
+):
+    hidden = make_member(email="discret@example.org", full_name="Membre Discret")
+    assert "Membre Discret" not in logged_in.get("/transfers/new").text
+    response = logged_in.post("/transfers/new", data=new_form(hidden.id, ("x", "100")))
+    assert response.status_code == 200
+    assert "Choisissez l'entrepreneur pour qui vous avez travaillé." in text(response)
+    assert "Membre Discret" not in response.text
+    assert transfer_count(db_session) == 0
 
 
 def test_a_transfer_to_oneself_is_refused(logged_in, db_session, entrepreneur):
@@ -417,3 +433,15 @@ def test_the_team_reaches_the_transfers_from_its_validation_queue(client, staff)
     assert 'href="/staff/transfers"' in client.get("/staff/invoices/queue").text
     assert 'href="/staff/transfers"' in client.get("/transfers").text
     assert "Transferts internes en cours" in client.get("/staff/transfers").text
+
+
+def test_the_network_page_shows_the_transfers_in_progress(
+    client, staff, accepted_transfer, make_transfer
+):
+    waiting = make_transfer("77")
+    login(client, staff.email)
+    page = client.get("/network/activity").text
+    assert "Transferts internes en cours" in page
+    assert "2 transferts internes en cours" in page
+    assert f'action="/transfers/{accepted_transfer.id}/validate"' in page
+    assert f'href="/transfers/{waiting.id}"' in page
