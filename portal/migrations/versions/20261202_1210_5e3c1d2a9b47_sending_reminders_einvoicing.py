@@ -2,7 +2,7 @@
 history, the coop's automatic reminder days, electronic invoicing addresses
 
 Revision ID: 5e3c1d2a9b47
-Revises: 6ad0d073f1b0
+Revises: d8c356d8744f
 Create Date: 2026-12-02 12:10:00.000000+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import portal.db
 
 revision = "5e3c1d2a9b47"
-down_revision = "6ad0d073f1b0"
+down_revision = "d8c356d8744f"
 branch_labels = None
 depends_on = None
 
