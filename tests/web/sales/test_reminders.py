@@ -312,6 +312,7 @@ def test_admin_sets_the_reminder_days_and_the_electronic_address(client, admin, 
     ("field", "value", "message"),
     [
         ("reminder_days", "7, trente", "nombres entiers de jours"),
+        ("reminder_days", "7, 3²", "nombres entiers de jours"),
         ("reminder_days", "30, 7", "par ordre croissant"),
         ("reminder_days", "7, 7", "par ordre croissant"),
         ("reminder_days", "0", "entre 1 et 365 jours"),
