@@ -72,8 +72,8 @@ def send_form(invoice_id: int):
 def send(invoice_id: int):
     invoice = _own_invoice_or_404(invoice_id)
     form = SendForm()
-    if not form.validate():
-        return _send_page(form, invoice)
+    if invoice.refusal_to_mail() or not form.validate():
+        return _send_page(form, invoice)  # says why, before asking anything
     subject = _(
         "To %(email)s: %(subject)s", email=invoice.customer.email, subject=form.subject.data
     )
