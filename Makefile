@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench messages translations screenshots clean stack stack-stop
+.PHONY: help run test lint format bench messages translations icons screenshots clean stack stack-stop
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -32,10 +32,15 @@ translations: $(BIN)/.installed ## Compile the French and English messages
 
 # Links in mail lead here, and requests for another host are refused.
 run: export PORTAL_PUBLIC_URL ?= http://$(HOST):$(PORT)
-run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000 (PORT=8000 for another port)
+# The worker (mail, daily jobs, receipts to read: portal/tasks.py) runs beside the server, on
+# the queue file instance/queue.sqlite3. Ctrl-C reaches both and stops both; the trap also
+# stops the worker (SIGTERM) when the server ends otherwise.
+run: translations ## Set up, migrate, add demo data, serve on http://127.0.0.1:5000 with the worker (PORT=8000 for another port)
 	$(BIN)/portal init-db
 	$(BIN)/portal seed-demo
-	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur-employee), leo@demo.coop (supported entrepreneur), sam@demo.coop (associate), equipe@demo.coop (support team) or admin@demo.coop (admin); password: demo-password. Without PORTAL_SMTP_HOST, mail is printed here."
+	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur-employee), leo@demo.coop (supported entrepreneur), sam@demo.coop (associate), equipe@demo.coop (support team) or admin@demo.coop (admin); password: demo-password. Without PORTAL_SMTP_HOST, the worker prints mail here."
+	$(BIN)/portal worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 # Debian's packages: PostgreSQL's server (initdb, pg_ctl), nginx, openssl.
@@ -76,6 +81,9 @@ $(BENCH_CACHE)/node_modules/.lighthouse-$(LIGHTHOUSE_VERSION):
 messages: $(BIN)/.installed ## Extract messages and update the catalogues after changing texts
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output --no-wrap -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
+
+icons: $(BIN)/.installed ## Draw the PNG icons (home screen, Apple) from static/icon.svg; commit them
+	$(BIN)/python build_icons.py
 
 screenshots: translations $(BIN)/.dev-installed ## Shoot every page at 390 and 1280 px into screenshots/ (for review; git ignores it)
 	rm -rf screenshots/pages

@@ -43,6 +43,7 @@ EVENTS = {
     "receipt_approved": _l("Receipt approved"),
     "receipt_rejected": _l("Receipt rejected"),
     "payment_recorded": _l("Payment recorded"),
+    "transfer_validated": _l("Internal transfer validated"),
     "status_changed": _l("Status changed"),
     "contract_changed": _l("Contract changed"),
     "activities_changed": _l("Activities changed"),

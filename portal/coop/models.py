@@ -14,6 +14,8 @@ DEFAULT_LATE_PENALTY_TERMS = (
     "Pénalités de retard : taux de refinancement de la BCE majoré de 10 points."
 )
 DEFAULT_EARLY_PAYMENT_TERMS = "Pas d'escompte pour paiement anticipé."
+# The largest internal transfer between two entrepreneurs, excl. VAT: 20,000 €.
+DEFAULT_TRANSFER_LIMIT_CENTS = 2_000_000
 
 
 class ContributionScheme(LabelledEnum):
@@ -135,6 +137,13 @@ class CoopSettings(Base):
     )
     health_plan_employee_cents: Mapped[int] = mapped_column(
         Integer, default=2000, server_default="2000"
+    )
+    # Above it, an internal transfer is refused (portal/transfers): larger work between
+    # members goes through the support team first.
+    transfer_limit_cents: Mapped[int] = mapped_column(
+        Integer,
+        default=DEFAULT_TRANSFER_LIMIT_CENTS,
+        server_default=str(DEFAULT_TRANSFER_LIMIT_CENTS),
     )
 
 

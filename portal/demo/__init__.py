@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from portal.demo.expenses import seed_receipts
 from portal.demo.meetings import seed_meetings
 from portal.demo.members import DEMO_PASSWORD, seed_coop_and_members
+from portal.demo.network import seed_directory
 from portal.demo.projection import seed_demo_payroll
 from portal.demo.sales import seed_demo_invoices
+from portal.demo.transfers import seed_demo_transfers
 from portal.demo.workshops import seed_demo_workshops
 
 __all__ = ["DEMO_PASSWORD", "seed_demo_data"]
@@ -25,6 +27,8 @@ SEEDERS = (
     seed_demo_workshops,
     seed_meetings,
     seed_demo_payroll,
+    seed_directory,
+    seed_demo_transfers,
 )
 
 

@@ -137,11 +137,54 @@ class NotificationKind(enum.StrEnum):
         N_("The notes of %(title)s are published"),
         _l("A meeting's notes are published"),
     )
+    NETWORK_REQUEST = (
+        "network_request",
+        "network",
+        N_("%(member)s asks the network: %(title)s"),
+        _l("A request to the network matches your skills"),
+    )
+    NETWORK_MESSAGE = (
+        "network_message",
+        "network",
+        N_("%(member)s wrote to you about “%(title)s”"),
+        _l("An answer or a message about a request to the network"),
+    )
+    TRANSFER_ISSUED = (
+        "transfer_issued",
+        "transfers",
+        N_("%(member)s sent you an internal transfer of %(amount_cents)s to accept"),
+        _l("An internal transfer is sent to you"),
+    )
+    TRANSFER_ACCEPTED = (
+        "transfer_accepted",
+        "transfers",
+        N_("%(member)s accepted your internal transfer of %(amount_cents)s"),
+        _l("Your internal transfer is accepted"),
+    )
+    TRANSFER_REFUSED = (
+        "transfer_refused",
+        "transfers",
+        N_("%(member)s refused your internal transfer: %(reason)s"),
+        _l("Your internal transfer is refused"),
+    )
+    TRANSFER_VALIDATED = (
+        "transfer_validated",
+        "transfers",
+        N_("Internal transfer %(number)s is validated: %(amount_cents)s"),
+        _l("An internal transfer is validated"),
+    )
     INVOICE_SUBMITTED = (
         "invoice_submitted",
         "sales",
         N_("%(member)s sent an invoice to %(customer)s for validation"),
         _l("An invoice awaits validation"),
+        Audience.STAFF,
+    )
+    TRANSFER_TO_VALIDATE = (
+        "transfer_to_validate",
+        "transfers",
+        N_("An internal transfer from %(member)s to %(contractor)s awaits validation"),
+        _l("An internal transfer awaits validation"),
         Audience.STAFF,
     )
     RECEIPT_SUBMITTED = (

@@ -125,6 +125,20 @@ class CoopSettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
         description=_l("Set by the commune of the office; due from 11 employees. Empty: none."),
     )
+    transfer_limit = LocalDecimalField(
+        _l("Largest internal transfer (€ excl. VAT)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=Decimal(1),
+                max=MAX_AMOUNT_EUROS,
+                message=_l("Enter an amount between 1 € and 10 M€."),
+            ),
+        ],
+        description=_l(
+            "An entrepreneur cannot charge another one more in one transfer. Empty: unchanged."
+        ),
+    )
     invoice_number_pattern = StringField(
         _l("Invoice number pattern"),
         filters=[_stripped],

@@ -35,6 +35,8 @@ NAVIGATION = (
     NavItem("/receipts", _l("Receipts"), "receipt"),
     NavItem("/workshops", _l("Workshops"), "workshop"),
     NavItem("/meetings/", _l("Meetings"), "meeting"),
+    NavItem("/directory/", _l("Directory"), "members"),
+    NavItem("/transfers", _l("Transfers"), "transfer"),
 )
 # The support team's: their work queue (their home page) and the sections they run. The
 # counts beside the queues come from `navigation_counts` (portal/home/views.py).

@@ -22,11 +22,18 @@ from portal.expenses.models import Receipt, ReceiptStatus
 from portal.outbox.models import OutboxMessage
 from portal.sales import services as sales
 from portal.sales.models import Invoice, InvoiceStatus, Payment, Refund
+from portal.transfers.models import InternalTransfer, TransferStatus
 from portal.workshops.models import Booking, BookingStatus, Workshop
 from tests.helpers import login
 from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
 from tests.web.test_expenses import make_receipt
 from tests.web.test_workshops import make_workshop  # noqa: F401 (fixture)
+from tests.web.transfers.conftest import (  # noqa: F401 (fixtures)
+    accepted_transfer,
+    contractor,
+    make_transfer,
+    validated_transfer,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -278,6 +285,45 @@ def test_access_is_checked_before_asking(client, db_session, make_invoice, make_
     assert count(db_session, Invoice, Invoice.id == invoice.id) == 1
 
 
+def test_refusing_an_internal_transfer(client, db_session, make_transfer, contractor):  # noqa: F811
+    transfer = make_transfer()
+    login(client, contractor.email)
+    url = f"/transfers/{transfer.id}/refuse"
+    page = client.get(f"/transfers/{transfer.id}").text
+    assert 'data-confirm="Refuser ce transfert\u202f?"' in form_posting_to(page, url)
+    assert "data-confirm" not in form_posting_to(page, f"/transfers/{transfer.id}/accept")
+    page = asks(client, url, "Refuser ce transfert\u202f?", {"reason": "Pas commandé"})
+    assert "Camille Durand → Louis Petit, 1\u202f200,00\xa0€ HT" in page
+    db_session.refresh(transfer)
+    assert transfer.status is TransferStatus.ISSUED
+    client.post(url, data={"reason": "Pas commandé", "confirmed": "1"})
+    db_session.refresh(transfer)
+    assert transfer.status is TransferStatus.REFUSED
+
+
+def test_validating_an_internal_transfer(client, db_session, accepted_transfer, staff):  # noqa: F811
+    login(client, staff.email)
+    url = f"/transfers/{accepted_transfer.id}/validate"
+    page = client.get("/staff/transfers").text
+    assert 'data-confirm="Valider et numéroter ce transfert\u202f?"' in form_posting_to(page, url)
+    asks(client, url, "Valider et numéroter ce transfert\u202f?", {"next": "/staff/transfers"})
+    db_session.refresh(accepted_transfer)
+    assert accepted_transfer.status is TransferStatus.ACCEPTED
+    client.post(url, data={"confirmed": "1"})
+    db_session.refresh(accepted_transfer)
+    assert accepted_transfer.status is TransferStatus.VALIDATED
+
+
+def test_cancelling_an_internal_transfer(client, db_session, validated_transfer, entrepreneur):  # noqa: F811
+    login(client, entrepreneur.email)
+    url = f"/transfers/{validated_transfer.id}/reverse"
+    question = "Annuler ce transfert par un transfert d'annulation\u202f?"
+    asks(client, url, question, {"form_token": "r1"})
+    assert count(db_session, InternalTransfer) == 1
+    client.post(url, data={"form_token": "r1", "confirmed": "1"})
+    assert count(db_session, InternalTransfer, InternalTransfer.reverses_id.isnot(None)) == 1
+
+
 def test_each_asking_view_is_tested_here(app):
     """A view that asks (`@asks`) is added to the tests above, which prove it waits."""
     asking = {
@@ -302,6 +348,10 @@ def test_each_asking_view_is_tested_here(app):
         "api_admin.revoke",
         "calendar.regenerate",
         "calendar.revoke",
+        "directory.remove_photo",  # tests/web/test_directory.py
+        "transfers.refuse",
+        "transfers.validate",
+        "transfers.reverse",
     }
 
 
