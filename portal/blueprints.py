@@ -34,6 +34,8 @@ from portal.outbox import tasks as outbox_tasks
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
+from portal.quotes.api import bp as quotes_api
+from portal.quotes.views import bp as quotes
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
 from portal.sales import tasks as sales_tasks
@@ -55,6 +57,7 @@ from portal.workshops.views import bp as workshops
 for module_api in (
     members_api,
     sales_api,
+    quotes_api,
     expenses_api,
     workshops_api,
     meetings_api,
@@ -76,6 +79,7 @@ PAGES = (
     customers,
     sending,
     transfers,
+    quotes,
     expenses,
     workshops,
     meetings,

@@ -17,7 +17,15 @@ from portal.outbox.models import OutboxMessage
 # Its flush hooks keep MonthTotals true wherever the models are loaded.
 from portal.projection import running_totals  # noqa: F401
 from portal.projection.models import BalanceSnapshot, MonthTotals, Payslip
-from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
+from portal.quotes.models import Quote, QuoteLine
+from portal.sales.models import (
+    Customer,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    Payment,
+    QuoteInvoice,
+)
 from portal.sync.models import Change
 from portal.transfers.models import InternalTransfer, InternalTransferLine
 from portal.workshops.models import Booking, Workshop, WorkshopAudience
@@ -62,6 +70,9 @@ __all__ = [
     "PasswordResetToken",
     "Payment",
     "Payslip",
+    "Quote",
+    "QuoteInvoice",
+    "QuoteLine",
     "RateWindow",
     "Receipt",
     "ReceiptVat",

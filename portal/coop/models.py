@@ -10,6 +10,7 @@ DEFAULT_CONTRIBUTION_RATE = Decimal("0.10")
 # `{year}` and `{number}` (with an optional width: `{number:05}`) are replaced at validation.
 DEFAULT_INVOICE_NUMBER_PATTERN = "F{year}-{number:05}"
 DEFAULT_CREDIT_NOTE_NUMBER_PATTERN = "A{year}-{number:05}"
+DEFAULT_QUOTE_NUMBER_PATTERN = "D{year}-{number:05}"
 DEFAULT_LATE_PENALTY_TERMS = (
     "Pénalités de retard : taux de refinancement de la BCE majoré de 10 points."
 )
@@ -90,6 +91,11 @@ class CoopSettings(Base):
     )
     credit_note_number_pattern: Mapped[str] = mapped_column(
         String(40), default=DEFAULT_CREDIT_NOTE_NUMBER_PATTERN
+    )
+    quote_number_pattern: Mapped[str] = mapped_column(
+        String(40),
+        default=DEFAULT_QUOTE_NUMBER_PATTERN,
+        server_default=DEFAULT_QUOTE_NUMBER_PATTERN,
     )
     late_penalty_terms: Mapped[str] = mapped_column(String(300), default=DEFAULT_LATE_PENALTY_TERMS)
     early_payment_terms: Mapped[str] = mapped_column(

@@ -71,6 +71,30 @@ class NotificationKind(enum.StrEnum):
         N_("An automatic reminder of invoice %(number)s went to %(customer)s"),
         _l("An automatic reminder goes to a customer"),
     )
+    QUOTE_VALIDATED = (
+        "quote_validated",
+        "quotes",
+        N_("Quote %(number)s to %(customer)s is validated"),
+        _l("A quote is validated"),
+    )
+    QUOTE_RETURNED = (
+        "quote_returned",
+        "quotes",
+        N_("Your quote to %(customer)s was returned: %(comment)s"),
+        _l("A quote is returned to you"),
+    )
+    QUOTE_ACCEPTED = (
+        "quote_accepted",
+        "quotes",
+        N_("%(customer)s accepted quote %(number)s"),
+        _l("A customer accepts a quote"),
+    )
+    QUOTE_REFUSED = (
+        "quote_refused",
+        "quotes",
+        N_("%(customer)s refused quote %(number)s: %(reason)s"),
+        _l("A customer refuses a quote"),
+    )
     RECEIPT_APPROVED = (
         "receipt_approved",
         "expenses",
@@ -185,6 +209,13 @@ class NotificationKind(enum.StrEnum):
         "transfers",
         N_("An internal transfer from %(member)s to %(contractor)s awaits validation"),
         _l("An internal transfer awaits validation"),
+        Audience.STAFF,
+    )
+    QUOTE_SUBMITTED = (
+        "quote_submitted",
+        "quotes",
+        N_("%(member)s sent a quote to %(customer)s for validation"),
+        _l("A quote awaits validation"),
         Audience.STAFF,
     )
     RECEIPT_SUBMITTED = (

@@ -169,11 +169,14 @@ def render_html(invoice: Invoice, seller: dict, buyer: dict) -> str:
         )
 
 
+def pdf_from_html(html: str) -> bytes:
+    """An A4 PDF/A-3b of a document's HTML, with the fonts and images it names from static/."""
+    return HTML(string=html, base_url=current_app.static_folder).write_pdf(pdf_variant="pdf/a-3b")
+
+
 def render_pdf(invoice: Invoice, seller: dict, buyer: dict) -> bytes:
     """PDF/A-3b; for an issued invoice, a Factur-X with its XML embedded."""
-    html = render_html(invoice, seller, buyer)
-    static = current_app.static_folder  # the fonts and images the PDF template names
-    pdf = HTML(string=html, base_url=static).write_pdf(pdf_variant="pdf/a-3b")
+    pdf = pdf_from_html(render_html(invoice, seller, buyer))
     if not invoice.status.is_issued:
         return pdf
     return generate_from_binary(

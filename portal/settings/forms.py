@@ -21,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.coop.models import ContributionBasis, ContributionScheme
+from portal.coop.models import DEFAULT_QUOTE_NUMBER_PATTERN, ContributionBasis, ContributionScheme
 from portal.coop.services import (
     FIXED_FEE_LABEL_LENGTH,
     ProvisionSettings,
@@ -41,7 +41,7 @@ from portal.identifiers import (
 )
 from portal.money import MAX_AMOUNT_CENTS, to_cents
 from portal.salary.services import check_health_plan, check_payroll_settings
-from portal.sales.numbering import check_number_patterns
+from portal.sales.numbering import check_number_pattern, check_number_patterns
 from portal.web.fields import LocalDecimalField
 
 # Whole euros, so that the range message reads 10000000 rather than 1E+7.
@@ -153,6 +153,12 @@ class CoopSettingsForm(FlaskForm):
         filters=[_stripped],
         validators=[DataRequired(), Length(max=40)],
     )
+    quote_number_pattern = StringField(
+        _l("Quote number pattern"),
+        filters=[_stripped],
+        default=DEFAULT_QUOTE_NUMBER_PATTERN,
+        validators=[DataRequired(), Length(max=40)],
+    )
     iban = StringField(
         _l("IBAN for payments"),
         filters=[compact],
@@ -220,6 +226,7 @@ class CoopSettingsForm(FlaskForm):
             check_number_patterns(
                 self.invoice_number_pattern.data, self.credit_note_number_pattern.data
             )
+            check_number_pattern(self.quote_number_pattern.data, "quote_number_pattern")
         except DomainError as error:
             getattr(self, error.field).errors.append(error.message)
             return False

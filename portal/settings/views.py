@@ -59,6 +59,7 @@ def settings():
             mobility_levy_rate=percent_to_rate(form.mobility_levy_percent.data) or Decimal(0),
             invoice_number_pattern=form.invoice_number_pattern.data,
             credit_note_number_pattern=form.credit_note_number_pattern.data,
+            quote_number_pattern=form.quote_number_pattern.data,
             iban=form.iban.data,
             bic=form.bic.data,
             late_penalty_terms=form.late_penalty_terms.data,

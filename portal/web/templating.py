@@ -31,6 +31,7 @@ class NavItem:
 # Bottom bar on phones, top bar on wide screens. An item shows once its module exists.
 NAVIGATION = (
     NavItem("/", _l("Home"), "home"),
+    NavItem("/quotes", _l("Quotes"), "quote"),
     NavItem("/invoices", _l("Invoices"), "invoice"),
     NavItem("/receipts", _l("Receipts"), "receipt"),
     NavItem("/workshops", _l("Workshops"), "workshop"),

@@ -30,6 +30,7 @@ LONG_WORD = "Anticonstitutionnellement" * 3
 NAMED = (
     ("customers", "name"),
     ("invoice_lines", "description"),
+    ("quote_lines", "description"),
     ("workshops", "title"),
     ("workshops", "place"),
     ("meetings", "title"),

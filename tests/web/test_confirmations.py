@@ -20,11 +20,14 @@ from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import Receipt, ReceiptStatus
 from portal.outbox.models import OutboxMessage
+from portal.quotes.models import Quote, QuoteStatus
+from portal.quotes.services import submit_quote
 from portal.sales import services as sales
 from portal.sales.models import Invoice, InvoiceStatus, Payment, Refund
 from portal.transfers.models import InternalTransfer, TransferStatus
 from portal.workshops.models import Booking, BookingStatus, Workshop
 from tests.helpers import login
+from tests.web.quotes.conftest import make_quote  # noqa: F401 (fixture)
 from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
 from tests.web.test_expenses import make_receipt
 from tests.web.test_workshops import make_workshop  # noqa: F401 (fixture)
@@ -109,6 +112,35 @@ def test_validating_an_invoice(client, db_session, make_invoice, staff, coop):  
     client.post(url, data={"confirmed": "1"})
     db_session.refresh(invoice)
     assert invoice.status is InvoiceStatus.VALIDATED and invoice.number
+
+
+def test_deleting_a_draft_quote(logged_in, db_session, make_quote):  # noqa: F811
+    quote = make_quote()
+    url = f"/quotes/{quote.id}/delete"
+    page = logged_in.get(f"/quotes/{quote.id}").text
+    assert 'data-confirm="Supprimer ce brouillon de devis\u202f?"' in form_posting_to(page, url)
+    page = asks(logged_in, url, "Supprimer ce brouillon de devis\u202f?")
+    assert "1\u202f200,00\xa0€ TTC" in page
+    quote_id = quote.id
+    assert count(db_session, Quote, Quote.id == quote_id) == 1
+    logged_in.post(url, data={"confirmed": "1"})
+    assert count(db_session, Quote, Quote.id == quote_id) == 0
+
+
+def test_validating_a_quote(client, db_session, make_quote, staff, coop):  # noqa: F811
+    quote = make_quote()
+    submit_quote(db_session, quote, utcnow())
+    db_session.commit()
+    login(client, staff.email)
+    url = f"/quotes/{quote.id}/validate"
+    page = client.get(f"/quotes/{quote.id}").text
+    assert 'data-confirm="Valider et numéroter ce devis\u202f?"' in form_posting_to(page, url)
+    asks(client, url, "Valider et numéroter ce devis\u202f?", {"next": "/staff/quotes/queue"})
+    db_session.refresh(quote)
+    assert quote.status is QuoteStatus.SUBMITTED and quote.number is None
+    client.post(url, data={"confirmed": "1"})
+    db_session.refresh(quote)
+    assert quote.status is QuoteStatus.VALIDATED and quote.number
 
 
 def test_issuing_a_credit_note(client, db_session, issued_invoice, entrepreneur):  # noqa: F811
@@ -339,6 +371,8 @@ def test_each_asking_view_is_tested_here(app):
         "sales.add_refund",
         "sending.send",
         "sending.remind",
+        "quotes.delete",
+        "quotes.validate",
         "expenses.delete",
         "expenses.approve",
         "expenses.reimburse",
