@@ -39,9 +39,14 @@ def _send_page(form: SendForm, invoice: Invoice) -> Response:
     return render(
         "sales/send.html",
         form=form,
-        invoice=invoice,
+        document=invoice,
         refusal=invoice.refusal_to_mail(),
-        locales=sending.LOCALES,
+        send_url=url_for("sending.send", invoice_id=invoice.id),
+        back_url=url_for("sales.show", invoice_id=invoice.id),
+        lang_urls=[
+            (locale, url_for("sending.send_form", invoice_id=invoice.id, lang=locale))
+            for locale in sending.LOCALES
+        ],
     )
 
 
