@@ -196,6 +196,14 @@ class Quote(Base):
             return _l("Only a validated quote awaiting its answer can be sent.")
         return None
 
+    def refusal_to_mail(self) -> Refusal:
+        """Sent from the portal: the customer needs an email address too."""
+        if refusal := self.refusal_to_send():
+            return refusal
+        if not self.customer.email:
+            return _l("Add the customer's email address before sending them the quote.")
+        return None
+
     def refusal_to_answer(self, today: date) -> Refusal:
         """Whether the customer may still accept or refuse it."""
         if self.status is QuoteStatus.ACCEPTED:

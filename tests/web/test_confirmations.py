@@ -371,6 +371,7 @@ def test_each_asking_view_is_tested_here(app):
         "sales.add_refund",
         "sending.send",
         "sending.remind",
+        "quotes.send",
         "quotes.delete",
         "quotes.validate",
         "expenses.delete",
