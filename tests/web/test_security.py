@@ -25,6 +25,12 @@ PUBLIC_ENDPOINTS = {
     "offline.page",  # the same for everyone: no personal data
     "offline.session",  # 401 in JSON without a session, for the queue of kept receipts
     "calendar.feed",  # authenticated by the secret token in its URL
+    # The customer's answer to a quote: no account, the secret token in its URL (a wrong
+    # one is a 404: tests/web/quotes/).
+    "quotes.answer",
+    "quotes.answer_pdf",
+    "quotes.accept",
+    "quotes.refuse",
     "oauth.token",
 }
 
