@@ -78,7 +78,9 @@ def _draft(session: Session, quote: Quote, member: Member, lines, today: date, n
             notes=notes,
         ),
     )
-    invoice.origin = QuoteInvoice(quote_id=quote.id)
+    invoice.origin = QuoteInvoice(
+        quote_id=quote.id, ceiling_incl_vat_cents=invoice.total_incl_vat_cents
+    )
     session.flush()
     return invoice
 

@@ -28,7 +28,7 @@ from portal.sales.models import Customer, OperationType
 from portal.sales.numbering import issue_number
 from portal.sales.parties import buyer_snapshot, seller_snapshot
 from portal.sales.services import check_parties, copied_lines, priced_lines
-from portal.sales.totals import LineInput
+from portal.sales.totals import LineInput, Totals
 from portal.storage import new_key, save_with_transaction
 from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
@@ -57,14 +57,21 @@ def default_valid_until(issue_date: date) -> date:
     return issue_date + timedelta(days=DEFAULT_VALIDITY_DAYS)
 
 
-def _apply(quote: Quote, member: Member, data: QuoteInput) -> None:
+def _checked(member: Member, data: QuoteInput) -> tuple[date, list[QuoteLine], Totals]:
+    """The input's refusals, raised before anything changes; else its validity's end, its
+    lines and their totals."""
     check_parties(member, data.customer, data.activity_id)
     valid_until = data.valid_until or default_valid_until(data.issue_date)
     if valid_until < data.issue_date:
         raise DomainError(_l("The quote cannot end before its issue date."), field="valid_until")
     if (valid_until - data.issue_date).days > MAX_VALIDITY_DAYS:
         raise DomainError(_l("A quote is valid for a year at most."), field="valid_until")
-    quote.lines, totals = priced_lines(QuoteLine, data.lines)
+    lines, totals = priced_lines(QuoteLine, data.lines)
+    return valid_until, lines, totals
+
+
+def _apply(quote: Quote, data: QuoteInput, checked) -> None:
+    valid_until, quote.lines, totals = checked
     quote.customer = data.customer
     quote.activity_id = data.activity_id
     quote.issue_date = data.issue_date
@@ -89,7 +96,7 @@ def create_quote(
         if existing is not None:
             return existing, False
     quote = Quote(member_id=member.id, form_token=form_token or None)
-    _apply(quote, member, data)
+    _apply(quote, data, _checked(member, data))
     session.add(quote)
     session.flush()
     record_change(session, "quote", quote.id)
@@ -98,10 +105,12 @@ def create_quote(
 
 def update_quote(session: Session, quote: Quote, data: QuoteInput) -> Quote:
     refuse(quote.refusal_to_change())
+    # Every refusal before the first change: the page that shows it commits what it holds.
+    checked = _checked(quote.member, data)
     # The old lines go first, so the new ones can take their positions.
     quote.lines = []
     session.flush()
-    _apply(quote, quote.member, data)
+    _apply(quote, data, checked)
     session.flush()
     record_change(session, "quote", quote.id)
     return quote

@@ -421,6 +421,9 @@ class QuoteInvoice(Base):
         ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
     )
     quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="RESTRICT"), index=True)
+    # What the invoice was made for, incl. VAT: editing the draft never raises it above, so a
+    # quote's invoices, each checked against what was left when made, never exceed its total.
+    ceiling_incl_vat_cents: Mapped[int] = mapped_column(Integer)
 
 
 class InvoiceCounter(Base):

@@ -104,7 +104,9 @@ def check_parties(member: Member, customer: Customer, activity_id: int | None) -
         raise DomainError(_l("Choose one of your activities."), field="activity_id")
 
 
-def _apply(invoice: Invoice, member: Member, data: InvoiceInput) -> None:
+def _checked(member: Member, data: InvoiceInput) -> tuple[date, list[InvoiceLine], Totals]:
+    """The input's refusals, raised before anything changes; else its due date, its lines
+    and their totals."""
     check_parties(member, data.customer, data.activity_id)
     due = data.due_date or default_due_date(data.issue_date)
     if due < data.issue_date:
@@ -114,7 +116,12 @@ def _apply(invoice: Invoice, member: Member, data: InvoiceInput) -> None:
             _l("The due date is at most %(days)d days after the issue date.", days=60),
             field="due_date",
         )
-    invoice.lines, totals = priced_lines(InvoiceLine, data.lines)
+    lines, totals = priced_lines(InvoiceLine, data.lines)
+    return due, lines, totals
+
+
+def _apply(invoice: Invoice, data: InvoiceInput, checked) -> None:
+    due, invoice.lines, totals = checked
     invoice.customer = data.customer
     invoice.activity_id = data.activity_id
     invoice.issue_date = data.issue_date
@@ -140,7 +147,7 @@ def create_invoice(
         if existing is not None:
             return existing, False
     invoice = Invoice(member_id=member.id, form_token=form_token or None)
-    _apply(invoice, member, data)
+    _apply(invoice, data, _checked(member, data))
     session.add(invoice)
     session.flush()
     record_change(session, "invoice", invoice.id)
@@ -150,10 +157,21 @@ def create_invoice(
 def update_invoice(session: Session, invoice: Invoice, data: InvoiceInput) -> Invoice:
     """Only a draft or a returned invoice changes; an issued one never does."""
     refuse(invoice.refusal_to_change())
+    # Every refusal before the first change: the page that shows it commits what it holds.
+    checked = _checked(invoice.member, data)
+    ceiling = invoice.origin.ceiling_incl_vat_cents if invoice.origin else None
+    if ceiling is not None and to_cents(checked[2].incl_vat) > ceiling:
+        raise DomainError(
+            _l(
+                "This invoice comes from a quote: it cannot go above the %(amount)s incl. VAT "
+                "it was made for, or the quote would be invoiced beyond its total.",
+                amount=money_text(ceiling, cents=True),
+            )
+        )
     # The old lines go first, so the new ones can take their positions.
     invoice.lines = []
     session.flush()
-    _apply(invoice, invoice.member, data)
+    _apply(invoice, data, checked)
     if invoice.is_credit_note:
         invoice.due_date = invoice.issue_date
     session.flush()

@@ -149,6 +149,7 @@ def upgrade() -> None:
         "quote_invoices",
         sa.Column("invoice_id", sa.Integer(), nullable=False),
         sa.Column("quote_id", sa.Integer(), nullable=False),
+        sa.Column("ceiling_incl_vat_cents", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["invoice_id"],
             ["invoices.id"],

@@ -175,3 +175,62 @@ def test_another_members_invoice_is_not_duplicated(client, issued_invoice, make_
     login(client, other.email)
     assert client.post(f"/invoices/{issued_invoice.id}/duplicate").status_code == 404
     assert count_invoices(db_session) == 1
+
+
+def test_an_invoice_from_a_quote_is_never_edited_above_what_it_was_made_for(
+    logged_in, accepted_quote, db_session
+):
+    logged_in.post(f"/quotes/{accepted_quote.id}/deposit", data={"percent": "30"})
+    [deposit] = invoices_of(db_session, accepted_quote)
+    made_for = deposit.total_incl_vat_cents
+    data = {
+        "form_token": "edit-1",
+        "customer_id": str(deposit.customer_id),
+        "issue_date": "2026-11-27",
+        "due_date": "",
+        "operation_type": "services",
+        "lines-0-description": "Acompte",
+        "lines-0-quantity": "1",
+        "lines-0-unit": "C62",
+        "lines-0-vat_rate": "20",
+        "action": "save",
+    }
+    # Raised to the whole quote's total: the quote would be invoiced beyond it.
+    response = logged_in.post(
+        f"/invoices/{deposit.id}/edit", data={**data, "lines-0-unit_price": "1 000"}
+    )
+    assert "il ne peut dépasser les" in response.text
+    db_session.expire_all()
+    assert deposit.total_incl_vat_cents == made_for and len(deposit.lines) == 2
+    # Lowered, it is saved.
+    response = logged_in.post(
+        f"/invoices/{deposit.id}/edit", data={**data, "lines-0-unit_price": "100"}
+    )
+    assert response.status_code == 303
+    db_session.expire_all()
+    assert deposit.total_incl_vat_cents == 12_000
+
+
+def test_a_refused_edit_of_a_quote_keeps_its_lines(logged_in, make_quote, db_session):
+    """A refusal found late (the validity's end; an invoice's due date or ceiling) used to
+    come after the old lines were deleted, and the page that showed it committed: the draft
+    lost its lines."""
+    draft = make_quote()
+    data = {
+        "form_token": "edit-2",
+        "customer_id": str(draft.customer_id),
+        "issue_date": "2026-11-27",
+        "valid_until": "2026-11-01",  # before the issue date
+        "operation_type": "services",
+        "payment_terms": "",
+        "lines-0-description": "Autre",
+        "lines-0-quantity": "1",
+        "lines-0-unit": "C62",
+        "lines-0-unit_price": "5",
+        "lines-0-vat_rate": "20",
+        "action": "save",
+    }
+    response = logged_in.post(f"/quotes/{draft.id}/edit", data=data)
+    assert response.status_code == 200 and "avant sa date" in response.text
+    db_session.expire_all()
+    assert [line.description for line in draft.lines] == ["Ligne 1"]
