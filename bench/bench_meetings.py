@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from portal import create_app
 from portal.cli import upgrade_database
 from portal.db import make_engine
 from portal.meetings import services
@@ -66,9 +67,11 @@ COMMON = tuple(COMMON_TEXT.split())
 
 
 def _populate(url: str) -> tuple[int, int]:
+    # Invitations are mailed from templates, with links: they need the app.
+    app = create_app({"DATABASE_URL": url, "PUBLIC_URL": "http://localhost", "SECRET_KEY": "bench"})
     engine = make_engine(url)
     rng = random.Random(9)
-    with Session(engine) as session:
+    with app.app_context(), Session(engine) as session:
         members = [
             create_member(
                 session,

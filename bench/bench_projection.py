@@ -37,6 +37,7 @@ from portal.expenses.models import (
 )
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
+from portal.projection import running_totals
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.projection.months import add_months, first_of_month
 from portal.sales.models import Customer, Invoice, InvoiceKind, InvoiceStatus, Payment
@@ -100,6 +101,8 @@ def _seed(url: str) -> None:
             )
         )
         _seed_history(session, member, paris_today())
+        # Inserted in bulk, around the flush that keeps the running totals: summed once.
+        running_totals.rebuild(session, [member.id])
         session.commit()
     app.extensions["database"].engine.dispose()
 

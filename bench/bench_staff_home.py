@@ -25,6 +25,7 @@ from portal.expenses.models import ExpenseCategory, Receipt
 from portal.meetings.models import Meeting
 from portal.members.models import Member, MemberStatus, Role
 from portal.members.services import create_member
+from portal.projection import running_totals
 from portal.sales.models import Customer, Invoice
 from portal.workshops.models import Workshop
 from tests.helpers import count_queries
@@ -107,6 +108,8 @@ def _seed(session) -> None:
             for n in range(4)
         ],
     )  # fmt: skip
+    # Inserted in bulk, around the flush that keeps the running totals: summed once.
+    running_totals.rebuild(session, ids)
     session.commit()
 
 

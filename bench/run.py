@@ -1,7 +1,9 @@
 """`make bench`: run every `bench/bench_*.py` and write their figures to bench/RESULTS.md.
 
 Each benchmark module has `run() -> str` returning a Markdown section. Figures from one run
-are comparable with each other; across runs these shared machines are noisy."""
+are comparable with each other; across runs these shared machines are noisy. Comparisons
+between commits, which one run of one tree cannot redo, are kept by hand in
+`bench/notes/*.md` and copied after the sections."""
 
 import importlib.util
 import os
@@ -50,6 +52,7 @@ def main() -> None:
         f"- Duration: {(time.monotonic() - started) / 60:.1f} minutes (installing wrk "
         "and Lighthouse, done by the first run only, not included)\n"
     )
+    sections += [note.read_text().strip() for note in sorted((HERE / "notes").glob("*.md"))]
     text = header + "\n" + "\n\n".join(sections) + "\n"
     (HERE / "RESULTS.md").write_text(text)
     print(text)

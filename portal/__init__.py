@@ -84,10 +84,12 @@ def main() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from portal.blueprints import BLUEPRINTS
+    from portal.blueprints import BLUEPRINTS, TASK_MODULES
+    from portal.tasks import init_queue
 
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    init_queue(app, TASK_MODULES)
 
 
 def select_locale() -> str:

@@ -1,5 +1,6 @@
 """Every blueprint the app registers: the pages of each module, the sync API with each
-module's endpoints nested under /api/v1, and the modules' commands.
+module's endpoints nested under /api/v1, and the modules' commands; and the modules whose
+tasks the worker runs (portal/tasks.py).
 
 Nesting happens here, once, when this module is imported: a blueprint takes no new children
 once an app has registered it, and tests create several apps."""
@@ -10,6 +11,7 @@ from portal.api.admin import bp as api_admin
 from portal.api.commands import bp as api_commands
 from portal.api.views import bp as api
 from portal.api.views import oauth_bp as oauth
+from portal.audit import tasks as audit_tasks
 from portal.audit.views import bp as audit
 from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
@@ -22,16 +24,21 @@ from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
+from portal.notifications import tasks as notifications_tasks
 from portal.notifications.commands import bp as notifications_commands
 from portal.notifications.views import bp as notifications
 from portal.ops.commands import bp as ops_commands
+from portal.outbox import tasks as outbox_tasks
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
+from portal.sales import tasks as sales_tasks
 from portal.sales.api import bp as sales_api
+from portal.sales.commands import bp as sales_commands
 from portal.sales.customer_views import bp as customers
+from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
 from portal.web.views import bp as web
@@ -60,6 +67,7 @@ PAGES = (
     salary,
     sales,
     customers,
+    sending,
     expenses,
     workshops,
     meetings,
@@ -74,8 +82,11 @@ COMMANDS = (
     salary_commands,
     outbox_commands,
     notifications_commands,
+    sales_commands,
     demo_commands,
     api_commands,
     ops_commands,
 )
 BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, audit, *COMMANDS)
+# Each module's tasks.py: every task in it is bound to the app's queue.
+TASK_MODULES = (outbox_tasks, audit_tasks, notifications_tasks, sales_tasks)

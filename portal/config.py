@@ -80,6 +80,12 @@ class DefaultConfig:
     API_RATE_LIMIT = 1200
     API_IDEMPOTENCY_HOURS = 24
 
+    # The task queue `portal worker` serves (portal/tasks.py): sqlite:///<file> (by default
+    # queue.sqlite3 in the instance folder), redis://host:6379/0 or postgresql://... at scale.
+    QUEUE_URL: str | None = None
+    # Run each task at once in the process that queues it, without a worker (most tests).
+    QUEUE_IMMEDIATE = False
+
     MAIL_FROM = "Portail CAE <no-reply@localhost>"
     SMTP_HOST: str | None = None
     SMTP_PORT = 587
@@ -99,6 +105,8 @@ def load_config(app: Flask, config: dict | None) -> None:
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE_URL"]:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    if not app.config["QUEUE_URL"]:
+        app.config["QUEUE_URL"] = f"sqlite:///{instance / 'queue.sqlite3'}"
     if not app.config["DATA_DIR"]:
         app.config["DATA_DIR"] = str(instance / "data")
     app.config["PUBLIC_URL"] = _public_url(app.config["PUBLIC_URL"])

@@ -75,3 +75,14 @@ def is_valid_iban(value: str) -> bool:
 def is_valid_bic(value: str) -> bool:
     """ISO 9362: bank (4 letters), country (2 letters), location (2), optional branch (3)."""
     return bool(_BIC_FORMAT.match(compact(value)))
+
+
+# An electronic invoicing address of the French directory (scheme 0225): what rule BR-FR-23
+# of the e-invoicing schematron accepts.
+_EINVOICING_ADDRESS_FORMAT = re.compile(r"^[A-Za-z0-9+\-_.]{1,125}$")
+
+
+def is_valid_einvoicing_address(value: str) -> bool:
+    """Letters, digits and `+ - _ .`, up to 125 characters: "542107651" (a SIREN, the
+    default), "542107651_compta"."""
+    return bool(_EINVOICING_ADDRESS_FORMAT.match(value))

@@ -11,7 +11,10 @@ from portal.meetings.models import Meeting, MeetingAttachment, MeetingInvitation
 from portal.members.models import Activity, Member
 from portal.notifications.models import Notification, NotificationSetting
 from portal.outbox.models import OutboxMessage
-from portal.projection.models import BalanceSnapshot, Payslip
+
+# Its flush hooks keep MonthTotals true wherever the models are loaded.
+from portal.projection import running_totals  # noqa: F401
+from portal.projection.models import BalanceSnapshot, MonthTotals, Payslip
 from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
 from portal.sync.models import Change
 from portal.workshops.models import Booking, Workshop, WorkshopAudience
@@ -41,6 +44,7 @@ __all__ = [
     "MeetingInvitation",
     "MeetingRsvp",
     "Member",
+    "MonthTotals",
     "Notification",
     "NotificationSetting",
     "OutboxMessage",

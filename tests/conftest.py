@@ -36,6 +36,21 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(scope="session", autouse=True)
+def queue_of_the_run(tmp_path_factory):
+    """Every app the tests make, and every server or worker they start, queues tasks into a
+    file of this run's own unless told otherwise: never into instance/queue.sqlite3, which a
+    developer's `make run` worker serves on another database (a task names rows by id)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('queue') / 'queue.sqlite3'}"
+    previous = os.environ.get("PORTAL_QUEUE_URL")
+    os.environ["PORTAL_QUEUE_URL"] = url
+    yield url
+    if previous is None:
+        del os.environ["PORTAL_QUEUE_URL"]
+    else:
+        os.environ["PORTAL_QUEUE_URL"] = previous
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("PORTAL_TEST_DATABASE_URL")
@@ -59,6 +74,9 @@ def app(database_url, tmp_path_factory):
             # Forms are tested without tokens; test_security checks CSRF with it on.
             "WTF_CSRF_ENABLED": False,
             "SMTP_HOST": None,
+            # Tasks (a request's mail) run at once, in the request's close; the tests of the
+            # queue itself (tests/web/test_queue.py) run a real worker.
+            "QUEUE_IMMEDIATE": True,
         }
     )
     app.test_client_class = RequestsInTheirOwnContext

@@ -1,5 +1,6 @@
 """Real servers on loopback for concurrency tests and benchmarks: gunicorn processes or a
-threaded werkzeug server on one database, and logged-in members to drive them.
+threaded werkzeug server on one database, logged-in members to drive them, and an SMTP
+server that keeps what it receives.
 
 Members get login sessions and signed cookies made directly (no password hashing: seeding
 200 members stays fast), with a valid CSRF token, so requests go through the real stack."""
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.serving import make_server
 
@@ -112,6 +114,63 @@ def logged_in_app(url: str, email: str, seats: int = 5):
     client = app.test_client()
     assert login(client, email).status_code == 303
     return app, client, workshop_id
+
+
+class Inbox:
+    """An SMTP server's handler that keeps what it receives; `gate`, when set, holds each
+    message until it is opened."""
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.received: list = []
+        self.gate = gate
+        self.waiting = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.gate is not None:
+            self.waiting.set()
+            self.gate.wait(30)
+        self.received.append(envelope)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server(inbox: Inbox):
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def portal_worker(url: str, queue_url: str, log: Path, settings: dict | None = None):
+    """`portal worker` in a process of its own on the database `url` and the queue
+    `queue_url`, its output in `log`; back once it serves. SIGTERM at the end."""
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": url,
+        "PORTAL_QUEUE_URL": queue_url,
+        "PORTAL_SECRET_KEY": SECRET_KEY,
+        "PORTAL_SMTP_HOST": "",
+        "PORTAL_PUBLIC_URL": "http://127.0.0.1",
+        **(settings or {}),
+    }
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "portal"), "worker"],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=output,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while b'"event":"worker_started"' not in log.read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker did not start:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def free_port() -> int:

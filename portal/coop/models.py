@@ -97,6 +97,11 @@ class CoopSettings(Base):
     bic: Mapped[str] = mapped_column(String(11), default="")
     # "Option pour le paiement de la taxe d'après les débits", printed when set.
     vat_on_debits: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The coop's e-invoicing address (BT-34, scheme 0225 of the French directory); empty:
+    # its SIREN.
+    einvoicing_address: Mapped[str] = mapped_column(String(125), default="", server_default="")
+    # Automatic reminders of overdue invoices: days after the due date ("7, 30"); empty: off.
+    reminder_days: Mapped[str] = mapped_column(String(40), default="", server_default="")
     contribution_scheme: Mapped[ContributionScheme] = mapped_column(
         str_enum(ContributionScheme, "contribution_scheme"), default=ContributionScheme.FLAT
     )

@@ -17,6 +17,9 @@ from portal.i18n import lazy_gettext as _l
 from portal.money import MAX_AMOUNT_CENTS
 
 FIXED_FEE_LABEL_LENGTH = 80
+# Automatic reminders: at most this many, each 1 to 365 days after the due date.
+MAX_REMINDER_STEPS = 5
+MAX_REMINDER_DAY = 365
 
 
 def get_coop_settings(session: Session) -> CoopSettings:
@@ -37,6 +40,32 @@ def update_coop_settings(session: Session, **fields) -> CoopSettings:
         setattr(settings, name, value)
     session.flush()
     return settings
+
+
+def reminder_schedule(text: str) -> list[int]:
+    """The coop's automatic reminders as days after the due date: "7, 30" → [7, 30];
+    empty, none (they are off). Increasing whole days from 1 to 365, at most 5."""
+    parts = [part.strip() for part in (text or "").replace(";", ",").split(",")]
+    parts = [part for part in parts if part]
+    if not all(part.isdigit() for part in parts):
+        raise DomainError(
+            _l("Give whole numbers of days separated by commas, for example 7, 30."),
+            field="reminder_days",
+        )
+    days = [int(part) for part in parts]
+    if len(days) > MAX_REMINDER_STEPS:
+        raise DomainError(_l("At most 5 automatic reminders."), field="reminder_days")
+    if any(not 1 <= day <= MAX_REMINDER_DAY for day in days):
+        raise DomainError(
+            _l("Each reminder is between 1 and 365 days after the due date."),
+            field="reminder_days",
+        )
+    if days != sorted(set(days)):
+        raise DomainError(
+            _l("Give the days in increasing order, each once, for example 7, 30."),
+            field="reminder_days",
+        )
+    return days
 
 
 def contribution_rate_for(member, settings: CoopSettings) -> Decimal:

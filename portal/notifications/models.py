@@ -65,6 +65,12 @@ class NotificationKind(enum.StrEnum):
         N_("Invoice %(number)s to %(customer)s is paid"),
         _l("An invoice is paid"),
     )
+    INVOICE_REMINDED = (
+        "invoice_reminded",
+        "sales",
+        N_("An automatic reminder of invoice %(number)s went to %(customer)s"),
+        _l("An automatic reminder goes to a customer"),
+    )
     RECEIPT_APPROVED = (
         "receipt_approved",
         "expenses",

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app
 from portal.cli import CommandError
 from portal.db import DatabaseUnreachable, check_database
 from portal.ops.backup import BackupError, backup, restore
-from portal.ops.worker import run_worker
+from portal.ops.worker import QueueUnreachable, check_queue, run_worker
 
 bp = Blueprint("ops_commands", __name__, cli_group=None)
 
@@ -46,15 +46,16 @@ def restore_command(file, force):
 
 @bp.cli.command("worker")
 @click.option(
-    "--interval", type=click.FloatRange(min=1), default=60, show_default=True,
-    help="Seconds between two rounds.",
+    "--threads", type=click.IntRange(min=1), default=2, show_default=True,
+    help="Tasks run at once.",
 )  # fmt: skip
-@click.option("--once", is_flag=True, help="One round, then stop.")
-def worker_command(interval, once):
-    """Run the background work until stopped: deliver the mail waiting in the outbox every
-    INTERVAL seconds, purge the audit trail past its retention once a day."""
+def worker_command(threads):
+    """Run the queued and periodic tasks until stopped (SIGTERM lets the tasks under way
+    end): the mail the requests queue, the outbox's sweep every minute, the audit trail's
+    purge and the daily summaries."""
     try:
         check_database(current_app)
-    except DatabaseUnreachable as error:
+        check_queue(current_app)
+    except (DatabaseUnreachable, QueueUnreachable) as error:
         raise CommandError(f"The worker cannot start: {error}") from None
-    run_worker(current_app._get_current_object(), interval, once)
+    run_worker(current_app._get_current_object(), threads)

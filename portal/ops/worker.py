@@ -1,61 +1,65 @@
-"""The worker: the portal's background work in one long-running process
-(deploy/portal-worker.service runs `portal worker`). Every round it delivers the mail the
-outbox still holds (a request delivers its own mail after answering; this retries failures
-and mail a stopped app server left behind), and once a day it purges the audit trail past
-its retention and queues the daily summaries of notifications (sent once a day whatever
-runs them). Several workers may run: a message is claimed before it is sent."""
-
-import json
-import signal
-import sys
-import threading
-import time
-from datetime import UTC, datetime
+"""The worker: `portal worker` (deploy/systemd/portal-worker.service, and `make run` beside
+the server) runs the task queue's consumer (portal/tasks.py). Its threads run what the app
+servers queue — the delivery of a request's mail, a receipt to read — and its scheduler
+queues the periodic tasks: the outbox's sweep every minute, the audit trail's purge and the
+daily summaries once a day (and once when the worker starts, so that a worker down at that
+hour catches up). Several workers may run, on several machines: a message is claimed before
+it is sent, and a periodic task runs in one worker at a time."""
 
 from flask import Flask
+from huey.consumer import Consumer
 
-from portal.audit.services import purge
-from portal.db import db, utcnow
-from portal.notifications.services import send_digests
-from portal.outbox.services import deliver_pending
-from portal.transaction import write_transaction
+from portal.tasks import TaskQueue, say
 
-PURGE_EVERY_S = 24 * 3600
-
-
-def run_worker(app: Flask, interval: float, once: bool = False) -> None:
-    """Rounds every `interval` seconds until SIGTERM or SIGINT (the round under way ends
-    first), or one round with `once`. A failing round (the database restarting) is logged
-    and the next one tries again."""
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    next_purge = time.monotonic()
-    _say("worker_started", interval=interval)
-    while True:
-        with app.app_context():
-            try:
-                sent = deliver_pending(db.session)
-                if sent:
-                    _say("mail_delivered", sent=sent)
-                if time.monotonic() >= next_purge:
-                    months = app.config["AUDIT_RETENTION_MONTHS"]
-                    purged = purge(db.session, utcnow(), months)
-                    db.session.commit()
-                    with write_transaction(db.session):
-                        digests = send_digests(db.session, utcnow())
-                    next_purge = time.monotonic() + PURGE_EVERY_S
-                    _say("audit_purged", deleted=purged, months=months)
-                    _say("digests_queued", queued=digests)
-            except Exception as error:
-                db.session.rollback()
-                _say("round_failed", error=f"{type(error).__name__}: {error}"[:500])
-        if once or stop.wait(interval):
-            break
-    _say("worker_stopped")
+# Seconds an idle worker thread waits at most before looking at the queue again: a receipt
+# read for a form that waits 10 s cannot sit there long.
+IDLE_POLL_MAX_S = 0.5
+# Within systemd's TimeoutStopSec (60 s, deploy/systemd/portal-worker.service).
+STOP_TIMEOUT_S = 50
 
 
-def _say(event: str, **fields) -> None:
-    """One JSON line on stderr, like the app servers' request lines."""
-    line = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event}
-    print(json.dumps({**line, **fields}, separators=(",", ":")), file=sys.stderr, flush=True)
+class QueueUnreachable(RuntimeError):
+    """The configured queue did not answer: the worker refuses to start."""
+
+
+def check_queue(app: Flask) -> None:
+    """Reach the queue once, or raise QueueUnreachable saying where (password hidden)."""
+    queue: TaskQueue = app.extensions["queue"]
+    try:
+        queue.huey.pending_count()
+    except Exception as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise QueueUnreachable(f"the queue at {queue.address} is not reachable: {reason}") from None
+
+
+def make_consumer(app: Flask, threads: int) -> Consumer:
+    """Huey's consumer in threads. systemd's SIGTERM (and `make run`'s) lets the tasks under
+    way end, for up to STOP_TIMEOUT_S; Ctrl-C on a worker run by hand interrupts them (a
+    message interrupted mid-send is retried once its claim lapses)."""
+    queue: TaskQueue = app.extensions["queue"]
+    return Consumer(
+        queue.huey,
+        workers=threads,
+        worker_type="thread",
+        max_delay=IDLE_POLL_MAX_S,
+        flush_locks=True,  # the periodic tasks' locks a killed worker left
+        graceful_signal="TERM",
+        shutdown_timeout=STOP_TIMEOUT_S,
+    )
+
+
+def queue_periodic_tasks(app: Flask) -> None:
+    """Every periodic task once, now: what a worker down at its hour missed."""
+    with app.app_context():
+        for task in app.extensions["queue"].periodic_tasks():
+            task.enqueue()
+
+
+def run_worker(app: Flask, threads: int) -> None:
+    """Serve the queue until SIGTERM (the tasks under way end first) or SIGINT."""
+    queue: TaskQueue = app.extensions["queue"]
+    consumer = make_consumer(app, threads)
+    queue_periodic_tasks(app)
+    say("worker_started", threads=threads, queue=queue.address)
+    consumer.run()
+    say("worker_stopped")

@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -9,10 +10,10 @@ from email.message import EmailMessage
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.db import utcnow
-from portal.outbox.models import OutboxMessage
+from portal.outbox.models import OutboxAttachment, OutboxMessage
 from portal.transaction import write_transaction
 
 log = logging.getLogger("portal.mail")
@@ -48,12 +49,41 @@ def render_email(template: str, locale: str, subject, **context) -> Email:
         )
 
 
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str  # "application/pdf"
+    content: bytes
+
+
 def queue_email(
-    session: Session, recipient: str, subject: str, body: str, html: str | None = None
+    session: Session,
+    recipient: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    *,
+    reply_to: str | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> OutboxMessage:
     """Write a message to send once the transaction commits: text, and an HTML alternative
-    when given (see `render_email`)."""
-    message = OutboxMessage(recipient=recipient, subject=str(subject), body=str(body), html=html)
+    when given (see `render_email`); answers go to `reply_to` when given; `attachments` are
+    stored with it, so every retry sends the same files."""
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=str(subject),
+        body=str(body),
+        html=html,
+        reply_to=reply_to or None,
+        attachments=[
+            OutboxAttachment(
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                content=attachment.content,
+            )
+            for attachment in attachments
+        ],
+    )
     session.add(message)
     session.flush()
     session.info.setdefault(MAIL_QUEUED, []).append(message.id)
@@ -80,6 +110,8 @@ def claim_messages(
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        # Loaded with the claim: the send happens with no transaction open.
+        .options(selectinload(OutboxMessage.attachments))
     )
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
@@ -136,10 +168,17 @@ def _send(message: OutboxMessage) -> None:
     email = EmailMessage()
     email["From"] = config["MAIL_FROM"]
     email["To"] = message.recipient
+    if message.reply_to:
+        email["Reply-To"] = message.reply_to
     email["Subject"] = message.subject
     email.set_content(message.body)
     if message.html:
         email.add_alternative(message.html, subtype="html")
+    for attachment in message.attachments:
+        maintype, _slash, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=SMTP_TIMEOUT_S) as smtp:
         if config["SMTP_STARTTLS"]:
             smtp.starttls()

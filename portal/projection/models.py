@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -67,6 +68,30 @@ class BalanceSnapshot(Base):
     member: Mapped[Member] = relationship()
 
 
+class MonthTotals(Base):
+    """A member's movements of one month, summed as the projection reads them (invoices less
+    credit notes, payments, approved receipts, payslips), so that a page reads a few dozen
+    rows instead of summing five years of history. Kept true by the transaction of every write
+    that moves them: see portal/projection/running_totals.py."""
+
+    __tablename__ = "member_month_totals"
+
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-10"
+    # Credit notes of the month whose invoices are of an earlier calendar year, by that year
+    # (they give back its contribution); 0 for every other movement of the month.
+    earlier_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The amounts of figures.MonthFlows, in cents.
+    invoiced_cents: Mapped[int] = mapped_column(BigInteger)
+    collected_cents: Mapped[int] = mapped_column(BigInteger)
+    vat_invoiced_cents: Mapped[int] = mapped_column(BigInteger)
+    expenses_cents: Mapped[int] = mapped_column(BigInteger)
+    vat_recoverable_cents: Mapped[int] = mapped_column(BigInteger)
+    salary_cost_cents: Mapped[int] = mapped_column(BigInteger)
+
+
 # The projection sums a member's whole history on every request when the back office has sent
 # no balance yet (3,000 invoices and 10,000 receipts after five busy years). These indexes hold
 # every column its aggregates read, so the database answers from the index alone instead of
@@ -95,4 +120,16 @@ Index(
     Receipt.amount_cents,
     Receipt.vat_recoverable_cents,
     Receipt.activity_id,
+)
+# The outstanding invoices, summed on every home page: an invoice paid in full (or credited)
+# is PAID, so the index reads a member's unsettled ones alone, not their whole history.
+Index(
+    "ix_invoices_outstanding",
+    Invoice.member_id,
+    Invoice.status,
+    Invoice.kind,
+    Invoice.total_incl_vat_cents,
+    Invoice.paid_cents,
+    Invoice.credited_cents,
+    Invoice.total_excl_vat_cents,
 )

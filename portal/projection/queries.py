@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, String, and_, bindparam, case, cast, func, literal_column, select
+from sqlalchemy import BigInteger, String, and_, bindparam, case, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
@@ -17,7 +17,7 @@ from portal.members.models import Member
 from portal.money import from_cents
 from portal.projection import figures
 from portal.projection.models import BalanceSnapshot, Payslip
-from portal.sales.models import ISSUED_STATUSES, Invoice, InvoiceKind, Payment
+from portal.sales.models import ISSUED_STATUSES, Invoice, InvoiceKind, InvoiceStatus, Payment
 
 # Statements are built once, at import: building them costs more than running them on a
 # long history. Each takes the list of member ids as the expanding parameter `member_ids`.
@@ -73,22 +73,22 @@ def _month_of_sqlite(element, compiler, **kw):
 
 # The amounts of figures.MonthFlows, in the order of its fields (after month and side).
 FLOW_FIELDS = tuple(field.name for field in fields(figures.MonthFlows))[2:]
-SINCE = bindparam("since")
+SINCE, UNTIL = bindparam("since"), bindparam("until")
 MEMBER_ID = bindparam("member_id")
 
 
 @dataclass(frozen=True)
 class FlowSource:
     """One source of movements summed per month, as two statements: for any members, with
-    the side of their balance snapshot; and for one member without a snapshot, whose whole
-    history is summed (the heaviest case, on the home page and at each what-if keystroke),
-    grouped by month alone: SQLite sorts one key a third faster than member, month and side.
-    `amounts` are the MonthFlows fields its sums go to, by their position in FLOW_FIELDS.
-    `by_base_year`: each row has, after the side, the earlier calendar year whose
-    contribution base its sums belong to, or NULL for their own month's year."""
+    the side of their balance snapshot, of movements dated from `since` to `until`; and for
+    one member, `member_id`, over the same dates, grouped by month alone, which keeps the
+    running totals (running_totals.py). `amounts` are the MonthFlows fields its sums go to,
+    by their position in FLOW_FIELDS. `by_base_year`: each row has, after the side (or the
+    month), the earlier calendar year whose contribution base its sums belong to, or NULL
+    for their own month's year."""
 
     for_members: Select
-    for_one_without_balance: Select
+    for_one_between: Select
     amounts: tuple[int, ...]
     by_base_year: bool = False
 
@@ -97,9 +97,9 @@ def monthly_sums(
     member_column, date_column, sums: dict, where=(), joins=(), base_year=None
 ) -> FlowSource:
     """SELECT member, "YYYY-MM", after-the-opening flag, SUM(...) per group, for the
-    members in `member_ids`, of movements dated `since` or later; or SELECT "YYYY-MM", 1,
-    SUM(...) for the one member `member_id`, who has no balance snapshot. `joins` are
-    (target, condition, outer) triples; `base_year`, an expression grouped on too.
+    members in `member_ids`; or SELECT "YYYY-MM", SUM(...) for the one member `member_id`;
+    of movements dated from `since` to `until`. `joins` are (target, condition, outer)
+    triples; `base_year`, an expression grouped on too.
 
     A movement dated on or before its member's latest balance snapshot is already in that
     balance: the flag tells the computation to keep it for history only."""
@@ -111,17 +111,17 @@ def monthly_sums(
     columns = [func.coalesce(func.sum(expr), 0).label(name) for name, expr in sums.items()]
     split = () if base_year is None else (base_year.label("base_year"),)
     query = select(member_column.label("member_id"), month, after, *split, *columns)
-    one = select(month, literal_column("1").label("after"), *split, *columns)
+    one = select(month, *split, *columns)
     for target, condition, outer in joins:
         query = query.join(target, condition, isouter=outer)
         one = one.join(target, condition, isouter=outer)
     query = query.outerjoin(snapshots, snapshots.c.member_id == member_column)
     return FlowSource(
         for_members=query.where(
-            member_column.in_(MEMBER_IDS), date_column >= SINCE, *where
+            member_column.in_(MEMBER_IDS), date_column.between(SINCE, UNTIL), *where
         ).group_by(member_column, month, after, *split),
-        for_one_without_balance=one.where(
-            member_column == MEMBER_ID, date_column >= SINCE, *where
+        for_one_between=one.where(
+            member_column == MEMBER_ID, date_column.between(SINCE, UNTIL), *where
         ).group_by(month, *split),
         amounts=tuple(FLOW_FIELDS.index(name) for name in sums),
         by_base_year=base_year is not None,
@@ -198,7 +198,8 @@ RECEIPT_FLOWS = monthly_sums(
     },
     where=[Receipt.status.in_(COUNTED_RECEIPTS)],
 )
-# One statement pair per source of movements.
+# One statement pair per source of movements: a new source (a new kind of movement) goes
+# here, and its model in running_totals.WATCHED.
 FLOW_SOURCES = (INVOICE_FLOWS, PAYMENT_FLOWS, RECEIPT_FLOWS, PAYSLIP_FLOWS)
 
 _OUTSTANDING_CENTS = Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
@@ -207,12 +208,14 @@ _OUTSTANDING_CENTS = Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice
 _OUTSTANDING_EXCL_VAT = _excl_vat_part(
     Invoice.total_incl_vat_cents - Invoice.credited_cents
 ) - _excl_vat_part(Invoice.paid_cents)
+# Issued and not settled: paid and credited reach the total only as PAID (sales' _settle).
+UNSETTLED_STATUSES = tuple(status for status in ISSUED_STATUSES if status is not InvoiceStatus.PAID)
 OUTSTANDING = (
     select(Invoice.member_id, func.sum(_OUTSTANDING_EXCL_VAT))
     .where(
         Invoice.member_id.in_(MEMBER_IDS),
+        Invoice.status.in_(UNSETTLED_STATUSES),
         Invoice.kind == InvoiceKind.INVOICE,
-        Invoice.status.in_(ISSUED_STATUSES),
         _OUTSTANDING_CENTS > 0,
     )
     .group_by(Invoice.member_id)
@@ -252,60 +255,6 @@ def openings(session: Session, member_ids: list[int]) -> dict[int, figures.Openi
         )
         for member_id, on, amount, year_base in rows
     }
-
-
-INVOICED, COLLECTED = FLOW_FIELDS.index("invoiced"), FLOW_FIELDS.index("collected")
-
-
-def monthly_flows(
-    session: Session, member_ids: list[int], since: date, without_balance: bool
-) -> tuple[dict[int, list[figures.MonthFlows]], dict[int, list[figures.EarlierYearCredit]]]:
-    """Each member's months, one MonthFlows per month and side of the opening balance: the
-    four sources' sums are added up in integer cents, then turned into euros once; and the
-    credit notes in them whose invoices are of an earlier year, by that year.
-    `without_balance`: none of the members has a balance snapshot."""
-    cents: dict[tuple[int, str, int], list[int]] = {}
-    earlier_cents: dict[tuple[int, str, int, str], list[int]] = {}
-    one = member_ids[0] if len(member_ids) == 1 and without_balance else None
-    params = {"member_ids": member_ids, "member_id": one, "since": since}
-    for source in FLOW_SOURCES:
-        if one is None:
-            rows = session.execute(source.for_members, params)
-        else:
-            rows = ((one, *row) for row in session.execute(source.for_one_without_balance, params))
-        for member_id, month, after, *sums in rows:
-            base_year = sums.pop(0) if source.by_base_year else None
-            totals = cents.get((member_id, month, after))
-            if totals is None:
-                totals = cents[member_id, month, after] = [0] * len(FLOW_FIELDS)
-            for position, value in zip(source.amounts, sums, strict=True):
-                totals[position] += int(value)
-            if base_year is not None:
-                moved = earlier_cents.setdefault((member_id, month, after, base_year), [0, 0])
-                for position, value in zip(source.amounts, sums, strict=True):
-                    if position in (INVOICED, COLLECTED):
-                        moved[position == COLLECTED] += int(value)
-    flows: dict[int, list[figures.MonthFlows]] = {member_id: [] for member_id in member_ids}
-    for (member_id, month, after), totals in cents.items():
-        flows[member_id].append(
-            figures.MonthFlows(
-                date(int(month[:4]), int(month[5:7]), 1),
-                bool(after),
-                *(from_cents(value) for value in totals),
-            )
-        )
-    earlier: dict[int, list[figures.EarlierYearCredit]] = {}
-    for (member_id, month, after, year), (invoiced, collected) in earlier_cents.items():
-        earlier.setdefault(member_id, []).append(
-            figures.EarlierYearCredit(
-                date(int(month[:4]), int(month[5:7]), 1),
-                bool(after),
-                int(year),
-                from_cents(invoiced),
-                from_cents(collected),
-            )
-        )
-    return flows, earlier
 
 
 def last_paid_periods(session: Session, member_ids: list[int]) -> dict[int, date]:

@@ -1,5 +1,5 @@
-"""The projection of each entrepreneur, computed from SQL aggregates on every request, with
-the coop's contribution scheme it applies."""
+"""The projection of each entrepreneur, computed on every request from each member's running
+totals and a few SQL aggregates, with the coop's contribution scheme it applies."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -20,10 +20,10 @@ from portal.projection import compute, figures, months, pay, terms
 from portal.projection.queries import (
     activity_totals,
     last_paid_periods,
-    monthly_flows,
     openings,
     outstanding_of,
 )
+from portal.projection.running_totals import monthly_flows
 from portal.salary.services import payroll_settings
 
 
@@ -114,9 +114,7 @@ def projections(
     member_ids = [member.id for member in members]
     opening_by_member = openings(session, member_ids)
     since = _history_needed_since(members, opening_by_member, today, history=what_if is None)
-    flows, earlier = monthly_flows(
-        session, member_ids, since, without_balance=not opening_by_member
-    )
+    flows, earlier = monthly_flows(session, member_ids, since, opening_by_member)
     last_paid = last_paid_periods(session, member_ids)
     outstanding = outstanding_of(session, member_ids) if with_outstanding else {}
     activities = activity_totals(session, members, today.year) if with_activities else {}

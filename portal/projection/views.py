@@ -1,5 +1,6 @@
 """The entrepreneur's home page (the projection), what-if, the explanation, and the staff's
-read-only views. Nothing is cached: every request recomputes from the database."""
+read-only views. Nothing rendered is kept: every request computes from the database, where
+each member's running totals are kept by the writes themselves."""
 
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user, login_required

@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session
 
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
-from portal.identifiers import compact, is_valid_siren, is_valid_siret, is_valid_vat_number
+from portal.identifiers import (
+    compact,
+    is_valid_einvoicing_address,
+    is_valid_siren,
+    is_valid_siret,
+    is_valid_vat_number,
+)
 from portal.members.models import Member
 from portal.sales.models import (
     Customer,
@@ -30,6 +36,7 @@ class CustomerInput:
     siren: str = ""
     siret: str = ""
     vat_number: str = ""
+    einvoicing_address: str = ""
 
 
 def _checked_customer(data: CustomerInput) -> dict:
@@ -50,6 +57,17 @@ def _checked_customer(data: CustomerInput) -> dict:
             _l("This VAT number is not valid (for France: FR, 2-digit key, SIREN)."),
             field="vat_number",
         )
+    address = (data.einvoicing_address or "").strip()
+    if address and not is_valid_einvoicing_address(address):
+        raise DomainError(
+            _l("Letters, digits and + - _ . only, without spaces."), field="einvoicing_address"
+        )
+    if address and siren and not address.startswith(siren):
+        # Rule BR-FR-21 of the e-invoicing reform: a business's address starts with its SIREN.
+        raise DomainError(
+            _l("A company's electronic invoicing address starts with its SIREN."),
+            field="einvoicing_address",
+        )
     country = (data.country_code or "FR").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise DomainError(_l("Enter a two-letter country code, for example FR."), field="country")
@@ -64,6 +82,7 @@ def _checked_customer(data: CustomerInput) -> dict:
         siren=siren,
         siret=siret,
         vat_number=vat,
+        einvoicing_address=address,
     )
 
 

@@ -4,7 +4,7 @@ EN 16931 (CII) XML embedded by the `factur-x` library for validated invoices."""
 from decimal import Decimal
 
 from facturx import generate_from_binary, generate_xml
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from weasyprint import HTML
 
@@ -18,6 +18,8 @@ _OPERATION_CODES = {
     OperationType.GOODS: "B1",
     OperationType.MIXED: "M1",
 }
+# The French e-invoicing directory's addressing scheme (SIREN-based addresses).
+EINVOICING_SCHEME = "0225"
 RECOVERY_INDEMNITY = "Indemnité forfaitaire pour frais de recouvrement : 40 €."
 
 
@@ -56,6 +58,12 @@ def _party(snapshot: dict) -> dict:
         party["vat_identifier"] = snapshot["vat_number"]
     if snapshot.get("siret"):
         party["identifiers"] = {"0009": snapshot["siret"]}
+    # The electronic address (BT-34, BT-49) the French rules require (BR-FR-12, BR-FR-13),
+    # in the directory's scheme; snapshots from before it was kept fall back on the SIREN.
+    address = snapshot.get("einvoicing_address") or snapshot.get("siren")
+    if address:
+        party["einvoicing_addr"] = address
+        party["einvoicing_addr_schemeid"] = EINVOICING_SCHEME
     return {key: value for key, value in party.items() if value is not None}
 
 
@@ -148,10 +156,11 @@ def facturx_xml(invoice: Invoice) -> bytes:
 
 
 def render_html(invoice: Invoice, seller: dict, buyer: dict) -> str:
+    """Rendered by Jinja alone, without Flask's context processors, which read the request:
+    a command (the automatic reminders) attaches the PDF too."""
     # A French invoice is written in French, whatever the reader's language.
     with force_locale("fr"):
-        return render_template(
-            "sales/pdf.html",
+        return current_app.jinja_env.get_template("sales/pdf.html").render(
             invoice=invoice,
             seller=seller,
             buyer=buyer,

@@ -290,6 +290,11 @@ class CustomerForm(FlaskForm):
         filters=[compact],
         validators=[Optional(), Length(max=IDENTIFIER_TYPED_LENGTH)],
     )
+    einvoicing_address = StringField(
+        _l("Electronic invoicing address"),
+        description=_l("Its address in the e-invoicing directory. Empty: its SIREN."),
+        validators=[Optional(), Length(max=125)],
+    )
 
     def to_input(self) -> CustomerInput:
         return CustomerInput(
@@ -303,6 +308,7 @@ class CustomerForm(FlaskForm):
             siren=self.siren.data or "",
             siret=self.siret.data or "",
             vat_number=self.vat_number.data or "",
+            einvoicing_address=self.einvoicing_address.data or "",
         )
 
 
@@ -330,3 +336,11 @@ class RefundForm(FlaskForm):
 
 class ReturnForm(FlaskForm):
     comment = TextAreaField(_l("What to correct"), validators=[DataRequired(), Length(max=2000)])
+
+
+class SendForm(FlaskForm):
+    """The email that takes an issued invoice to its customer, pre-filled, then edited."""
+
+    locale = HiddenField()
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    message = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=5000)])

@@ -7,7 +7,7 @@ from portal.links import portal_path
 from portal.members.models import Member
 from portal.notifications.models import NotificationKind as Kind
 from portal.notifications.services import notify, notify_staff
-from portal.sales.models import Invoice
+from portal.sales.models import Invoice, ReminderLevel
 
 
 def _link(invoice: Invoice) -> str:
@@ -48,6 +48,19 @@ def invoice_paid(session: Session, invoice: Invoice) -> None:
         number=invoice.number,
         customer=invoice.customer.name,
         amount_cents=invoice.total_incl_vat_cents,
+    )
+
+
+def invoice_reminded(session: Session, invoice: Invoice, level: ReminderLevel) -> None:
+    """An automatic reminder went to the customer in the entrepreneur's name."""
+    notify(
+        session,
+        invoice.member,
+        Kind.INVOICE_REMINDED,
+        _link(invoice),
+        number=invoice.number,
+        customer=invoice.customer.name,
+        firm=level is ReminderLevel.FIRM,
     )
 
 

@@ -34,6 +34,7 @@ def seller_snapshot(settings: CoopSettings, invoice: Invoice) -> dict:
         late_penalty_terms=settings.late_penalty_terms,
         early_payment_terms=settings.early_payment_terms,
         vat_on_debits=settings.vat_on_debits,
+        einvoicing_address=settings.einvoicing_address or settings.siren,
         entrepreneur=invoice.member.full_name,
         activity=invoice.activity.name if invoice.activity else "",
     )
@@ -51,6 +52,7 @@ def buyer_snapshot(customer: Customer) -> dict:
         siren=customer.siren,
         siret=customer.siret,
         vat_number=customer.vat_number,
+        einvoicing_address=customer.einvoicing_address or customer.siren,
     )
 
 

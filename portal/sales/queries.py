@@ -3,7 +3,7 @@ queue, the CSV export's rows."""
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -16,6 +16,8 @@ from portal.sales.models import (
     Customer,
     Invoice,
     InvoiceBalance,
+    InvoiceEvent,
+    InvoiceEventKind,
     InvoiceKind,
     InvoiceStatus,
 )
@@ -164,6 +166,65 @@ def overdue_by_member(session: Session, today: date, limit: int) -> tuple[int, l
         .limit(limit)
     ).all()
     return total, rows
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueRow:
+    """An overdue invoice on the support team's list."""
+
+    id: int
+    number: str
+    member_name: str
+    customer_name: str
+    due_date: date
+    outstanding_cents: int
+    reminders: int
+    last_reminder_at: datetime | None
+
+    def days_late(self, today: date) -> int:
+        return (today - self.due_date).days
+
+
+def overdue_invoices(session: Session, today: date, page: int = 1) -> Page:
+    """Every invoice past its due date and still owed, the most overdue first, with its
+    reminders (how many, when the last went); two queries whatever the page holds."""
+    filters = InvoiceFilters(status=OVERDUE)
+    total = session.scalar(_filtered(select(func.count(Invoice.id)), filters, today)) or 0
+    page = Page.number(page, total, PAGE_SIZE)
+    reminders = (
+        select(
+            InvoiceEvent.invoice_id,
+            func.count(InvoiceEvent.id).label("count"),
+            func.max(InvoiceEvent.at).label("last_at"),
+        )
+        .where(InvoiceEvent.kind == InvoiceEventKind.REMINDED)
+        .group_by(InvoiceEvent.invoice_id)
+        .subquery()
+    )
+    statement = (
+        _filtered(
+            select(
+                Invoice.id,
+                Invoice.number,
+                Member.full_name,
+                Customer.name,
+                Invoice.due_date,
+                Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents,
+                func.coalesce(reminders.c.count, 0),
+                reminders.c.last_at,
+            )
+            .join(Invoice.customer)
+            .join(Invoice.member)
+            .outerjoin(reminders, reminders.c.invoice_id == Invoice.id),
+            filters,
+            today,
+            customer_joined=True,
+        )
+        .order_by(Invoice.due_date, Invoice.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return Page([OverdueRow(*row) for row in session.execute(statement)], total, page, PAGE_SIZE)
 
 
 def invoices_to_validate(session: Session, ids: list[int]) -> list[Invoice]:

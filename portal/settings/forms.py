@@ -22,12 +22,18 @@ from wtforms.validators import (
 )
 
 from portal.coop.models import ContributionBasis, ContributionScheme
-from portal.coop.services import FIXED_FEE_LABEL_LENGTH, ProvisionSettings, check_provisions
+from portal.coop.services import (
+    FIXED_FEE_LABEL_LENGTH,
+    ProvisionSettings,
+    check_provisions,
+    reminder_schedule,
+)
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.identifiers import (
     compact,
     is_valid_bic,
+    is_valid_einvoicing_address,
     is_valid_iban,
     is_valid_siren,
     is_valid_siret,
@@ -168,6 +174,30 @@ class CoopSettingsForm(FlaskForm):
         _l("VAT on debits"),
         description=_l("The coop opted to pay VAT when invoicing rather than when paid."),
     )
+    einvoicing_address = StringField(
+        _l("Electronic invoicing address"),
+        filters=[_stripped],
+        validators=[
+            Optional(),
+            Length(max=125),
+            _checked(
+                is_valid_einvoicing_address,
+                _l("Letters, digits and + - _ . only, without spaces."),
+            ),
+        ],
+        description=_l(
+            "The coop's address in the e-invoicing directory, on every Factur-X. Empty: its SIREN."
+        ),
+    )
+    reminder_days = StringField(
+        _l("Automatic reminders, days after the due date"),
+        filters=[_stripped],
+        validators=[Optional(), Length(max=40)],
+        description=_l(
+            "For example 7, 30: a polite reminder 7 days after the due date, a firmer one "
+            "after 30. Empty: no automatic reminder."
+        ),
+    )
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
@@ -197,6 +227,12 @@ class CoopSettingsForm(FlaskForm):
     def validate_siret(self, field):
         if field.data and self.siren.data and not field.data.startswith(self.siren.data):
             raise ValidationError(_l("The SIRET must start with the SIREN."))
+
+    def validate_reminder_days(self, field):
+        try:
+            reminder_schedule(field.data or "")
+        except DomainError as error:
+            raise ValidationError(error.message) from None
 
 
 class BandForm(Form):

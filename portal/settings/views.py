@@ -8,6 +8,7 @@ from portal.coop.services import (
     contribution_bands,
     fixed_fees,
     get_coop_settings,
+    reminder_schedule,
     update_contribution_settings,
     update_coop_settings,
     update_provisions,
@@ -62,6 +63,8 @@ def settings():
             late_penalty_terms=form.late_penalty_terms.data,
             early_payment_terms=form.early_payment_terms.data,
             vat_on_debits=form.vat_on_debits.data,
+            einvoicing_address=form.einvoicing_address.data or "",
+            reminder_days=", ".join(map(str, reminder_schedule(form.reminder_days.data))),
         )
         flash(_("Settings saved."), "success")
         return redirect_after_post(url_for("coop.settings"))

@@ -26,12 +26,16 @@ def _append_pending_changes(session: Session) -> None:
     in another, which would let a reader's cursor jump over a change that commits later. A
     transaction-scoped advisory lock makes writers of the log commit one after another, in
     `seq` order; taken here, it is held for the inserts and the commit alone, not for the
-    rest of the request (rendering the page included). SQLite has a single writer anyway."""
-    pending = session.info.pop(PENDING_CHANGES, None)
-    if not pending:
+    rest of the request (rendering the page included). SQLite has a single writer anyway.
+    What is left to flush is flushed first: a flush may take other transaction-scoped locks
+    (a member's running totals), always before this one, so two writers never wait on each
+    other's."""
+    if not session.info.get(PENDING_CHANGES):
         return
     if session.get_bind().dialect.name == "postgresql":
+        session.flush()
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
+    pending = session.info.pop(PENDING_CHANGES)
     # A plain INSERT of many rows: the ORM's unit of work would cost more than the write.
     session.execute(
         insert(Change), [{"entity": e, "entity_id": id_, "op": op} for e, id_, op in pending]

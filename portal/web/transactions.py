@@ -3,8 +3,8 @@
 Services flush; a response below 400 commits what they did, anything else rolls back. A
 view declared `@transaction("write", commit="early")` (portal/transaction.py) commits as
 soon as its writing is done, so that the lock is not held while its page renders.
-Mail queued in the outbox is delivered once the commit has succeeded and the response has
-gone: the member does not wait for the mail server."""
+Mail queued in the outbox is handed to the worker once the commit has succeeded and the
+response has gone: the member does not wait for the mail server, nor the app server."""
 
 import logging
 from collections.abc import Callable
@@ -12,7 +12,8 @@ from collections.abc import Callable
 from flask import Flask, Response, current_app, g
 
 from portal.db import db
-from portal.outbox.services import MAIL_QUEUED, deliver_pending
+from portal.outbox.services import MAIL_QUEUED
+from portal.outbox.tasks import deliver_messages
 from portal.transaction import writing_done
 
 log = logging.getLogger("portal.mail")
@@ -47,15 +48,16 @@ def _commit(session) -> None:
 
 
 def _delivery(app: Flask, ids: list[int]) -> Callable[[], None]:
-    """Deliver the request's mail when the server closes the response, after the last byte
-    went to the browser; in its own application context, the request's being gone."""
+    """Queue the delivery of the request's mail when the server closes the response, after
+    the last byte went to the browser; in its own application context, the request's being
+    gone. The worker sends it (portal/outbox/tasks.py)."""
 
-    def deliver() -> None:
+    def hand_over() -> None:
         with app.app_context():
             try:
-                deliver_pending(db.session, ids)
+                deliver_messages.enqueue(ids)
             except Exception:
-                # The member has their answer already; `portal deliver-mail` retries.
-                log.exception("mail delivery after the response failed")
+                # The queue is down: the mail waits in the outbox for the worker's sweep.
+                log.exception("queueing the delivery of the request's mail failed")
 
-    return deliver
+    return hand_over

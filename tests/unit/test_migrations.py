@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from portal.cli import alembic_config
 from portal.db import is_managed_by_models, make_engine
 from portal.models import Base
+from portal.projection import running_totals
 
 
 def test_migrated_schema_matches_the_models(database_url):
@@ -183,3 +184,92 @@ def test_entrepreneurs_history_starts_with_their_status_from_the_day_they_joined
     assert [(a, b, str(c)) for a, b, c in rows] == [(None, "salarie", "2026-03-04")]
     command.downgrade(config, "9d3f2a382e22")
     assert "status_changes" not in inspect(scratch_database).get_table_names()
+
+
+def test_running_totals_are_filled_from_the_movements_already_recorded(scratch_database):
+    """The running totals' migration sums every member's history as the flush would have:
+    an invoice of last year, its credit note of this year (giving back last year's base and
+    what was paid), a payment, receipts approved and not, a payslip; drafts left out."""
+    config = alembic_config("unused://")
+    config.attributes["connection"] = scratch_database
+    command.upgrade(config, "6ad0d073f1b0")
+    run = scratch_database.execute
+    run(
+        text(
+            "INSERT INTO members (email, full_name, role, status, contract_hours_per_week, "
+            "hourly_gross_rate_cents, active, trusted_invoicing, created_at) VALUES "
+            "('e@example.org', 'E', 'entrepreneur', 'salarie', 0, 0, true, false, :at)"
+        ),
+        {"at": datetime(2025, 3, 4, 10, tzinfo=UTC)},
+    )
+    member_id = run(text("SELECT id FROM members")).scalar()
+    tables = Base.metadata.tables
+    customer_id = run(
+        tables["customers"].insert().values(member_id=member_id, name="Client")
+    ).inserted_primary_key[0]
+    invoices = tables["invoices"]
+    common = dict(member_id=member_id, customer_id=customer_id)
+    invoice_id = run(
+        invoices.insert().values(
+            **common, status="paid", series="invoice", number_year=2025, number_sequence=1,
+            number="F1", issue_date=date(2025, 12, 15), due_date=date(2026, 1, 15),
+            total_excl_vat_cents=10_000, vat_cents=2_000, total_incl_vat_cents=12_000,
+            paid_cents=12_000, credited_cents=3_600,
+        )
+    ).inserted_primary_key[0]  # fmt: skip
+    run(
+        invoices.insert().values(
+            **common, kind="credit_note", credited_invoice_id=invoice_id, status="validated",
+            series="credit_note", number_year=2026, number_sequence=1, number="A1",
+            issue_date=date(2026, 2, 3), due_date=date(2026, 2, 3), total_excl_vat_cents=3_000,
+            vat_cents=600, total_incl_vat_cents=3_600, refund_due_cents=3_600,
+        )
+    )  # fmt: skip
+    run(
+        invoices.insert().values(
+            **common, status="draft", issue_date=date(2026, 2, 5), due_date=date(2026, 3, 5),
+            total_excl_vat_cents=99_900, vat_cents=0, total_incl_vat_cents=99_900,
+        )
+    )  # fmt: skip
+    run(
+        tables["payments"].insert().values(
+            invoice_id=invoice_id, amount_cents=12_000, amount_excl_vat_cents=10_000,
+            received_on=date(2026, 1, 10),
+        )
+    )  # fmt: skip
+    category_id = run(text("SELECT min(id) FROM expense_categories")).scalar()
+    for n, (status, day) in enumerate([("approved", 3), ("reimbursed", 20), ("submitted", 21)]):
+        run(
+            tables["receipts"].insert().values(
+                member_id=member_id, idempotency_key=f"{n:032x}", kind="receipt", status=status,
+                spent_on=date(2026, 1, day), supplier="S", amount_cents=1_200, vat_cents=200,
+                vat_recoverable_cents=200, category_id=category_id, paid_by="member",
+            )
+        )  # fmt: skip
+    run(
+        tables["payslips"].insert().values(
+            member_id=member_id, period="2026-01", gross_cents=150_000, net_cents=117_000,
+            employer_cost_cents=180_000, paid_on=date(2026, 1, 28),
+        )
+    )  # fmt: skip
+    command.upgrade(config, "head")
+    kept = scratch_database.execute(
+        text(
+            "SELECT month, earlier_year, invoiced_cents, collected_cents, vat_invoiced_cents, "
+            "expenses_cents, vat_recoverable_cents, salary_cost_cents "
+            "FROM member_month_totals ORDER BY month, earlier_year"
+        )
+    )
+    assert [tuple(row) for row in kept] == [
+        ("2025-12", 0, 10_000, 0, 2_000, 0, 0, 0),
+        ("2026-01", 0, 0, 10_000, 0, 2_000, 400, 180_000),
+        ("2026-02", 2025, -3_000, -3_000, -600, 0, 0, 0),
+    ]
+    recomputed = running_totals.summed(scratch_database, member_id, date.min, date.max)
+    assert sorted(
+        (row["month"], row["earlier_year"], *list(row.values())[3:]) for row in recomputed
+    ) == [
+        ("2025-12", 0, 10_000, 0, 2_000, 0, 0, 0),
+        ("2026-01", 0, 0, 10_000, 0, 2_000, 400, 180_000),
+        ("2026-02", 2025, -3_000, -3_000, -600, 0, 0, 0),
+    ]

@@ -19,6 +19,7 @@ from portal.calendar.models import CalendarFeedToken
 from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import Receipt, ReceiptStatus
+from portal.outbox.models import OutboxMessage
 from portal.sales import services as sales
 from portal.sales.models import Invoice, InvoiceStatus, Payment, Refund
 from portal.workshops.models import Booking, BookingStatus, Workshop
@@ -132,6 +133,32 @@ def test_recording_a_payment_or_a_refund(client, db_session, issued_invoice, sta
     assert count(db_session, Refund) == 0
     client.post(url, data={**refund, "confirmed": "1"})
     assert count(db_session, Refund) == 1
+
+
+def test_sending_or_reminding(client, db_session, make_invoice, staff, coop):  # noqa: F811
+    invoice = make_invoice()
+    invoice.customer.email = "compta@client.example"
+    sales.submit_invoice(db_session, invoice, utcnow())
+    sales.validate_invoice(db_session, invoice, staff, date(2026, 10, 1), utcnow())
+    db_session.commit()
+    to_customer = OutboxMessage.reply_to.is_not(None)  # members' own mail has none
+    login(client, invoice.member.email)
+    url = f"/invoices/{invoice.id}/send"
+    mail = {"locale": "fr", "subject": "Facture", "message": "Bonjour"}
+    assert 'data-confirm="Envoyer cet e-mail au client\u202f?"' in form_posting_to(
+        client.get(url).text, url
+    )
+    asks(client, url, "Envoyer cet e-mail au client\u202f?", mail)
+    assert count(db_session, OutboxMessage, to_customer) == 0
+    client.post(url, data={**mail, "confirmed": "1"})
+    assert count(db_session, OutboxMessage, to_customer) == 1
+    url = f"/invoices/{invoice.id}/remind"
+    page = client.get(f"/invoices/{invoice.id}").text
+    assert 'data-confirm="Envoyer une relance au client\u202f?"' in form_posting_to(page, url)
+    asks(client, url, "Envoyer une relance au client\u202f?")
+    assert count(db_session, OutboxMessage, to_customer) == 1
+    client.post(url, data={"confirmed": "1"})
+    assert count(db_session, OutboxMessage, to_customer) == 2
 
 
 def test_deleting_a_draft_receipt(logged_in, db_session, receipt):
@@ -264,6 +291,8 @@ def test_each_asking_view_is_tested_here(app):
         "sales.credit_note",
         "sales.add_payment",
         "sales.add_refund",
+        "sending.send",
+        "sending.remind",
         "expenses.delete",
         "expenses.approve",
         "expenses.reimburse",

@@ -3,10 +3,7 @@
 
 import json
 
-from sqlalchemy import select
-
 from portal import create_app
-from portal.outbox.models import OutboxMessage
 from portal.outbox.services import MAX_ATTEMPTS, queue_email
 
 OUTSIDE = {"REMOTE_ADDR": "203.0.113.5"}
@@ -117,24 +114,6 @@ def test_metrics_count_the_outbox(client, db_session):
     assert "\nportal_outbox_failed 1.0" in text
 
 
-def test_the_worker_delivers_what_waits_in_the_outbox(app, db_session):
-    message = queue_email(db_session, "a@example.org", "Left behind", "body")
-    db_session.commit()
-    result = app.test_cli_runner().invoke(args=["worker", "--once"])
-    assert result.exit_code == 0, result.output
-    db_session.expire_all()
-    sent_at = db_session.scalar(select(OutboxMessage.sent_at).where(OutboxMessage.id == message.id))
-    assert sent_at is not None
-    events = [json.loads(line)["event"] for line in result.stderr.splitlines()]
-    assert events == [
-        "worker_started",
-        "mail_delivered",
-        "audit_purged",
-        "digests_queued",
-        "worker_stopped",
-    ]
-
-
 def test_the_worker_refuses_to_start_without_its_database():
     app = create_app(
         {
@@ -142,7 +121,7 @@ def test_the_worker_refuses_to_start_without_its_database():
             "PUBLIC_URL": "http://localhost",
         }
     )
-    result = app.test_cli_runner().invoke(args=["worker", "--once"])
+    result = app.test_cli_runner().invoke(args=["worker"])
     assert result.exit_code == 2
     assert "The worker cannot start: the database at" in result.output
     assert "127.0.0.1:1/portal is not reachable" in result.output

@@ -1,16 +1,15 @@
 """Mail leaves through the outbox: after the commit and after the answer, by a real SMTP
 server here (aiosmtpd on loopback), once per message whoever delivers, and without holding
-the database while the mail server takes its time."""
+the database while the mail server takes its time. The test app runs each queued task at
+once (QUEUE_IMMEDIATE); tests/web/test_queue.py delivers through a real worker."""
 
 import logging
 import threading
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 
 from portal import create_app
@@ -18,36 +17,17 @@ from portal.db import db, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import CLAIM_LAPSES_AFTER, claim_messages, deliver_pending, queue_email
 from portal.transaction import write_transaction
-from tests.servers import free_port, gunicorn, request, seed_workshop_and_visitors
+from tests.servers import (
+    Inbox,
+    free_port,
+    gunicorn,
+    portal_worker,
+    request,
+    seed_workshop_and_visitors,
+    smtp_server,
+)
 
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-
-
-class Inbox:
-    """An SMTP server's handler that keeps what it receives; `gate`, when set, holds each
-    message until it is opened."""
-
-    def __init__(self, gate: threading.Event | None = None) -> None:
-        self.received: list = []
-        self.gate = gate
-        self.waiting = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.gate is not None:
-            self.waiting.set()
-            self.gate.wait(30)
-        self.received.append(envelope)
-        return "250 OK"
-
-
-@contextmanager
-def smtp_server(inbox: Inbox):
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -210,21 +190,28 @@ def test_a_slow_mail_server_does_not_hold_up_writes(committed_database, kind, tm
     assert [e.rcpt_tos for e in inbox.received] == [["slow@example.org"]]
 
 
-def test_behind_gunicorn_a_promotion_mail_leaves_once_the_answer_has_gone(committed_database):
-    """The production server closes each response after sending it: that is when the mail
-    the request queued (here, to the person a cancellation promotes) goes out."""
+def test_behind_gunicorn_a_promotion_mail_leaves_once_the_answer_has_gone(
+    committed_database, tmp_path
+):
+    """The production server closes each response after sending it: that is when the request
+    hands the mail it queued (here, to the person a cancellation promotes) to the worker,
+    which sends it."""
     url = committed_database("sqlite")
     workshop_id, (first, second) = seed_workshop_and_visitors(url, 2, seats=1)
     inbox = Inbox()
     with smtp_server(inbox) as smtp_port:
         settings = {"PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(smtp_port)}
         settings["PORTAL_SMTP_STARTTLS"] = "false"
-        with gunicorn(url, threads=1, settings=settings) as port:  # a sync worker
+        settings["PORTAL_QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
+        with (
+            gunicorn(url, threads=1, settings=settings) as port,  # a sync worker
+            portal_worker(url, settings["PORTAL_QUEUE_URL"], tmp_path / "worker.log", settings),
+        ):
             for visitor, action in ((first, "book"), (second, "book"), (first, "cancel")):
                 path = f"/workshops/{workshop_id}/{action}"
                 answer = "confirmed=1"  # cancelling asks first
                 assert request(port, "POST", path, visitor.headers(), answer)[0] == 200
-            for _ in range(100):  # the worker sends it after answering: give it a moment
+            for _ in range(300):  # the worker sends it after the answer: give it a moment
                 if len(inbox.received) == 2:  # the first's booking, then the promotion
                     break
                 time.sleep(0.05)

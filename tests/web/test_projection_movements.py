@@ -15,6 +15,7 @@ from portal.errors import DomainError
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy
 from portal.members.models import MemberStatus
+from portal.projection import running_totals
 from portal.projection.figures import WhatIf
 from portal.projection.records import record_balance
 from portal.projection.services import projection_for
@@ -305,6 +306,7 @@ def test_home_page_queries_do_not_grow_with_history(
             for n in range(1, 2_000)
         ],
     )
+    running_totals.rebuild(db_session, [entrepreneur.id])
     db_session.commit()
     assert db_session.scalar(select(Invoice.id).order_by(Invoice.id.desc()).limit(1))
     assert queries() == one
