@@ -44,5 +44,18 @@ class Suggestions:
             "confidence": {name: round(value, 2) for name, value in self.confidence.items()},
         }
 
+    @classmethod
+    def from_json(cls, values: dict) -> "Suggestions":
+        """Back from `as_json` (what the worker sends the request)."""
+        return cls(
+            source=values.get("source"),
+            date=datetime.date.fromisoformat(values["date"]) if values.get("date") else None,
+            total=Decimal(values["total"]) if values.get("total") else None,
+            vat={Decimal(rate): Decimal(amount) for rate, amount in values["vat"].items()},
+            supplier=values.get("supplier"),
+            siret=values.get("siret"),
+            confidence=dict(values.get("confidence") or {}),
+        )
+
 
 NOTHING = Suggestions()

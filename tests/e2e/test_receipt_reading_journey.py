@@ -1,17 +1,32 @@
 """Camille chooses a supplier's Factur-X invoice, then a photo of a till receipt: the form fills
 itself with what was read, each field saying how sure it is, and she saves when she agrees.
 
-The reading runs through `portal.expenses.reading.request_reading` (in the server's own
-process until the task queue's worker reads receipts)."""
+The files are read by the worker, as `portal worker` runs it (its consumer, in a thread of
+this process, on the demo portal's queue), not in the request."""
 
 import json
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from portal.ops.worker import make_consumer
 from tests.e2e.test_receipt_journey import open_new_receipt_form
 
 SAMPLES = Path(__file__).resolve().parent.parent / "reference" / "receipts"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def worker(live_app):
+    """The worker's consumer (without its periodic tasks, which other journeys do not
+    expect), for this module's tests."""
+    consumer = make_consumer(live_app, 1)
+    for _worker, thread in consumer.worker_threads:
+        thread.start()
+    yield consumer
+    consumer.stop()
+    for _worker, thread in consumer.worker_threads:
+        thread.join(timeout=30)
 
 
 def truth(name: str) -> dict:

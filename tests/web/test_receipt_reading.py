@@ -12,9 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from portal.db import db
 from portal.expenses import reading
 from portal.expenses.models import Receipt
-from tests.helpers import login
+from portal.members.models import MemberStatus, Role
+from portal.members.services import create_member
+from portal.storage import storage
+from tests.helpers import PASSWORD, committed_app, login
+from tests.web.test_queue import worker_threads
 
 SAMPLES = Path(__file__).resolve().parent.parent / "reference" / "receipts"
 JSON = {"Accept": "application/json"}
@@ -156,11 +161,52 @@ def test_an_unreadable_image_suggests_nothing_and_the_form_stays_empty(logged_in
     assert "Rien n'a pu être lu dans ce fichier\u00a0: saisissez les champs." in page
 
 
-def test_a_reading_not_done_in_time_leaves_the_form_to_type(logged_in, monkeypatch):
-    monkeypatch.setattr(reading, "READING_WAIT_S", 0.0)
-    data, _truth = sample("photo.jpg")
-    answer = post_file(logged_in, data, "photo.jpg", JSON).get_json()
+@pytest.fixture
+def queued_app(tmp_path, committed_database):
+    """The portal on a committed database with a real queue of its own (the test app runs
+    tasks at once): a worker reads only if the test starts one."""
+    app = committed_app(
+        committed_database("sqlite"),
+        tmp_path / "data",
+        QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}",
+    )
+    with app.app_context():
+        create_member(
+            db.session, email="camille@example.org", full_name="Camille Durand",
+            role=Role.ENTREPRENEUR, status=MemberStatus.EMPLOYEE, password=PASSWORD,
+        )  # fmt: skip
+        db.session.commit()
+    yield app
+    app.extensions["database"].engine.dispose()
+    app.extensions["queue"].huey.storage.close()
+
+
+def stored_readings(app) -> list[str]:
+    with app.app_context():
+        return [key for key in storage().keys() if key.startswith("readings/")]
+
+
+def test_the_worker_reads_the_file_off_the_request(queued_app):
+    client = queued_app.test_client()
+    assert login(client, "camille@example.org").status_code == 303
+    data, truth = sample("facturx.pdf")
+    with worker_threads(queued_app, 1):
+        answer = post_file(client, data, "f.pdf", JSON).get_json()
+    assert (answer["total"], answer["source"]) == (truth["total"], "facturx")
+    assert stored_readings(queued_app) == []  # the worker deleted the file it read
+
+
+def test_with_the_worker_down_the_form_stays_to_type(queued_app, monkeypatch):
+    monkeypatch.setattr(reading, "READING_WAIT_S", 0.5)
+    client = queued_app.test_client()
+    assert login(client, "camille@example.org").status_code == 303
+    data, _truth = sample("facturx.pdf")
+    answer = post_file(client, data, "f.pdf", JSON).get_json()
     assert answer["total"] is None and answer["source"] is None
+    page = post_file(client, data, "f.pdf", HTMX).text
+    assert 'name="amount"' not in page
+    assert "Rien n'a pu être lu dans ce fichier" in page
+    assert stored_readings(queued_app) == []  # the request deleted what was not read
 
 
 def test_reading_needs_the_csrf_token(app, client, entrepreneur, monkeypatch):
