@@ -183,7 +183,8 @@ def queued_app(tmp_path, committed_database):
 
 def stored_readings(app) -> list[str]:
     with app.app_context():
-        return [key for key in storage().keys() if key.startswith("readings/")]
+        files = storage().keys()  # a storage, not a dict: it has no __iter__
+        return [key for key in files if key.startswith("readings/")]
 
 
 def test_the_worker_reads_the_file_off_the_request(queued_app):
