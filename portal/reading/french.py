@@ -46,13 +46,17 @@ _NOT_A_NAME = re.compile(
     r"^(FACTURE|TICKET|RECU|DUPLICATA|BIENVENUE|MERCI|CLIENT|CAISSE|DATE|NOTE|ADDITION|"
     r"COPIE|SIRET|SIREN|TVA|N[O°]|BILLET|REF|CARTE|CB|TOTAL|MAGASIN)\b"
 )
-_SURE_TOTAL = re.compile(r"NET A PAYER|TOTAL TTC|MONTANT TTC|TOTAL A PAYER|A PAYER|TOTAL EUR")
-_TOTAL = re.compile(r"\bTOTAL\b|\bMONTANT\b")
-_NOT_TOTAL = re.compile(r"\bHT\b|H\.T|\bTVA\b|T\.V\.A|SOUS|REMISE|ARTICLE")
+# OCR runs words together and reads TTC as TIC, TOTAL as ROTAL: the keywords allow it.
+_SURE_TOTAL = re.compile(
+    r"NET ?A ?PAYER|[TR]OTAL ?T[TI1]C|MONTANT ?T[TI1]C|TOTAL ?A ?PAYER|\bA ?PAYER|TOTAL ?EUR"
+)
+_TOTAL = re.compile(r"\b[TR]OTAL|\bMONTANT\b")
+_NOT_TOTAL = re.compile(r"HT\b|H\.T|\bTVA\b|T\.V\.A|SOUS|REMISE|ARTICLE")
 _PAYMENT = re.compile(r"\bCB\b|CARTE|ESPECES|PAIEMENT|REGLEMENT|VISA|MASTERCARD")
 _DATE_LINE = re.compile(r"\bDATE\b|\bLE\b|\bEMIS")
 _OTHER_DATE_LINE = re.compile(r"ARRIVEE|DEPART|ECHEANCE|VALIDIT|EXPIR|NAISSANCE|VOYAGE|ALLER")
 _VAT_WORD = re.compile(r"TVA|T\.V\.A")
+CENT = Decimal("0.01")
 _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1"})
 _DIGITISH = re.compile(r"(?<![A-Za-z])[\dOolI|]{1,4}[,.][\dOolI]{2}(?![A-Za-z])")
 
@@ -79,12 +83,13 @@ def parse_text(text: str, source: str, today: date, sureness: float = 1.0) -> Su
     found_date, date_confidence = _find_date(lines, today)
     vat, bases, vat_confidence = _find_vat(lines)
     total, total_confidence = _find_total(lines)
-    if vat and bases:
+    if vat and bases and len(bases) == len(vat):
+        # The VAT lines' bases and VAT add up to the total: the surest check a receipt has.
         computed = sum(bases.values()) + sum(vat.values())
-        if total is not None and computed == total:
+        if computed == total:
             total_confidence = vat_confidence = 0.98
-        elif total is None and len(bases) == len(vat):
-            total, total_confidence = computed, 0.6
+        elif total is None or any(computed in amounts_in(line) for line in lines):
+            total, total_confidence = computed, 0.85  # the total line misread, or none
     if total is not None and vat and sum(vat.values()) >= total:
         vat, vat_confidence = {}, 0.0  # VAT cannot be the whole total: misread
     siret = _find_siret(lines)
@@ -214,8 +219,25 @@ def _find_vat(lines: list[str]) -> tuple[dict, dict, float]:
             else:
                 continue
             break
+        else:
+            _vat_by_arithmetic(line, vat, bases, sureness)
     ordered = {rate: vat[rate] for rate in RATES if rate in vat}
     return ordered, bases, (min(sureness) if sureness else 0.0)
+
+
+def _vat_by_arithmetic(line: str, vat: dict, bases: dict, sureness: list) -> None:
+    """A line whose rate was misread ("19,00%", "000%") still shows base, VAT and total:
+    base + VAT = total, and VAT = base × one known rate, name the rate."""
+    amounts = amounts_in(line)
+    for base in amounts:
+        for amount in amounts:
+            if amount >= base or amount == 0 or base + amount not in amounts:
+                continue
+            for rate in RATES:
+                if rate not in vat and (base * rate / 100).quantize(CENT) == amount:
+                    vat[rate], bases[rate] = amount, base
+                    sureness.append(0.9)
+                    return
 
 
 def _base_and_vat(amounts: list[Decimal], rate: Decimal) -> tuple[Decimal, Decimal] | None:
