@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format bench messages translations screenshots clean stack stack-stop
+.PHONY: help run test lint format bench messages translations icons screenshots clean stack stack-stop
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ $(BENCH_CACHE)/node_modules/.lighthouse-$(LIGHTHOUSE_VERSION):
 messages: $(BIN)/.installed ## Extract messages and update the catalogues after changing texts
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output --no-wrap -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching --ignore-obsolete --no-wrap
+
+icons: $(BIN)/.installed ## Draw the PNG icons (home screen, Apple) from static/icon.svg; commit them
+	$(BIN)/python build_icons.py
 
 screenshots: translations $(BIN)/.dev-installed ## Shoot every page at 390 and 1280 px into screenshots/ (for review; git ignores it)
 	rm -rf screenshots/pages

@@ -16,6 +16,7 @@ from portal.audit.views import bp as audit
 from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
 from portal.demo.commands import bp as demo_commands
+from portal.directory.views import bp as directory
 from portal.expenses import tasks as expenses_tasks
 from portal.expenses.api import bp as expenses_api
 from portal.expenses.views import bp as expenses
@@ -25,6 +26,8 @@ from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
+from portal.network.activity import add_activity_section
+from portal.network.views import bp as network
 from portal.notifications import tasks as notifications_tasks
 from portal.notifications.commands import bp as notifications_commands
 from portal.notifications.views import bp as notifications
@@ -33,6 +36,8 @@ from portal.outbox import tasks as outbox_tasks
 from portal.outbox.commands import bp as outbox_commands
 from portal.projection.api import bp as projection_api
 from portal.projection.views import bp as projection
+from portal.quotes.api import bp as quotes_api
+from portal.quotes.views import bp as quotes
 from portal.salary.commands import bp as salary_commands
 from portal.salary.views import bp as salary
 from portal.sales import tasks as sales_tasks
@@ -42,6 +47,10 @@ from portal.sales.customer_views import bp as customers
 from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
+from portal.transfers.api import bp as transfers_api
+from portal.transfers.queries import transfers_in_progress
+from portal.transfers.views import bp as transfers
+from portal.web.offline import bp as offline
 from portal.web.views import bp as web
 from portal.workshops.api import bp as workshops_api
 from portal.workshops.views import bp as workshops
@@ -51,17 +60,26 @@ from portal.workshops.views import bp as workshops
 for module_api in (
     members_api,
     sales_api,
+    quotes_api,
     expenses_api,
     workshops_api,
     meetings_api,
     projection_api,
+    transfers_api,
 ):
     # Bearer tokens, never the session cookie, authenticate the API: no CSRF token.
     csrf.exempt(module_api)
     api.register_blueprint(module_api)
 
+# The support team's network page shows the internal transfers in progress beside the
+# requests (the network knows nothing of transfers; both meet here, where everything does).
+add_activity_section(
+    "network/_transfers.html", lambda session: {"transfers": transfers_in_progress(session)}
+)
+
 PAGES = (
     web,
+    offline,
     auth,
     home,
     coop,
@@ -69,6 +87,8 @@ PAGES = (
     sales,
     customers,
     sending,
+    transfers,
+    quotes,
     expenses,
     workshops,
     meetings,
@@ -76,6 +96,8 @@ PAGES = (
     staff_members,
     profile,
     notifications,
+    directory,
+    network,
 )
 # Commands only, each at the top of `portal` (`portal create-user`, not a group).
 COMMANDS = (

@@ -33,7 +33,13 @@ NAMING_CONVENTION = {
 # Made by migrations in dialect-specific SQL, not in the models (SQLite's FTS5 tables and
 # their shadow tables; PostgreSQL's generated tsvector column and its GIN index): schema
 # comparisons skip them.
-SEARCH_OBJECTS = ("meeting_search", "ix_meetings_search", "search_vector")
+SEARCH_OBJECTS = (
+    "meeting_search",
+    "ix_meetings_search",
+    "directory_search",
+    "ix_directory_cards_search",
+    "search_vector",
+)
 
 # Primary keys are INTEGER columns: PostgreSQL refuses a larger number with an error, where
 # SQLite would simply find nothing.

@@ -32,3 +32,13 @@ def gettext(string: str, **variables) -> str:
 def lazy_gettext(string: str, **variables) -> LazyString:
     """Flask-Babel's `lazy_gettext`, translated through the request's catalogue."""
     return LazyString(gettext, string, **variables)
+
+
+def pgettext(context: str, string: str) -> str:
+    """A word whose translation depends on what it speaks of ("Validated": a quote is
+    « validé », an invoice « validée »)."""
+    return catalogue().upgettext(context, string)
+
+
+def lazy_pgettext(context: str, string: str) -> LazyString:
+    return LazyString(pgettext, context, string)

@@ -6,17 +6,28 @@ from portal.auth.models import LoginFailure, LoginSession, PasswordResetRequest,
 from portal.calendar.models import CalendarFeedToken
 from portal.coop.models import ContributionBand, CoopSettings
 from portal.db import Base
+from portal.directory.models import CardSkill, DirectoryCard
 from portal.expenses.models import ExpenseCategory, Receipt, ReceiptVat
 from portal.meetings.models import Meeting, MeetingAttachment, MeetingInvitation, MeetingRsvp
 from portal.members.models import Activity, Member
+from portal.network.models import NetworkMessage, NetworkRequest, NetworkThread, RequestTag
 from portal.notifications.models import Notification, NotificationSetting
 from portal.outbox.models import OutboxMessage
 
 # Its flush hooks keep MonthTotals true wherever the models are loaded.
 from portal.projection import running_totals  # noqa: F401
 from portal.projection.models import BalanceSnapshot, MonthTotals, Payslip
-from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine, Payment
+from portal.quotes.models import Quote, QuoteLine
+from portal.sales.models import (
+    Customer,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    Payment,
+    QuoteInvoice,
+)
 from portal.sync.models import Change
+from portal.transfers.models import InternalTransfer, InternalTransferLine
 from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
 __all__ = [
@@ -28,12 +39,16 @@ __all__ = [
     "Base",
     "Booking",
     "CalendarFeedToken",
+    "CardSkill",
     "Change",
     "ContributionBand",
     "CoopSettings",
     "Customer",
+    "DirectoryCard",
     "ExpenseCategory",
     "IdempotencyKey",
+    "InternalTransfer",
+    "InternalTransferLine",
     "Invoice",
     "InvoiceCounter",
     "InvoiceLine",
@@ -45,6 +60,9 @@ __all__ = [
     "MeetingRsvp",
     "Member",
     "MonthTotals",
+    "NetworkMessage",
+    "NetworkRequest",
+    "NetworkThread",
     "Notification",
     "NotificationSetting",
     "OutboxMessage",
@@ -52,9 +70,13 @@ __all__ = [
     "PasswordResetToken",
     "Payment",
     "Payslip",
+    "Quote",
+    "QuoteInvoice",
+    "QuoteLine",
     "RateWindow",
     "Receipt",
     "ReceiptVat",
+    "RequestTag",
     "Workshop",
     "WorkshopAudience",
 ]

@@ -5,7 +5,7 @@ instance folder by default, or Redis or PostgreSQL at scale (`PORTAL_QUEUE_URL`)
 A module's tasks live in its `tasks.py`: plain functions marked `@task()` (run when enqueued)
 or `@periodic(...)` (run on a schedule, in Paris time). The assembly lists those modules
 (`TASK_MODULES` in portal/blueprints.py) and `create_app()` binds their tasks to the app's
-queue: this module imports no module above it. /work/tools/QUEUE_API.md tells how to write one.
+queue: this module imports no module above it (ARCHITECTURE.md, "Work off the request").
 
 A task is given ids and plain values, never ORM objects (the row may have changed, or gone,
 by the time it runs). It runs in an app context of its own and commits at the end like a

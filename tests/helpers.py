@@ -1,9 +1,11 @@
 """Helpers shared by the tests (the fixtures are in the conftest.py files): logging in, the
 members' password, an empty database, a query counter, API credentials, invoice steps
 and an entrepreneur's paid months of activity; for tests on a committed database, the app,
-invoices waiting for validation and staff validating them from threads; an S3 bucket."""
+invoices (or internal transfers) waiting for validation and staff validating them from
+threads; an S3 bucket; a phone camera's photo."""
 
 import base64
+import io
 import threading
 import time
 import uuid
@@ -12,12 +14,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import event, select, text
 
 from portal import create_app
 from portal.coop.services import update_coop_settings
 from portal.dates import paris_today
 from portal.db import db, make_engine, utcnow
+from portal.directory.services import CardInput, save_card
 from portal.members.models import Role
 from portal.members.services import create_member
 from portal.projection.months import add_months, first_of_month
@@ -25,8 +29,20 @@ from portal.sales import services as sales
 from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice
 from portal.sales.totals import LineInput
+from portal.transfers import services as transfers
 
 PASSWORD = "correct horse battery"
+
+
+def camera_photo(size: tuple[int, int] = (4000, 3000)) -> bytes:
+    """A JPEG the size a phone's camera makes (12 MP by default, about 4 MB): light and
+    grain, since a flat colour would compress to nothing and prove nothing about sizes."""
+    grain = Image.effect_noise(size, 32)
+    light = Image.linear_gradient("L").resize(size)
+    channels = (Image.blend(grain, light, 0.6), Image.blend(grain, light, 0.8), light)
+    buffer = io.BytesIO()
+    Image.merge("RGB", channels).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def login(client, email: str, password: str = PASSWORD, **extra):
@@ -207,6 +223,56 @@ def seed_invoices_to_validate(app, count: int) -> list[int]:
         return ids
 
 
+def list_in_directory(session, member, activity: str = "Conseil") -> None:
+    """The member's card in the directory, listed: whom an internal transfer may go to."""
+    save_card(
+        session,
+        member,
+        CardInput(True, activity, "", "", "", show_email=False, show_phone=False),
+        None,
+    )
+
+
+def seed_transfers_to_validate(app, count: int, members: int = 5) -> list[int]:
+    """staff@example.org, `members` entrepreneurs t0@example.org... and `count` internal
+    transfers between them, each to the next one round the circle, accepted and waiting for
+    validation, committed: their ids. Amounts vary (1.01 € to 99.99 €) so that sums tell
+    transfers apart."""
+    with app.app_context():
+        session = db.session
+        create_member(
+            session, email="staff@example.org", full_name="S", role=Role.STAFF, password=PASSWORD
+        )
+        people = [
+            create_member(
+                session,
+                email=f"t{n}@example.org",
+                full_name=f"T{n}",
+                role=Role.ENTREPRENEUR,
+                password=PASSWORD,
+            )
+            for n in range(members)
+        ]
+        for person in people:
+            list_in_directory(session, person)
+        ids = []
+        for n in range(count):
+            subcontractor, contractor = people[n % members], people[(n + 1) % members]
+            amount = Decimal(101 + (n * 3_137) % 9_899) / 100
+            transfer, _created = transfers.issue_transfer(
+                session,
+                subcontractor,
+                transfers.TransferInput(
+                    contractor, [transfers.TransferLineInput(f"Travail {n}", amount)]
+                ),
+                date(2026, 11, 2),
+            )
+            transfers.accept_transfer(session, transfer, contractor, utcnow())
+            ids.append(transfer.id)
+        session.commit()
+        return ids
+
+
 def until_served(send) -> int:
     """The status of `send()`, sent again after a 503: SQLite's writers' queue waited 5 s on
     a crowded machine and nothing was saved; a user would try again."""
@@ -218,10 +284,13 @@ def until_served(send) -> int:
     return status
 
 
-def validating_threads(app, ids: list[int], count: int, errors: list, committed=None):
+def validating_threads(
+    app, ids: list[int], count: int, errors: list, committed=None, path="/invoices/{}/validate"
+):
     """`count` threads (not started yet) in which staff@example.org validates a share of
-    `ids` from a test client, every validation committed; all log in, then start together.
-    What fails goes to `errors`; `committed` (an Event) is set at the first validation."""
+    `ids` from a test client (invoices, or what `path` names), every validation committed;
+    all log in, then start together. What fails goes to `errors`; `committed` (an Event) is
+    set at the first validation."""
     barrier = threading.Barrier(count)
 
     def validate(chunk):
@@ -229,10 +298,10 @@ def validating_threads(app, ids: list[int], count: int, errors: list, committed=
             client = app.test_client()
             assert login(client, "staff@example.org").status_code == 303
             barrier.wait()
-            for invoice_id in chunk:
-                path = f"/invoices/{invoice_id}/validate"
+            for object_id in chunk:
+                url = path.format(object_id)
                 assert (
-                    until_served(lambda p=path: client.post(p, data={"confirmed": "1"}).status_code)
+                    until_served(lambda u=url: client.post(u, data={"confirmed": "1"}).status_code)
                     == 303
                 )
                 if committed is not None:

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -130,12 +130,24 @@ def save_token(session: Session, client: ApiClient, token: dict, now: datetime) 
     return stored
 
 
+# Built once: every API request checks its token, then counts itself (building the two
+# statements cost as much as running them).
+TOKEN_BY_HASH = (
+    select(ApiToken)
+    .options(joinedload(ApiToken.client))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+_WINDOWS = RateWindow.__table__
+COUNT_IN_WINDOW = (
+    update(_WINDOWS)
+    .where(_WINDOWS.c.client_id == bindparam("client"), _WINDOWS.c.window_start == bindparam("at"))
+    .values(count=_WINDOWS.c.count + 1)
+    .returning(_WINDOWS.c.count)
+)
+
+
 def token_for_bearer(session: Session, bearer: str) -> ApiToken | None:
-    return session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.client))
-        .where(ApiToken.token_hash == digest(bearer))
-    )
+    return session.scalar(TOKEN_BY_HASH, {"token_hash": digest(bearer)})
 
 
 # --- rate limit ----------------------------------------------------------------------------
@@ -146,12 +158,9 @@ def count_request(session: Session, client_id: int, now: datetime, per_minute: i
     `per_minute`, else None. The counter is one row per client and minute, incremented in
     place, so every app process counts against the same limit."""
     window = now.replace(second=0, microsecond=0)
-    updated = session.execute(
-        update(RateWindow)
-        .where(RateWindow.client_id == client_id, RateWindow.window_start == window)
-        .values(count=RateWindow.count + 1)
-        .returning(RateWindow.count)
-    ).scalar()
+    updated = (
+        session.connection().execute(COUNT_IN_WINDOW, {"client": client_id, "at": window}).scalar()
+    )
     if updated is None:
         # The first request of the minute: older windows are of no use any more.
         session.execute(

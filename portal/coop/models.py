@@ -10,10 +10,13 @@ DEFAULT_CONTRIBUTION_RATE = Decimal("0.10")
 # `{year}` and `{number}` (with an optional width: `{number:05}`) are replaced at validation.
 DEFAULT_INVOICE_NUMBER_PATTERN = "F{year}-{number:05}"
 DEFAULT_CREDIT_NOTE_NUMBER_PATTERN = "A{year}-{number:05}"
+DEFAULT_QUOTE_NUMBER_PATTERN = "D{year}-{number:05}"
 DEFAULT_LATE_PENALTY_TERMS = (
     "Pénalités de retard : taux de refinancement de la BCE majoré de 10 points."
 )
 DEFAULT_EARLY_PAYMENT_TERMS = "Pas d'escompte pour paiement anticipé."
+# The largest internal transfer between two entrepreneurs, excl. VAT: 20,000 €.
+DEFAULT_TRANSFER_LIMIT_CENTS = 2_000_000
 
 
 class ContributionScheme(LabelledEnum):
@@ -89,6 +92,11 @@ class CoopSettings(Base):
     credit_note_number_pattern: Mapped[str] = mapped_column(
         String(40), default=DEFAULT_CREDIT_NOTE_NUMBER_PATTERN
     )
+    quote_number_pattern: Mapped[str] = mapped_column(
+        String(40),
+        default=DEFAULT_QUOTE_NUMBER_PATTERN,
+        server_default=DEFAULT_QUOTE_NUMBER_PATTERN,
+    )
     late_penalty_terms: Mapped[str] = mapped_column(String(300), default=DEFAULT_LATE_PENALTY_TERMS)
     early_payment_terms: Mapped[str] = mapped_column(
         String(300), default=DEFAULT_EARLY_PAYMENT_TERMS
@@ -135,6 +143,13 @@ class CoopSettings(Base):
     )
     health_plan_employee_cents: Mapped[int] = mapped_column(
         Integer, default=2000, server_default="2000"
+    )
+    # Above it, an internal transfer is refused (portal/transfers): larger work between
+    # members goes through the support team first.
+    transfer_limit_cents: Mapped[int] = mapped_column(
+        Integer,
+        default=DEFAULT_TRANSFER_LIMIT_CENTS,
+        server_default=str(DEFAULT_TRANSFER_LIMIT_CENTS),
     )
 
 

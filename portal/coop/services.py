@@ -47,7 +47,7 @@ def reminder_schedule(text: str) -> list[int]:
     empty, none (they are off). Increasing whole days from 1 to 365, at most 5."""
     parts = [part.strip() for part in (text or "").replace(";", ",").split(",")]
     parts = [part for part in parts if part]
-    if not all(part.isdigit() for part in parts):
+    if not all(part.isascii() and part.isdigit() for part in parts):
         raise DomainError(
             _l("Give whole numbers of days separated by commas, for example 7, 30."),
             field="reminder_days",

@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 from portal.demo.expenses import seed_receipts
 from portal.demo.meetings import seed_meetings
 from portal.demo.members import DEMO_PASSWORD, seed_coop_and_members
+from portal.demo.network import seed_directory
 from portal.demo.projection import seed_demo_payroll
+from portal.demo.quotes import seed_demo_quotes
 from portal.demo.sales import seed_demo_invoices
+from portal.demo.transfers import seed_demo_transfers
 from portal.demo.workshops import seed_demo_workshops
 
 __all__ = ["DEMO_PASSWORD", "seed_demo_data"]
@@ -21,10 +24,13 @@ __all__ = ["DEMO_PASSWORD", "seed_demo_data"]
 SEEDERS = (
     seed_coop_and_members,
     seed_demo_invoices,
+    seed_demo_quotes,
     seed_receipts,
     seed_demo_workshops,
     seed_meetings,
     seed_demo_payroll,
+    seed_directory,
+    seed_demo_transfers,
 )
 
 

@@ -10,6 +10,7 @@ from portal.home import services
 from portal.meetings.services import next_meeting_for
 from portal.members.services import set_locale
 from portal.projection.views import home_page
+from portal.quotes.queries import signed_work_cents
 from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
@@ -35,7 +36,10 @@ def index():
     now = utcnow()
     if current_user.is_entrepreneur:
         next_meeting = next_meeting_for(db.session, current_user, now)
-        return home_page(current_user, next_meeting=next_meeting, now=now)
+        signed_work = signed_work_cents(db.session, current_user.id)
+        return home_page(
+            current_user, next_meeting=next_meeting, now=now, signed_work_cents=signed_work
+        )
     queue = services.staff_queue(db.session, paris_today(), now)
     g.queue_counts = {"sales.queue": queue.invoices.total, "expenses.queue": queue.receipts.total}
     return render("home/staff.html", queue=queue, now=now)

@@ -71,6 +71,30 @@ class NotificationKind(enum.StrEnum):
         N_("An automatic reminder of invoice %(number)s went to %(customer)s"),
         _l("An automatic reminder goes to a customer"),
     )
+    QUOTE_VALIDATED = (
+        "quote_validated",
+        "quotes",
+        N_("Quote %(number)s to %(customer)s is validated"),
+        _l("A quote is validated"),
+    )
+    QUOTE_RETURNED = (
+        "quote_returned",
+        "quotes",
+        N_("Your quote to %(customer)s was returned: %(comment)s"),
+        _l("A quote is returned to you"),
+    )
+    QUOTE_ACCEPTED = (
+        "quote_accepted",
+        "quotes",
+        N_("%(customer)s accepted quote %(number)s"),
+        _l("A customer accepts a quote"),
+    )
+    QUOTE_REFUSED = (
+        "quote_refused",
+        "quotes",
+        N_("%(customer)s refused quote %(number)s: %(reason)s"),
+        _l("A customer refuses a quote"),
+    )
     RECEIPT_APPROVED = (
         "receipt_approved",
         "expenses",
@@ -137,11 +161,61 @@ class NotificationKind(enum.StrEnum):
         N_("The notes of %(title)s are published"),
         _l("A meeting's notes are published"),
     )
+    NETWORK_REQUEST = (
+        "network_request",
+        "network",
+        N_("%(member)s asks the network: %(title)s"),
+        _l("A request to the network matches your skills"),
+    )
+    NETWORK_MESSAGE = (
+        "network_message",
+        "network",
+        N_("%(member)s wrote to you about “%(title)s”"),
+        _l("An answer or a message about a request to the network"),
+    )
+    TRANSFER_ISSUED = (
+        "transfer_issued",
+        "transfers",
+        N_("%(member)s sent you an internal transfer of %(amount_cents)s to accept"),
+        _l("An internal transfer is sent to you"),
+    )
+    TRANSFER_ACCEPTED = (
+        "transfer_accepted",
+        "transfers",
+        N_("%(member)s accepted your internal transfer of %(amount_cents)s"),
+        _l("Your internal transfer is accepted"),
+    )
+    TRANSFER_REFUSED = (
+        "transfer_refused",
+        "transfers",
+        N_("%(member)s refused your internal transfer: %(reason)s"),
+        _l("Your internal transfer is refused"),
+    )
+    TRANSFER_VALIDATED = (
+        "transfer_validated",
+        "transfers",
+        N_("Internal transfer %(number)s is validated: %(amount_cents)s"),
+        _l("An internal transfer is validated"),
+    )
     INVOICE_SUBMITTED = (
         "invoice_submitted",
         "sales",
         N_("%(member)s sent an invoice to %(customer)s for validation"),
         _l("An invoice awaits validation"),
+        Audience.STAFF,
+    )
+    TRANSFER_TO_VALIDATE = (
+        "transfer_to_validate",
+        "transfers",
+        N_("An internal transfer from %(member)s to %(contractor)s awaits validation"),
+        _l("An internal transfer awaits validation"),
+        Audience.STAFF,
+    )
+    QUOTE_SUBMITTED = (
+        "quote_submitted",
+        "quotes",
+        N_("%(member)s sent a quote to %(customer)s for validation"),
+        _l("A quote awaits validation"),
         Audience.STAFF,
     )
     RECEIPT_SUBMITTED = (

@@ -18,6 +18,7 @@ from portal.money import from_cents
 from portal.projection import figures
 from portal.projection.models import BalanceSnapshot, Payslip
 from portal.sales.models import ISSUED_STATUSES, Invoice, InvoiceKind, InvoiceStatus, Payment
+from portal.transfers.models import InternalTransfer, TransferStatus
 
 # Statements are built once, at import: building them costs more than running them on a
 # long history. Each takes the list of member ids as the expanding parameter `member_ids`.
@@ -198,9 +199,32 @@ RECEIPT_FLOWS = monthly_sums(
     },
     where=[Receipt.status.in_(COUNTED_RECEIPTS)],
 )
+# A validated internal transfer (negative when it reverses one) is revenue of the
+# subcontractor, collected at once (the money moves inside the coop), and an expense of the
+# contractor, both on the day it was validated.
+VALIDATED_TRANSFER = [InternalTransfer.status == TransferStatus.VALIDATED]
+TRANSFER_REVENUE_FLOWS = monthly_sums(
+    InternalTransfer.subcontractor_id,
+    InternalTransfer.validated_on,
+    {"invoiced": InternalTransfer.amount_cents, "collected": InternalTransfer.amount_cents},
+    where=VALIDATED_TRANSFER,
+)
+TRANSFER_EXPENSE_FLOWS = monthly_sums(
+    InternalTransfer.contractor_id,
+    InternalTransfer.validated_on,
+    {"expenses": InternalTransfer.amount_cents},
+    where=VALIDATED_TRANSFER,
+)
 # One statement pair per source of movements: a new source (a new kind of movement) goes
 # here, and its model in running_totals.WATCHED.
-FLOW_SOURCES = (INVOICE_FLOWS, PAYMENT_FLOWS, RECEIPT_FLOWS, PAYSLIP_FLOWS)
+FLOW_SOURCES = (
+    INVOICE_FLOWS,
+    PAYMENT_FLOWS,
+    RECEIPT_FLOWS,
+    PAYSLIP_FLOWS,
+    TRANSFER_REVENUE_FLOWS,
+    TRANSFER_EXPENSE_FLOWS,
+)
 
 _OUTSTANDING_CENTS = Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
 # What the payments still to come will bring excl. VAT: the part of all the invoice will

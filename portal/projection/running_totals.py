@@ -42,6 +42,7 @@ from portal.projection import figures, months
 from portal.projection.models import MonthTotals, Payslip
 from portal.projection.queries import FLOW_FIELDS, FLOW_SOURCES, MEMBER_IDS
 from portal.sales.models import Invoice, Payment
+from portal.transfers.models import InternalTransfer
 
 # Any constant: the class of PostgreSQL's two-key advisory locks that order writers of one
 # member's totals (the second key is the member's id).
@@ -66,6 +67,8 @@ WATCHED: dict[type, Movements] = {
     Payment: Movements("received_on", ("invoice_id",), through_invoice=True),
     Receipt: Movements("spent_on"),
     Payslip: Movements("paid_on"),
+    # Revenue of the subcontractor and an expense of the contractor, once validated.
+    InternalTransfer: Movements("validated_on", ("subcontractor_id", "contractor_id")),
 }
 
 

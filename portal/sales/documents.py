@@ -10,7 +10,7 @@ from weasyprint import HTML
 
 from portal.money import from_cents
 from portal.sales.models import Invoice, OperationType
-from portal.sales.totals import LineInput, compute_totals
+from portal.sales.totals import compute_totals, stored_line_inputs
 
 FACTURX_LEVEL = "en16931"
 _OPERATION_CODES = {
@@ -29,18 +29,7 @@ def _amount(value: Decimal) -> str:
 
 def vat_breakdown(invoice: Invoice):
     """Per VAT rate: base and VAT, recomputed from the stored lines with the same rule."""
-    lines = [
-        LineInput(
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=from_cents(line.unit_price_cents),
-            vat_rate=line.vat_rate,
-            unit=line.unit,
-            discount_percent=line.discount_percent,
-        )
-        for line in invoice.lines
-    ]
-    return compute_totals(lines).vat_breakdown
+    return compute_totals(stored_line_inputs(invoice.lines)).vat_breakdown
 
 
 def _party(snapshot: dict) -> dict:
@@ -169,11 +158,14 @@ def render_html(invoice: Invoice, seller: dict, buyer: dict) -> str:
         )
 
 
+def pdf_from_html(html: str) -> bytes:
+    """An A4 PDF/A-3b of a document's HTML, with the fonts and images it names from static/."""
+    return HTML(string=html, base_url=current_app.static_folder).write_pdf(pdf_variant="pdf/a-3b")
+
+
 def render_pdf(invoice: Invoice, seller: dict, buyer: dict) -> bytes:
     """PDF/A-3b; for an issued invoice, a Factur-X with its XML embedded."""
-    html = render_html(invoice, seller, buyer)
-    static = current_app.static_folder  # the fonts and images the PDF template names
-    pdf = HTML(string=html, base_url=static).write_pdf(pdf_variant="pdf/a-3b")
+    pdf = pdf_from_html(render_html(invoice, seller, buyer))
     if not invoice.status.is_issued:
         return pdf
     return generate_from_binary(

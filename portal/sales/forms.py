@@ -198,7 +198,10 @@ class LineList(FieldList):
         return _line_numbers(formdata, prefix, self._field_separator)
 
 
-class InvoiceForm(FlaskForm):
+class DocumentForm(FlaskForm):
+    """What an invoice's and a quote's forms share: the customer (found, chosen or created on
+    the spot), the activity, and the line editor."""
+
     form_token = HiddenField()
     customer_query = SearchField(_l("Find a customer"), validators=[Optional(), Length(max=100)])
     new_customer = FormField(QuickCustomerForm)
@@ -210,24 +213,10 @@ class InvoiceForm(FlaskForm):
         _l("Customer"), coerce=id_choice, validate_choice=False, validators=[InputRequired()]
     )
     activity_id = SelectField(_l("Activity"), validate_choice=False)
-    issue_date = DateField(
-        _l("Issue date"),
-        validators=[DataRequired()],
-        description=_l("When validated, the invoice is dated that day, keeping its term."),
-    )
-    due_date = DateField(
-        _l("Due date"),
-        validators=[Optional()],
-        description=_l("30 days after the issue date if left empty; 60 days at most."),
-    )
-    service_date = DateField(_l("Date of the service or delivery"), validators=[Optional()])
     operation_type = SelectField(
         _l("Type of operation"),
         choices=choices((kind.value, kind.label) for kind in OperationType),
         default=OperationType.SERVICES.value,
-    )
-    purchase_order = StringField(
-        _l("Customer's purchase order number"), validators=[Optional(), Length(max=60)]
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
     lines = LineList(FormField(LineForm), min_entries=1, max_entries=MAX_LINES + 1)
@@ -245,15 +234,34 @@ class InvoiceForm(FlaskForm):
                 continue
         return lines
 
-    def to_input(self, customer) -> InvoiceInput:
+    def chosen_activity_id(self) -> int | None:
         activity = self.activity_id.data
         try:
-            activity_id = int(activity) if activity else None
+            return int(activity) if activity else None
         except ValueError:
             raise DomainError(_l("Choose one of your activities."), field="activity_id") from None
+
+
+class InvoiceForm(DocumentForm):
+    issue_date = DateField(
+        _l("Issue date"),
+        validators=[DataRequired()],
+        description=_l("When validated, the invoice is dated that day, keeping its term."),
+    )
+    due_date = DateField(
+        _l("Due date"),
+        validators=[Optional()],
+        description=_l("30 days after the issue date if left empty; 60 days at most."),
+    )
+    service_date = DateField(_l("Date of the service or delivery"), validators=[Optional()])
+    purchase_order = StringField(
+        _l("Customer's purchase order number"), validators=[Optional(), Length(max=60)]
+    )
+
+    def to_input(self, customer) -> InvoiceInput:
         return InvoiceInput(
             customer=customer,
-            activity_id=activity_id,
+            activity_id=self.chosen_activity_id(),
             issue_date=self.issue_date.data,
             due_date=self.due_date.data,
             service_date=self.service_date.data,

@@ -99,6 +99,28 @@ class OperationType(LabelledEnum):
     MIXED = "mixed", _l("Goods and services")
 
 
+def may_validate(document, by: Member, submitted) -> bool:
+    """The coop's validation rule, for invoices and quotes alike: the support team validates
+    what was submitted to them; an entrepreneur trusted with their invoices validates their
+    own documents, submitted or not."""
+    if by.is_staff:
+        return document.status is submitted
+    return (
+        by.id == document.member_id
+        and document.member.trusted_invoicing
+        and (document.status.is_editable or document.status is submitted)
+    )
+
+
+def lacks_siren(customer: "Customer") -> bool:
+    """A French company is named by its SIREN on the coop's documents."""
+    return (
+        customer.kind is CustomerKind.COMPANY
+        and customer.country_code == "FR"
+        and not customer.siren
+    )
+
+
 def outstanding_cents_for(
     status: InvoiceStatus, kind: InvoiceKind, total_incl_vat: int, paid: int, credited: int
 ) -> int:
@@ -186,6 +208,7 @@ class Invoice(InvoiceBalance, Base):
     credited_invoice_id: Mapped[int | None] = mapped_column(
         ForeignKey("invoices.id", ondelete="RESTRICT"), index=True
     )
+    # The quote it invoices (all of it, a deposit, or its balance), if it comes from one.
     # Legal number, assigned at validation: series ("invoice" / "credit_note"), year, rank.
     series: Mapped[str | None] = mapped_column(String(20))
     number_year: Mapped[int | None] = mapped_column(Integer)
@@ -238,6 +261,12 @@ class Invoice(InvoiceBalance, Base):
     events: Mapped[list["InvoiceEvent"]] = relationship(
         back_populates="invoice", order_by="InvoiceEvent.id", passive_deletes=True
     )
+    origin: Mapped["QuoteInvoice | None"] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def quote_id(self) -> int | None:
+        """The quote it invoices (all of it, a deposit, or its balance), if any."""
+        return self.origin.quote_id if self.origin else None
 
     # What may be done with it: each predicate gives the reason for a refusal (None: allowed).
     # The services raise it, the pages and the API read it.
@@ -256,12 +285,7 @@ class Invoice(InvoiceBalance, Base):
         """What an invoice needs before it is submitted or validated."""
         if not self.lines or self.total_excl_vat_cents <= 0:
             return _l("An invoice needs at least one line with an amount.")
-        customer = self.customer
-        if (
-            customer.kind is CustomerKind.COMPANY
-            and customer.country_code == "FR"
-            and not customer.siren
-        ):
+        if lacks_siren(self.customer):
             return _l("Add the customer's SIREN: it is mandatory on invoices to French companies.")
         return None
 
@@ -271,15 +295,7 @@ class Invoice(InvoiceBalance, Base):
     def refusal_to_validate(self, by: Member) -> Refusal:
         """Staff validate submitted invoices; a trusted entrepreneur validates their own.
         (Whether it is complete enough to issue is `refusal_to_issue`.)"""
-        if by.is_staff:
-            allowed = self.status is InvoiceStatus.SUBMITTED
-        else:
-            allowed = (
-                by.id == self.member_id
-                and self.member.trusted_invoicing
-                and (self.status.is_editable or self.status is InvoiceStatus.SUBMITTED)
-            )
-        if allowed:
+        if may_validate(self, by, InvoiceStatus.SUBMITTED):
             return None
         if self.status.is_issued:
             return _l("This invoice is already validated.")
@@ -357,17 +373,11 @@ UNIT_SYMBOLS = {
 }
 
 
-class InvoiceLine(Base):
-    __tablename__ = "invoice_lines"
-    __table_args__ = (
-        UniqueConstraint("invoice_id", "position"),
-        CheckConstraint("quantity >= 0", name="quantity_positive"),
-        CheckConstraint("unit_price_cents >= 0", name="unit_price_positive"),
-        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount_range"),
-    )
+class PricedLine:
+    """The columns of a document's priced line, shared by invoices' and quotes' lines (the
+    line editor and the totals are the same for both)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3))
@@ -377,11 +387,40 @@ class InvoiceLine(Base):
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))  # a percentage: 20.00
     net_cents: Mapped[int] = mapped_column(Integer)
 
-    invoice: Mapped[Invoice] = relationship(back_populates="lines")
-
     @property
     def unit_symbol(self) -> str:
         return str(UNIT_SYMBOLS.get(self.unit, self.unit))
+
+
+def priced_line_constraints() -> tuple[CheckConstraint, ...]:
+    """What the database refuses on any priced line (a new set for each table)."""
+    return (
+        CheckConstraint("quantity >= 0", name="quantity_positive"),
+        CheckConstraint("unit_price_cents >= 0", name="unit_price_positive"),
+        CheckConstraint("discount_percent >= 0 AND discount_percent <= 100", name="discount_range"),
+    )
+
+
+class InvoiceLine(PricedLine, Base):
+    __tablename__ = "invoice_lines"
+    __table_args__ = (UniqueConstraint("invoice_id", "position"), *priced_line_constraints())
+
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"))
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class QuoteInvoice(Base):
+    """The quote an invoice comes from (portal/quotes). A table of its own rather than a
+    column of invoices: SQLite cannot give an existing table a new reference without copying
+    the table, which payments and lines, pointing at its rows, forbid."""
+
+    __tablename__ = "quote_invoices"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), primary_key=True
+    )
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="RESTRICT"), index=True)
 
 
 class InvoiceCounter(Base):

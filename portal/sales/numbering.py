@@ -4,6 +4,7 @@ duplicates."""
 import re
 import string
 
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -77,3 +78,24 @@ def take_next_number(session: Session, series: str, year: int) -> int:
         .returning(table.c.last_number)
     )
     return session.execute(statement).scalar_one()
+
+
+def issue_number(session: Session, model, series: str, year: int, pattern: str) -> tuple[int, str]:
+    """The next rank of a series and year and its number by the coop's pattern, for a
+    document of `model` (an invoice, a quote) being issued in the caller's transaction. A
+    number already borne by another document of the model (only after a pattern change
+    that brings back numbers already issued) is given back to the counter, whose row this
+    transaction holds, before the refusal: the caller may still commit, with no gap and no
+    failure on the unique index."""
+    sequence = take_next_number(session, series, year)
+    number = format_number(pattern, year, sequence)
+    if session.scalar(select(model.id).where(model.number == number)) is not None:
+        session.execute(
+            update(InvoiceCounter)
+            .where(InvoiceCounter.series == series, InvoiceCounter.year == year)
+            .values(last_number=InvoiceCounter.last_number - 1)
+        )
+        raise DomainError(
+            _l("The number %(number)s is already used: change the number pattern.", number=number)
+        )
+    return sequence, number

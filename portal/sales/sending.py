@@ -26,6 +26,7 @@ from portal.outbox.services import Attachment, queue_email, render_email
 from portal.sales import notifications
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.models import (
+    Customer,
     Invoice,
     InvoiceEvent,
     InvoiceEventKind,
@@ -45,8 +46,12 @@ MAX_MESSAGE = 5000
 RECOVERY_INDEMNITY_EUROS = 40
 
 
+def locale_for(customer: Customer) -> str:
+    return "fr" if customer.country_code in FRENCH_SPEAKING else "en"
+
+
 def customer_locale(invoice: Invoice) -> str:
-    return "fr" if invoice.customer.country_code in FRENCH_SPEAKING else "en"
+    return locale_for(invoice.customer)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,20 @@ def drafted_mail(invoice: Invoice, locale: str) -> CustomerMail:
     return CustomerMail(subject=subject[:MAX_SUBJECT], message=message, locale=locale)
 
 
+def checked_mail(mail: CustomerMail) -> tuple[str, str]:
+    """The subject on one line and the message, both given and not too long."""
+    subject, message = " ".join(mail.subject.split()), mail.message.strip()
+    if not subject:
+        raise DomainError(_l("Give the email a subject."), field="subject")
+    if len(subject) > MAX_SUBJECT:
+        raise DomainError(_l("The subject has 200 characters at most."), field="subject")
+    if not message:
+        raise DomainError(_l("Write the message to the customer."), field="message")
+    if len(message) > MAX_MESSAGE:
+        raise DomainError(_l("The message has 5,000 characters at most."), field="message")
+    return subject, message
+
+
 def _pdf(session: Session, invoice: Invoice) -> Attachment:
     seller, buyer = document_parties(invoice, get_coop_settings(session))
     return Attachment(pdf_filename(invoice), "application/pdf", render_pdf(invoice, seller, buyer))
@@ -85,15 +104,7 @@ def send_to_customer(
     the coop, answers to the entrepreneur. A validated invoice becomes sent; one already
     sent may be sent again. Without the customer's email address, nothing happens."""
     refuse(invoice.refusal_to_mail())
-    subject, message = " ".join(mail.subject.split()), mail.message.strip()
-    if not subject:
-        raise DomainError(_l("Give the email a subject."), field="subject")
-    if len(subject) > MAX_SUBJECT:
-        raise DomainError(_l("The subject has 200 characters at most."), field="subject")
-    if not message:
-        raise DomainError(_l("Write the message to the customer."), field="message")
-    if len(message) > MAX_MESSAGE:
-        raise DomainError(_l("The message has 5,000 characters at most."), field="message")
+    subject, message = checked_mail(mail)
     # An issued invoice never changes: its PDF is rendered before the row is locked.
     attachment = _pdf(session, invoice)
     session.refresh(invoice, with_for_update=True)

@@ -39,9 +39,14 @@ def _send_page(form: SendForm, invoice: Invoice) -> Response:
     return render(
         "sales/send.html",
         form=form,
-        invoice=invoice,
+        document=invoice,
         refusal=invoice.refusal_to_mail(),
-        locales=sending.LOCALES,
+        send_url=url_for("sending.send", invoice_id=invoice.id),
+        back_url=url_for("sales.show", invoice_id=invoice.id),
+        lang_urls=[
+            (locale, url_for("sending.send_form", invoice_id=invoice.id, lang=locale))
+            for locale in sending.LOCALES
+        ],
     )
 
 
@@ -72,8 +77,8 @@ def send_form(invoice_id: int):
 def send(invoice_id: int):
     invoice = _own_invoice_or_404(invoice_id)
     form = SendForm()
-    if not form.validate():
-        return _send_page(form, invoice)
+    if invoice.refusal_to_mail() or not form.validate():
+        return _send_page(form, invoice)  # says why, before asking anything
     subject = _(
         "To %(email)s: %(subject)s", email=invoice.customer.email, subject=form.subject.data
     )

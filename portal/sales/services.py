@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.audit.services import record
@@ -18,18 +18,18 @@ from portal.sales import notifications
 from portal.sales.models import (
     Customer,
     Invoice,
-    InvoiceCounter,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     OperationType,
     Payment,
     PaymentMethod,
+    PricedLine,
     Refund,
 )
-from portal.sales.numbering import SERIES, format_number, take_next_number
+from portal.sales.numbering import SERIES, issue_number
 from portal.sales.parties import buyer_snapshot, seller_snapshot
-from portal.sales.totals import MAX_AMOUNT, LineInput, check_lines
+from portal.sales.totals import MAX_AMOUNT, LineInput, Totals, check_lines
 from portal.sync.services import record_change
 
 DEFAULT_PAYMENT_DAYS = 30
@@ -57,31 +57,12 @@ def default_due_date(issue_date: date) -> date:
     return issue_date + timedelta(days=DEFAULT_PAYMENT_DAYS)
 
 
-def _apply(invoice: Invoice, member: Member, data: InvoiceInput) -> None:
-    if data.customer.member_id != member.id:
-        raise DomainError(_l("Choose one of your customers."), field="customer_id")
-    activity_ids = {activity.id for activity in member.activities}
-    if data.activity_id is not None and data.activity_id not in activity_ids:
-        raise DomainError(_l("Choose one of your activities."), field="activity_id")
-    due = data.due_date or default_due_date(data.issue_date)
-    if due < data.issue_date:
-        raise DomainError(_l("The due date cannot be before the issue date."), field="due_date")
-    if (due - data.issue_date).days > MAX_PAYMENT_DAYS:
-        raise DomainError(
-            _l("The due date is at most %(days)d days after the issue date.", days=60),
-            field="due_date",
-        )
-    totals = check_lines(data.lines)
-    invoice.customer = data.customer
-    invoice.activity_id = data.activity_id
-    invoice.issue_date = data.issue_date
-    invoice.due_date = due
-    invoice.service_date = data.service_date
-    invoice.operation_type = data.operation_type
-    invoice.purchase_order = data.purchase_order.strip()[:60]
-    invoice.notes = data.notes.strip()[:5000]
-    invoice.lines = [
-        InvoiceLine(
+def priced_lines(line_class: type[PricedLine], lines: list[LineInput]) -> tuple[list, Totals]:
+    """The lines a document may hold (`check_lines`' rules) as rows of `line_class`
+    (an invoice's, a quote's), each priced to the cent, and their totals."""
+    totals = check_lines(lines)
+    rows = [
+        line_class(
             position=position,
             description=line.description.strip()[:500],
             quantity=line.quantity,
@@ -91,8 +72,57 @@ def _apply(invoice: Invoice, member: Member, data: InvoiceInput) -> None:
             vat_rate=line.vat_rate,
             net_cents=to_cents(net),
         )
-        for position, (line, net) in enumerate(zip(data.lines, totals.line_nets, strict=True), 1)
+        for position, (line, net) in enumerate(zip(lines, totals.line_nets, strict=True), 1)
     ]
+    return rows, totals
+
+
+def copied_lines(line_class: type[PricedLine], lines: list[PricedLine]) -> list:
+    """Rows of `line_class` holding the same as `lines`: a credit note's, a duplicate's, the
+    invoice of a whole quote."""
+    return [
+        line_class(
+            position=line.position,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price_cents=line.unit_price_cents,
+            discount_percent=line.discount_percent,
+            vat_rate=line.vat_rate,
+            net_cents=line.net_cents,
+        )
+        for line in lines
+    ]
+
+
+def check_parties(member: Member, customer: Customer, activity_id: int | None) -> None:
+    """A document's customer and activity are its author's own."""
+    if customer.member_id != member.id:
+        raise DomainError(_l("Choose one of your customers."), field="customer_id")
+    activity_ids = {activity.id for activity in member.activities}
+    if activity_id is not None and activity_id not in activity_ids:
+        raise DomainError(_l("Choose one of your activities."), field="activity_id")
+
+
+def _apply(invoice: Invoice, member: Member, data: InvoiceInput) -> None:
+    check_parties(member, data.customer, data.activity_id)
+    due = data.due_date or default_due_date(data.issue_date)
+    if due < data.issue_date:
+        raise DomainError(_l("The due date cannot be before the issue date."), field="due_date")
+    if (due - data.issue_date).days > MAX_PAYMENT_DAYS:
+        raise DomainError(
+            _l("The due date is at most %(days)d days after the issue date.", days=60),
+            field="due_date",
+        )
+    invoice.lines, totals = priced_lines(InvoiceLine, data.lines)
+    invoice.customer = data.customer
+    invoice.activity_id = data.activity_id
+    invoice.issue_date = data.issue_date
+    invoice.due_date = due
+    invoice.service_date = data.service_date
+    invoice.operation_type = data.operation_type
+    invoice.purchase_order = data.purchase_order.strip()[:60]
+    invoice.notes = data.notes.strip()[:5000]
     invoice.total_excl_vat_cents = to_cents(totals.excl_vat)
     invoice.vat_cents = to_cents(totals.vat)
     invoice.total_incl_vat_cents = to_cents(totals.incl_vat)
@@ -140,6 +170,33 @@ def delete_draft(session: Session, invoice: Invoice) -> None:
     from portal.sync.models import ChangeOp
 
     record_change(session, "invoice", invoice_id, ChangeOp.DELETE)
+
+
+def duplicate_invoice(session: Session, invoice: Invoice, member: Member, today: date) -> Invoice:
+    """A new draft invoice with the same customer, lines and terms, dated today with the
+    same payment term, whatever became of the original (a credit note is copied as an
+    invoice: it is the invoice's content that is wanted again)."""
+    if invoice.member_id != member.id:
+        raise DomainError(_l("You cannot copy this invoice."))
+    copy = Invoice(
+        member_id=invoice.member_id,
+        customer_id=invoice.customer_id,
+        activity_id=invoice.activity_id,
+        issue_date=today,
+        due_date=today + max(invoice.due_date - invoice.issue_date, timedelta(0)),
+        service_date=None,
+        operation_type=invoice.operation_type,
+        purchase_order=invoice.purchase_order,
+        notes=invoice.notes,
+        lines=copied_lines(InvoiceLine, invoice.lines),
+        total_excl_vat_cents=invoice.total_excl_vat_cents,
+        vat_cents=invoice.vat_cents,
+        total_incl_vat_cents=invoice.total_incl_vat_cents,
+    )
+    session.add(copy)
+    session.flush()
+    record_change(session, "invoice", copy.id)
+    return copy
 
 
 # --- Workflow ----------------------------------------------------------------------------
@@ -210,25 +267,12 @@ def validate_invoice(
     )
     seller, buyer = seller_snapshot(settings, invoice), buyer_snapshot(invoice.customer)
     series = SERIES[invoice.kind]
-    sequence = take_next_number(session, series, today.year)
+    sequence, number = issue_number(session, Invoice, series, today.year, pattern)
     # Number and status change together: the database refuses one without the other.
     term = invoice.due_date - invoice.issue_date
     invoice.issue_date = today
     invoice.due_date = today + term
     invoice.series, invoice.number_year, invoice.number_sequence = series, today.year, sequence
-    number = format_number(pattern, today.year, sequence)
-    if session.scalar(select(Invoice.id).where(Invoice.number == number)) is not None:
-        # Only after a pattern change that brings back numbers already issued. The caller
-        # may still commit, so the number goes back to the counter, whose row this
-        # transaction holds: no gap, and no failure on the unique index.
-        session.execute(
-            update(InvoiceCounter)
-            .where(InvoiceCounter.series == series, InvoiceCounter.year == today.year)
-            .values(last_number=InvoiceCounter.last_number - 1)
-        )
-        raise DomainError(
-            _l("The number %(number)s is already used: change the number pattern.", number=number)
-        )
     invoice.number = number
     invoice.status = InvoiceStatus.VALIDATED
     invoice.seller, invoice.buyer = seller, buyer
@@ -328,19 +372,7 @@ def create_credit_note(
         operation_type=invoice.operation_type,
         purchase_order=invoice.purchase_order,
         form_token=form_token or None,
-        lines=[
-            InvoiceLine(
-                position=line.position,
-                description=line.description,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_price_cents=line.unit_price_cents,
-                discount_percent=line.discount_percent,
-                vat_rate=line.vat_rate,
-                net_cents=line.net_cents,
-            )
-            for line in invoice.lines
-        ],
+        lines=copied_lines(InvoiceLine, invoice.lines),
         total_excl_vat_cents=invoice.total_excl_vat_cents,
         vat_cents=invoice.vat_cents,
         total_incl_vat_cents=invoice.total_incl_vat_cents,

@@ -51,6 +51,22 @@ class Totals:
     incl_vat: Decimal
 
 
+def stored_line_inputs(lines) -> list[LineInput]:
+    """Stored lines (an invoice's, a quote's: `PricedLine`s) as the inputs they were priced
+    from, to price them again by the same rule."""
+    return [
+        LineInput(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=from_cents(line.unit_price_cents),
+            vat_rate=line.vat_rate,
+            unit=line.unit,
+            discount_percent=line.discount_percent,
+        )
+        for line in lines
+    ]
+
+
 def line_net(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal) -> Decimal:
     """quantity × unit price × (1 − discount), rounded half-up to the cent, once."""
     return round_cents(quantity * unit_price * (100 - discount_percent) / 100)

@@ -16,20 +16,18 @@ from portal.errors import DomainError
 from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, Role
-from portal.money import from_cents
 from portal.sales import services
 from portal.sales.customer_views import customer_or_404
-from portal.sales.customers import quick_create_customer, search_customers
 from portal.sales.documents import pdf_filename, render_pdf
+from portal.sales.editor import handle_form_actions, lines_data, prepare_form
 from portal.sales.forms import (
     InvoiceForm,
     PaymentForm,
     RefundForm,
     ReturnForm,
-    choices,
     typed_lines,
 )
-from portal.sales.models import Customer, Invoice, InvoiceStatus, PaymentMethod
+from portal.sales.models import Invoice, InvoiceStatus, PaymentMethod
 from portal.sales.parties import document_parties
 from portal.sales.queries import (
     EXPORT_HEADER,
@@ -39,7 +37,7 @@ from portal.sales.queries import (
     list_invoices,
     validation_queue,
 )
-from portal.sales.totals import MAX_LINES, preview_totals
+from portal.sales.totals import preview_totals
 from portal.transaction import transaction
 from portal.web.access import owned_or_404, staff_required
 from portal.web.confirm import asks, confirmed, unconfirmed
@@ -130,28 +128,6 @@ def _csv(filters: InvoiceFilters, filename: str) -> Response:
     return csv_response(filename, EXPORT_HEADER, rows)
 
 
-def _customer_choices(query: str = "") -> list[tuple[int, str]]:
-    customers = search_customers(db.session, current_user.id, query, limit=1000)
-    return [(customer.id, customer.name) for customer in customers]
-
-
-def _prepare(form: InvoiceForm, member: Member) -> None:
-    """The customer list follows the search box, keeping the chosen customer in it."""
-    found = _customer_choices(form.customer_query.data or "")
-    chosen = form.customer_id.data
-    if chosen and chosen not in {customer_id for customer_id, _name in found}:
-        customer = db.session.get(Customer, chosen)
-        if customer is not None and customer.member_id == member.id:
-            found.insert(0, (customer.id, customer.name))
-    if form.customer_query.data and len(found) == 1:
-        form.customer_id.data = found[0][0]
-    form.customer_id.choices = choices([(0, _("Choose a customer")), *found])
-    form.activity_id.choices = choices(
-        [("", _("No activity"))]
-        + [(str(activity.id), activity.name) for activity in member.activities]
-    )
-
-
 def _edit_page(form: InvoiceForm, invoice: Invoice | None, status: int = 200) -> Response:
     return render(
         "sales/edit.html",
@@ -163,47 +139,11 @@ def _edit_page(form: InvoiceForm, invoice: Invoice | None, status: int = 200) ->
     )
 
 
-def _handle_form_actions(form: InvoiceForm) -> bool:
-    """Find or create a customer, add or remove a line, without saving the invoice (the
-    htmx buttons, or plain submits without JavaScript). True when the request was one."""
-    action = request.form.get("action", "save")
-    if action == "find_customer":
-        return True  # _prepare already filtered the list
-    if action == "create_customer":
-        try:
-            customer = quick_create_customer(db.session, current_user, form.new_customer.to_input())
-        except DomainError as error:
-            form_error(form.new_customer.form, error, field=form.new_customer.form.name)
-            form.quick_customer_open = True
-        else:
-            form.customer_query.data = ""
-            form.customer_id.data = customer.id
-            _prepare(form, current_user)
-            form.new_customer.clear()
-            form.customer_created = customer.name
-        return True
-    if action == "add_line":
-        if len(form.lines.entries) >= MAX_LINES:
-            form.form_errors.append(_("An invoice has at most %(n)d lines.", n=MAX_LINES))
-        else:
-            form.lines.append_entry()
-        return True
-    if action.startswith("remove_line:"):
-        try:
-            index = int(action.split(":", 1)[1])
-        except ValueError:
-            return True
-        if 0 <= index < len(form.lines.entries) and len(form.lines.entries) > 1:
-            del form.lines.entries[index]
-        return True
-    return False
-
-
 @bp.route("/invoices/new", methods=["GET", "POST"])
 @login_required
 def new():
     form = InvoiceForm()
-    _prepare(form, current_user)
+    prepare_form(form, current_user)
     if request.method == "GET":
         form.form_token.data = uuid.uuid4().hex
         form.issue_date.data = paris_today()
@@ -213,7 +153,7 @@ def new():
             form.customer_id.data = customer_or_404(customer_id).id
         if len(current_user.activities) == 1:
             form.activity_id.data = str(current_user.activities[0].id)
-    elif not _handle_form_actions(form) and form.validate():
+    elif not handle_form_actions(form, current_user) and form.validate():
         customer = customer_or_404(form.customer_id.data)
         try:
             invoice, created = services.create_invoice(
@@ -237,8 +177,8 @@ def edit(invoice_id: int):
         flash(str(refusal), "error")
         return _show(invoice)
     form = InvoiceForm(data=_form_data(invoice)) if request.method == "GET" else InvoiceForm()
-    _prepare(form, current_user)
-    if request.method == "POST" and not _handle_form_actions(form) and form.validate():
+    prepare_form(form, current_user)
+    if request.method == "POST" and not handle_form_actions(form, current_user) and form.validate():
         customer = customer_or_404(form.customer_id.data)
         try:
             services.update_invoice(db.session, invoice, form.to_input(customer))
@@ -260,17 +200,7 @@ def _form_data(invoice: Invoice) -> dict:
         operation_type=invoice.operation_type.value,
         purchase_order=invoice.purchase_order,
         notes=invoice.notes,
-        lines=[
-            dict(
-                description=line.description,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_price=from_cents(line.unit_price_cents),
-                discount=line.discount_percent or None,
-                vat_rate=str(line.vat_rate.normalize()),
-            )
-            for line in invoice.lines
-        ],
+        lines=lines_data(invoice.lines),
     )
 
 
@@ -359,6 +289,15 @@ def mark_sent(invoice_id: int):
         lambda: services.mark_sent(db.session, invoice, utcnow()),
         _("Marked as sent."),
     )
+
+
+@bp.post("/invoices/<int:invoice_id>/duplicate")
+@login_required
+def duplicate(invoice_id: int):
+    invoice = _own_invoice_or_404(invoice_id)
+    copy = services.duplicate_invoice(db.session, invoice, current_user, paris_today())
+    flash(_("Copy saved as a new draft."), "success")
+    return redirect_after_post(url_for("sales.edit", invoice_id=copy.id))
 
 
 @bp.post("/invoices/<int:invoice_id>/delete")

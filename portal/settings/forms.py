@@ -21,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.coop.models import ContributionBasis, ContributionScheme
+from portal.coop.models import DEFAULT_QUOTE_NUMBER_PATTERN, ContributionBasis, ContributionScheme
 from portal.coop.services import (
     FIXED_FEE_LABEL_LENGTH,
     ProvisionSettings,
@@ -41,7 +41,7 @@ from portal.identifiers import (
 )
 from portal.money import MAX_AMOUNT_CENTS, to_cents
 from portal.salary.services import check_health_plan, check_payroll_settings
-from portal.sales.numbering import check_number_patterns
+from portal.sales.numbering import check_number_pattern, check_number_patterns
 from portal.web.fields import LocalDecimalField
 
 # Whole euros, so that the range message reads 10000000 rather than 1E+7.
@@ -125,6 +125,20 @@ class CoopSettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=100)],
         description=_l("Set by the commune of the office; due from 11 employees. Empty: none."),
     )
+    transfer_limit = LocalDecimalField(
+        _l("Largest internal transfer (€ excl. VAT)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=Decimal(1),
+                max=MAX_AMOUNT_EUROS,
+                message=_l("Enter an amount between 1 € and 10 M€."),
+            ),
+        ],
+        description=_l(
+            "An entrepreneur cannot charge another one more in one transfer. Empty: unchanged."
+        ),
+    )
     invoice_number_pattern = StringField(
         _l("Invoice number pattern"),
         filters=[_stripped],
@@ -137,6 +151,12 @@ class CoopSettingsForm(FlaskForm):
     credit_note_number_pattern = StringField(
         _l("Credit note number pattern"),
         filters=[_stripped],
+        validators=[DataRequired(), Length(max=40)],
+    )
+    quote_number_pattern = StringField(
+        _l("Quote number pattern"),
+        filters=[_stripped],
+        default=DEFAULT_QUOTE_NUMBER_PATTERN,
         validators=[DataRequired(), Length(max=40)],
     )
     iban = StringField(
@@ -206,6 +226,7 @@ class CoopSettingsForm(FlaskForm):
             check_number_patterns(
                 self.invoice_number_pattern.data, self.credit_note_number_pattern.data
             )
+            check_number_pattern(self.quote_number_pattern.data, "quote_number_pattern")
         except DomainError as error:
             getattr(self, error.field).errors.append(error.message)
             return False

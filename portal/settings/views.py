@@ -36,6 +36,7 @@ def settings():
     form = CoopSettingsForm(obj=current)
     if not form.is_submitted():
         form.share_capital.data = from_cents(current.share_capital_cents)
+        form.transfer_limit.data = from_cents(current.transfer_limit_cents)
         form.default_contribution_percent.data = current.default_contribution_rate * 100
         if current.work_accident_rate is not None:
             form.work_accident_percent.data = current.work_accident_rate * 100
@@ -58,6 +59,7 @@ def settings():
             mobility_levy_rate=percent_to_rate(form.mobility_levy_percent.data) or Decimal(0),
             invoice_number_pattern=form.invoice_number_pattern.data,
             credit_note_number_pattern=form.credit_note_number_pattern.data,
+            quote_number_pattern=form.quote_number_pattern.data,
             iban=form.iban.data,
             bic=form.bic.data,
             late_penalty_terms=form.late_penalty_terms.data,
@@ -65,6 +67,9 @@ def settings():
             vat_on_debits=form.vat_on_debits.data,
             einvoicing_address=form.einvoicing_address.data or "",
             reminder_days=", ".join(map(str, reminder_schedule(form.reminder_days.data))),
+            transfer_limit_cents=to_cents(form.transfer_limit.data)
+            if form.transfer_limit.data is not None
+            else current.transfer_limit_cents,
         )
         flash(_("Settings saved."), "success")
         return redirect_after_post(url_for("coop.settings"))

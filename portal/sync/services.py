@@ -61,4 +61,4 @@ CHANGES_AFTER = (
 def changes_after(session: Session, after: int, limit: int) -> list[Row]:
     """The log's rows after `after`, oldest first, as plain rows (`seq`, `entity`,
     `entity_id`, `op`, `at`): read once, never changed, so not worth the ORM's objects."""
-    return list(session.connection().execute(CHANGES_AFTER, {"after": after, "limit": limit}))
+    return session.connection().execute(CHANGES_AFTER, {"after": after, "limit": limit}).all()

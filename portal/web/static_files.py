@@ -11,9 +11,10 @@ downloads the page alone. A hashed name whose file is gone (a fresh checkout) is
 with today's file, revalidated on each use (`no-cache`), never stored as immutable. nginx
 may serve static/ directly (`gzip_static`, `brotli_static`): the same files are there.
 
-The web manifest names the icon: its `/static/...` addresses are rewritten to the hashed
+The web manifest names the icons: its `/static/...` addresses are rewritten to the hashed
 names before it is hashed itself. Stylesheets and scripts name no other static file; one
-that did would need the same rewriting."""
+that did would need the same rewriting. The service worker is no static file: a view writes
+it with every hashed name (portal/web/offline.py)."""
 
 import hashlib
 import os

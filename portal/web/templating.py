@@ -26,15 +26,19 @@ class NavItem:
     path: str  # the page's URL: the item shows once a view answers it
     label: str
     icon: str  # the id of a symbol in static/icons.svg
+    # The blueprints whose pages belong to the item: it stays marked on them (a bottom bar
+    # holds six items on a phone, so quotes and transfers live under the invoices' item).
+    section: tuple[str, ...] = ()
 
 
 # Bottom bar on phones, top bar on wide screens. An item shows once its module exists.
 NAVIGATION = (
     NavItem("/", _l("Home"), "home"),
-    NavItem("/invoices", _l("Invoices"), "invoice"),
+    NavItem("/invoices", _l("Invoices"), "invoice", ("sales", "quotes", "customers", "transfers")),
     NavItem("/receipts", _l("Receipts"), "receipt"),
     NavItem("/workshops", _l("Workshops"), "workshop"),
     NavItem("/meetings/", _l("Meetings"), "meeting"),
+    NavItem("/directory/", _l("Directory"), "members", ("directory", "network")),
 )
 # The support team's: their work queue (their home page) and the sections they run. The
 # counts beside the queues come from `navigation_counts` (portal/home/views.py).
@@ -54,6 +58,7 @@ class NavLink:
     url: str
     label: str
     icon: str
+    section: tuple[str, ...]  # the blueprints of the pages under it (marked too)
 
 
 def _links(app: Flask, items: tuple[NavItem, ...]) -> list[NavLink]:
@@ -70,7 +75,7 @@ def _links(app: Flask, items: tuple[NavItem, ...]) -> list[NavLink]:
                 endpoint, _args = adapter.match(path, method="GET")
         except HTTPException:
             continue
-        links.append(NavLink(endpoint, path, item.label, item.icon))
+        links.append(NavLink(endpoint, path, item.label, item.icon, item.section))
     return links
 
 

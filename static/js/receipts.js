@@ -1,5 +1,5 @@
-// Receipt capture: camera or file on one input, a preview, an upload progress bar, and a
-// clear message when the upload fails (the form, and what was typed, stay on the page).
+// Receipt capture: camera or file on one input, photos scaled down before they are sent, a
+// preview, an upload progress bar, and a clear message when the upload fails (the form, and what was typed, stay on the page).
 // Delegated from the document, so it works after htmx swaps the page.
 (function () {
   "use strict";
@@ -32,11 +32,60 @@
     }
   });
 
+  // Photos are sent at the size the server keeps (portal/uploads.py: 2000 px, JPEG at 85):
+  // a 12 MP photo from a phone is 4 to 8 MB, a tenth of that once scaled down here, which
+  // is what a slow connection has to carry. The server still checks and re-encodes it.
+  var LONGEST_SIDE = 2000;
+  var QUALITY = 0.85;
+
+  function downscaled(file) {
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type) || !self.createImageBitmap) {
+      return Promise.resolve(file);
+    }
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, LONGEST_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      var pen = canvas.getContext("2d");
+      pen.fillStyle = "#fff"; // a transparent PNG gets white, not JPEG's black
+      pen.fillRect(0, 0, canvas.width, canvas.height);
+      pen.imageSmoothingQuality = "high";
+      pen.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      bitmap.close();
+      return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", QUALITY); });
+    }).then(function (blob) {
+      if (!blob || blob.size >= file.size) return file; // already small: sent as it is
+      var name = file.name.replace(/\.[^.]*$/, "") + ".jpg";
+      return new File([blob], name, { type: "image/jpeg", lastModified: file.lastModified });
+    }).catch(function () {
+      return file; // a photo this browser cannot decode (HEIC): the server will
+    });
+  }
+
+  // The input then holds the smaller photo, which htmx sends (or offline.js keeps).
+  function replaceFile(input, file) {
+    try {
+      var chosen = new DataTransfer();
+      chosen.items.add(file);
+      input.files = chosen.files;
+    } catch (error) {
+      // No DataTransfer constructor (older browsers): the original photo is sent.
+    }
+  }
+
   document.addEventListener("change", function (event) {
     var input = event.target;
     var form = uploadForm(input);
     if (!form || input.type !== "file") return;
-    var file = input.files && input.files[0];
+    var original = input.files && input.files[0];
+    (original ? downscaled(original) : Promise.resolve(null)).then(function (file) {
+      if (file && file !== original) replaceFile(input, file);
+      chosen(form, input, file);
+    });
+  });
+
+  function chosen(form, input, file) {
     // Too large: said at once, rather than after minutes of sending on a slow connection.
     var limit = Number(input.dataset.maxBytes || 0);
     if (file && limit && file.size > limit) {
@@ -54,7 +103,7 @@
       preview.src = URL.createObjectURL(file);
       preview.hidden = false;
     }
-  });
+  }
 
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = uploadForm(event.target);

@@ -6,8 +6,15 @@ from portal.api.services import create_client
 from tests.helpers import get_token
 
 # The modules' own fixtures, for the API tests of their entities.
+from tests.web.quotes.conftest import issue_quote, issued_quote, make_quote  # noqa: F401
 from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
 from tests.web.test_workshops import make_workshop  # noqa: F401
+from tests.web.transfers.conftest import (  # noqa: F401
+    accepted_transfer,
+    contractor,
+    make_transfer,
+    validated_transfer,
+)
 
 
 @pytest.fixture

@@ -25,11 +25,12 @@ NOT_SHOWN = re.compile(
     rf"\.(csv|pdf|ics)$|/(file|thumbnail|pdf)$|/attachments/|{NOT_PAGES.pattern}"
 )
 # A word no line holds, put in front of what people name: customers, lines, workshops,
-# meetings, suppliers, members, activities.
+# meetings, suppliers, members, activities, directory cards, network requests.
 LONG_WORD = "Anticonstitutionnellement" * 3
 NAMED = (
     ("customers", "name"),
     ("invoice_lines", "description"),
+    ("quote_lines", "description"),
     ("workshops", "title"),
     ("workshops", "place"),
     ("meetings", "title"),
@@ -37,6 +38,9 @@ NAMED = (
     ("receipts", "supplier"),
     ("members", "full_name"),
     ("activities", "name"),
+    ("directory_cards", "activity"),
+    ("directory_cards", "area"),
+    ("network_requests", "title"),
 )
 
 

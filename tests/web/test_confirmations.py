@@ -20,13 +20,23 @@ from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.expenses.models import Receipt, ReceiptStatus
 from portal.outbox.models import OutboxMessage
+from portal.quotes.models import Quote, QuoteStatus
+from portal.quotes.services import submit_quote
 from portal.sales import services as sales
 from portal.sales.models import Invoice, InvoiceStatus, Payment, Refund
+from portal.transfers.models import InternalTransfer, TransferStatus
 from portal.workshops.models import Booking, BookingStatus, Workshop
 from tests.helpers import login
+from tests.web.quotes.conftest import make_quote  # noqa: F401 (fixture)
 from tests.web.sales.conftest import customer, issued_invoice, make_invoice  # noqa: F401
 from tests.web.test_expenses import make_receipt
 from tests.web.test_workshops import make_workshop  # noqa: F401 (fixture)
+from tests.web.transfers.conftest import (  # noqa: F401 (fixtures)
+    accepted_transfer,
+    contractor,
+    make_transfer,
+    validated_transfer,
+)
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -102,6 +112,35 @@ def test_validating_an_invoice(client, db_session, make_invoice, staff, coop):  
     client.post(url, data={"confirmed": "1"})
     db_session.refresh(invoice)
     assert invoice.status is InvoiceStatus.VALIDATED and invoice.number
+
+
+def test_deleting_a_draft_quote(logged_in, db_session, make_quote):  # noqa: F811
+    quote = make_quote()
+    url = f"/quotes/{quote.id}/delete"
+    page = logged_in.get(f"/quotes/{quote.id}").text
+    assert 'data-confirm="Supprimer ce brouillon de devis\u202f?"' in form_posting_to(page, url)
+    page = asks(logged_in, url, "Supprimer ce brouillon de devis\u202f?")
+    assert "1\u202f200,00\xa0€ TTC" in page
+    quote_id = quote.id
+    assert count(db_session, Quote, Quote.id == quote_id) == 1
+    logged_in.post(url, data={"confirmed": "1"})
+    assert count(db_session, Quote, Quote.id == quote_id) == 0
+
+
+def test_validating_a_quote(client, db_session, make_quote, staff, coop):  # noqa: F811
+    quote = make_quote()
+    submit_quote(db_session, quote, utcnow())
+    db_session.commit()
+    login(client, staff.email)
+    url = f"/quotes/{quote.id}/validate"
+    page = client.get(f"/quotes/{quote.id}").text
+    assert 'data-confirm="Valider et numéroter ce devis\u202f?"' in form_posting_to(page, url)
+    asks(client, url, "Valider et numéroter ce devis\u202f?", {"next": "/staff/quotes/queue"})
+    db_session.refresh(quote)
+    assert quote.status is QuoteStatus.SUBMITTED and quote.number is None
+    client.post(url, data={"confirmed": "1"})
+    db_session.refresh(quote)
+    assert quote.status is QuoteStatus.VALIDATED and quote.number
 
 
 def test_issuing_a_credit_note(client, db_session, issued_invoice, entrepreneur):  # noqa: F811
@@ -278,6 +317,45 @@ def test_access_is_checked_before_asking(client, db_session, make_invoice, make_
     assert count(db_session, Invoice, Invoice.id == invoice.id) == 1
 
 
+def test_refusing_an_internal_transfer(client, db_session, make_transfer, contractor):  # noqa: F811
+    transfer = make_transfer()
+    login(client, contractor.email)
+    url = f"/transfers/{transfer.id}/refuse"
+    page = client.get(f"/transfers/{transfer.id}").text
+    assert 'data-confirm="Refuser ce transfert\u202f?"' in form_posting_to(page, url)
+    assert "data-confirm" not in form_posting_to(page, f"/transfers/{transfer.id}/accept")
+    page = asks(client, url, "Refuser ce transfert\u202f?", {"reason": "Pas commandé"})
+    assert "Camille Durand → Louis Petit, 1\u202f200,00\xa0€ HT" in page
+    db_session.refresh(transfer)
+    assert transfer.status is TransferStatus.ISSUED
+    client.post(url, data={"reason": "Pas commandé", "confirmed": "1"})
+    db_session.refresh(transfer)
+    assert transfer.status is TransferStatus.REFUSED
+
+
+def test_validating_an_internal_transfer(client, db_session, accepted_transfer, staff):  # noqa: F811
+    login(client, staff.email)
+    url = f"/transfers/{accepted_transfer.id}/validate"
+    page = client.get("/staff/transfers").text
+    assert 'data-confirm="Valider et numéroter ce transfert\u202f?"' in form_posting_to(page, url)
+    asks(client, url, "Valider et numéroter ce transfert\u202f?", {"next": "/staff/transfers"})
+    db_session.refresh(accepted_transfer)
+    assert accepted_transfer.status is TransferStatus.ACCEPTED
+    client.post(url, data={"confirmed": "1"})
+    db_session.refresh(accepted_transfer)
+    assert accepted_transfer.status is TransferStatus.VALIDATED
+
+
+def test_cancelling_an_internal_transfer(client, db_session, validated_transfer, entrepreneur):  # noqa: F811
+    login(client, entrepreneur.email)
+    url = f"/transfers/{validated_transfer.id}/reverse"
+    question = "Annuler ce transfert par un transfert d'annulation\u202f?"
+    asks(client, url, question, {"form_token": "r1"})
+    assert count(db_session, InternalTransfer) == 1
+    client.post(url, data={"form_token": "r1", "confirmed": "1"})
+    assert count(db_session, InternalTransfer, InternalTransfer.reverses_id.isnot(None)) == 1
+
+
 def test_each_asking_view_is_tested_here(app):
     """A view that asks (`@asks`) is added to the tests above, which prove it waits."""
     asking = {
@@ -293,6 +371,9 @@ def test_each_asking_view_is_tested_here(app):
         "sales.add_refund",
         "sending.send",
         "sending.remind",
+        "quotes.send",
+        "quotes.delete",
+        "quotes.validate",
         "expenses.delete",
         "expenses.approve",
         "expenses.reimburse",
@@ -302,6 +383,10 @@ def test_each_asking_view_is_tested_here(app):
         "api_admin.revoke",
         "calendar.regenerate",
         "calendar.revoke",
+        "directory.remove_photo",  # tests/web/test_directory.py
+        "transfers.refuse",
+        "transfers.validate",
+        "transfers.reverse",
     }
 
 

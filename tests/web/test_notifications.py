@@ -484,6 +484,8 @@ def test_every_kind_has_its_text_and_html_mail_in_both_languages(app, db_session
         "title": "T",
         "starts_at": datetime(2026, 12, 1, 17, 30).astimezone().isoformat(),
         "member": "M",
+        "contractor": "C2",
+        "subcontractor": "S2",
     }
     at_once = {kind: services.EmailDelivery.AT_ONCE for kind in NotificationKind}
     services.save_email_settings(db_session, entrepreneur, at_once)  # staff kinds too

@@ -20,6 +20,14 @@ STATEMENTS = {
         queries.RECEIPT_FLOWS.for_one_between,
         "ix_receipts_projection",
     ),
+    "one member's revenue from transfers": (
+        queries.TRANSFER_REVENUE_FLOWS.for_one_between,
+        "ix_internal_transfers_subcontractor",
+    ),
+    "one member's expenses from transfers": (
+        queries.TRANSFER_EXPENSE_FLOWS.for_one_between,
+        "ix_internal_transfers_contractor",
+    ),
     "outstanding invoices": (queries.OUTSTANDING, "ix_invoices_outstanding"),
     "invoiced per activity": (queries.ACTIVITY_INVOICED, "ix_invoices_projection"),
     "expenses per activity": (queries.ACTIVITY_EXPENSES, "ix_receipts_projection"),

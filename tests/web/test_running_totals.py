@@ -2,8 +2,10 @@
 full recomputation whatever sequence of writes reaches them through the real services:
 invoices validated on any date of three years, drafts, payments, credit notes (of invoices of
 an earlier year too), refunds, receipts approved, rejected, edited to another date, deleted or
-reimbursed, payslips recorded and replaced, balances from the back office, and the coop's
-contribution basis. Each sequence is committed, on SQLite and on PostgreSQL, then:
+reimbursed, payslips recorded and replaced, balances from the back office, the coop's
+contribution basis, and internal transfers between the member and a partner (issued,
+accepted, refused, validated on any date, reversed), whose both sides are checked. Each
+sequence is committed, on SQLite and on PostgreSQL, then:
 
 - the kept rows equal the member's whole history summed again from the movements;
 - the months the projection reads (each on its side of the latest balance) equal those the
@@ -45,7 +47,9 @@ from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.models import Invoice
 from portal.sales.totals import LineInput
 from portal.transaction import write_transaction
-from tests.helpers import PASSWORD, committed_app
+from portal.transfers import services as transfers
+from portal.transfers.models import TransferStatus
+from tests.helpers import PASSWORD, committed_app, list_in_directory
 from tests.unit.test_uploads import png_bytes
 
 TODAY = paris_today()
@@ -70,6 +74,14 @@ OPERATIONS = st.lists(
         st.tuples(st.just("payslip"), st.integers(1, 36), st.integers(100_000, 400_000)),
         st.tuples(st.just("balance"), DAYS_BACK, st.integers(-500_000, 5_000_000)),
         st.tuples(st.just("basis"), st.sampled_from(list(ContributionBasis))),
+        st.tuples(
+            st.just("transfer"),
+            st.booleans(),  # True: the member is the subcontractor; False: the contractor
+            st.integers(1, 500_000),
+            DAYS_BACK,
+            st.sampled_from(["issue", "accept", "refuse", "validate"]),
+        ),
+        st.tuples(st.just("reverse transfer"), st.integers(0, 9), DAYS_BACK),
     ),
     min_size=1,
     max_size=14,
@@ -94,6 +106,13 @@ class Writer:
             session, email=f"e{number}@example.org", full_name="E", role=Role.ENTREPRENEUR,
             password=PASSWORD, activities=("Conseil",),
         )  # fmt: skip
+        self.partner = create_member(
+            session, email=f"p{number}@example.org", full_name="P", role=Role.ENTREPRENEUR,
+            password=PASSWORD,
+        )  # fmt: skip
+        list_in_directory(session, self.partner)
+        list_in_directory(session, self.member)
+        self.transfers = []
         self.customer = create_customer(
             session, self.member, CustomerInput(name="Client SAS", siren="542107651")
         )
@@ -204,6 +223,30 @@ class Writer:
             record_balance(session, self.member, on=on, amount_cents=cents, today=TODAY)
         elif action == "basis":
             update_coop_settings(session, contribution_basis=values[0])
+        elif action == "transfer":
+            outgoing, cents, back, fate = values
+            by, to = (self.member, self.partner) if outgoing else (self.partner, self.member)
+            lines = [transfers.TransferLineInput("Sous-traitance", Decimal(cents) / 100)]
+            transfer, _ = transfers.issue_transfer(
+                session, by, transfers.TransferInput(to, lines), TODAY
+            )
+            if fate == "refuse":
+                transfers.refuse_transfer(session, transfer, to, "Non", utcnow())
+            elif fate in ("accept", "validate"):
+                transfers.accept_transfer(session, transfer, to, utcnow())
+            if fate == "validate":
+                on = TODAY - timedelta(days=back)
+                transfers.validate_transfer(session, transfer, self.staff, on, utcnow())
+                self.transfers.append(transfer)
+        elif action == "reverse transfer" and self.transfers:
+            original = self.transfers[values[0] % len(self.transfers)]
+            if original.reversed_by is None:
+                by = original.subcontractor
+                reversal = transfers.reverse_transfer(session, original, by, TODAY)
+                transfers.accept_transfer(session, reversal, original.contractor, utcnow())
+                on = TODAY - timedelta(days=values[1])
+                transfers.validate_transfer(session, reversal, self.staff, on, utcnow())
+                assert reversal.status is TransferStatus.VALIDATED
         session.commit()
 
 
@@ -290,14 +333,14 @@ def test_running_totals_equal_a_full_recomputation_after_any_writes(committed, o
             writer.apply(operation)
         except DomainError:
             session.rollback()  # refused: nothing changed, as for a request
-    member_id = writer.member.id
     session.expire_all()
-    assert kept_rows(session, member_id) == sorted(
-        running_totals.summed(session.connection(), member_id, date.min, date.max), key=_key
-    )
-    assert read_by_the_projection(session, member_id) == summed_over_the_whole_history(
-        session, member_id
-    )
+    for member_id in (writer.member.id, writer.partner.id):
+        assert kept_rows(session, member_id) == sorted(
+            running_totals.summed(session.connection(), member_id, date.min, date.max), key=_key
+        )
+        assert read_by_the_projection(session, member_id) == summed_over_the_whole_history(
+            session, member_id
+        )
     session.rollback()
 
 

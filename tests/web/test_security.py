@@ -21,6 +21,9 @@ PUBLIC_ENDPOINTS = {
     "web.ready",  # a load balancer asks, with no session
     "web.metrics",  # by address or token (portal/web/monitoring.py), never by session
     "web.favicon",
+    "offline.service_worker",  # the browser installs it before anyone logs in
+    "offline.page",  # the same for everyone: no personal data
+    "offline.session",  # 401 in JSON without a session, for the queue of kept receipts
     "calendar.feed",  # authenticated by the secret token in its URL
     "oauth.token",
 }

@@ -10,13 +10,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from facturx import generate_xml
 from lxml import etree
+from sqlalchemy import select
 
 from portal.coop.services import get_coop_settings
 from portal.db import utcnow
+from portal.demo import seed_demo_data
 from portal.errors import DomainError
 from portal.sales.customers import CustomerInput, create_customer, update_customer
-from portal.sales.documents import facturx_xml
+from portal.sales.documents import FACTURX_LEVEL, facturx_data, facturx_xml
+from portal.sales.models import Invoice
 from portal.sales.services import create_credit_note, submit_invoice, validate_invoice
 from tests.helpers import login
 
@@ -170,3 +174,26 @@ def test_the_customer_form_saves_the_address(client, db_session, entrepreneur, c
     )
     db_session.refresh(customer)
     assert customer.einvoicing_address == "542107651_x"
+
+
+def test_every_demo_invoice_passes_en16931_and_every_business_one_br_fr(schematrons, db_session):
+    """The demo coop's issued invoices and credit notes (13 before this change, all failing
+    BR-FR-12 and BR-FR-13). An individual has no address in the directory: invoices to
+    individuals are e-reported, not e-invoiced, and BR-FR is not theirs."""
+    en16931, br_fr = schematrons
+    list(seed_demo_data(db_session))
+    issued = db_session.scalars(select(Invoice).where(Invoice.number.is_not(None))).all()
+    assert len(issued) >= 13
+    for invoice in issued:
+        xml = facturx_xml(invoice)
+        assert en16931.failures(xml) == [], invoice.number
+        if invoice.buyer["kind"] == "company":
+            assert br_fr.failures(xml) == [], invoice.number
+
+
+def test_a_deposit_invoice_of_the_same_shape_passes_both(schematrons, issued_invoice):
+    """A deposit invoice (acompte, type code 386) is our invoice with another type code."""
+    data = {**facturx_data(issued_invoice), "BT-3": "386"}
+    xml = generate_xml(data, flavor="factur-x", level=FACTURX_LEVEL, check_schematron=False)
+    assert b"<ram:TypeCode>386</ram:TypeCode>" in xml
+    assert_passes(schematrons, xml)

@@ -26,7 +26,7 @@ from portal.sales.services import (
     submit_invoice,
     validate_invoice,
 )
-from tests.helpers import login
+from tests.helpers import count_queries, login
 from tests.web.test_coop_settings import VALID as SETTINGS
 
 ISSUED_ON = date(2026, 10, 1)  # due 30 days later: 2026-10-31
@@ -312,6 +312,7 @@ def test_admin_sets_the_reminder_days_and_the_electronic_address(client, admin, 
     ("field", "value", "message"),
     [
         ("reminder_days", "7, trente", "nombres entiers de jours"),
+        ("reminder_days", "7, 3²", "nombres entiers de jours"),
         ("reminder_days", "30, 7", "par ordre croissant"),
         ("reminder_days", "7, 7", "par ordre croissant"),
         ("reminder_days", "0", "entre 1 et 365 jours"),
@@ -331,3 +332,19 @@ def test_bad_reminder_days_or_address_are_refused_and_nothing_changes(
     db_session.expire_all()
     settings = get_coop_settings(db_session)
     assert (settings.reminder_days, settings.einvoicing_address) == ("10", "")
+
+
+def test_the_overdue_list_runs_the_same_queries_for_one_invoice_or_a_page(
+    app, client, db_session, entrepreneur, staff, overdue
+):
+    remind(db_session, overdue(), entrepreneur, today=date(2026, 11, 10))
+    login(client, staff.email)
+    engine = app.extensions["database"].engine
+    with count_queries(engine) as one:
+        client.get("/staff/invoices/overdue")
+    for _ in range(4):
+        remind(db_session, overdue(), entrepreneur, today=date(2026, 11, 10))
+    with count_queries(engine) as five:
+        page = client.get("/staff/invoices/overdue").text
+    assert page.count("1 relance, la dernière le") == 5
+    assert five() == one()

@@ -159,8 +159,9 @@ def test_a_customer_without_email_gets_nothing_and_is_told(
     message = "Ajoutez l'adresse e-mail du client avant de lui envoyer la facture."
     page = unescape(client.get(f"/invoices/{issued_invoice.id}/send").text)
     assert message in page and 'name="subject"' not in page
-    response = send(client, issued_invoice)
-    assert message in unescape(response.text)
+    for confirmed in ("", "1"):  # said at once, not after a question
+        response = send(client, issued_invoice, confirmed=confirmed)
+        assert message in unescape(response.text) and "confirm-title" not in response.text
     assert outbox(db_session) == [] and events(db_session, issued_invoice) == []
     db_session.refresh(issued_invoice)
     assert issued_invoice.status is InvoiceStatus.VALIDATED and issued_invoice.sent_at is None

@@ -1,0 +1,1 @@
+"""Asking the network: a member's request to the others, and private answers to it."""

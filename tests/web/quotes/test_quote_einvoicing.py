@@ -1,0 +1,35 @@
+"""Invoices made from a quote pass the e-invoicing schematrons too (EN 16931 and BR-FR
+1.4.0): a deposit invoice (a share of each VAT rate) and the balance invoice that deducts
+it, as the support team validates them (tests/web/sales/test_einvoicing.py runs them)."""
+
+from datetime import date
+from decimal import Decimal
+
+from portal.db import utcnow
+from portal.quotes.invoicing import invoice_deposit, invoice_quote
+from portal.quotes.services import accept_quote
+from portal.sales.documents import facturx_xml
+from portal.sales.services import submit_invoice, validate_invoice
+from tests.web.sales.test_einvoicing import assert_passes, schematrons  # noqa: F401
+
+
+def test_a_deposit_and_its_balance_pass_both(
+    schematrons,  # noqa: F811
+    db_session,
+    issued_quote,
+    entrepreneur,
+    staff,
+):
+    accept_quote(
+        db_session, issued_quote, "Jeanne", True, "127.0.0.1", issued_quote.issue_date, utcnow()
+    )
+    today = date(2026, 11, 27)
+    deposit = invoice_deposit(db_session, issued_quote, entrepreneur, today, Decimal(30))
+    submit_invoice(db_session, deposit, utcnow())
+    validate_invoice(db_session, deposit, staff, today, utcnow())
+    balance = invoice_quote(db_session, issued_quote, entrepreneur, today)
+    submit_invoice(db_session, balance, utcnow())
+    validate_invoice(db_session, balance, staff, today, utcnow())
+    assert deposit.total_incl_vat_cents + balance.total_incl_vat_cents == 130_549
+    for invoice in (deposit, balance):
+        assert_passes(schematrons, facturx_xml(invoice))
