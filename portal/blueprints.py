@@ -17,6 +17,7 @@ from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
 from portal.demo.commands import bp as demo_commands
 from portal.directory.views import bp as directory
+from portal.expenses import tasks as expenses_tasks
 from portal.expenses.api import bp as expenses_api
 from portal.expenses.views import bp as expenses
 from portal.extensions import csrf
@@ -111,4 +112,4 @@ COMMANDS = (
 )
 BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, audit, *COMMANDS)
 # Each module's tasks.py: every task in it is bound to the app's queue.
-TASK_MODULES = (outbox_tasks, audit_tasks, notifications_tasks, sales_tasks)
+TASK_MODULES = (outbox_tasks, audit_tasks, notifications_tasks, sales_tasks, expenses_tasks)

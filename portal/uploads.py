@@ -66,16 +66,23 @@ def sniff(data: bytes) -> str | None:
 
 def check_upload(data: bytes, allow_pdf: bool = True) -> CheckedUpload:
     """A photo (JPEG, PNG, HEIC/HEIF) or, if allowed, a PDF; anything else is a DomainError."""
+    kind = accepted_kind(data, allow_pdf)
+    if kind == "pdf":
+        return _check_pdf(data)
+    with _decoding_slot():
+        return _reencode_image(data, kind)
+
+
+def accepted_kind(data: bytes, allow_pdf: bool = True) -> str:
+    """The checks made before decoding: not empty, 15 MB at most, and by its first bytes a
+    photo or (if allowed) a PDF; gives that kind, else raises a DomainError."""
     if not data:
         raise DomainError(_l("The file is empty."), field="file")
     if len(data) > MAX_UPLOAD_BYTES:
         raise DomainError(_l("The file is larger than 15 MB."), field="file")
     kind = sniff(data)
-    if kind == "pdf" and allow_pdf:
-        return _check_pdf(data)
-    if kind in ("jpeg", "png", "heif"):
-        with _decoding_slot():
-            return _reencode_image(data, kind)
+    if kind in ("jpeg", "png", "heif") or (kind == "pdf" and allow_pdf):
+        return kind
     message = (
         _l("Send a photo (JPEG, PNG or HEIC) or a PDF.")
         if allow_pdf
@@ -119,7 +126,7 @@ def _reencode_image(data: bytes, kind: str) -> CheckedUpload:
                 # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that still covers
                 # the kept size: a 12-megapixel photo never exists in memory at full size.
                 image.draft("RGB", _covering_size(image.size, LONG_EDGE))
-                with _strict_decoding():
+                with strict_decoding():
                     image.load()
                 # Turned in place: a copy would double the memory of a large PNG.
                 ImageOps.exif_transpose(image, in_place=True)
@@ -150,7 +157,7 @@ def _covering_size(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def _strict_decoding():
+def strict_decoding():
     """Refuse truncated images while decoding an upload. WeasyPrint switches Pillow's
     process-wide LOAD_TRUNCATED_IMAGES on when imported; an upload must never be half
     grey, so the strict mode is restored for this decoding only."""

@@ -1,4 +1,5 @@
 import uuid
+from datetime import date
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
@@ -26,6 +27,7 @@ from wtforms.validators import (
 
 from portal.expenses.models import PaidBy
 from portal.i18n import lazy_gettext as _l
+from portal.reading import Suggestions
 from portal.web.fields import LocalDecimalField
 from portal.web.ids import id_choice
 
@@ -128,6 +130,26 @@ class ReceiptForm(_CaptureForm):
         self.customer_id.choices = [SelectChoice(0, _l("No particular customer"))] + [
             SelectChoice(customer_id, name) for customer_id, name in customers
         ]
+
+    def suggest(self, suggestions: Suggestions, today: date) -> dict[str, float]:
+        """Fill the fields still empty with what the reading found (the date also while it
+        holds its default, today); what was typed stays. Gives the filled fields' names with
+        how sure the reading is of each."""
+        filled = {}
+        proposals = [
+            (self.spent_on, suggestions.date, "date"),
+            (self.amount, suggestions.total, "total"),
+            (self.supplier, suggestions.supplier, "supplier"),
+        ] + [
+            (getattr(self, name), suggestions.vat.get(rate * 100), "vat")
+            for name, rate in self.VAT_FIELDS.items()
+        ]
+        for field, value, reading in proposals:
+            empty = field.data in (None, "") or (field is self.spent_on and field.data == today)
+            if value is not None and empty:
+                field.data, field.raw_data = value, None
+                filled[field.name] = suggestions.confidence.get(reading, 0.0)
+        return filled
 
     def vat_by_rate(self) -> dict[Decimal, Decimal]:
         return {

@@ -3,6 +3,7 @@
 URL map
     /receipts                       index         a member's receipts by month and category
     /receipts/new                   new           a receipt with its photo or PDF
+    /receipts/read                  read          suggestions read from a photo or PDF
     /receipts/mileage/new           new_mileage   a mileage claim without receipt
     /receipts/<id>                  show          one receipt, its photo and its actions
     /receipts/<id>/edit             edit          change a draft or rejected receipt
@@ -17,7 +18,7 @@ URL map
 from datetime import date
 from pathlib import PurePosixPath
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -28,19 +29,21 @@ from portal.errors import DomainError
 from portal.expenses import queries, services
 from portal.expenses.forms import CategoryForm, MileageForm, ReceiptForm, RejectForm
 from portal.expenses.models import ExpenseCategory, PaidBy, Receipt
+from portal.expenses.reading import request_reading
 from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
 from portal.money import from_cents
+from portal.reading import NOTHING
 from portal.storage import storage
 from portal.transaction import transaction
-from portal.uploads import MAX_UPLOAD_BYTES
+from portal.uploads import MAX_UPLOAD_BYTES, accepted_kind
 from portal.web.access import admin_required, owned_or_404, staff_required
 from portal.web.confirm import asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
 from portal.web.files import uploaded_file
 from portal.web.forms import form_error
-from portal.web.htmx import redirect_after_post, render
+from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.ids import id_arg
 from portal.web.pages import page_arg
 
@@ -208,6 +211,42 @@ def new():
                 flash(_("This receipt had already been saved."), "info")
             return redirect_after_post(url_for("expenses.show", receipt_id=receipt.id))
     return render("expenses/new.html", "expenses/_receipt_form.html", form=form, receipt=None)
+
+
+@bp.post("/read")
+@transaction("read")  # reading takes seconds: no write lock meanwhile
+@login_required
+def read():
+    """What the chosen file says (date, total, VAT, supplier, SIRET) as suggestions: JSON for
+    a client that asks for it, else the form's fields filled where still empty, which the
+    person confirms. Nothing is stored; a file that cannot be read suggests nothing."""
+    upload = request.files.get("file")
+    content_type = upload.mimetype if upload else None
+    data = _uploaded_bytes() or b""
+    if not data and wants_fragment():
+        return Response(status=204)  # no file chosen (or cleared as too large): nothing to say
+    refusal = suggestions = None
+    try:
+        accepted_kind(data)
+    except DomainError as error:
+        refusal = error
+    else:
+        suggestions = request_reading(data, content_type)
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        if refusal is not None:
+            return jsonify({"error": str(refusal)}), 422
+        return jsonify((suggestions or NOTHING).as_json())
+    form = _receipt_form()
+    suggested = form.suggest(suggestions, paris_today()) if suggestions else {}
+    return render(
+        "expenses/new.html",
+        "expenses/_receipt_read.html",
+        form=form,
+        receipt=None,
+        suggested=suggested,
+        reading=suggestions,
+        refusal=refusal,
+    )
 
 
 @bp.route("/mileage/new", methods=["GET", "POST"])

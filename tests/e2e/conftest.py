@@ -22,8 +22,8 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The portal with demo data on its own SQLite file, served by a thread."""
+def live_app(tmp_path_factory):
+    """The portal with demo data on its own SQLite file (its queue: the run's own file)."""
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'live.sqlite3'}"
     upgrade_database(url)
@@ -39,7 +39,13 @@ def live_server(tmp_path_factory):
     with app.app_context():
         list(seed_demo_data(db.session))
         db.session.commit()
-    with serve(app) as port:
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """The demo portal served by a thread."""
+    with serve(live_app) as port:
         yield f"http://127.0.0.1:{port}"
 
 
