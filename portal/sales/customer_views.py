@@ -7,7 +7,12 @@ from flask_login import current_user, login_required
 
 from portal.db import db
 from portal.errors import DomainError
-from portal.sales.customers import create_customer, search_customers, update_customer
+from portal.sales.customers import (
+    create_customer,
+    customer_figures,
+    search_customers,
+    update_customer,
+)
 from portal.sales.forms import CustomerForm
 from portal.sales.models import Customer
 from portal.web.forms import form_error
@@ -29,10 +34,12 @@ def customer_or_404(customer_id: int | None) -> Customer:
 @login_required
 def index():
     query = request.args.get("q", "")[:100]
+    customers = search_customers(db.session, current_user.id, query)
     return render(
         "sales/customers.html",
         "sales/_customer_list.html",
-        customers=search_customers(db.session, current_user.id, query),
+        customers=customers,
+        figures=customer_figures(db.session, [customer.id for customer in customers]),
         query=query,
     )
 

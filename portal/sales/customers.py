@@ -4,7 +4,7 @@ from the invoice form without twins, search."""
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from portal.errors import DomainError
@@ -18,8 +18,11 @@ from portal.identifiers import (
 )
 from portal.members.models import Member
 from portal.sales.models import (
+    ISSUED_STATUSES,
     Customer,
     CustomerKind,
+    Invoice,
+    InvoiceKind,
 )
 from portal.sync.services import record_change
 
@@ -128,3 +131,33 @@ def search_customers(session: Session, member_id: int, query: str = "", limit: i
             | func.lower(Customer.city).like(pattern.lower())
         )
     return list(session.scalars(statement.order_by(Customer.name).limit(limit)))
+
+
+@dataclass(frozen=True)
+class CustomerFigures:
+    """What a customer was invoiced (issued invoices less credit notes, incl. VAT) and still
+    owes, in cents."""
+
+    invoiced_cents: int = 0
+    outstanding_cents: int = 0
+
+
+def customer_figures(session: Session, customer_ids: list[int]) -> dict[int, CustomerFigures]:
+    """Each customer's figures in one statement, by the rule of `outstanding_cents_for`."""
+    if not customer_ids:
+        return {}
+    issued = Invoice.status.in_(ISSUED_STATUSES)
+    credit = Invoice.kind == InvoiceKind.CREDIT_NOTE
+    left = Invoice.total_incl_vat_cents - Invoice.paid_cents - Invoice.credited_cents
+    rows = session.execute(
+        select(
+            Invoice.customer_id,
+            func.sum(
+                case((credit, -Invoice.total_incl_vat_cents), else_=Invoice.total_incl_vat_cents)
+            ),
+            func.sum(case((~credit & (left > 0), left), else_=0)),
+        )
+        .where(Invoice.customer_id.in_(customer_ids), issued)
+        .group_by(Invoice.customer_id)
+    )
+    return {id_: CustomerFigures(int(invoiced), int(owed)) for id_, invoiced, owed in rows}

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from portal.db import Page
+from portal.db import MAX_ID, Page
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
 from portal.money import from_cents
@@ -33,6 +33,7 @@ class InvoiceFilters:
     date_to: date | None = None
     member_id: int | None = None  # staff: one entrepreneur
     query: str = ""
+    customer_id: int | None = None  # one customer's invoices (from the customers' list)
 
     @classmethod
     def from_args(cls, args: Mapping[str, str], member_id: int | None) -> "InvoiceFilters":
@@ -47,6 +48,7 @@ class InvoiceFilters:
             date_to=_date_arg(args, "to"),
             member_id=member_id,
             query=args.get("q", "")[:100],
+            customer_id=_id_arg(args, "customer"),
         )
 
 
@@ -57,9 +59,16 @@ def _date_arg(args: Mapping[str, str], name: str) -> date | None:
         return None
 
 
+def _id_arg(args: Mapping[str, str], name: str) -> int | None:
+    value = args.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
+
+
 def _filtered(statement, filters: InvoiceFilters, today: date, customer_joined: bool = False):
     if filters.member_id is not None:
         statement = statement.where(Invoice.member_id == filters.member_id)
+    if filters.customer_id is not None:
+        statement = statement.where(Invoice.customer_id == filters.customer_id)
     if filters.status == OVERDUE:
         statement = statement.where(
             Invoice.kind == InvoiceKind.INVOICE,
