@@ -17,7 +17,7 @@ from PIL import Image
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from portal.reading import NOTHING, read_document
+from portal.reading import NOTHING, _completed, read_document
 from portal.reading.facturx import attached_xml, read_invoice_xml
 from portal.reading.french import amounts_in, parse_text
 
@@ -75,6 +75,19 @@ def test_a_photo_is_read_by_ocr_with_less_sureness():
 
 
 @needs_tesseract
+def test_a_second_reading_fills_only_the_fields_the_first_lacks():
+    first = parse_text("SUPER U\nTOTAL TTC 12,00\n", "ocr", TODAY, 0.85)
+    second = parse_text("SUPER V\nDate : 03/11/2026\nTOTAL TTC 72,00\n", "ocr", TODAY, 0.85)
+    reading = _completed(first, second)
+    assert (reading.date, reading.total, reading.supplier) == (
+        date(2026, 11, 3),
+        Decimal("12.00"),
+        "SUPER U",
+    )
+    assert reading.confidence["date"] == second.confidence["date"]
+    assert _completed(NOTHING, second) == second
+
+
 def test_a_scanned_pdf_is_read_by_ocr_from_its_picture():
     photo, truth = sample("photo.jpg")
     buffer = io.BytesIO()
