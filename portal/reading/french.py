@@ -206,12 +206,14 @@ def _shown(amount: Decimal, lines: list[str], times: int = 1) -> bool:
 
 def _base_plus_vat(lines: list[str]) -> tuple[Decimal | None, float]:
     """No total line read: a base and its VAT on the next line (the VAT is the base times a
-    French rate, to the cent) add up to the total, whatever their labels read as."""
+    French rate, within a cent: shops often take the VAT out of the rounded total) add up to
+    the total, whatever their labels read as."""
     for line, following in pairwise(lines):
         for base in amounts_in(line)[-1:]:
             for amount in amounts_in(following)[-1:]:
                 for rate in RATES:
-                    if 0 < amount < base and (base * rate / 100).quantize(CENT) == amount:
+                    error = abs((base * rate / 100).quantize(CENT) - amount)
+                    if 0 < amount < base and error <= CENT:
                         return base + amount, 0.7
     return None, 0.0
 

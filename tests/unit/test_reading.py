@@ -242,6 +242,10 @@ def test_without_a_total_line_a_base_and_its_vat_give_the_total():
     reading = parse_text(text, "ocr", TODAY)
     assert reading.total == Decimal("47.20")
     assert parse_text("CAFE 31,69\nTOTAL HT 44,74\nTVA 3,00\n", "ocr", TODAY).total is None
+    # 5,83 x 20 % is 1,166: the VAT taken out of 6,99 incl. VAT reads 1,16.
+    assert parse_text("TOTAL HT 5,83\nTVA 1,16\nA PAYER nissan\n", "ocr", TODAY).total == Decimal(
+        "6.99"
+    )
 
 
 def test_a_siret_must_pass_the_luhn_check():
