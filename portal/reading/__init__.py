@@ -12,11 +12,13 @@ How each kind of file is read, surest first:
 - **PDF with a text layer** (`"text"`): its text, by the French rules of
   portal/reading/french.py.
 - **Photo, or a PDF that is only a scan** (`"ocr"`): Tesseract's text (portal/reading/ocr.py),
-  by the same rules, every confidence scaled down.
+  by the same rules, every confidence scaled down; a date or total missing is looked for
+  again in the photo sharpened.
 Anything else, an unreadable file, a photo of no receipt: no suggestion, never an error."""
 
 import io
 import logging
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -61,8 +63,35 @@ def read_document(data: bytes, content_type: str | None = None, today: date | No
 
 
 def _read_photo(data: bytes, today: date) -> Suggestions:
-    text = ocr.photo_text(data)
+    """Tesseract reads the prepared photo; when the date or the total is missing, it reads
+    the photo sharpened too, whose fields fill only the ones the first reading lacks."""
+    picture = ocr.prepared(data)
+    if picture is None:
+        return NOTHING
+    reading = _parse_ocr(ocr.image_text(picture), today)
+    if reading.date is None or reading.total is None:
+        reading = _completed(reading, _parse_ocr(ocr.image_text(ocr.sharpened(picture)), today))
+    return reading
+
+
+def _parse_ocr(text: str, today: date) -> Suggestions:
     return french.parse_text(text, "ocr", today, OCR_SURENESS) if text.strip() else NOTHING
+
+
+def _completed(reading: Suggestions, other: Suggestions) -> Suggestions:
+    """The reading with its missing fields taken from another reading of the same file."""
+    if reading.empty:
+        return other
+    missing = [
+        name
+        for name in ("date", "total", "vat", "supplier", "siret")
+        if getattr(reading, name) in (None, {}) and getattr(other, name) not in (None, {})
+    ]
+    confidence = {**reading.confidence}
+    confidence.update({name: other.confidence[name] for name in missing})
+    return replace(
+        reading, confidence=confidence, **{name: getattr(other, name) for name in missing}
+    )
 
 
 def _read_pdf(data: bytes, today: date) -> Suggestions:

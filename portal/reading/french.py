@@ -19,6 +19,7 @@ import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import pairwise
 
 from portal.identifiers import is_valid_siret
 from portal.reading.suggestions import RATES, Suggestions
@@ -29,7 +30,10 @@ _MONTHS = {
     "SEPTEMBRE": 9, "SEPT": 9, "SEP": 9, "OCTOBRE": 10, "OCT": 10, "NOVEMBRE": 11, "NOV": 11,
     "DECEMBRE": 12, "DEC": 12,
 }  # fmt: skip
-_NUMERIC_DATE = re.compile(r"(?<![\d,.])(\d{1,2}) ?([/.\-]) ?(\d{1,2}) ?\2 ?(\d{4}|\d{2})(?![\d,])")
+# OCR splits a digit pair with a space ("15/1 0/2026"): a day or month may hold one.
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d,.])(\d ?\d|\d) ?([/.\-]) ?(\d ?\d|\d) ?\2 ?(\d{4}|\d{2})(?![\d,])"
+)
 _ISO_DATE = re.compile(r"(?<!\d)(20\d{2})-(\d{2})-(\d{2})(?!\d)")
 _WORD_DATE = re.compile(
     r"(?<!\d)(\d{1,2})(?:ER)? +(" + "|".join(sorted(_MONTHS, key=len, reverse=True))
@@ -88,8 +92,12 @@ def parse_text(text: str, source: str, today: date, sureness: float = 1.0) -> Su
         computed = sum(bases.values()) + sum(vat.values())
         if computed == total:
             total_confidence = vat_confidence = 0.98
-        elif total is None or any(computed in amounts_in(line) for line in lines):
-            total, total_confidence = computed, 0.85  # the total line misread, or none
+        elif total is None or (
+            _shown(computed, lines) and not _shown(total, lines, times=2)
+        ):  # the total line misread, or none; a total the payment line repeats is kept
+            total, total_confidence = computed, 0.85
+    if total is None:
+        total, total_confidence = _base_plus_vat(lines)
     if total is not None and vat and sum(vat.values()) >= total:
         vat, vat_confidence = {}, 0.0  # VAT cannot be the whole total: misread
     siret = _find_siret(lines)
@@ -124,7 +132,8 @@ def _year(text: str) -> int:
 def dates_in(line: str, today: date) -> list[date]:
     found = []
     for match in _NUMERIC_DATE.finditer(line):
-        found.append((match.start(), _year(match.group(4)), match.group(3), match.group(1)))
+        day, month = (match.group(n).replace(" ", "") for n in (1, 3))
+        found.append((match.start(), _year(match.group(4)), month, day))
     for match in _ISO_DATE.finditer(line):
         found.append((match.start(), int(match.group(1)), match.group(2), match.group(3)))
     for match in _WORD_DATE.finditer(line):
@@ -187,6 +196,25 @@ def _find_total(lines: list[str]) -> tuple[Decimal | None, float]:
                 amounts = [a for a in amounts_in(lines[index + 1]) if a > 0]
             if amounts:
                 return amounts[-1], sure
+    return None, 0.0
+
+
+def _shown(amount: Decimal, lines: list[str], times: int = 1) -> bool:
+    """Whether `times` lines at least show the amount (a total and its card payment)."""
+    return sum(amount in amounts_in(line) for line in lines) >= times
+
+
+def _base_plus_vat(lines: list[str]) -> tuple[Decimal | None, float]:
+    """No total line read: a base and its VAT on the next line (the VAT is the base times a
+    French rate, within a cent: shops often take the VAT out of the rounded total) add up to
+    the total, whatever their labels read as."""
+    for line, following in pairwise(lines):
+        for base in amounts_in(line)[-1:]:
+            for amount in amounts_in(following)[-1:]:
+                for rate in RATES:
+                    error = abs((base * rate / 100).quantize(CENT) - amount)
+                    if 0 < amount < base and error <= CENT:
+                        return base + amount, 0.7
     return None, 0.0
 
 

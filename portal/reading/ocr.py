@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import warnings
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 
 from portal.uploads import strict_decoding
 
@@ -79,7 +79,8 @@ def image_text(picture: Image.Image) -> str:
     return result.stdout.decode("utf-8", errors="replace")
 
 
-def photo_text(data: bytes) -> str:
-    """The text of a photo or a scan; empty when it is not a readable image."""
-    picture = prepared(data)
-    return image_text(picture) if picture is not None else ""
+def sharpened(picture: Image.Image) -> Image.Image:
+    """The prepared picture with its letters' edges sharpened: on blurred photos Tesseract
+    reads digits and separators it missed on the plain one, but misreads others (on the
+    set: more dates, fewer totals), so it is a second reading, not the first."""
+    return picture.filter(ImageFilter.UnsharpMask(radius=2, percent=120, threshold=3))

@@ -17,7 +17,7 @@ from PIL import Image
 from pypdf import PdfReader
 from weasyprint import HTML
 
-from portal.reading import NOTHING, read_document
+from portal.reading import NOTHING, _completed, read_document
 from portal.reading.facturx import attached_xml, read_invoice_xml
 from portal.reading.french import amounts_in, parse_text
 
@@ -75,6 +75,19 @@ def test_a_photo_is_read_by_ocr_with_less_sureness():
 
 
 @needs_tesseract
+def test_a_second_reading_fills_only_the_fields_the_first_lacks():
+    first = parse_text("SUPER U\nTOTAL TTC 12,00\n", "ocr", TODAY, 0.85)
+    second = parse_text("SUPER V\nDate : 03/11/2026\nTOTAL TTC 72,00\n", "ocr", TODAY, 0.85)
+    reading = _completed(first, second)
+    assert (reading.date, reading.total, reading.supplier) == (
+        date(2026, 11, 3),
+        Decimal("12.00"),
+        "SUPER U",
+    )
+    assert reading.confidence["date"] == second.confidence["date"]
+    assert _completed(NOTHING, second) == second
+
+
 def test_a_scanned_pdf_is_read_by_ocr_from_its_picture():
     photo, truth = sample("photo.jpg")
     buffer = io.BytesIO()
@@ -179,6 +192,7 @@ def test_the_xml_is_parsed_without_resolving_entities(tmp_path):
         ("12 févr. 2026", date(2026, 2, 12)),
         ("Emis le 2026-03-12", date(2026, 3, 12)),
         ("05-07-2026 10:00", date(2026, 7, 5)),
+        ("Date : 15/1 0/2026 10:27", date(2026, 10, 15)),  # OCR split a digit pair
     ],
 )
 def test_french_dates_are_read(line, expected):
@@ -215,6 +229,23 @@ def test_vat_lines_of_every_rate_are_read_from_a_table():
     assert reading.as_json()["vat"] == {"20": "1.67", "10": "1.00", "5.5": "0.52", "2.1": "0.21"}
     assert reading.total == Decimal("41.00")
     assert reading.confidence["total"] > 0.95  # the VAT lines add up to it
+
+
+def test_a_total_the_payment_line_repeats_is_kept_over_an_incomplete_vat_table():
+    # The second VAT line's rate is misread: the table adds up to the first line only.
+    text = "TOTAL TTC 189,61\nCB 189,61\nTaux HT TVA TTC\n20,00% 6,44 1,29 7,73\n0,0% 1 2 3\n"
+    assert parse_text(text, "ocr", TODAY).total == Decimal("189.61")
+
+
+def test_without_a_total_line_a_base_and_its_vat_give_the_total():
+    text = "CAFE MOULU 250G 31,69\nTOTAL HT 44,74\nTVA 5,59 % 2,46\nTOTAL FC |\n"
+    reading = parse_text(text, "ocr", TODAY)
+    assert reading.total == Decimal("47.20")
+    assert parse_text("CAFE 31,69\nTOTAL HT 44,74\nTVA 3,00\n", "ocr", TODAY).total is None
+    # 5,83 x 20 % is 1,166: the VAT taken out of 6,99 incl. VAT reads 1,16.
+    assert parse_text("TOTAL HT 5,83\nTVA 1,16\nA PAYER nissan\n", "ocr", TODAY).total == Decimal(
+        "6.99"
+    )
 
 
 def test_a_siret_must_pass_the_luhn_check():
