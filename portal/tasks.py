@@ -223,4 +223,7 @@ def _in_app_context(app: Flask, huey: Huey, task_: Task) -> Callable:
 def say(event: str, **fields) -> None:
     """One JSON line on stderr, like the app servers' request lines: what the worker did."""
     line = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "event": event}
-    print(json.dumps({**line, **fields}, separators=(",", ":")), file=sys.stderr, flush=True)
+    # One write with its newline: print() writes the newline apart, so two of the worker's
+    # threads saying something at once could glue their lines together.
+    sys.stderr.write(json.dumps({**line, **fields}, separators=(",", ":")) + "\n")
+    sys.stderr.flush()
