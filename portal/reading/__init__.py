@@ -4,8 +4,9 @@ database).
 
 How each kind of file is read, surest first:
 - **Factur-X / ZUGFeRD PDF** (`source="facturx"`): its XML, exactly (confidence 1) when its
-  amounts are consistent (portal/reading/facturx.py), even where the page's text says
-  otherwise: the XML is the invoice. When the XML's amounts do not add up, the page's text
+  amounts are consistent (portal/reading/facturx.py), but for a date, total, VAT or SIRET
+  that the page's text contradicts: no suggestion for those, the person reads the invoice
+  and types them. When the XML's amounts do not add up, the page's text
   arbitrates: the total and the VAT are suggested only where the text shows the same; the
   date and the SIRET only if the text does not contradict them (a text that shows dates or
   a SIRET, none of them the XML's); the supplier's name is kept.
@@ -106,7 +107,7 @@ def _read_pdf(data: bytes, today: date) -> Suggestions:
     invoice = read_invoice_xml(xml) if xml else None
     if invoice is not None:
         if invoice.consistent:
-            return _sure(invoice.suggestions)
+            return _uncontradicted(_sure(invoice.suggestions), text, from_text, today)
         return _checked_against_text(invoice.suggestions, text, from_text, today)
     if from_text is not None:
         return from_text
@@ -138,6 +139,32 @@ def _sure(xml: Suggestions) -> Suggestions:
         siret=xml.siret,
         confidence={name: 1.0 for name in names if _present(xml, name)},
     )
+
+
+def _uncontradicted(
+    xml: Suggestions, text: str, from_text: Suggestions | None, today: date
+) -> Suggestions:
+    """A consistent XML, less what its own page contradicts: a date when the page shows
+    dates and none is the XML's, a total, VAT or SIRET when the page shows another. The
+    person then types it, reading the invoice (the supplier's name is kept: pages write it
+    their own way)."""
+    lines = [french.plain(line) for line in text.splitlines()]
+    text_dates = {found for line in lines for found in french.dates_in(line, today)}
+    contradicted = set()
+    if xml.date and text_dates and xml.date not in text_dates:
+        contradicted.add("date")
+    if from_text is not None:
+        if from_text.total is not None and xml.total is not None and from_text.total != xml.total:
+            contradicted.add("total")
+        if from_text.vat and xml.vat and not _same_vat(xml.vat, from_text.vat):
+            contradicted.add("vat")
+        if from_text.siret and xml.siret and from_text.siret != xml.siret:
+            contradicted.add("siret")
+    if not contradicted:
+        return xml
+    cleared = {name: {} if name == "vat" else None for name in contradicted}
+    confidence = {k: v for k, v in xml.confidence.items() if k not in contradicted}
+    return replace(xml, confidence=confidence, **cleared)
 
 
 def _checked_against_text(

@@ -110,13 +110,25 @@ def sample_xml() -> bytes:
     return attached_xml(PdfReader(io.BytesIO(data)))
 
 
-def test_a_consistent_xml_wins_over_a_page_that_says_otherwise():
+def test_a_consistent_xml_suggests_nothing_its_page_contradicts():
     xml = sample_xml()
     _data, truth = sample("facturx.pdf")
     page = "<p>Hôtel Autre</p><p>Date : 01/01/2026</p><p>TOTAL TTC 999,99</p>"
     reading = read(facturx_with_page(xml, page))
-    assert the_fields(reading) == the_fields(truth)
     assert reading["source"] == "facturx"
+    assert (reading["date"], reading["total"]) == (None, None)
+    assert "date" not in reading["confidence"] and "total" not in reading["confidence"]
+    assert reading["supplier"] == truth["supplier"]
+
+
+def test_a_consistent_xml_whose_page_agrees_is_read_whole():
+    xml, truth = sample_xml(), sample("facturx.pdf")[1]
+    day = date.fromisoformat(truth["date"])
+    total = truth["total"].replace(".", ",")
+    page = f"<p>{truth['supplier']}</p><p>Date : {day:%d/%m/%Y}</p><p>TOTAL TTC {total}</p>"
+    reading = read(facturx_with_page(xml, page))
+    assert the_fields(reading) == the_fields(truth)
+    assert reading["confidence"]["total"] == 1.0
 
 
 def inconsistent_xml() -> tuple[bytes, dict]:
