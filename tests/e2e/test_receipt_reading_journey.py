@@ -14,6 +14,9 @@ from portal.ops.worker import make_consumer
 from tests.e2e.test_receipt_journey import open_new_receipt_form
 
 SAMPLES = Path(__file__).resolve().parent.parent / "reference" / "receipts"
+# The portal waits up to 10 s for the worker's reading (then the form stays empty to type);
+# a loaded machine may take that long where Playwright's 5 s would give up first.
+READING_WAIT_MS = 12_000
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -43,7 +46,9 @@ def test_a_facturx_invoice_fills_the_form_with_sure_suggestions(page: Page):
     expected = truth("facturx.pdf")
     open_new_receipt_form(page)
     page.locator("input[type=file]").set_input_files(str(SAMPLES / "facturx.pdf"))
-    expect(page.get_by_label("Montant TTC (€)")).to_have_value(french(expected["total"]))
+    expect(page.get_by_label("Montant TTC (€)")).to_have_value(
+        french(expected["total"]), timeout=READING_WAIT_MS
+    )
     expect(page.get_by_label("Date")).to_have_value(expected["date"])
     expect(page.get_by_label("Fournisseur")).to_have_value(expected["supplier"])
     expect(page.get_by_label("TVA à 20 %")).to_have_value(french(expected["vat"]["20"]))
@@ -63,7 +68,9 @@ def test_a_photo_fills_the_form_and_keeps_what_was_typed(page: Page):
     open_new_receipt_form(page)
     page.get_by_label("Fournisseur").fill("Mon restaurant")
     page.locator("input[type=file]").set_input_files(str(SAMPLES / "photo.jpg"))
-    expect(page.get_by_label("Montant TTC (€)")).to_have_value(french(expected["total"]))
+    expect(page.get_by_label("Montant TTC (€)")).to_have_value(
+        french(expected["total"]), timeout=READING_WAIT_MS
+    )
     expect(page.get_by_label("Date")).to_have_value(expected["date"])
     expect(page.get_by_label("Fournisseur")).to_have_value("Mon restaurant")
     expect(page.locator("#amount-suggestion .badge")).to_be_visible()
