@@ -8,10 +8,12 @@ import json
 import os
 import tarfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, make_url, select, text
+from sqlalchemy.exc import ProgrammingError
 
 from portal.cli import upgrade_database
 from portal.db import db, make_engine
@@ -91,10 +93,22 @@ def restore_target(tmp_path):
 
 
 def _postgres_admin(url, statement: str) -> None:
+    """`statement` in its own connection. A database just restored may have an autovacuum
+    worker on it, which `DROP DATABASE ... WITH (FORCE)` may not end (a superuser's
+    process): the drop is tried again until the worker is done, a few seconds at most."""
     engine = make_engine(url.render_as_string(hide_password=False))
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(statement))
-    engine.dispose()
+    try:
+        for attempt in range(20):
+            try:
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                    c.execute(text(statement))
+                return
+            except ProgrammingError as error:
+                if "pg_signal_backend" not in str(error) or attempt == 19:
+                    raise
+                time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 def _seed_invoices_and_receipts(app) -> list[int]:
