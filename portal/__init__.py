@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         )
 
     from portal.web.monitoring import init_monitoring
+    from portal.web.page_cache import init_page_cache
     from portal.web.requests import PortalRequest
     from portal.web.security import SessionInterface, add_security_headers, reject_nul_bytes
     from portal.web.static_files import init_static_files
@@ -49,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_monitoring(app)
     csrf.init_app(app)
     htmx.init_app(app)
+    init_page_cache(app)
     app.request_class = PortalRequest  # htmx's request, with WTForms' messages kept
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -58,6 +58,10 @@ class DefaultConfig:
 
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Bytes each app process may keep of rendered entrepreneur pages, keyed by what they
+    # show (portal/web/page_cache.py); 0 renders every page anew.
+    PAGE_CACHE_BYTES = 32 * MiB
+
     # Failed logins slow the address they come from, never the account's owner elsewhere:
     # so many failures for one account from one address, or from one address in all, within
     # the window, and that address waits for the rest of the window.

@@ -13,6 +13,7 @@ from portal.members.models import Activity, Member
 from portal.network.models import NetworkMessage, NetworkRequest, NetworkThread, RequestTag
 from portal.notifications.models import Notification, NotificationSetting
 from portal.outbox.models import OutboxMessage
+from portal.page_versions import PageVersion
 
 # Its flush hooks keep MonthTotals true wherever the models are loaded.
 from portal.projection import running_totals  # noqa: F401
@@ -66,6 +67,7 @@ __all__ = [
     "Notification",
     "NotificationSetting",
     "OutboxMessage",
+    "PageVersion",
     "PasswordResetRequest",
     "PasswordResetToken",
     "Payment",

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from portal.audit.services import record
 from portal.auth.models import (
@@ -27,6 +27,7 @@ from portal.credentials import hasher as _hasher
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
+from portal.page_versions import COOP, PageVersion
 
 # Verified against when the email is unknown, so both failures take the same time.
 _DUMMY_HASH = _hasher.hash("not a real password")
@@ -164,9 +165,13 @@ def start_login_session(
 
 # Every logged-in request runs it: built once, as building a statement costs as much as
 # running this one.
+# The tokens naming what the member's pages show come with it (portal/page_versions.py).
+_OWN, _COOP = aliased(PageVersion), aliased(PageVersion)
 _MEMBER_FOR_TOKEN = (
-    select(Member, LoginSession.expires_at)
+    select(Member, LoginSession.expires_at, _OWN.version, _COOP.version)
     .join(LoginSession, LoginSession.member_id == Member.id)
+    .outerjoin(_OWN, _OWN.scope == Member.id)
+    .outerjoin(_COOP, _COOP.scope == COOP)
     .where(LoginSession.token_hash == bindparam("token_hash"))
 )
 
@@ -179,10 +184,11 @@ def member_for_token(session: Session, token: str, now: datetime) -> Member | No
     found = session.execute(_MEMBER_FOR_TOKEN, {"token_hash": _digest(token)}).first()
     if found is None:
         return None
-    member, expires_at = found
+    member, expires_at, own_version, coop_version = found
     if expires_at <= now or not member.active:
         return None
     member.login_token = token
+    member.page_versions = (own_version, coop_version)
     return member
 
 

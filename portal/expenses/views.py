@@ -45,6 +45,7 @@ from portal.web.files import uploaded_file
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.ids import id_arg
+from portal.web.page_cache import kept
 from portal.web.pages import page_arg
 
 bp = Blueprint("expenses", __name__, url_prefix="/receipts")
@@ -124,6 +125,7 @@ def _listed_member() -> Member:
 
 @bp.get("")
 @login_required
+@kept
 def index():
     member = _listed_member()
     today = paris_today()

@@ -13,6 +13,7 @@ from portal.projection.views import home_page
 from portal.quotes.queries import signed_work_cents
 from portal.web.access import staff_required
 from portal.web.htmx import redirect_after_post, render
+from portal.web.page_cache import holds_until, kept
 from portal.web.redirects import safe_next
 
 bp = Blueprint("home", __name__)
@@ -30,12 +31,15 @@ def navigation_counts():
 
 @bp.get("/")
 @login_required
+@kept
 def index():
     """An entrepreneur's home is their projection (with the next meeting); the support
     team's, their work queue."""
     now = utcnow()
     if current_user.is_entrepreneur:
         next_meeting = next_meeting_for(db.session, current_user, now)
+        if next_meeting is not None:  # its card changes as it starts, then ends
+            holds_until(next_meeting.meeting.starts_at, next_meeting.meeting.ends_at)
         signed_work = signed_work_cents(db.session, current_user.id)
         return home_page(
             current_user, next_meeting=next_meeting, now=now, signed_work_cents=signed_work

@@ -20,6 +20,7 @@ from portal.web.csv import csv_response
 from portal.web.files import uploaded_file
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
+from portal.web.page_cache import holds_until, kept
 from portal.web.redirects import safe_next
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -43,6 +44,7 @@ def meeting_or_404(ref: str) -> Meeting:
 
 @bp.get("/")
 @login_required
+@kept
 def index():
     now = utcnow()
     if current_user.is_staff:
@@ -54,9 +56,12 @@ def index():
             past=past,
             counts=services.answer_counts(db.session, [m.id for m in upcoming]),
         )
+    upcoming = services.upcoming_for(db.session, current_user, now)
+    # Answers close as a meeting starts; it leaves the list as it ends.
+    holds_until(*(moment for m in upcoming for moment in (m.meeting.starts_at, m.meeting.ends_at)))
     return render(
         "meetings/index.html",
-        upcoming=services.upcoming_for(db.session, current_user, now),
+        upcoming=upcoming,
         form=RsvpForm(),
         now=now,
     )

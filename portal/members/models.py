@@ -88,6 +88,9 @@ class Member(UserMixin, Base):
     # Set by the login machinery: Flask-Login's id is the login session's token, so that
     # logging out (deleting that session) invalidates a copied cookie.
     login_token = None
+    # Set with it: the tokens naming what the member's pages show (their own, the coop's;
+    # None before any write), which key the pages kept between requests.
+    page_versions = None
 
     def get_id(self) -> str | None:
         return self.login_token

@@ -14,6 +14,7 @@ from portal.projection.latest import latest_items
 from portal.projection.services import coop_runways, projection_for
 from portal.web.access import staff_required
 from portal.web.htmx import render
+from portal.web.page_cache import kept
 
 bp = Blueprint("projection", __name__)
 
@@ -77,6 +78,7 @@ def _details(member: Member, staff_view: bool = False):
 
 @bp.get("/home/details")
 @login_required
+@kept
 def details():
     """What follows the home page's first screen, which htmx asks for once the page has
     loaded; without JavaScript, a page its link opens."""

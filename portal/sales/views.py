@@ -45,6 +45,7 @@ from portal.web.csv import csv_response
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
+from portal.web.page_cache import kept
 from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
 
@@ -103,6 +104,7 @@ def _ask(invoice: Invoice) -> Response | None:
 
 @bp.get("/invoices")
 @login_required
+@kept
 def index():
     filters = InvoiceFilters.from_args(request.args, current_user.id)
     results = list_invoices(db.session, filters, paris_today(), page_arg())

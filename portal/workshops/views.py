@@ -18,6 +18,7 @@ from portal.web.confirm import ask, asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
+from portal.web.page_cache import holds_until, kept
 from portal.web.pages import page_arg
 from portal.web.redirects import safe_next
 from portal.workshops import queries, services
@@ -76,6 +77,7 @@ def booking_panel(
 
 @bp.get("")
 @login_required
+@kept
 def index():
     now = utcnow()
     if current_user.is_staff:
@@ -92,6 +94,8 @@ def index():
             now=now,
         )
     workshops = queries.upcoming_for(db.session, current_user, now)
+    # Bookings close, then the workshop starts and leaves the list.
+    holds_until(*(moment for w in workshops for moment in (w.bookings_close_at(), w.starts_at)))
     ids = [workshop.id for workshop in workshops]
     return render(
         "workshops/index.html",

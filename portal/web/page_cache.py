@@ -1,0 +1,120 @@
+"""An entrepreneur's pages kept between requests, under what they show: the member's and the
+coop's page tokens (`portal/page_versions.py`, read with the login), the day, the language,
+the address with its query, and the browser's session (whose CSRF token the page carries).
+A write replaces the tokens in its own transaction, so a kept page is served only while the
+data it was rendered from is the data. A page that also changes with the hour (a workshop's
+bookings close, a meeting starts) says until when it holds (`holds_until`).
+
+Each app process keeps its own pages, least recently used first out, within
+PAGE_CACHE_BYTES. Only GET pages of members who are not staff are kept (the team's pages
+count the whole coop's queues), never with a message waiting to be shown."""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from portal.dates import paris_today
+from portal.db import utcnow
+from portal.web.htmx import wants_fragment
+
+
+@dataclass(frozen=True)
+class KeptPage:
+    body: bytes
+    headers: list[tuple[str, str]]
+    holds_until: datetime | None
+
+    def response(self) -> Response:
+        return Response(self.body, 200, headers=self.headers)
+
+
+class PageStore:
+    """Pages by key, the least recently used dropped first beyond `capacity` bytes."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self.size = 0
+        self._pages: OrderedDict[tuple, KeptPage] = OrderedDict()
+        self._lock = threading.Lock()  # a threaded server's requests share the store
+
+    def get(self, key: tuple) -> KeptPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: tuple, page: KeptPage) -> None:
+        if len(page.body) > self.capacity:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self.size -= len(old.body)
+            self._pages[key] = page
+            self.size += len(page.body)
+            while self.size > self.capacity:
+                _key, dropped = self._pages.popitem(last=False)
+                self.size -= len(dropped.body)
+
+
+def init_page_cache(app: Flask) -> None:
+    app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_BYTES"])
+
+
+def _key() -> tuple | None:
+    """What the page shows and carries, or None when it is not to be kept."""
+    if (
+        request.method != "GET"
+        or not current_user.is_authenticated
+        or current_user.is_staff
+        or session.get("_flashes")
+    ):
+        return None
+    versions, csrf = current_user.page_versions, session.get("csrf_token")
+    if versions is None or csrf is None:
+        return None
+    return (
+        current_user.id,
+        *versions,
+        paris_today(),
+        str(get_locale()),
+        request.full_path,
+        wants_fragment(),
+        csrf,
+    )
+
+
+def holds_until(*moments: datetime | None) -> None:
+    """The page being rendered changes at the earliest of these moments still to come."""
+    now = utcnow()
+    later = [moment for moment in moments if moment is not None and moment > now]
+    if later:
+        g.page_holds_until = min([*later, *filter(None, [g.get("page_holds_until")])])
+
+
+def kept(view):
+    """Serve the view's page from the store while what it shows has not changed."""
+
+    @wraps(view)
+    def serve(*args, **kwargs):
+        store: PageStore = current_app.extensions["page_cache"]
+        key = _key() if store.capacity else None
+        if key is not None:
+            page = store.get(key)
+            if page is not None and (page.holds_until is None or utcnow() < page.holds_until):
+                return page.response()
+        g.page_holds_until = None
+        response = view(*args, **kwargs)
+        if key is not None and response.status_code == 200 and not session.get("_flashes"):
+            headers = [(name, value) for name, value in response.headers.items()]
+            store.put(key, KeptPage(response.get_data(), headers, g.page_holds_until))
+        return response
+
+    return serve
