@@ -1,6 +1,7 @@
 """The entrepreneur's home page (the projection), what-if, the explanation, and the staff's
-read-only views. Nothing rendered is kept: every request computes from the database, where
-each member's running totals are kept by the writes themselves."""
+read-only views. Each computes from the database, where each member's running totals are kept
+by the writes themselves; the details page is kept between requests while its data and the
+day stay the same (`@kept`, portal/web/page_cache.py), like the home page's first screen."""
 
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user, login_required

@@ -159,6 +159,8 @@ def _assert_one_moment(before, after, restored) -> None:
             continue  # a message is claimed, then sent, in commits of their own after a request
         if table == "member_month_totals":
             continue  # summed again by every validation: checked against the invoices below
+        if table == "page_versions":
+            continue  # a new random token at every write: only which rows exist is checked
         for key, row in rows.items():
             versions = (before.get(table, {}).get(key), after[table].get(key))
             assert row in versions, f"{table} {key}: {row} is neither before nor after"
