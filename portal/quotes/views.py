@@ -2,7 +2,6 @@
 validation queue, and the customer's secret link to read, accept or refuse a quote."""
 
 import hmac
-import uuid
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -30,11 +29,10 @@ from portal.quotes.queries import (
     validation_queue,
 )
 from portal.sales.customer_views import customer_or_404
-from portal.sales.editor import handle_form_actions, lines_data, prepare_form
+from portal.sales.editor import DocumentEditor
 from portal.sales.forms import ReturnForm, SendForm
 from portal.sales.parties import document_parties
 from portal.sales.sending import LOCALES, CustomerMail
-from portal.sales.totals import preview_totals
 from portal.storage import storage
 from portal.transaction import transaction
 from portal.uploads import check_upload
@@ -118,78 +116,30 @@ def index():
     )
 
 
-def _edit_page(form: QuoteForm, quote: Quote | None) -> Response:
-    return render(
-        "quotes/edit.html",
-        "quotes/_quote_form.html",
-        form=form,
-        quote=quote,
-        totals=preview_totals(form.complete_lines()),
-    )
-
-
 @bp.route("/quotes/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = QuoteForm()
-    prepare_form(form, current_user)
-    if request.method == "GET":
-        form.form_token.data = uuid.uuid4().hex
-        form.issue_date.data = paris_today()
-        form.valid_until.data = services.default_valid_until(paris_today())
-        customer_id = id_arg("customer_id")
-        if customer_id:
-            form.customer_id.data = customer_or_404(customer_id).id
-        if len(current_user.activities) == 1:
-            form.activity_id.data = str(current_user.activities[0].id)
-    elif not handle_form_actions(form, current_user) and form.validate():
-        customer = customer_or_404(form.customer_id.data)
-        try:
-            quote, created = services.create_quote(
-                db.session, current_user, form.to_input(customer), form.form_token.data[:64]
-            )
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            if created:
-                flash(_("Draft saved."), "success")
-            return _show(quote)
-    return _edit_page(form, None)
+    return _editor.new()
 
 
 @bp.route("/quotes/<int:quote_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(quote_id: int):
-    quote = _own_quote_or_404(quote_id)
-    refusal = quote.refusal_to_change()
-    if refusal:
-        flash(str(refusal), "error")
-        return _show(quote)
-    form = QuoteForm(data=_form_data(quote)) if request.method == "GET" else QuoteForm()
-    prepare_form(form, current_user)
-    if request.method == "POST" and not handle_form_actions(form, current_user) and form.validate():
-        customer = customer_or_404(form.customer_id.data)
-        try:
-            services.update_quote(db.session, quote, form.to_input(customer))
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            flash(_("Draft saved."), "success")
-            return _show(quote)
-    return _edit_page(form, quote)
+    return _editor.edit(_own_quote_or_404(quote_id))
 
 
-def _form_data(quote: Quote) -> dict:
-    return dict(
-        customer_id=quote.customer_id,
-        activity_id=str(quote.activity_id or ""),
-        issue_date=quote.issue_date,
-        valid_until=quote.valid_until,
-        operation_type=quote.operation_type.value,
-        payment_terms=quote.payment_terms,
-        notes=quote.notes,
-        lines=lines_data(quote.lines),
-    )
+_editor = DocumentEditor(
+    form_class=QuoteForm,
+    page="quotes/edit.html",
+    fragment="quotes/_quote_form.html",
+    name="quote",
+    term_field="valid_until",
+    default_term_end=services.default_valid_until,
+    own_fields=("payment_terms",),
+    create=services.create_quote,
+    update=services.update_quote,
+    show=_show,
+)
 
 
 @bp.get("/quotes/<int:quote_id>")
