@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.audit.services import record
@@ -27,10 +26,19 @@ from portal.quotes.models import (
 from portal.sales.models import Customer, OperationType
 from portal.sales.numbering import issue_number
 from portal.sales.parties import buyer_snapshot, seller_snapshot
-from portal.sales.services import check_parties, copied_lines, priced_lines
+from portal.sales.services import (
+    DocumentKind,
+    check_parties,
+    copied_lines,
+    create_draft,
+    discard_draft,
+    priced_lines,
+    return_to_author,
+    submit_draft,
+    update_draft,
+)
 from portal.sales.totals import LineInput, Totals
 from portal.storage import new_key, save_with_transaction
-from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
 from portal.uploads import CheckedUpload
 
@@ -57,7 +65,9 @@ def default_valid_until(issue_date: date) -> date:
     return issue_date + timedelta(days=DEFAULT_VALIDITY_DAYS)
 
 
-def _checked(member: Member, data: QuoteInput) -> tuple[date, list[QuoteLine], Totals]:
+def _checked(
+    quote: Quote, member: Member, data: QuoteInput
+) -> tuple[date, list[QuoteLine], Totals]:
     """The input's refusals, raised before anything changes; else its validity's end, its
     lines and their totals."""
     check_parties(member, data.customer, data.activity_id)
@@ -84,44 +94,28 @@ def _apply(quote: Quote, data: QuoteInput, checked) -> None:
     quote.total_incl_vat_cents = to_cents(totals.incl_vat)
 
 
+QUOTE = DocumentKind(
+    model=Quote,
+    name="quote",
+    submitted=QuoteStatus.SUBMITTED,
+    returned=QuoteStatus.RETURNED,
+    check=_checked,
+    apply=_apply,
+)
+
+
 def create_quote(
     session: Session, member: Member, data: QuoteInput, form_token: str | None = None
 ) -> tuple[Quote, bool]:
-    """A new draft; a double submit of the same form returns the first one: `(quote,
-    created)`."""
-    if form_token:
-        existing = session.scalar(
-            select(Quote).where(Quote.member_id == member.id, Quote.form_token == form_token)
-        )
-        if existing is not None:
-            return existing, False
-    quote = Quote(member_id=member.id, form_token=form_token or None)
-    _apply(quote, data, _checked(member, data))
-    session.add(quote)
-    session.flush()
-    record_change(session, "quote", quote.id)
-    return quote, True
+    return create_draft(session, QUOTE, member, data, form_token)
 
 
 def update_quote(session: Session, quote: Quote, data: QuoteInput) -> Quote:
-    refuse(quote.refusal_to_change())
-    # Every refusal before the first change: the page that shows it commits what it holds.
-    checked = _checked(quote.member, data)
-    # The old lines go first, so the new ones can take their positions.
-    quote.lines = []
-    session.flush()
-    _apply(quote, data, checked)
-    session.flush()
-    record_change(session, "quote", quote.id)
-    return quote
+    return update_draft(session, QUOTE, quote, data)
 
 
 def delete_draft(session: Session, quote: Quote) -> None:
-    refuse(quote.refusal_to_delete())
-    quote_id = quote.id
-    session.delete(quote)
-    session.flush()
-    record_change(session, "quote", quote_id, ChangeOp.DELETE)
+    discard_draft(session, QUOTE, quote)
 
 
 def duplicate_quote(session: Session, quote: Quote, member: Member, today: date) -> Quote:
@@ -153,33 +147,13 @@ def duplicate_quote(session: Session, quote: Quote, member: Member, today: date)
 
 
 def submit_quote(session: Session, quote: Quote, now: datetime) -> Quote:
-    refuse(quote.refusal_to_submit())
-    quote.status = QuoteStatus.SUBMITTED
-    quote.submitted_at = now
-    quote.return_comment = ""
-    session.flush()
-    record_change(session, "quote", quote.id)
+    submit_draft(session, QUOTE, quote, now)
     notifications.quote_submitted(session, quote)
     return quote
 
 
 def return_quote(session: Session, quote: Quote, by: Member, comment: str) -> Quote:
-    comment = comment.strip()
-    refuse(quote.refusal_to_return(by))
-    if not comment:
-        raise DomainError(_l("Say what to correct."), field="comment")
-    quote.status = QuoteStatus.RETURNED
-    quote.return_comment = comment[:2000]
-    session.flush()
-    record_change(session, "quote", quote.id)
-    record(
-        session,
-        "quote_returned",
-        actor=by,
-        subject=quote.member,
-        target=f"quote {quote.id}",
-        detail=quote.return_comment,
-    )
+    return_to_author(session, QUOTE, quote, by, comment)
     notifications.quote_returned(session, quote)
     return quote
 
