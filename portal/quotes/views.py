@@ -30,9 +30,9 @@ from portal.quotes.queries import (
 )
 from portal.sales.customer_views import customer_or_404
 from portal.sales.editor import DocumentEditor
-from portal.sales.forms import ReturnForm, SendForm
+from portal.sales.forms import ReturnForm
 from portal.sales.parties import document_parties
-from portal.sales.sending import LOCALES, CustomerMail
+from portal.sales.sending_views import MailPages
 from portal.storage import storage
 from portal.transaction import transaction
 from portal.uploads import check_upload
@@ -211,35 +211,22 @@ def mark_sent(quote_id: int):
     )
 
 
-def _send_page(form: SendForm, quote: Quote) -> Response:
-    return render(
-        "sales/send.html",
-        form=form,
-        document=quote,
-        refusal=quote.refusal_to_mail(),
-        send_url=url_for("quotes.send", quote_id=quote.id),
-        back_url=url_for("quotes.show", quote_id=quote.id),
-        lang_urls=[
-            (locale, url_for("quotes.send_form", quote_id=quote.id, lang=locale))
-            for locale in LOCALES
-        ],
-    )
+_mail_pages = MailPages(
+    form_endpoint="quotes.send_form",
+    send_endpoint="quotes.send",
+    show_endpoint="quotes.show",
+    id_name="quote_id",
+    may_draft=lambda quote: quote.refusal_to_send() is None,
+    draft=sending.drafted_quote_mail,
+    send=sending.send_quote_to_customer,
+)
 
 
 @bp.get("/quotes/<int:quote_id>/send")
 @login_required
 def send_form(quote_id: int):
     """The email to the customer, pre-filled in their language, with the link to answer."""
-    quote = _own_quote_or_404(quote_id)
-    form = SendForm(formdata=None)
-    if quote.refusal_to_send() is None:
-        drafted = sending.drafted_quote_mail(quote, request.args.get("lang", ""))
-        form.locale.data, form.subject.data, form.message.data = (
-            drafted.locale,
-            drafted.subject,
-            drafted.message,
-        )
-    return _send_page(form, quote)
+    return _mail_pages.form(_own_quote_or_404(quote_id))
 
 
 @bp.post("/quotes/<int:quote_id>/send")
@@ -251,22 +238,7 @@ def send_form(quote_id: int):
     _l("It leaves at once with the quote's PDF, from the coop's address."),
 )
 def send(quote_id: int):
-    quote = _own_quote_or_404(quote_id)
-    form = SendForm()
-    if quote.refusal_to_mail() or not form.validate():
-        return _send_page(form, quote)  # says why, before asking anything
-    recipient = quote.customer.email
-    subject = _("To %(email)s: %(subject)s", email=recipient, subject=form.subject.data)
-    if asked := unconfirmed(url_for("quotes.send_form", quote_id=quote.id), subject):
-        return asked
-    mail = CustomerMail(form.subject.data, form.message.data, form.locale.data or "")
-    try:
-        sending.send_quote_to_customer(db.session, quote, current_user, mail, utcnow())
-    except DomainError as error:
-        form_error(form, error)
-        return _send_page(form, quote)
-    flash(_("Sent to %(email)s.", email=recipient), "success")
-    return _show(quote)
+    return _mail_pages.sent(_own_quote_or_404(quote_id))
 
 
 @bp.post("/quotes/<int:quote_id>/delete")
