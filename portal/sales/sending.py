@@ -23,7 +23,7 @@ from portal.errors import DomainError, refuse
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
-from portal.outbox.services import Attachment, queue_email, render_email
+from portal.outbox.services import Attachment, Email, queue_email, render_email
 from portal.sales import notifications
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.models import (
@@ -98,6 +98,19 @@ def _pdf(session: Session, invoice: Invoice) -> Attachment:
     return Attachment(pdf_filename(invoice), "application/pdf", render_pdf(invoice, seller, buyer))
 
 
+def _queue_to_customer(session: Session, document, email: Email, attachment: Attachment) -> None:
+    """The mail to the document's customer, answers to the entrepreneur."""
+    queue_email(
+        session,
+        document.customer.email,
+        email.subject,
+        email.text,
+        email.html,
+        reply_to=document.member.email,
+        attachments=[attachment],
+    )
+
+
 def mail_to_customer(
     session: Session,
     document,
@@ -123,15 +136,7 @@ def mail_to_customer(
         entrepreneur=document.member.full_name,
         reply_to=document.member.email,
     )
-    queue_email(
-        session,
-        document.customer.email,
-        email.subject,
-        email.text,
-        email.html,
-        reply_to=document.member.email,
-        attachments=[attached],
-    )
+    _queue_to_customer(session, document, email, attached)
 
 
 def send_to_customer(
@@ -209,15 +214,7 @@ def remind(
         entrepreneur=invoice.member.full_name,
         reply_to=invoice.member.email,
     )
-    queue_email(
-        session,
-        invoice.customer.email,
-        email.subject,
-        email.text,
-        email.html,
-        reply_to=invoice.member.email,
-        attachments=[attachment],
-    )
+    _queue_to_customer(session, invoice, email, attachment)
     event = InvoiceEvent(
         invoice=invoice,
         kind=InvoiceEventKind.REMINDED,
