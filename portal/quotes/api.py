@@ -1,7 +1,7 @@
 """Quotes in the sync API: entity `quote` in the feed and `GET /quotes/{id}`, with the same
 money rules as invoices (strings with two decimals, never floats), and the quote's PDF."""
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from portal.quotes.documents import pdf_filename, quote_pdf
 from portal.quotes.models import Quote, QuoteLine
 from portal.sales.api import CUSTOMER_COLUMNS, customer_representation, line_representation
 from portal.sales.models import Customer
+from portal.web.files import made_pdf
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("quotes", __name__)
@@ -114,7 +115,4 @@ def quote(quote_id: str):
 @bp.get("/quotes/<quote_id>/pdf")
 def quote_pdf_file(quote_id: str):
     quote = row_or_404(db.session, Quote, quote_id)
-    response = Response(quote_pdf(db.session, quote), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(quote)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(quote_pdf(db.session, quote), pdf_filename(quote))

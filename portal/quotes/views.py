@@ -38,7 +38,7 @@ from portal.transaction import transaction
 from portal.uploads import check_upload
 from portal.web.access import staff_required
 from portal.web.confirm import asks, unconfirmed
-from portal.web.files import uploaded_file
+from portal.web.files import made_pdf, uploaded_file
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
@@ -267,10 +267,7 @@ def duplicate(quote_id: int):
 
 
 def _pdf_response(quote: Quote) -> Response:
-    response = Response(quote_pdf(db.session, quote), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(quote)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(quote_pdf(db.session, quote), pdf_filename(quote))
 
 
 @bp.get("/quotes/<int:quote_id>/pdf")

@@ -2,7 +2,7 @@
 customers and payments in the feed; an invoice and its Factur-X PDF; payments pushed by the
 back office, through the same `record_payment` as the support team's form."""
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -35,6 +35,7 @@ from portal.sales.models import (
 )
 from portal.sales.parties import document_parties
 from portal.sales.services import record_payment, record_refund
+from portal.web.files import made_pdf
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("sales", __name__)
@@ -282,10 +283,7 @@ def invoice_pdf(invoice_id: str):
         joinedload(Invoice.activity),
     )
     seller, buyer = document_parties(invoice, get_coop_settings(db.session))
-    response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(render_pdf(invoice, seller, buyer), pdf_filename(invoice))
 
 
 PAYMENT_FIELDS = ("invoice_number", "amount", "date", "method", "reference")

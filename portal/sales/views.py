@@ -41,6 +41,7 @@ from portal.transaction import transaction
 from portal.web.access import owned_or_404, staff_required
 from portal.web.confirm import asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
+from portal.web.files import made_pdf
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.pages import page_arg
@@ -291,10 +292,7 @@ def credit_note(invoice_id: int):
 def pdf(invoice_id: int):
     invoice = invoice_or_404(invoice_id)
     seller, buyer = document_parties(invoice, get_coop_settings(db.session))
-    response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(render_pdf(invoice, seller, buyer), pdf_filename(invoice))
 
 
 # --- Customers ---------------------------------------------------------------------------
