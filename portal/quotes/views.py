@@ -36,10 +36,10 @@ from portal.sales.sending_views import MailPages
 from portal.storage import storage
 from portal.transaction import transaction
 from portal.uploads import check_upload
-from portal.web.access import staff_required
+from portal.web.access import authored_or_404, staff_required
 from portal.web.confirm import asks, unconfirmed
 from portal.web.files import made_pdf, uploaded_file
-from portal.web.forms import form_error
+from portal.web.forms import flash_outcome, form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.pages import page_arg
@@ -61,10 +61,7 @@ def quote_or_404(quote_id: int) -> Quote:
 
 def _own_quote_or_404(quote_id: int) -> Quote:
     """The current member's own quote, to change it: staff get a 404 as well."""
-    quote = quote_or_404(quote_id)
-    if quote.member_id != current_user.id:
-        abort(404)
-    return quote
+    return authored_or_404(quote_or_404(quote_id))
 
 
 def _show(quote: Quote) -> Response:
@@ -81,12 +78,7 @@ def _ask(quote: Quote) -> Response | None:
 
 
 def _act(quote: Quote, action, success: str) -> Response:
-    try:
-        action()
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return _show(quote)
 
 

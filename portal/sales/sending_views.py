@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, Response, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,7 +18,7 @@ from portal.sales.forms import SendForm
 from portal.sales.models import Invoice
 from portal.sales.queries import overdue_invoices
 from portal.transaction import transaction
-from portal.web.access import owned_or_404, staff_required
+from portal.web.access import authored_or_404, owned_or_404, staff_required
 from portal.web.confirm import asks, unconfirmed
 from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render
@@ -29,10 +29,7 @@ bp = Blueprint("sending", __name__)
 
 def _own_invoice_or_404(invoice_id: int) -> Invoice:
     """The current member's own invoice: the entrepreneur writes to their customer."""
-    invoice = owned_or_404(db.session, Invoice, invoice_id)
-    if invoice.member_id != current_user.id:
-        abort(404)
-    return invoice
+    return authored_or_404(owned_or_404(db.session, Invoice, invoice_id))
 
 
 def _show(invoice: Invoice) -> Response:

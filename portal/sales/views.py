@@ -38,10 +38,11 @@ from portal.sales.queries import (
 )
 from portal.sales.totals import preview_totals
 from portal.transaction import transaction
-from portal.web.access import owned_or_404, staff_required
+from portal.web.access import authored_or_404, owned_or_404, staff_required
 from portal.web.confirm import asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
 from portal.web.files import made_pdf
+from portal.web.forms import flash_outcome
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.pages import page_arg
@@ -60,10 +61,7 @@ def invoice_or_404(invoice_id: int) -> Invoice:
 
 def _own_invoice_or_404(invoice_id: int) -> Invoice:
     """The current member's own invoice, to change it: staff get a 404 as well."""
-    invoice = invoice_or_404(invoice_id)
-    if invoice.member_id != current_user.id:
-        abort(404)
-    return invoice
+    return authored_or_404(invoice_or_404(invoice_id))
 
 
 def _show(invoice: Invoice) -> Response:
@@ -188,12 +186,7 @@ def show(invoice_id: int):
 
 
 def _act(invoice: Invoice, action, success: str) -> Response:
-    try:
-        action()
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return _show(invoice)
 
 

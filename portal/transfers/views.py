@@ -24,7 +24,7 @@ from portal.transfers.queries import contractor_choices, transfers_in_progress, 
 from portal.web.access import staff_required
 from portal.web.confirm import asks, unconfirmed
 from portal.web.files import made_pdf
-from portal.web.forms import form_error
+from portal.web.forms import flash_outcome, form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
 
@@ -62,12 +62,7 @@ def _ask(transfer: InternalTransfer) -> Response | None:
 
 
 def _act(transfer: InternalTransfer, action, success: str, next_url: str | None = None):
-    try:
-        action()
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return redirect_after_post(
         safe_next(next_url, url_for("transfers.show", transfer_id=transfer.id))
     )
