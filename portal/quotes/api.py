@@ -11,7 +11,12 @@ from portal.db import db
 from portal.members.models import Activity, Member
 from portal.quotes.documents import pdf_filename, quote_pdf
 from portal.quotes.models import Quote, QuoteLine
-from portal.sales.api import CUSTOMER_COLUMNS, customer_representation, line_representation
+from portal.sales.api import (
+    CUSTOMER_COLUMNS,
+    customer_representation,
+    line_columns,
+    lines_by_document,
+)
 from portal.sales.models import Customer
 from portal.web.files import made_pdf
 
@@ -41,17 +46,7 @@ QUOTE_COLUMNS = (
 )
 QUOTE_IDS = bindparam("quote_ids", expanding=True)
 QUOTE_LINES = (
-    select(
-        QuoteLine.quote_id,
-        QuoteLine.position,
-        QuoteLine.description,
-        QuoteLine.quantity,
-        QuoteLine.unit,
-        QuoteLine.unit_price_cents,
-        QuoteLine.discount_percent,
-        QuoteLine.vat_rate,
-        QuoteLine.net_cents,
-    )
+    select(*line_columns(QuoteLine.quote_id, QuoteLine))
     .where(QuoteLine.quote_id.in_(QUOTE_IDS))
     .order_by(QuoteLine.quote_id, QuoteLine.position)
 )
@@ -70,9 +65,7 @@ def quotes_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
     stored one; `expired` says whether a quote still awaiting its answer is past its date."""
     connection = session.connection()
     params = {"quote_ids": sorted(row_ids(entity_ids))}
-    lines: dict[int, list[dict]] = {}
-    for row in connection.execute(QUOTE_LINES, params):
-        lines.setdefault(row[0], []).append(line_representation(row[1:]))
+    lines = lines_by_document(session, QUOTE_LINES, params)
     today = paris_today()
     quotes = {}
     for row in connection.execute(QUOTE_ROWS, params):
