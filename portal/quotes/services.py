@@ -13,7 +13,7 @@ from portal.coop.services import get_coop_settings
 from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
-from portal.money import from_cents, to_cents
+from portal.money import to_cents
 from portal.quotes import notifications
 from portal.quotes.models import (
     DEFAULT_VALIDITY_DAYS,
@@ -24,15 +24,15 @@ from portal.quotes.models import (
     QuoteStatus,
 )
 from portal.sales.models import Customer, OperationType
-from portal.sales.numbering import issue_number
-from portal.sales.parties import buyer_snapshot, seller_snapshot
 from portal.sales.services import (
     DocumentKind,
     check_parties,
     copied_lines,
     create_draft,
     discard_draft,
+    number_and_freeze,
     priced_lines,
+    record_validation,
     return_to_author,
     submit_draft,
     update_draft,
@@ -99,6 +99,8 @@ QUOTE = DocumentKind(
     name="quote",
     submitted=QuoteStatus.SUBMITTED,
     returned=QuoteStatus.RETURNED,
+    validated=QuoteStatus.VALIDATED,
+    term_field="valid_until",
     check=_checked,
     apply=_apply,
 )
@@ -171,32 +173,19 @@ def validate_quote(session: Session, quote: Quote, by: Member, today: date, now:
         raise DomainError(
             _l("The coop's name, SIREN and VAT number must be set before issuing quotes.")
         )
-    seller, buyer = seller_snapshot(settings, quote), buyer_snapshot(quote.customer)
-    sequence, number = issue_number(
-        session, Quote, QUOTE_SERIES, today.year, settings.quote_number_pattern
-    )
-    validity = quote.valid_until - quote.issue_date
-    quote.issue_date, quote.valid_until = today, today + validity
-    quote.series, quote.number_year, quote.number_sequence = QUOTE_SERIES, today.year, sequence
-    quote.number = number
-    quote.status = QuoteStatus.VALIDATED
-    quote.seller, quote.buyer = seller, buyer
-    quote.access_token = secrets.token_urlsafe(32)
-    quote.validated_at = now
-    quote.validated_by_id = by.id
-    quote.return_comment = ""
-    if quote.submitted_at is None:
-        quote.submitted_at = now
-    session.flush()
-    record_change(session, "quote", quote.id)
-    record(
+    number_and_freeze(
         session,
-        "quote_validated",
-        actor=by,
-        subject=quote.member,
-        target=f"quote {quote.number}",
-        detail=f"{from_cents(quote.total_incl_vat_cents):.2f} EUR",
+        QUOTE,
+        quote,
+        by,
+        settings,
+        QUOTE_SERIES,
+        settings.quote_number_pattern,
+        today,
+        now,
     )
+    quote.access_token = secrets.token_urlsafe(32)
+    record_validation(session, QUOTE, quote, by)
     notifications.quote_validated(session, quote, by)
     return quote
 

@@ -118,6 +118,10 @@ class DocumentKind:
     name: str
     submitted: Enum
     returned: Enum
+    validated: Enum
+    # The date that ends its term (`due_date`, `valid_until`), kept as long after the issue
+    # date when the document is issued.
+    term_field: str
     # (document, member, input): the input's refusals, raised before anything changes; else
     # what `apply` sets. The document is a new one, not yet in the session, on a creation.
     check: Callable[[Any, Member, Any], Any]
@@ -249,6 +253,8 @@ INVOICE = DocumentKind(
     name="invoice",
     submitted=InvoiceStatus.SUBMITTED,
     returned=InvoiceStatus.RETURNED,
+    validated=InvoiceStatus.VALIDATED,
+    term_field="due_date",
     check=_checked,
     apply=_apply,
 )
@@ -295,6 +301,50 @@ def duplicate_invoice(session: Session, invoice: Invoice, member: Member, today:
     return copy
 
 
+def number_and_freeze(
+    session: Session,
+    kind: DocumentKind,
+    document,
+    by: Member,
+    settings,
+    series: str,
+    pattern: str,
+    today: date,
+    now: datetime,
+) -> None:
+    """Issue the document: the next number of its series this year, dated today keeping its
+    term so numbers and dates stay in the same order, frozen for ever with a snapshot of
+    both parties. Nothing is flushed yet: the caller adds what is its kind's own."""
+    seller, buyer = seller_snapshot(settings, document), buyer_snapshot(document.customer)
+    sequence, number = issue_number(session, kind.model, series, today.year, pattern)
+    # Number and status change together: the database refuses one without the other.
+    term = getattr(document, kind.term_field) - document.issue_date
+    document.issue_date = today
+    setattr(document, kind.term_field, today + term)
+    document.series, document.number_year, document.number_sequence = series, today.year, sequence
+    document.number = number
+    document.status = kind.validated
+    document.seller, document.buyer = seller, buyer
+    document.validated_at = now
+    document.validated_by_id = by.id
+    document.return_comment = ""
+    if document.submitted_at is None:
+        document.submitted_at = now
+
+
+def record_validation(session: Session, kind: DocumentKind, document, by: Member) -> None:
+    session.flush()
+    record_change(session, kind.name, document.id)
+    record(
+        session,
+        f"{kind.name}_validated",
+        actor=by,
+        subject=document.member,
+        target=f"{kind.name} {document.number}",
+        detail=f"{from_cents(document.total_incl_vat_cents):.2f} EUR",
+    )
+
+
 # --- Workflow ----------------------------------------------------------------------------
 
 
@@ -339,22 +389,9 @@ def validate_invoice(
         if invoice.is_credit_note
         else settings.invoice_number_pattern
     )
-    seller, buyer = seller_snapshot(settings, invoice), buyer_snapshot(invoice.customer)
-    series = SERIES[invoice.kind]
-    sequence, number = issue_number(session, Invoice, series, today.year, pattern)
-    # Number and status change together: the database refuses one without the other.
-    term = invoice.due_date - invoice.issue_date
-    invoice.issue_date = today
-    invoice.due_date = today + term
-    invoice.series, invoice.number_year, invoice.number_sequence = series, today.year, sequence
-    invoice.number = number
-    invoice.status = InvoiceStatus.VALIDATED
-    invoice.seller, invoice.buyer = seller, buyer
-    invoice.validated_at = now
-    invoice.validated_by_id = by.id
-    invoice.return_comment = ""
-    if invoice.submitted_at is None:
-        invoice.submitted_at = now
+    number_and_freeze(
+        session, INVOICE, invoice, by, settings, SERIES[invoice.kind], pattern, today, now
+    )
     if invoice.is_credit_note:
         overpaid_before = _overpaid_cents(original)
         original.credited_cents += invoice.total_incl_vat_cents
@@ -362,16 +399,7 @@ def validate_invoice(
         invoice.refund_due_cents = _overpaid_cents(original) - overpaid_before
         _settle(original)
         record_change(session, "invoice", original.id)
-    session.flush()
-    record_change(session, "invoice", invoice.id)
-    record(
-        session,
-        "invoice_validated",
-        actor=by,
-        subject=invoice.member,
-        target=f"invoice {invoice.number}",
-        detail=f"{from_cents(invoice.total_incl_vat_cents):.2f} EUR",
-    )
+    record_validation(session, INVOICE, invoice, by)
     notifications.invoice_validated(session, invoice, by)
     return invoice
 
