@@ -72,6 +72,49 @@ def notify_all(
     return notifications
 
 
+# --- A document's validation (an invoice, a quote) ------------------------------------------
+# Each kind names its own notifications; what they say and whom they tell is the same.
+
+
+def document_submitted(session: Session, kind: NotificationKind, link: str, document, /) -> None:
+    """A new item in the support team's validation queue."""
+    notify_staff(
+        session,
+        kind,
+        link,
+        member=document.member.full_name,
+        customer=document.customer.name,
+        amount_cents=document.total_incl_vat_cents,
+    )
+
+
+def document_validated(
+    session: Session, kind: NotificationKind, link: str, document, by: Member, /
+) -> None:
+    """Unless its author validated it (a trusted entrepreneur): they know."""
+    if by.id == document.member_id:
+        return
+    notify(
+        session,
+        document.member,
+        kind,
+        link,
+        number=document.number,
+        customer=document.customer.name,
+    )
+
+
+def document_returned(session: Session, kind: NotificationKind, link: str, document, /) -> None:
+    notify(
+        session,
+        document.member,
+        kind,
+        link,
+        customer=document.customer.name,
+        comment=document.return_comment,
+    )
+
+
 def _deliveries(
     session: Session, member_ids: list[int], kind: NotificationKind
 ) -> dict[int, EmailDelivery]:

@@ -1,7 +1,7 @@
 """Quotes in the sync API: entity `quote` in the feed and `GET /quotes/{id}`, with the same
 money rules as invoices (strings with two decimals, never floats), and the quote's PDF."""
 
-from flask import Blueprint, Response
+from flask import Blueprint
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -11,8 +11,14 @@ from portal.db import db
 from portal.members.models import Activity, Member
 from portal.quotes.documents import pdf_filename, quote_pdf
 from portal.quotes.models import Quote, QuoteLine
-from portal.sales.api import CUSTOMER_COLUMNS, customer_representation, line_representation
+from portal.sales.api import (
+    CUSTOMER_COLUMNS,
+    customer_representation,
+    line_columns,
+    lines_by_document,
+)
 from portal.sales.models import Customer
+from portal.web.files import made_pdf
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("quotes", __name__)
@@ -40,17 +46,7 @@ QUOTE_COLUMNS = (
 )
 QUOTE_IDS = bindparam("quote_ids", expanding=True)
 QUOTE_LINES = (
-    select(
-        QuoteLine.quote_id,
-        QuoteLine.position,
-        QuoteLine.description,
-        QuoteLine.quantity,
-        QuoteLine.unit,
-        QuoteLine.unit_price_cents,
-        QuoteLine.discount_percent,
-        QuoteLine.vat_rate,
-        QuoteLine.net_cents,
-    )
+    select(*line_columns(QuoteLine.quote_id, QuoteLine))
     .where(QuoteLine.quote_id.in_(QUOTE_IDS))
     .order_by(QuoteLine.quote_id, QuoteLine.position)
 )
@@ -69,9 +65,7 @@ def quotes_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
     stored one; `expired` says whether a quote still awaiting its answer is past its date."""
     connection = session.connection()
     params = {"quote_ids": sorted(row_ids(entity_ids))}
-    lines: dict[int, list[dict]] = {}
-    for row in connection.execute(QUOTE_LINES, params):
-        lines.setdefault(row[0], []).append(line_representation(row[1:]))
+    lines = lines_by_document(session, QUOTE_LINES, params)
     today = paris_today()
     quotes = {}
     for row in connection.execute(QUOTE_ROWS, params):
@@ -114,7 +108,4 @@ def quote(quote_id: str):
 @bp.get("/quotes/<quote_id>/pdf")
 def quote_pdf_file(quote_id: str):
     quote = row_or_404(db.session, Quote, quote_id)
-    response = Response(quote_pdf(db.session, quote), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(quote)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(quote_pdf(db.session, quote), pdf_filename(quote))

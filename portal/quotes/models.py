@@ -23,6 +23,7 @@ from portal.i18n import lazy_pgettext as pgettext
 from portal.members.models import Activity, Member
 from portal.sales.models import (
     Customer,
+    DraftRefusals,
     OperationType,
     PricedLine,
     lacks_siren,
@@ -65,7 +66,7 @@ class QuoteStatus(LabelledEnum):
 EXPIRED_LABEL = pgettext("quote", "Expired")
 
 
-class Quote(Base):
+class Quote(DraftRefusals, Base):
     """A quote and its lines. Once validated it has a number and never changes again; the
     customer's answer (accepted, refused) is recorded on it. "Expired" is not stored: an
     issued quote still awaiting its answer after its validity date has expired."""
@@ -160,9 +161,6 @@ class Quote(Base):
             return _l("This quote can no longer be changed.")
         return None
 
-    def refusal_to_delete(self) -> Refusal:
-        return self.refusal_to_change()
-
     def refusal_to_issue(self) -> Refusal:
         """What a quote needs before it is submitted or validated."""
         if not self.lines or self.total_excl_vat_cents <= 0:
@@ -170,9 +168,6 @@ class Quote(Base):
         if lacks_siren(self.customer):
             return _l("Add the customer's SIREN: it is mandatory for French companies.")
         return None
-
-    def refusal_to_submit(self) -> Refusal:
-        return self.refusal_to_change() or self.refusal_to_issue()
 
     def refusal_to_validate(self, by: Member) -> Refusal:
         """As for invoices: staff validate submitted quotes, an entrepreneur trusted with

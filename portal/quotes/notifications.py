@@ -6,7 +6,12 @@ from sqlalchemy.orm import Session
 from portal.links import portal_path
 from portal.members.models import Member
 from portal.notifications.models import NotificationKind as Kind
-from portal.notifications.services import notify, notify_staff
+from portal.notifications.services import (
+    document_returned,
+    document_submitted,
+    document_validated,
+    notify,
+)
 from portal.quotes.models import Quote
 
 
@@ -15,40 +20,15 @@ def _link(quote: Quote) -> str:
 
 
 def quote_submitted(session: Session, quote: Quote) -> None:
-    """A new item in the support team's validation queue."""
-    notify_staff(
-        session,
-        Kind.QUOTE_SUBMITTED,
-        _link(quote),
-        member=quote.member.full_name,
-        customer=quote.customer.name,
-        amount_cents=quote.total_incl_vat_cents,
-    )
+    document_submitted(session, Kind.QUOTE_SUBMITTED, _link(quote), quote)
 
 
 def quote_validated(session: Session, quote: Quote, by: Member) -> None:
-    """Unless its author validated it (a trusted entrepreneur): they know."""
-    if by.id == quote.member_id:
-        return
-    notify(
-        session,
-        quote.member,
-        Kind.QUOTE_VALIDATED,
-        _link(quote),
-        number=quote.number,
-        customer=quote.customer.name,
-    )
+    document_validated(session, Kind.QUOTE_VALIDATED, _link(quote), quote, by)
 
 
 def quote_returned(session: Session, quote: Quote) -> None:
-    notify(
-        session,
-        quote.member,
-        Kind.QUOTE_RETURNED,
-        _link(quote),
-        customer=quote.customer.name,
-        comment=quote.return_comment,
-    )
+    document_returned(session, Kind.QUOTE_RETURNED, _link(quote), quote)
 
 
 def quote_accepted(session: Session, quote: Quote) -> None:

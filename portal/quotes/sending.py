@@ -8,19 +8,18 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from portal.errors import refuse
 from portal.i18n import gettext as _
 from portal.links import public_url
 from portal.members.models import Member
-from portal.outbox.services import Attachment, queue_email, render_email
+from portal.outbox.services import Attachment
 from portal.quotes.documents import pdf_filename, quote_pdf
 from portal.quotes.models import Quote
 from portal.quotes.services import mark_quote_sent
 from portal.sales.sending import (
     LOCALES,
     CustomerMail,
-    checked_mail,
     locale_for,
+    mail_to_customer,
 )
 
 
@@ -47,27 +46,13 @@ def send_quote_to_customer(
 ) -> Quote:
     """Mail a validated quote to its customer with its PDF; it becomes sent (again, with
     the latest date, if it already was). Without the customer's email address, nothing."""
-    refuse(quote.refusal_to_mail())
-    subject, message = checked_mail(mail)
-    attachment = Attachment(pdf_filename(quote), "application/pdf", quote_pdf(session, quote))
-    session.refresh(quote, with_for_update={"of": Quote})
-    refuse(quote.refusal_to_mail())
-    email = render_email(
-        "sales/to_customer",
-        mail.locale if mail.locale in LOCALES else locale_for(quote.customer),
-        subject,
-        message=message,
-        coop=quote.seller["name"],
-        entrepreneur=quote.member.full_name,
-        reply_to=quote.member.email,
-    )
-    queue_email(
+    mail_to_customer(
         session,
-        quote.customer.email,
-        email.subject,
-        email.text,
-        email.html,
-        reply_to=quote.member.email,
-        attachments=[attachment],
+        quote,
+        mail,
+        lambda: Attachment(pdf_filename(quote), "application/pdf", quote_pdf(session, quote)),
+        # Its row only: the page loaded its activity through an outer join, which
+        # PostgreSQL cannot lock.
+        lock={"of": Quote},
     )
     return mark_quote_sent(session, quote, now)

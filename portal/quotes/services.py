@@ -6,7 +6,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.audit.services import record
@@ -14,7 +13,7 @@ from portal.coop.services import get_coop_settings
 from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
-from portal.money import from_cents, to_cents
+from portal.money import to_cents
 from portal.quotes import notifications
 from portal.quotes.models import (
     DEFAULT_VALIDITY_DAYS,
@@ -25,12 +24,21 @@ from portal.quotes.models import (
     QuoteStatus,
 )
 from portal.sales.models import Customer, OperationType
-from portal.sales.numbering import issue_number
-from portal.sales.parties import buyer_snapshot, seller_snapshot
-from portal.sales.services import check_parties, copied_lines, priced_lines
+from portal.sales.services import (
+    DocumentKind,
+    check_parties,
+    copied_lines,
+    create_draft,
+    discard_draft,
+    number_and_freeze,
+    priced_lines,
+    record_validation,
+    return_to_author,
+    submit_draft,
+    update_draft,
+)
 from portal.sales.totals import LineInput, Totals
 from portal.storage import new_key, save_with_transaction
-from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
 from portal.uploads import CheckedUpload
 
@@ -57,7 +65,9 @@ def default_valid_until(issue_date: date) -> date:
     return issue_date + timedelta(days=DEFAULT_VALIDITY_DAYS)
 
 
-def _checked(member: Member, data: QuoteInput) -> tuple[date, list[QuoteLine], Totals]:
+def _checked(
+    quote: Quote, member: Member, data: QuoteInput
+) -> tuple[date, list[QuoteLine], Totals]:
     """The input's refusals, raised before anything changes; else its validity's end, its
     lines and their totals."""
     check_parties(member, data.customer, data.activity_id)
@@ -84,44 +94,30 @@ def _apply(quote: Quote, data: QuoteInput, checked) -> None:
     quote.total_incl_vat_cents = to_cents(totals.incl_vat)
 
 
+QUOTE = DocumentKind(
+    model=Quote,
+    name="quote",
+    submitted=QuoteStatus.SUBMITTED,
+    returned=QuoteStatus.RETURNED,
+    validated=QuoteStatus.VALIDATED,
+    term_field="valid_until",
+    check=_checked,
+    apply=_apply,
+)
+
+
 def create_quote(
     session: Session, member: Member, data: QuoteInput, form_token: str | None = None
 ) -> tuple[Quote, bool]:
-    """A new draft; a double submit of the same form returns the first one: `(quote,
-    created)`."""
-    if form_token:
-        existing = session.scalar(
-            select(Quote).where(Quote.member_id == member.id, Quote.form_token == form_token)
-        )
-        if existing is not None:
-            return existing, False
-    quote = Quote(member_id=member.id, form_token=form_token or None)
-    _apply(quote, data, _checked(member, data))
-    session.add(quote)
-    session.flush()
-    record_change(session, "quote", quote.id)
-    return quote, True
+    return create_draft(session, QUOTE, member, data, form_token)
 
 
 def update_quote(session: Session, quote: Quote, data: QuoteInput) -> Quote:
-    refuse(quote.refusal_to_change())
-    # Every refusal before the first change: the page that shows it commits what it holds.
-    checked = _checked(quote.member, data)
-    # The old lines go first, so the new ones can take their positions.
-    quote.lines = []
-    session.flush()
-    _apply(quote, data, checked)
-    session.flush()
-    record_change(session, "quote", quote.id)
-    return quote
+    return update_draft(session, QUOTE, quote, data)
 
 
 def delete_draft(session: Session, quote: Quote) -> None:
-    refuse(quote.refusal_to_delete())
-    quote_id = quote.id
-    session.delete(quote)
-    session.flush()
-    record_change(session, "quote", quote_id, ChangeOp.DELETE)
+    discard_draft(session, QUOTE, quote)
 
 
 def duplicate_quote(session: Session, quote: Quote, member: Member, today: date) -> Quote:
@@ -153,33 +149,13 @@ def duplicate_quote(session: Session, quote: Quote, member: Member, today: date)
 
 
 def submit_quote(session: Session, quote: Quote, now: datetime) -> Quote:
-    refuse(quote.refusal_to_submit())
-    quote.status = QuoteStatus.SUBMITTED
-    quote.submitted_at = now
-    quote.return_comment = ""
-    session.flush()
-    record_change(session, "quote", quote.id)
+    submit_draft(session, QUOTE, quote, now)
     notifications.quote_submitted(session, quote)
     return quote
 
 
 def return_quote(session: Session, quote: Quote, by: Member, comment: str) -> Quote:
-    comment = comment.strip()
-    refuse(quote.refusal_to_return(by))
-    if not comment:
-        raise DomainError(_l("Say what to correct."), field="comment")
-    quote.status = QuoteStatus.RETURNED
-    quote.return_comment = comment[:2000]
-    session.flush()
-    record_change(session, "quote", quote.id)
-    record(
-        session,
-        "quote_returned",
-        actor=by,
-        subject=quote.member,
-        target=f"quote {quote.id}",
-        detail=quote.return_comment,
-    )
+    return_to_author(session, QUOTE, quote, by, comment)
     notifications.quote_returned(session, quote)
     return quote
 
@@ -197,32 +173,19 @@ def validate_quote(session: Session, quote: Quote, by: Member, today: date, now:
         raise DomainError(
             _l("The coop's name, SIREN and VAT number must be set before issuing quotes.")
         )
-    seller, buyer = seller_snapshot(settings, quote), buyer_snapshot(quote.customer)
-    sequence, number = issue_number(
-        session, Quote, QUOTE_SERIES, today.year, settings.quote_number_pattern
-    )
-    validity = quote.valid_until - quote.issue_date
-    quote.issue_date, quote.valid_until = today, today + validity
-    quote.series, quote.number_year, quote.number_sequence = QUOTE_SERIES, today.year, sequence
-    quote.number = number
-    quote.status = QuoteStatus.VALIDATED
-    quote.seller, quote.buyer = seller, buyer
-    quote.access_token = secrets.token_urlsafe(32)
-    quote.validated_at = now
-    quote.validated_by_id = by.id
-    quote.return_comment = ""
-    if quote.submitted_at is None:
-        quote.submitted_at = now
-    session.flush()
-    record_change(session, "quote", quote.id)
-    record(
+    number_and_freeze(
         session,
-        "quote_validated",
-        actor=by,
-        subject=quote.member,
-        target=f"quote {quote.number}",
-        detail=f"{from_cents(quote.total_incl_vat_cents):.2f} EUR",
+        QUOTE,
+        quote,
+        by,
+        settings,
+        QUOTE_SERIES,
+        settings.quote_number_pattern,
+        today,
+        now,
     )
+    quote.access_token = secrets.token_urlsafe(32)
+    record_validation(session, QUOTE, quote, by)
     notifications.quote_validated(session, quote, by)
     return quote
 

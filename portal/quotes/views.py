@@ -2,7 +2,6 @@
 validation queue, and the customer's secret link to read, accept or refuse a quote."""
 
 import hmac
-import uuid
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -30,18 +29,17 @@ from portal.quotes.queries import (
     validation_queue,
 )
 from portal.sales.customer_views import customer_or_404
-from portal.sales.editor import handle_form_actions, lines_data, prepare_form
-from portal.sales.forms import ReturnForm, SendForm
+from portal.sales.editor import DocumentEditor
+from portal.sales.forms import ReturnForm
 from portal.sales.parties import document_parties
-from portal.sales.sending import LOCALES, CustomerMail
-from portal.sales.totals import preview_totals
+from portal.sales.sending_views import MailPages
 from portal.storage import storage
 from portal.transaction import transaction
 from portal.uploads import check_upload
-from portal.web.access import staff_required
+from portal.web.access import authored_or_404, staff_required
 from portal.web.confirm import asks, unconfirmed
-from portal.web.files import uploaded_file
-from portal.web.forms import form_error
+from portal.web.files import made_pdf, uploaded_file
+from portal.web.forms import flash_outcome, form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.pages import page_arg
@@ -63,10 +61,7 @@ def quote_or_404(quote_id: int) -> Quote:
 
 def _own_quote_or_404(quote_id: int) -> Quote:
     """The current member's own quote, to change it: staff get a 404 as well."""
-    quote = quote_or_404(quote_id)
-    if quote.member_id != current_user.id:
-        abort(404)
-    return quote
+    return authored_or_404(quote_or_404(quote_id))
 
 
 def _show(quote: Quote) -> Response:
@@ -83,12 +78,7 @@ def _ask(quote: Quote) -> Response | None:
 
 
 def _act(quote: Quote, action, success: str) -> Response:
-    try:
-        action()
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return _show(quote)
 
 
@@ -118,78 +108,30 @@ def index():
     )
 
 
-def _edit_page(form: QuoteForm, quote: Quote | None) -> Response:
-    return render(
-        "quotes/edit.html",
-        "quotes/_quote_form.html",
-        form=form,
-        quote=quote,
-        totals=preview_totals(form.complete_lines()),
-    )
-
-
 @bp.route("/quotes/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = QuoteForm()
-    prepare_form(form, current_user)
-    if request.method == "GET":
-        form.form_token.data = uuid.uuid4().hex
-        form.issue_date.data = paris_today()
-        form.valid_until.data = services.default_valid_until(paris_today())
-        customer_id = id_arg("customer_id")
-        if customer_id:
-            form.customer_id.data = customer_or_404(customer_id).id
-        if len(current_user.activities) == 1:
-            form.activity_id.data = str(current_user.activities[0].id)
-    elif not handle_form_actions(form, current_user) and form.validate():
-        customer = customer_or_404(form.customer_id.data)
-        try:
-            quote, created = services.create_quote(
-                db.session, current_user, form.to_input(customer), form.form_token.data[:64]
-            )
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            if created:
-                flash(_("Draft saved."), "success")
-            return _show(quote)
-    return _edit_page(form, None)
+    return _editor.new()
 
 
 @bp.route("/quotes/<int:quote_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(quote_id: int):
-    quote = _own_quote_or_404(quote_id)
-    refusal = quote.refusal_to_change()
-    if refusal:
-        flash(str(refusal), "error")
-        return _show(quote)
-    form = QuoteForm(data=_form_data(quote)) if request.method == "GET" else QuoteForm()
-    prepare_form(form, current_user)
-    if request.method == "POST" and not handle_form_actions(form, current_user) and form.validate():
-        customer = customer_or_404(form.customer_id.data)
-        try:
-            services.update_quote(db.session, quote, form.to_input(customer))
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            flash(_("Draft saved."), "success")
-            return _show(quote)
-    return _edit_page(form, quote)
+    return _editor.edit(_own_quote_or_404(quote_id))
 
 
-def _form_data(quote: Quote) -> dict:
-    return dict(
-        customer_id=quote.customer_id,
-        activity_id=str(quote.activity_id or ""),
-        issue_date=quote.issue_date,
-        valid_until=quote.valid_until,
-        operation_type=quote.operation_type.value,
-        payment_terms=quote.payment_terms,
-        notes=quote.notes,
-        lines=lines_data(quote.lines),
-    )
+_editor = DocumentEditor(
+    form_class=QuoteForm,
+    page="quotes/edit.html",
+    fragment="quotes/_quote_form.html",
+    name="quote",
+    term_field="valid_until",
+    default_term_end=services.default_valid_until,
+    own_fields=("payment_terms",),
+    create=services.create_quote,
+    update=services.update_quote,
+    show=_show,
+)
 
 
 @bp.get("/quotes/<int:quote_id>")
@@ -261,35 +203,22 @@ def mark_sent(quote_id: int):
     )
 
 
-def _send_page(form: SendForm, quote: Quote) -> Response:
-    return render(
-        "sales/send.html",
-        form=form,
-        document=quote,
-        refusal=quote.refusal_to_mail(),
-        send_url=url_for("quotes.send", quote_id=quote.id),
-        back_url=url_for("quotes.show", quote_id=quote.id),
-        lang_urls=[
-            (locale, url_for("quotes.send_form", quote_id=quote.id, lang=locale))
-            for locale in LOCALES
-        ],
-    )
+_mail_pages = MailPages(
+    form_endpoint="quotes.send_form",
+    send_endpoint="quotes.send",
+    show_endpoint="quotes.show",
+    id_name="quote_id",
+    may_draft=lambda quote: quote.refusal_to_send() is None,
+    draft=sending.drafted_quote_mail,
+    send=sending.send_quote_to_customer,
+)
 
 
 @bp.get("/quotes/<int:quote_id>/send")
 @login_required
 def send_form(quote_id: int):
     """The email to the customer, pre-filled in their language, with the link to answer."""
-    quote = _own_quote_or_404(quote_id)
-    form = SendForm(formdata=None)
-    if quote.refusal_to_send() is None:
-        drafted = sending.drafted_quote_mail(quote, request.args.get("lang", ""))
-        form.locale.data, form.subject.data, form.message.data = (
-            drafted.locale,
-            drafted.subject,
-            drafted.message,
-        )
-    return _send_page(form, quote)
+    return _mail_pages.form(_own_quote_or_404(quote_id))
 
 
 @bp.post("/quotes/<int:quote_id>/send")
@@ -301,22 +230,7 @@ def send_form(quote_id: int):
     _l("It leaves at once with the quote's PDF, from the coop's address."),
 )
 def send(quote_id: int):
-    quote = _own_quote_or_404(quote_id)
-    form = SendForm()
-    if quote.refusal_to_mail() or not form.validate():
-        return _send_page(form, quote)  # says why, before asking anything
-    recipient = quote.customer.email
-    subject = _("To %(email)s: %(subject)s", email=recipient, subject=form.subject.data)
-    if asked := unconfirmed(url_for("quotes.send_form", quote_id=quote.id), subject):
-        return asked
-    mail = CustomerMail(form.subject.data, form.message.data, form.locale.data or "")
-    try:
-        sending.send_quote_to_customer(db.session, quote, current_user, mail, utcnow())
-    except DomainError as error:
-        form_error(form, error)
-        return _send_page(form, quote)
-    flash(_("Sent to %(email)s.", email=recipient), "success")
-    return _show(quote)
+    return _mail_pages.sent(_own_quote_or_404(quote_id))
 
 
 @bp.post("/quotes/<int:quote_id>/delete")
@@ -345,10 +259,7 @@ def duplicate(quote_id: int):
 
 
 def _pdf_response(quote: Quote) -> Response:
-    response = Response(quote_pdf(db.session, quote), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(quote)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(quote_pdf(db.session, quote), pdf_filename(quote))
 
 
 @bp.get("/quotes/<int:quote_id>/pdf")

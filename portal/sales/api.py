@@ -2,7 +2,7 @@
 customers and payments in the feed; an invoice and its Factur-X PDF; payments pushed by the
 back office, through the same `record_payment` as the support team's form."""
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -29,12 +29,14 @@ from portal.sales.models import (
     InvoiceLine,
     Payment,
     PaymentMethod,
+    PricedLine,
     QuoteInvoice,
     Refund,
     outstanding_cents_for,
 )
 from portal.sales.parties import document_parties
 from portal.sales.services import record_payment, record_refund
+from portal.web.files import made_pdf
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
 bp = Blueprint("sales", __name__)
@@ -114,21 +116,35 @@ INVOICE_COLUMNS = (
     Invoice.sent_at,
     QuoteInvoice.quote_id,
 )
-LINE_COLUMNS = (
-    InvoiceLine.invoice_id,
-    InvoiceLine.position,
-    InvoiceLine.description,
-    InvoiceLine.quantity,
-    InvoiceLine.unit,
-    InvoiceLine.unit_price_cents,
-    InvoiceLine.discount_percent,
-    InvoiceLine.vat_rate,
-    InvoiceLine.net_cents,
-)
+
+
+def line_columns(document_id, line_class: type[PricedLine]) -> tuple:
+    """What the API says of a priced line (an invoice's, a quote's), after the id of the
+    document it is on."""
+    return (
+        document_id,
+        line_class.position,
+        line_class.description,
+        line_class.quantity,
+        line_class.unit,
+        line_class.unit_price_cents,
+        line_class.discount_percent,
+        line_class.vat_rate,
+        line_class.net_cents,
+    )
+
+
+def lines_by_document(session: Session, statement, params: dict) -> dict[int, list[dict]]:
+    """Each document's lines by its id, from `statement`, which selects `line_columns`.
+    Fetched whole: row by row, the cursor's wrappers cost more than the rows."""
+    lines: dict[int, list[dict]] = {}
+    for row in session.connection().execute(statement, params).all():
+        lines.setdefault(row[0], []).append(line_representation(row[1:]))
+    return lines
 
 
 def line_representation(row: tuple) -> dict:
-    """A priced line (an invoice's, a quote's): `row` holds LINE_COLUMNS after the first."""
+    """A priced line: `row` holds `line_columns` after the first."""
     (position, description, quantity, unit, unit_price_cents, discount_percent, vat_rate,
      net_cents) = row  # fmt: skip
     return {
@@ -147,7 +163,7 @@ INVOICE_IDS = bindparam("invoice_ids", expanding=True)
 # Built once, and run on the session's connection without the ORM's result layer: for a page
 # of a hundred invoices, building the statements and the ORM's rows cost a third of the page.
 INVOICE_LINES = (
-    select(*LINE_COLUMNS)
+    select(*line_columns(InvoiceLine.invoice_id, InvoiceLine))
     .where(InvoiceLine.invoice_id.in_(INVOICE_IDS))
     .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
 )
@@ -167,11 +183,7 @@ def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
     many. Amounts are positive for credit notes too; `kind` says which way the money goes."""
     connection = session.connection()
     params = {"invoice_ids": sorted(row_ids(entity_ids))}
-    # Fetched whole: row by row, the cursor's wrappers cost more than the rows.
-    line_rows = connection.execute(INVOICE_LINES, params).all()
-    lines: dict[int, list[dict]] = {}
-    for row in line_rows:
-        lines.setdefault(row[0], []).append(line_representation(row[1:]))
+    lines = lines_by_document(session, INVOICE_LINES, params)
     rows = connection.execute(INVOICE_ROWS, params).all()
     invoices = {}
     for row in rows:
@@ -282,10 +294,7 @@ def invoice_pdf(invoice_id: str):
         joinedload(Invoice.activity),
     )
     seller, buyer = document_parties(invoice, get_coop_settings(db.session))
-    response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(render_pdf(invoice, seller, buyer), pdf_filename(invoice))
 
 
 PAYMENT_FIELDS = ("invoice_number", "amount", "date", "method", "reference")

@@ -1,19 +1,129 @@
-"""The line editor's page parts, shared by the invoice's and the quote's forms: the
-customer list that follows the search box, and the buttons that find or create a customer or
-add and remove a line without saving the document."""
+"""The line editor's pages, shared by invoices and quotes: the new and edit pages' flow
+(`DocumentEditor`), the customer list that follows the search box, and the buttons that find
+or create a customer or add and remove a line without saving the document."""
 
-from flask import request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Response, flash, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from portal.dates import paris_today
 from portal.db import db
 from portal.errors import DomainError
 from portal.members.models import Member
 from portal.money import from_cents
+from portal.sales.customer_views import customer_or_404
 from portal.sales.customers import quick_create_customer, search_customers
 from portal.sales.forms import DocumentForm, choices
 from portal.sales.models import Customer
-from portal.sales.totals import MAX_LINES
+from portal.sales.totals import MAX_LINES, preview_totals
 from portal.web.forms import form_error
+from portal.web.htmx import render
+from portal.web.ids import id_arg
+
+
+@dataclass(frozen=True)
+class DocumentEditor:
+    """The new and edit pages of one kind of document (an invoice, a quote): the form with
+    its line editor and customer, then the service that saves the draft. The view loads the
+    document and checks access; the rest is the same for every kind."""
+
+    form_class: type[DocumentForm]
+    page: str
+    fragment: str
+    # The document's name in the templates: `invoice`, `quote`.
+    name: str
+    # The field that ends the document's term (`due_date`, `valid_until`) and its default.
+    term_field: str
+    default_term_end: Callable[[date], date]
+    # The kind's own fields beyond the shared ones, as the form and the model name them.
+    own_fields: tuple[str, ...]
+    # The services: (session, member, input, form_token) -> (document, created), and
+    # (session, document, input).
+    create: Callable[..., tuple[Any, bool]]
+    update: Callable[..., Any]
+    # The redirect to the document's page.
+    show: Callable[[Any], Response]
+
+    def new(self) -> Response:
+        form = self.form_class()
+        prepare_form(form, current_user)
+        if request.method == "GET":
+            today = paris_today()
+            form.form_token.data = uuid.uuid4().hex
+            form.issue_date.data = today
+            form[self.term_field].data = self.default_term_end(today)
+            customer_id = id_arg("customer_id")
+            if customer_id:
+                form.customer_id.data = customer_or_404(customer_id).id
+            if len(current_user.activities) == 1:
+                form.activity_id.data = str(current_user.activities[0].id)
+        elif not handle_form_actions(form, current_user) and form.validate():
+            customer = customer_or_404(form.customer_id.data)
+            try:
+                document, created = self.create(
+                    db.session, current_user, form.to_input(customer), form.form_token.data[:64]
+                )
+            except DomainError as error:
+                form_error(form, error)
+            else:
+                if created:
+                    flash(_("Draft saved."), "success")
+                return self.show(document)
+        return self._page(form, None)
+
+    def edit(self, document) -> Response:
+        """`document` is the current member's own, loaded by the view."""
+        refusal = document.refusal_to_change()
+        if refusal:
+            flash(str(refusal), "error")
+            return self.show(document)
+        if request.method == "GET":
+            form = self.form_class(data=self._stored_fields(document))
+        else:
+            form = self.form_class()
+        prepare_form(form, current_user)
+        if (
+            request.method == "POST"
+            and not handle_form_actions(form, current_user)
+            and form.validate()
+        ):
+            customer = customer_or_404(form.customer_id.data)
+            try:
+                self.update(db.session, document, form.to_input(customer))
+            except DomainError as error:
+                form_error(form, error)
+            else:
+                flash(_("Draft saved."), "success")
+                return self.show(document)
+        return self._page(form, document)
+
+    def _stored_fields(self, document) -> dict:
+        """A stored document as the form's fields hold it."""
+        own = {name: getattr(document, name) for name in (self.term_field, *self.own_fields)}
+        return dict(
+            customer_id=document.customer_id,
+            activity_id=str(document.activity_id or ""),
+            issue_date=document.issue_date,
+            operation_type=document.operation_type.value,
+            notes=document.notes,
+            lines=_lines_data(document.lines),
+            **own,
+        )
+
+    def _page(self, form: DocumentForm, document) -> Response:
+        return render(
+            self.page,
+            self.fragment,
+            form=form,
+            totals=preview_totals(form.complete_lines()),
+            **{self.name: document},
+        )
 
 
 def _customer_choices(member: Member, query: str = "") -> list[tuple[int, str]]:
@@ -38,7 +148,7 @@ def prepare_form(form: DocumentForm, member: Member) -> None:
     )
 
 
-def lines_data(lines) -> list[dict]:
+def _lines_data(lines) -> list[dict]:
     """A document's stored lines as the line editor's fields hold them."""
     return [
         dict(

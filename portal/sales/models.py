@@ -121,6 +121,18 @@ def lacks_siren(customer: "Customer") -> bool:
     )
 
 
+class DraftRefusals:
+    """The refusals an invoice's and a quote's drafts share, from each one's own
+    `refusal_to_change` and `refusal_to_issue`."""
+
+    def refusal_to_delete(self) -> Refusal:
+        """A draft that was never issued may go; nothing validated is ever deleted."""
+        return self.refusal_to_change()
+
+    def refusal_to_submit(self) -> Refusal:
+        return self.refusal_to_change() or self.refusal_to_issue()
+
+
 def outstanding_cents_for(
     status: InvoiceStatus, kind: InvoiceKind, total_incl_vat: int, paid: int, credited: int
 ) -> int:
@@ -162,7 +174,7 @@ class InvoiceBalance:
         return self.outstanding_cents > 0 and self.due_date < today
 
 
-class Invoice(InvoiceBalance, Base):
+class Invoice(InvoiceBalance, DraftRefusals, Base):
     """An invoice or a credit note (avoir). Amounts are positive in both; the kind says which.
 
     Once validated it has a number and never changes again: corrections are credit notes.
@@ -277,10 +289,6 @@ class Invoice(InvoiceBalance, Base):
             return _l("This invoice can no longer be changed.")
         return None
 
-    def refusal_to_delete(self) -> Refusal:
-        """A draft that was never issued may go; nothing validated is ever deleted."""
-        return self.refusal_to_change()
-
     def refusal_to_issue(self) -> Refusal:
         """What an invoice needs before it is submitted or validated."""
         if not self.lines or self.total_excl_vat_cents <= 0:
@@ -288,9 +296,6 @@ class Invoice(InvoiceBalance, Base):
         if lacks_siren(self.customer):
             return _l("Add the customer's SIREN: it is mandatory on invoices to French companies.")
         return None
-
-    def refusal_to_submit(self) -> Refusal:
-        return self.refusal_to_change() or self.refusal_to_issue()
 
     def refusal_to_validate(self, by: Member) -> Refusal:
         """Staff validate submitted invoices; a trusted entrepreneur validates their own.

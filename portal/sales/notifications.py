@@ -6,7 +6,12 @@ from sqlalchemy.orm import Session
 from portal.links import portal_path
 from portal.members.models import Member
 from portal.notifications.models import NotificationKind as Kind
-from portal.notifications.services import notify, notify_staff
+from portal.notifications.services import (
+    document_returned,
+    document_submitted,
+    document_validated,
+    notify,
+)
 from portal.sales.models import Invoice, ReminderLevel
 
 
@@ -15,28 +20,11 @@ def _link(invoice: Invoice) -> str:
 
 
 def invoice_validated(session: Session, invoice: Invoice, by: Member) -> None:
-    """Unless its author validated it (a trusted entrepreneur): they know."""
-    if by.id == invoice.member_id:
-        return
-    notify(
-        session,
-        invoice.member,
-        Kind.INVOICE_VALIDATED,
-        _link(invoice),
-        number=invoice.number,
-        customer=invoice.customer.name,
-    )
+    document_validated(session, Kind.INVOICE_VALIDATED, _link(invoice), invoice, by)
 
 
 def invoice_returned(session: Session, invoice: Invoice) -> None:
-    notify(
-        session,
-        invoice.member,
-        Kind.INVOICE_RETURNED,
-        _link(invoice),
-        customer=invoice.customer.name,
-        comment=invoice.return_comment,
-    )
+    document_returned(session, Kind.INVOICE_RETURNED, _link(invoice), invoice)
 
 
 def invoice_paid(session: Session, invoice: Invoice) -> None:
@@ -65,12 +53,4 @@ def invoice_reminded(session: Session, invoice: Invoice, level: ReminderLevel) -
 
 
 def invoice_submitted(session: Session, invoice: Invoice) -> None:
-    """A new item in the support team's validation queue."""
-    notify_staff(
-        session,
-        Kind.INVOICE_SUBMITTED,
-        _link(invoice),
-        member=invoice.member.full_name,
-        customer=invoice.customer.name,
-        amount_cents=invoice.total_incl_vat_cents,
-    )
+    document_submitted(session, Kind.INVOICE_SUBMITTED, _link(invoice), invoice)

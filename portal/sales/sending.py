@@ -8,6 +8,7 @@ first time, firm afterwards: the late-payment penalties, and for a business cust
 by themselves some days after the due date (`CoopSettings.reminder_days`): each step of
 that schedule goes once per invoice, whoever runs it and however often."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,7 +23,7 @@ from portal.errors import DomainError, refuse
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member
-from portal.outbox.services import Attachment, queue_email, render_email
+from portal.outbox.services import Attachment, Email, queue_email, render_email
 from portal.sales import notifications
 from portal.sales.documents import pdf_filename, render_pdf
 from portal.sales.models import (
@@ -97,37 +98,54 @@ def _pdf(session: Session, invoice: Invoice) -> Attachment:
     return Attachment(pdf_filename(invoice), "application/pdf", render_pdf(invoice, seller, buyer))
 
 
+def _queue_to_customer(session: Session, document, email: Email, attachment: Attachment) -> None:
+    """The mail to the document's customer, answers to the entrepreneur."""
+    queue_email(
+        session,
+        document.customer.email,
+        email.subject,
+        email.text,
+        email.html,
+        reply_to=document.member.email,
+        attachments=[attachment],
+    )
+
+
+def mail_to_customer(
+    session: Session,
+    document,
+    mail: CustomerMail,
+    attachment: Callable[[], Attachment],
+    lock: bool | dict = True,
+) -> None:
+    """Queue the entrepreneur's mail about an issued document (an invoice, a quote) to its
+    customer: from the coop, answers to the entrepreneur, `attachment()` attached. `lock`
+    is how the document's row is locked (`with_for_update`)."""
+    refuse(document.refusal_to_mail())
+    subject, message = checked_mail(mail)
+    # An issued document never changes: its PDF is rendered before the row is locked.
+    attached = attachment()
+    session.refresh(document, with_for_update=lock)
+    refuse(document.refusal_to_mail())
+    email = render_email(
+        "sales/to_customer",
+        mail.locale if mail.locale in LOCALES else locale_for(document.customer),
+        subject,
+        message=message,
+        coop=document.seller["name"],
+        entrepreneur=document.member.full_name,
+        reply_to=document.member.email,
+    )
+    _queue_to_customer(session, document, email, attached)
+
+
 def send_to_customer(
     session: Session, invoice: Invoice, by: Member, mail: CustomerMail, now: datetime
 ) -> InvoiceEvent:
     """Mail an issued invoice (or credit note) to its customer with its Factur-X PDF: from
     the coop, answers to the entrepreneur. A validated invoice becomes sent; one already
     sent may be sent again. Without the customer's email address, nothing happens."""
-    refuse(invoice.refusal_to_mail())
-    subject, message = checked_mail(mail)
-    # An issued invoice never changes: its PDF is rendered before the row is locked.
-    attachment = _pdf(session, invoice)
-    session.refresh(invoice, with_for_update=True)
-    refuse(invoice.refusal_to_mail())
-    locale = mail.locale if mail.locale in LOCALES else customer_locale(invoice)
-    email = render_email(
-        "sales/to_customer",
-        locale,
-        subject,
-        message=message,
-        coop=invoice.seller["name"],
-        entrepreneur=invoice.member.full_name,
-        reply_to=invoice.member.email,
-    )
-    queue_email(
-        session,
-        invoice.customer.email,
-        email.subject,
-        email.text,
-        email.html,
-        reply_to=invoice.member.email,
-        attachments=[attachment],
-    )
+    mail_to_customer(session, invoice, mail, lambda: _pdf(session, invoice))
     event = InvoiceEvent(
         invoice=invoice,
         kind=InvoiceEventKind.SENT,
@@ -196,15 +214,7 @@ def remind(
         entrepreneur=invoice.member.full_name,
         reply_to=invoice.member.email,
     )
-    queue_email(
-        session,
-        invoice.customer.email,
-        email.subject,
-        email.text,
-        email.html,
-        reply_to=invoice.member.email,
-        attachments=[attachment],
-    )
+    _queue_to_customer(session, invoice, email, attachment)
     event = InvoiceEvent(
         invoice=invoice,
         kind=InvoiceEventKind.REMINDED,

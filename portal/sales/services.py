@@ -1,9 +1,12 @@
 """The invoice workflow: drafts, submission, validation and return, sending, credit notes,
 payments and refunds, trusted entrepreneurs."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import Enum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +33,7 @@ from portal.sales.models import (
 from portal.sales.numbering import SERIES, issue_number
 from portal.sales.parties import buyer_snapshot, seller_snapshot
 from portal.sales.totals import MAX_AMOUNT, LineInput, Totals, check_lines
+from portal.sync.models import ChangeOp
 from portal.sync.services import record_change
 
 DEFAULT_PAYMENT_DAYS = 30
@@ -104,7 +108,105 @@ def check_parties(member: Member, customer: Customer, activity_id: int | None) -
         raise DomainError(_l("Choose one of your activities."), field="activity_id")
 
 
-def _checked(member: Member, data: InvoiceInput) -> tuple[date, list[InvoiceLine], Totals]:
+@dataclass(frozen=True)
+class DocumentKind:
+    """What the drafts' workflow needs to know of a kind of document (an invoice, a quote):
+    its model, its name in the change feed and the audit trail, its statuses, and the rules
+    of its own input."""
+
+    model: type
+    name: str
+    submitted: Enum
+    returned: Enum
+    validated: Enum
+    # The date that ends its term (`due_date`, `valid_until`), kept as long after the issue
+    # date when the document is issued.
+    term_field: str
+    # (document, member, input): the input's refusals, raised before anything changes; else
+    # what `apply` sets. The document is a new one, not yet in the session, on a creation.
+    check: Callable[[Any, Member, Any], Any]
+    # (document, input, checked): the input set on the document.
+    apply: Callable[[Any, Any, Any], None]
+
+
+def create_draft(
+    session: Session, kind: DocumentKind, member: Member, data, form_token: str | None = None
+) -> tuple[Any, bool]:
+    """A new draft. The form's one-time token makes a double submit return the draft the
+    first submit created instead of a second one: `(document, created)`."""
+    model = kind.model
+    if form_token:
+        existing = session.scalar(
+            select(model).where(model.member_id == member.id, model.form_token == form_token)
+        )
+        if existing is not None:
+            return existing, False
+    document = model(member_id=member.id, form_token=form_token or None)
+    kind.apply(document, data, kind.check(document, member, data))
+    session.add(document)
+    session.flush()
+    record_change(session, kind.name, document.id)
+    return document, True
+
+
+def update_draft(session: Session, kind: DocumentKind, document, data):
+    """Only a draft or a returned document changes; an issued one never does."""
+    refuse(document.refusal_to_change())
+    # Every refusal before the first change: the page that shows it commits what it holds.
+    checked = kind.check(document, document.member, data)
+    # The old lines go first, so the new ones can take their positions.
+    document.lines = []
+    session.flush()
+    kind.apply(document, data, checked)
+    session.flush()
+    record_change(session, kind.name, document.id)
+    return document
+
+
+def discard_draft(session: Session, kind: DocumentKind, document) -> None:
+    """A draft that was never issued may go; nothing validated is ever deleted."""
+    refuse(document.refusal_to_delete())
+    document_id = document.id
+    session.delete(document)
+    session.flush()
+    record_change(session, kind.name, document_id, ChangeOp.DELETE)
+
+
+def submit_draft(session: Session, kind: DocumentKind, document, now: datetime) -> None:
+    """The entrepreneur hands a draft (or a returned document) to the support team."""
+    refuse(document.refusal_to_submit())
+    document.status = kind.submitted
+    document.submitted_at = now
+    document.return_comment = ""
+    session.flush()
+    record_change(session, kind.name, document.id)
+
+
+def return_to_author(
+    session: Session, kind: DocumentKind, document, by: Member, comment: str
+) -> None:
+    """Staff send a submitted document back with a comment saying what to fix."""
+    comment = comment.strip()
+    refuse(document.refusal_to_return(by))
+    if not comment:
+        raise DomainError(_l("Say what to correct."), field="comment")
+    document.status = kind.returned
+    document.return_comment = comment[:2000]
+    session.flush()
+    record_change(session, kind.name, document.id)
+    record(
+        session,
+        f"{kind.name}_returned",
+        actor=by,
+        subject=document.member,
+        target=f"{kind.name} {document.id}",
+        detail=document.return_comment,
+    )
+
+
+def _checked(
+    invoice: Invoice, member: Member, data: InvoiceInput
+) -> tuple[date, list[InvoiceLine], Totals]:
     """The input's refusals, raised before anything changes; else its due date, its lines
     and their totals."""
     check_parties(member, data.customer, data.activity_id)
@@ -117,6 +219,15 @@ def _checked(member: Member, data: InvoiceInput) -> tuple[date, list[InvoiceLine
             field="due_date",
         )
     lines, totals = priced_lines(InvoiceLine, data.lines)
+    ceiling = invoice.origin.ceiling_incl_vat_cents if invoice.origin else None
+    if ceiling is not None and to_cents(totals.incl_vat) > ceiling:
+        raise DomainError(
+            _l(
+                "This invoice comes from a quote: it cannot go above the %(amount)s incl. VAT "
+                "it was made for, or the quote would be invoiced beyond its total.",
+                amount=money_text(ceiling, cents=True),
+            )
+        )
     return due, lines, totals
 
 
@@ -133,61 +244,34 @@ def _apply(invoice: Invoice, data: InvoiceInput, checked) -> None:
     invoice.total_excl_vat_cents = to_cents(totals.excl_vat)
     invoice.vat_cents = to_cents(totals.vat)
     invoice.total_incl_vat_cents = to_cents(totals.incl_vat)
+    if invoice.is_credit_note:
+        invoice.due_date = invoice.issue_date
+
+
+INVOICE = DocumentKind(
+    model=Invoice,
+    name="invoice",
+    submitted=InvoiceStatus.SUBMITTED,
+    returned=InvoiceStatus.RETURNED,
+    validated=InvoiceStatus.VALIDATED,
+    term_field="due_date",
+    check=_checked,
+    apply=_apply,
+)
 
 
 def create_invoice(
     session: Session, member: Member, data: InvoiceInput, form_token: str | None = None
 ) -> tuple[Invoice, bool]:
-    """A new draft. The form's one-time token makes a double submit return the draft the
-    first submit created instead of a second one: `(invoice, created)`."""
-    if form_token:
-        existing = session.scalar(
-            select(Invoice).where(Invoice.member_id == member.id, Invoice.form_token == form_token)
-        )
-        if existing is not None:
-            return existing, False
-    invoice = Invoice(member_id=member.id, form_token=form_token or None)
-    _apply(invoice, data, _checked(member, data))
-    session.add(invoice)
-    session.flush()
-    record_change(session, "invoice", invoice.id)
-    return invoice, True
+    return create_draft(session, INVOICE, member, data, form_token)
 
 
 def update_invoice(session: Session, invoice: Invoice, data: InvoiceInput) -> Invoice:
-    """Only a draft or a returned invoice changes; an issued one never does."""
-    refuse(invoice.refusal_to_change())
-    # Every refusal before the first change: the page that shows it commits what it holds.
-    checked = _checked(invoice.member, data)
-    ceiling = invoice.origin.ceiling_incl_vat_cents if invoice.origin else None
-    if ceiling is not None and to_cents(checked[2].incl_vat) > ceiling:
-        raise DomainError(
-            _l(
-                "This invoice comes from a quote: it cannot go above the %(amount)s incl. VAT "
-                "it was made for, or the quote would be invoiced beyond its total.",
-                amount=money_text(ceiling, cents=True),
-            )
-        )
-    # The old lines go first, so the new ones can take their positions.
-    invoice.lines = []
-    session.flush()
-    _apply(invoice, data, checked)
-    if invoice.is_credit_note:
-        invoice.due_date = invoice.issue_date
-    session.flush()
-    record_change(session, "invoice", invoice.id)
-    return invoice
+    return update_draft(session, INVOICE, invoice, data)
 
 
 def delete_draft(session: Session, invoice: Invoice) -> None:
-    """A draft that was never issued may go; nothing validated is ever deleted."""
-    refuse(invoice.refusal_to_delete())
-    invoice_id = invoice.id
-    session.delete(invoice)
-    session.flush()
-    from portal.sync.models import ChangeOp
-
-    record_change(session, "invoice", invoice_id, ChangeOp.DELETE)
+    discard_draft(session, INVOICE, invoice)
 
 
 def duplicate_invoice(session: Session, invoice: Invoice, member: Member, today: date) -> Invoice:
@@ -217,17 +301,55 @@ def duplicate_invoice(session: Session, invoice: Invoice, member: Member, today:
     return copy
 
 
+def number_and_freeze(
+    session: Session,
+    kind: DocumentKind,
+    document,
+    by: Member,
+    settings,
+    series: str,
+    pattern: str,
+    today: date,
+    now: datetime,
+) -> None:
+    """Issue the document: the next number of its series this year, dated today keeping its
+    term so numbers and dates stay in the same order, frozen for ever with a snapshot of
+    both parties. Nothing is flushed yet: the caller adds what is its kind's own."""
+    seller, buyer = seller_snapshot(settings, document), buyer_snapshot(document.customer)
+    sequence, number = issue_number(session, kind.model, series, today.year, pattern)
+    # Number and status change together: the database refuses one without the other.
+    term = getattr(document, kind.term_field) - document.issue_date
+    document.issue_date = today
+    setattr(document, kind.term_field, today + term)
+    document.series, document.number_year, document.number_sequence = series, today.year, sequence
+    document.number = number
+    document.status = kind.validated
+    document.seller, document.buyer = seller, buyer
+    document.validated_at = now
+    document.validated_by_id = by.id
+    document.return_comment = ""
+    if document.submitted_at is None:
+        document.submitted_at = now
+
+
+def record_validation(session: Session, kind: DocumentKind, document, by: Member) -> None:
+    session.flush()
+    record_change(session, kind.name, document.id)
+    record(
+        session,
+        f"{kind.name}_validated",
+        actor=by,
+        subject=document.member,
+        target=f"{kind.name} {document.number}",
+        detail=f"{from_cents(document.total_incl_vat_cents):.2f} EUR",
+    )
+
+
 # --- Workflow ----------------------------------------------------------------------------
 
 
 def submit_invoice(session: Session, invoice: Invoice, now: datetime) -> Invoice:
-    """The entrepreneur hands a draft (or a returned invoice) to the support team."""
-    refuse(invoice.refusal_to_submit())
-    invoice.status = InvoiceStatus.SUBMITTED
-    invoice.submitted_at = now
-    invoice.return_comment = ""
-    session.flush()
-    record_change(session, "invoice", invoice.id)
+    submit_draft(session, INVOICE, invoice, now)
     notifications.invoice_submitted(session, invoice)
     return invoice
 
@@ -235,23 +357,7 @@ def submit_invoice(session: Session, invoice: Invoice, now: datetime) -> Invoice
 def return_invoice(
     session: Session, invoice: Invoice, by: Member, comment: str, now: datetime
 ) -> Invoice:
-    """Staff send a submitted invoice back with a comment saying what to fix."""
-    comment = comment.strip()
-    refuse(invoice.refusal_to_return(by))
-    if not comment:
-        raise DomainError(_l("Say what to correct."), field="comment")
-    invoice.status = InvoiceStatus.RETURNED
-    invoice.return_comment = comment[:2000]
-    session.flush()
-    record_change(session, "invoice", invoice.id)
-    record(
-        session,
-        "invoice_returned",
-        actor=by,
-        subject=invoice.member,
-        target=f"invoice {invoice.id}",
-        detail=invoice.return_comment,
-    )
+    return_to_author(session, INVOICE, invoice, by, comment)
     notifications.invoice_returned(session, invoice)
     return invoice
 
@@ -283,22 +389,9 @@ def validate_invoice(
         if invoice.is_credit_note
         else settings.invoice_number_pattern
     )
-    seller, buyer = seller_snapshot(settings, invoice), buyer_snapshot(invoice.customer)
-    series = SERIES[invoice.kind]
-    sequence, number = issue_number(session, Invoice, series, today.year, pattern)
-    # Number and status change together: the database refuses one without the other.
-    term = invoice.due_date - invoice.issue_date
-    invoice.issue_date = today
-    invoice.due_date = today + term
-    invoice.series, invoice.number_year, invoice.number_sequence = series, today.year, sequence
-    invoice.number = number
-    invoice.status = InvoiceStatus.VALIDATED
-    invoice.seller, invoice.buyer = seller, buyer
-    invoice.validated_at = now
-    invoice.validated_by_id = by.id
-    invoice.return_comment = ""
-    if invoice.submitted_at is None:
-        invoice.submitted_at = now
+    number_and_freeze(
+        session, INVOICE, invoice, by, settings, SERIES[invoice.kind], pattern, today, now
+    )
     if invoice.is_credit_note:
         overpaid_before = _overpaid_cents(original)
         original.credited_cents += invoice.total_incl_vat_cents
@@ -306,16 +399,7 @@ def validate_invoice(
         invoice.refund_due_cents = _overpaid_cents(original) - overpaid_before
         _settle(original)
         record_change(session, "invoice", original.id)
-    session.flush()
-    record_change(session, "invoice", invoice.id)
-    record(
-        session,
-        "invoice_validated",
-        actor=by,
-        subject=invoice.member,
-        target=f"invoice {invoice.number}",
-        detail=f"{from_cents(invoice.total_incl_vat_cents):.2f} EUR",
-    )
+    record_validation(session, INVOICE, invoice, by)
     notifications.invoice_validated(session, invoice, by)
     return invoice
 

@@ -17,9 +17,8 @@ from portal.formats import money_text
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, Role
 from portal.sales import services
-from portal.sales.customer_views import customer_or_404
 from portal.sales.documents import pdf_filename, render_pdf
-from portal.sales.editor import handle_form_actions, lines_data, prepare_form
+from portal.sales.editor import DocumentEditor
 from portal.sales.forms import (
     InvoiceForm,
     PaymentForm,
@@ -39,10 +38,11 @@ from portal.sales.queries import (
 )
 from portal.sales.totals import preview_totals
 from portal.transaction import transaction
-from portal.web.access import owned_or_404, staff_required
+from portal.web.access import authored_or_404, owned_or_404, staff_required
 from portal.web.confirm import asks, confirmed, unconfirmed
 from portal.web.csv import csv_response
-from portal.web.forms import form_error
+from portal.web.files import made_pdf
+from portal.web.forms import flash_outcome
 from portal.web.htmx import redirect_after_post, render
 from portal.web.ids import id_arg
 from portal.web.page_cache import kept
@@ -62,10 +62,7 @@ def invoice_or_404(invoice_id: int) -> Invoice:
 
 def _own_invoice_or_404(invoice_id: int) -> Invoice:
     """The current member's own invoice, to change it: staff get a 404 as well."""
-    invoice = invoice_or_404(invoice_id)
-    if invoice.member_id != current_user.id:
-        abort(404)
-    return invoice
+    return authored_or_404(invoice_or_404(invoice_id))
 
 
 def _show(invoice: Invoice) -> Response:
@@ -130,80 +127,30 @@ def _csv(filters: InvoiceFilters, filename: str) -> Response:
     return csv_response(filename, EXPORT_HEADER, rows)
 
 
-def _edit_page(form: InvoiceForm, invoice: Invoice | None, status: int = 200) -> Response:
-    return render(
-        "sales/edit.html",
-        "sales/_invoice_form.html",
-        status=status,
-        form=form,
-        invoice=invoice,
-        totals=preview_totals(form.complete_lines()),
-    )
-
-
 @bp.route("/invoices/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = InvoiceForm()
-    prepare_form(form, current_user)
-    if request.method == "GET":
-        form.form_token.data = uuid.uuid4().hex
-        form.issue_date.data = paris_today()
-        form.due_date.data = services.default_due_date(paris_today())
-        customer_id = id_arg("customer_id")
-        if customer_id:
-            form.customer_id.data = customer_or_404(customer_id).id
-        if len(current_user.activities) == 1:
-            form.activity_id.data = str(current_user.activities[0].id)
-    elif not handle_form_actions(form, current_user) and form.validate():
-        customer = customer_or_404(form.customer_id.data)
-        try:
-            invoice, created = services.create_invoice(
-                db.session, current_user, form.to_input(customer), form.form_token.data[:64]
-            )
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            if created:
-                flash(_("Draft saved."), "success")
-            return _show(invoice)
-    return _edit_page(form, None)
+    return _editor.new()
 
 
 @bp.route("/invoices/<int:invoice_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(invoice_id: int):
-    invoice = _own_invoice_or_404(invoice_id)
-    refusal = invoice.refusal_to_change()
-    if refusal:
-        flash(str(refusal), "error")
-        return _show(invoice)
-    form = InvoiceForm(data=_form_data(invoice)) if request.method == "GET" else InvoiceForm()
-    prepare_form(form, current_user)
-    if request.method == "POST" and not handle_form_actions(form, current_user) and form.validate():
-        customer = customer_or_404(form.customer_id.data)
-        try:
-            services.update_invoice(db.session, invoice, form.to_input(customer))
-        except DomainError as error:
-            form_error(form, error)
-        else:
-            flash(_("Draft saved."), "success")
-            return _show(invoice)
-    return _edit_page(form, invoice)
+    return _editor.edit(_own_invoice_or_404(invoice_id))
 
 
-def _form_data(invoice: Invoice) -> dict:
-    return dict(
-        customer_id=invoice.customer_id,
-        activity_id=str(invoice.activity_id or ""),
-        issue_date=invoice.issue_date,
-        due_date=invoice.due_date,
-        service_date=invoice.service_date,
-        operation_type=invoice.operation_type.value,
-        purchase_order=invoice.purchase_order,
-        notes=invoice.notes,
-        lines=lines_data(invoice.lines),
-    )
+_editor = DocumentEditor(
+    form_class=InvoiceForm,
+    page="sales/edit.html",
+    fragment="sales/_invoice_form.html",
+    name="invoice",
+    term_field="due_date",
+    default_term_end=services.default_due_date,
+    own_fields=("service_date", "purchase_order"),
+    create=services.create_invoice,
+    update=services.update_invoice,
+    show=_show,
+)
 
 
 @bp.post("/invoices/totals")
@@ -241,12 +188,7 @@ def show(invoice_id: int):
 
 
 def _act(invoice: Invoice, action, success: str) -> Response:
-    try:
-        action()
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return _show(invoice)
 
 
@@ -345,10 +287,7 @@ def credit_note(invoice_id: int):
 def pdf(invoice_id: int):
     invoice = invoice_or_404(invoice_id)
     seller, buyer = document_parties(invoice, get_coop_settings(db.session))
-    response = Response(render_pdf(invoice, seller, buyer), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(render_pdf(invoice, seller, buyer), pdf_filename(invoice))
 
 
 # --- Customers ---------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from portal.transfers.models import MENTION, InternalTransfer
 from portal.transfers.queries import contractor_choices, transfers_in_progress, transfers_of
 from portal.web.access import staff_required
 from portal.web.confirm import asks, unconfirmed
-from portal.web.forms import form_error
+from portal.web.files import made_pdf
+from portal.web.forms import flash_outcome, form_error
 from portal.web.htmx import redirect_after_post, render
 from portal.web.redirects import safe_next
 
@@ -61,12 +62,7 @@ def _ask(transfer: InternalTransfer) -> Response | None:
 
 
 def _act(transfer: InternalTransfer, action, success: str, next_url: str | None = None):
-    try:
-        action()
-    except DomainError as error:
-        flash(str(error), "error")
-    else:
-        flash(success, "success")
+    flash_outcome(action, success)
     return redirect_after_post(
         safe_next(next_url, url_for("transfers.show", transfer_id=transfer.id))
     )
@@ -141,12 +137,7 @@ def show(transfer_id: int):
 @login_required
 def pdf(transfer_id: int):
     transfer = transfer_or_404(transfer_id)
-    response = Response(
-        render_pdf(transfer, get_coop_settings(db.session)), mimetype="application/pdf"
-    )
-    response.headers["Content-Disposition"] = f'inline; filename="{pdf_filename(transfer)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return made_pdf(render_pdf(transfer, get_coop_settings(db.session)), pdf_filename(transfer))
 
 
 @bp.post("/transfers/<int:transfer_id>/accept")

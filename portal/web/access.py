@@ -38,3 +38,11 @@ def owned_or_404(session, model, object_id: int, member_id_column: str = "member
     if not current_user.is_staff and getattr(obj, member_id_column) != current_user.id:
         abort(404)
     return obj
+
+
+def authored_or_404(obj):
+    """`obj` if the current member is its author, to change it: staff, who see every one,
+    get a 404 as well."""
+    if obj.member_id != current_user.id:
+        abort(404)
+    return obj

@@ -1,8 +1,8 @@
 """Files members uploaded (receipts, meeting attachments), served back to them.
 
 - Never kept by a cache, the browser's included (`private, no-store`): a shared phone or a
-  proxy must not hand them to the next person. (Invoice PDFs, which the portal makes, are
-  `no-store` too, where they are served.)
+  proxy must not hand them to the next person. (The PDFs the portal makes, `made_pdf`, are
+  `no-store` too.)
 - `Content-Security-Policy: sandbox`: whatever a file holds (a PDF's JavaScript or forms),
   it runs in an origin of its own, with no access to the portal's session.
 - A PDF, or anything but a photo, is a download, never shown inside the portal's origin: a
@@ -20,6 +20,15 @@ def uploaded_file(content: bytes, content_type: str, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'{disposition}; filename="{_quoted(filename)}"'
     response.headers["Cache-Control"] = PRIVATE
     response.headers["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def made_pdf(content: bytes, filename: str) -> Response:
+    """A PDF the portal made (an invoice, a quote, a transfer), shown inline and never
+    cached either."""
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.headers["Cache-Control"] = PRIVATE
     return response
 
 

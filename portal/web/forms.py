@@ -1,5 +1,9 @@
-"""A service's refusal (`DomainError`) shown on the form that asked for the change."""
+"""A service's refusal (`DomainError`) shown on the form that asked for the change, or
+flashed for a button that has no form."""
 
+from collections.abc import Callable
+
+from flask import flash
 from wtforms import Field, FieldList, Form
 
 from portal.errors import DomainError
@@ -15,3 +19,13 @@ def form_error(form: Form, error: DomainError, field: Field | None = None) -> No
         form.form_errors.append(str(error))
     else:  # a field not validated yet has a tuple of errors
         target.errors = [*target.errors, str(error)]
+
+
+def flash_outcome(action: Callable[[], object], success: str) -> None:
+    """Run the service `action`: flash its refusal as an error, else `success`."""
+    try:
+        action()
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        flash(success, "success")
