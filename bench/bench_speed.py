@@ -64,7 +64,7 @@ def _pages(workshop_id: int) -> dict[str, list[dict]]:
                 "method": "POST",
                 "path": f"/workshops/{workshop_id}/cancel",
                 "headers": form,
-                "body": "",
+                "body": "confirmed=1",  # the answer to "Cancel your booking?"
             },
         ],
     }

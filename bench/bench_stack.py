@@ -133,7 +133,12 @@ def run() -> str:
             {"path": "/workshops"},
             {"method": "POST", "path": f"/workshops/{workshop_id}/book", "headers": post},
             {"path": f"/workshops/{workshop_id}"},
-            {"method": "POST", "path": f"/workshops/{workshop_id}/cancel", "headers": post},
+            {
+                "method": "POST",
+                "path": f"/workshops/{workshop_id}/cancel",
+                "headers": post,
+                "body": "confirmed=1",  # the answer to "Cancel your booking?"
+            },
         ]
         rows = []
         memory = []

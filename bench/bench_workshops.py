@@ -102,9 +102,18 @@ def seed(url: str) -> tuple[list[int], list]:
     return [first, *others], visitors
 
 
+# A cancellation answers "Cancel your booking?" (without it the portal only asks).
+BODIES = {"book": "", "cancel": "confirmed=1"}
+
+
+def _body(path: str) -> str:
+    return BODIES[path.rsplit("/", 1)[-1]]
+
+
 def _post(connection, path: str, visitor) -> tuple[float, int]:
     start = time.perf_counter()
-    connection.request("POST", path, body="", headers=visitor.headers())
+    headers = {**visitor.headers(), "Content-Type": "application/x-www-form-urlencoded"}
+    connection.request("POST", path, body=_body(path), headers=headers)
     response = connection.getresponse()
     response.read()
     return (time.perf_counter() - start) * 1000, response.status
@@ -173,7 +182,9 @@ def _run_clients(client, visitors) -> float:
 
 def flat_out(base: str, paths: list[str], visitors: list) -> harness.Load:
     form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
-    requests = [{"method": "POST", "path": path, "headers": form} for path in paths]
+    requests = [
+        {"method": "POST", "path": path, "headers": form, "body": _body(path)} for path in paths
+    ]
     identities = [{"Cookie": v.cookie, "X-CSRFToken": v.csrf_token} for v in visitors]
     return harness.run_wrk(base, requests, identities, CLIENTS, SECONDS)
 
