@@ -197,18 +197,22 @@ def _owners_of(parent: str):
     )
 
 
-def replace(session: Session, scopes: set[int]) -> None:
-    """Give each scope a new token, in the caller's transaction."""
-    dialect = session.get_bind().dialect.name
+@cache
+def _upsert(dialect: str):
+    """The statement giving one scope a new token, built once per database kind."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = PageVersion.__table__
-    rows = [{"scope": scope, "version": secrets.randbits(62)} for scope in sorted(scopes)]
-    statement = insert(table).values(rows)
-    session.connection().execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.scope], set_={"version": statement.excluded.version}
-        )
+    statement = insert(table).values(scope=bindparam("scope"), version=bindparam("version"))
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.scope], set_={"version": statement.excluded.version}
     )
+
+
+def replace(session: Session, scopes: set[int]) -> None:
+    """Give each scope a new token, in the caller's transaction, in scope order."""
+    connection = session.connection()
+    rows = [{"scope": scope, "version": secrets.randbits(62)} for scope in sorted(scopes)]
+    connection.execute(_upsert(connection.dialect.name), rows)
 
 
 # Before the change log's listener (portal/sync/services.py), which takes its lock last.
