@@ -2,12 +2,14 @@
 
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
 from portal.api.models import ApiClient, ApiToken
-from portal.api.services import digest, revoke_client
-from portal.db import utcnow
-from tests.helpers import basic, get_token
+from portal.api.services import count_request, create_client, digest, revoke_client
+from portal.db import db, utcnow
+from portal.transaction import write_transaction
+from tests.helpers import basic, committed_app, get_token
 
 
 def test_token_by_http_basic_lives_at_most_an_hour_without_refresh_token(client, make_api_client):
@@ -170,3 +172,21 @@ def test_rate_limit_answers_429_with_retry_after(client, bearer, app, monkeypatc
     assert response.status_code == 429
     assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert response.json["error"]["code"] == "rate_limited"
+
+
+@pytest.mark.postgres
+def test_the_rate_limit_count_commits_without_waiting_for_the_disk(committed_database, tmp_path):
+    """On PostgreSQL every API request's count is a write: its transaction alone skips the
+    wait for the disk (a count lost in a crash only lets a client in a few more requests)."""
+    app = committed_app(committed_database("postgresql"), tmp_path / "data")
+    with app.app_context():
+        session = db.session
+        client = create_client(session, "Back office", "sync:read")[0]
+        session.commit()
+        show = text("SHOW synchronous_commit")
+        with write_transaction(session):
+            assert count_request(session, client.id, utcnow(), 10) is None
+            assert session.scalar(show) == "off"
+        assert session.scalar(show) == "on"  # the next transaction waits again
+        session.rollback()
+    app.extensions["database"].engine.dispose()
