@@ -13,6 +13,7 @@ from portal.api.views import bp as api
 from portal.api.views import oauth_bp as oauth
 from portal.audit import tasks as audit_tasks
 from portal.audit.views import bp as audit
+from portal.auth import tasks as auth_tasks
 from portal.auth.views import bp as auth
 from portal.calendar.views import bp as calendar
 from portal.demo.commands import bp as demo_commands
@@ -112,4 +113,11 @@ COMMANDS = (
 )
 BLUEPRINTS = (*PAGES, projection, api, oauth, api_admin, audit, *COMMANDS)
 # Each module's tasks.py: every task in it is bound to the app's queue.
-TASK_MODULES = (outbox_tasks, audit_tasks, notifications_tasks, sales_tasks, expenses_tasks)
+TASK_MODULES = (
+    outbox_tasks,
+    audit_tasks,
+    auth_tasks,
+    notifications_tasks,
+    sales_tasks,
+    expenses_tasks,
+)

@@ -192,6 +192,33 @@ def member_for_token(session: Session, token: str, now: datetime) -> Member | No
     return member
 
 
+# What the throttles count is kept at least this long, and never less than twice their window.
+THROTTLE_RECORDS_KEPT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Purged:
+    failures: int
+    reset_requests: int
+    sessions: int
+    reset_tokens: int
+
+
+def purge_expired(session: Session, now: datetime, login_window: timedelta) -> Purged:
+    """Delete what no longer serves: failed logins and reset requests the throttles no
+    longer count (emails and addresses typed by anyone, kept no longer than needed), ended
+    login sessions and expired reset or invitation links."""
+    failures_since = now - max(THROTTLE_RECORDS_KEPT, 2 * login_window)
+    requests_since = now - max(THROTTLE_RECORDS_KEPT, 2 * ResetPolicy.window)
+    statements = (
+        delete(LoginFailure).where(LoginFailure.at < failures_since),
+        delete(PasswordResetRequest).where(PasswordResetRequest.at < requests_since),
+        delete(LoginSession).where(LoginSession.expires_at < now),
+        delete(PasswordResetToken).where(PasswordResetToken.expires_at < now),
+    )
+    return Purged(*(session.execute(statement).rowcount for statement in statements))
+
+
 def end_login_session(session: Session, token: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
 

@@ -3,8 +3,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.auth.models import LoginFailure, LoginSession, PasswordResetToken
-from portal.auth.services import LockoutPolicy, LoginLocked, authenticate
+from portal.auth.models import (
+    LoginFailure,
+    LoginSession,
+    PasswordResetRequest,
+    PasswordResetToken,
+)
+from portal.auth.services import LockoutPolicy, LoginLocked, Purged, authenticate, purge_expired
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.outbox.models import OutboxMessage
@@ -264,3 +269,37 @@ def test_reset_ends_every_login_session(app, client, db_session, entrepreneur):
         path, data={"password": "a brand new passphrase", "confirm": "a brand new passphrase"}
     )
     assert other_device.get("/").status_code == 302
+
+
+def test_the_nightly_purge_keeps_only_what_the_throttles_and_logins_still_need(
+    db_session, entrepreneur
+):
+    now = utcnow()
+    window = timedelta(minutes=15)
+    days_ago, hours = now - timedelta(days=2), timedelta(hours=1)
+    typed = {"email": "x@example.org", "ip": "10.0.0.1"}
+
+    def session_until(key: str, until):
+        return LoginSession(token_hash=key * 64, member=entrepreneur, expires_at=until)
+
+    def link_until(key: str, until):
+        return PasswordResetToken(token_hash=key * 64, member=entrepreneur, expires_at=until)
+
+    rows = {
+        "old failure": LoginFailure(**typed, at=days_ago),
+        "recent failure": LoginFailure(**typed, at=now - window),
+        "old request": PasswordResetRequest(**typed, at=days_ago),
+        "recent request": PasswordResetRequest(**typed, at=now),
+        "ended session": session_until("a", now - timedelta(seconds=1)),
+        "live session": session_until("b", now + hours),
+        "expired link": link_until("c", now - hours),
+        "live link": link_until("d", now + hours),
+    }
+    db_session.add_all(rows.values())
+    db_session.flush()
+    ids = {name: (type(row), row.id) for name, row in rows.items()}
+
+    assert purge_expired(db_session, now, window) == Purged(1, 1, 1, 1)
+    db_session.expire_all()
+    left = {name for name, (model, id_) in ids.items() if db_session.get(model, id_)}
+    assert left == {"recent failure", "recent request", "live session", "live link"}

@@ -208,6 +208,7 @@ def test_the_daily_jobs_and_the_sweep_are_on_their_schedules(make_app, tmp_path)
     assert {t.name for t in app.extensions["queue"].periodic_tasks()} == {
         "portal.outbox.tasks.retry_deliveries",
         "portal.audit.tasks.purge_audit",
+        "portal.auth.tasks.purge_logins",
         "portal.notifications.tasks.send_digest",
         "portal.sales.tasks.send_reminders",
     }
@@ -215,6 +216,7 @@ def test_the_daily_jobs_and_the_sweep_are_on_their_schedules(make_app, tmp_path)
     assert due(datetime(2026, 1, 15, 9, 17)) == {"retry_deliveries"}
     assert due(datetime(2026, 1, 15, 2, 30)) == {"retry_deliveries", "purge_audit"}
     assert due(datetime(2026, 7, 15, 1, 30)) == {"retry_deliveries", "purge_audit"}
+    assert due(datetime(2026, 1, 15, 2, 40)) == {"retry_deliveries", "purge_logins"}
     assert due(datetime(2026, 1, 15, 6, 0)) == {"retry_deliveries", "send_digest"}
     assert due(datetime(2026, 7, 15, 5, 0)) == {"retry_deliveries", "send_digest"}
     assert due(datetime(2026, 1, 15, 7, 0)) == {"retry_deliveries", "send_reminders"}
@@ -321,7 +323,13 @@ def test_the_worker_runs_until_sigterm_and_catches_up_on_the_daily_jobs(
         assert process.wait(timeout=30) == 0
     events = [json.loads(line)["event"] for line in log.read_text().splitlines() if "{" in line]
     assert events[0] == "worker_started" and events[-1] == "worker_stopped"
-    assert {"mail_delivered", "audit_purged", "digests_queued", "reminders_queued"} <= set(events)
+    assert {
+        "mail_delivered",
+        "audit_purged",
+        "logins_purged",
+        "digests_queued",
+        "reminders_queued",
+    } <= set(events)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
