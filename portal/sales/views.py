@@ -3,7 +3,7 @@
 import uuid
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -103,6 +103,8 @@ def _ask(invoice: Invoice) -> Response | None:
 @login_required
 @kept
 def index():
+    if current_user.is_staff:  # the team issues no invoice: theirs is every member's list
+        return redirect(url_for("sales.all_invoices", **request.args), 303)
     filters = InvoiceFilters.from_args(request.args, current_user.id)
     results = list_invoices(db.session, filters, paris_today(), page_arg())
     return render(

@@ -536,6 +536,15 @@ def test_staff_list_filters_by_entrepreneur_and_status_and_exports_it(
     assert len(rows) == 3 and all("Léo Petit" in row for row in rows)
 
 
+def test_the_team_typing_the_invoices_address_gets_every_members_list(client, staff):
+    """The support team issues no invoice of its own: /invoices is never an empty "My
+    invoices" for them, but the list of everyone's, filters kept."""
+    login(client, staff.email)
+    response = client.get("/invoices?status=submitted")
+    assert response.status_code == 303
+    assert response.location == "/staff/invoices?status=submitted"
+
+
 def test_queue_filters_by_entrepreneur_and_customer(
     client, staff, entrepreneur, make_member, make_invoice, db_session
 ):
