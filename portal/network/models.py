@@ -50,6 +50,14 @@ class NetworkRequest(Base):
     def is_open(self, today: date) -> bool:
         return today <= self.ends_on
 
+    def refusal_to_close(self, member: Member, today: date) -> Refusal:
+        """Whether `member` may close the request before its end date: its author, once."""
+        if member.id != self.member_id:
+            return _l("Only the member who asked can close this request.")
+        if not self.is_open(today):
+            return _l("This request is already closed.")
+        return None
+
     def refusal_to_answer(self, member: Member, today: date) -> Refusal:
         """Why `member` may not open a thread on this request, or None."""
         if member.id == self.member_id:

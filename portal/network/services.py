@@ -85,6 +85,17 @@ def post_request(
     return request
 
 
+def close_request(
+    session: Session, request: NetworkRequest, member: Member, today: date
+) -> NetworkRequest:
+    """The author found what they asked for: the request takes no more answers from today
+    (it was open until the day before); the conversations already begun stay readable."""
+    refuse(request.refusal_to_close(member, today))
+    request.ends_on = today - timedelta(days=1)
+    session.flush()
+    return request
+
+
 def _checked_body(body: str) -> str:
     body = (body or "").strip()
     if not body:

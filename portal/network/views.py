@@ -18,12 +18,14 @@ from portal.dates import paris_today
 from portal.db import db
 from portal.directory import queries as directory
 from portal.errors import DomainError
+from portal.i18n import lazy_gettext as _l
 from portal.network import services
 from portal.network.activity import SECTIONS
 from portal.network.forms import MessageForm, RequestForm
 from portal.network.models import NetworkRequest, NetworkThread
 from portal.web.access import staff_required
-from portal.web.forms import form_error
+from portal.web.confirm import asks, unconfirmed
+from portal.web.forms import flash_outcome, form_error
 from portal.web.htmx import redirect_after_post, render
 
 bp = Blueprint("network", __name__, url_prefix="/network")
@@ -103,6 +105,25 @@ def detail(request_id: int):
         form=MessageForm(),
         today=today,
     )
+
+
+@bp.post("/<int:request_id>/close")
+@login_required
+@asks(
+    _l("Close this request?"),
+    _l("Close it"),
+    _l("Members can no longer answer it; the conversations already begun stay."),
+)
+def close(request_id: int):
+    found = request_or_404(request_id)
+    back = url_for("network.detail", request_id=found.id)
+    if asked := unconfirmed(back, subject=found.title):
+        return asked
+    flash_outcome(
+        lambda: services.close_request(db.session, found, current_user, paris_today()),
+        _("Your request is closed."),
+    )
+    return redirect_after_post(back)
 
 
 @bp.post("/<int:request_id>/answer")

@@ -384,6 +384,7 @@ def test_each_asking_view_is_tested_here(app):
         "calendar.regenerate",
         "calendar.revoke",
         "directory.remove_photo",  # tests/web/test_directory.py
+        "network.close",  # tests/web/test_network.py
         "transfers.refuse",
         "transfers.validate",
         "transfers.reverse",

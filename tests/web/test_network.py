@@ -261,6 +261,32 @@ def test_a_closed_request_refuses_new_answers(app, db_session, posted, make_memb
     assert request.id not in [r.id for r in services.open_requests(db_session, paris_today())]
 
 
+def test_its_author_closes_a_request_early_after_confirming(
+    app, logged_in, db_session, posted
+):
+    """Found what they asked for: the author closes the request, which takes no more answers
+    from today; anyone else, or a second time, is refused and changes nothing."""
+    request, lou = posted
+    url = f"/network/{request.id}/close"
+    assert "Fermer la demande" in logged_in.get(f"/network/{request.id}").text
+    assert "Fermer cette demande\u202f?" in unescape(logged_in.post(url).text)  # asks first
+    db_session.refresh(request)
+    assert request.is_open(paris_today())
+    other = client_of(app, lou)
+    other.post(url, data={"confirmed": "1"})
+    db_session.refresh(request)
+    assert request.is_open(paris_today())  # not Lou's to close
+    assert logged_in.post(url, data={"confirmed": "1"}).status_code == 303
+    db_session.refresh(request)
+    assert not request.is_open(paris_today())
+    assert request.id not in [r.id for r in services.open_requests(db_session, paris_today())]
+    assert "Cette demande est close" in unescape(other.get(f"/network/{request.id}").text)
+    page = unescape(logged_in.get(f"/network/{request.id}").text)
+    assert "Fermer la demande" not in page
+    again = logged_in.post(url, data={"confirmed": "1"}, follow_redirects=True)
+    assert "Cette demande est déjà close." in unescape(again.text)
+
+
 def test_a_request_is_open_through_its_last_day(db_session, posted):
     request, _lou = posted
     last_day = request.ends_on
