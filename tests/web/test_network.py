@@ -261,9 +261,7 @@ def test_a_closed_request_refuses_new_answers(app, db_session, posted, make_memb
     assert request.id not in [r.id for r in services.open_requests(db_session, paris_today())]
 
 
-def test_its_author_closes_a_request_early_after_confirming(
-    app, logged_in, db_session, posted
-):
+def test_its_author_closes_a_request_early_after_confirming(app, logged_in, db_session, posted):
     """Found what they asked for: the author closes the request, which takes no more answers
     from today; anyone else, or a second time, is refused and changes nothing."""
     request, lou = posted
