@@ -190,7 +190,11 @@ def report(results: list[dict]) -> str:
         f"`bench/floor.py` (the portal plus its two empty requests); `wrk`, {CLIENTS} "
         f"connections, {SECONDS} s per row, on the same 2 cores. Each page's throughput is "
         "a share of the empty logged-in page's, a booking's of the empty write's, measured "
-        "in the same run. wrk asks for no compression. The sync feed's target is 3 times "
+        "in the same run. wrk asks for no compression. wrk repeats the same requests while "
+        "nothing is written, so home, details, invoices, receipts, workshops and meetings are "
+        "served from the pages each app process keeps (`portal/web/page_cache.py`) after its "
+        "first request, as a member reopening the app between two writes gets them; what-if "
+        "and live totals are computed each time. The sync feed's target is 3 times "
         f"its rate when issue 20 was filed, {FEED_SHARE_AT_FILING:.1%} of the empty page's "
         "in that run (205 against 2,343 req/s), so 3 times that share.",
         "",
