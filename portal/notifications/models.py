@@ -65,6 +65,12 @@ class NotificationKind(enum.StrEnum):
         N_("Invoice %(number)s to %(customer)s is paid"),
         _l("An invoice is paid"),
     )
+    CREDIT_NOTE_REFUNDED = (
+        "credit_note_refunded",
+        "sales",
+        N_("%(customer)s is paid back %(amount_cents)s on credit note %(number)s"),
+        _l("A customer is paid back on a credit note"),
+    )
     INVOICE_REMINDED = (
         "invoice_reminded",
         "sales",

@@ -39,6 +39,19 @@ def invoice_paid(session: Session, invoice: Invoice) -> None:
     )
 
 
+def credit_note_refunded(session: Session, credit_note: Invoice, cents: int) -> None:
+    """The coop paid the customer back on the member's credit note: the debt is settled."""
+    notify(
+        session,
+        credit_note.member,
+        Kind.CREDIT_NOTE_REFUNDED,
+        _link(credit_note),
+        number=credit_note.number,
+        customer=credit_note.customer.name,
+        amount_cents=cents,
+    )
+
+
 def invoice_reminded(session: Session, invoice: Invoice, level: ReminderLevel) -> None:
     """An automatic reminder went to the customer in the entrepreneur's name."""
     notify(

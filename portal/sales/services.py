@@ -601,6 +601,7 @@ def record_refund(
     session.flush()
     record_change(session, "refund", refund.id)
     record_change(session, "invoice", credit_note.id)
+    notifications.credit_note_refunded(session, credit_note, cents)
     return refund
 
 

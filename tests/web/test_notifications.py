@@ -370,6 +370,29 @@ def test_invoice_validated_paid_and_returned_are_told(db_session, entrepreneur, 
     assert returned.params["comment"] == "Le SIREN manque."
 
 
+def test_a_refund_on_a_credit_note_tells_its_entrepreneur(db_session, entrepreneur, staff, coop):
+    invoice = validated_invoice(db_session, entrepreneur, staff)
+    sales.record_payment(db_session, invoice, Decimal("1200.00"), date(2026, 11, 27), staff)
+    note = sales.create_credit_note(db_session, invoice, date(2026, 11, 28))
+    sales.submit_invoice(db_session, note, utcnow())
+    sales.validate_invoice(db_session, note, staff, date(2026, 11, 28), utcnow())
+    assert notifications_of(db_session, entrepreneur, Kind.CREDIT_NOTE_REFUNDED) == []
+    sales.record_refund(
+        db_session, note, Decimal("400.00"), date(2026, 11, 29), staff, date(2026, 11, 30)
+    )
+    db_session.commit()
+    [refunded] = notifications_of(db_session, entrepreneur, Kind.CREDIT_NOTE_REFUNDED)
+    assert refunded.params == {
+        "number": note.number,
+        "customer": "Client SAS",
+        "amount_cents": 40000,
+    }
+    assert refunded.link == f"/invoices/{note.id}"
+    [mail] = [m for m in db_session.scalars(select(OutboxMessage)) if "rembours" in m.subject]
+    assert mail.recipient == entrepreneur.email
+    assert "400,00\xa0€" in mail.body
+
+
 def test_a_trusted_entrepreneur_validating_their_own_invoice_is_not_told(
     db_session, entrepreneur, coop
 ):
