@@ -65,7 +65,9 @@ class PageStore:
 
 
 def init_page_cache(app: Flask) -> None:
-    app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_BYTES"])
+    # A developer editing templates (debug mode reloads them) sees each change at once.
+    reloading = app.debug or app.config.get("TEMPLATES_AUTO_RELOAD")
+    app.extensions["page_cache"] = PageStore(0 if reloading else app.config["PAGE_CACHE_BYTES"])
 
 
 def _key() -> tuple | None:

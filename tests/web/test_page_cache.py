@@ -192,3 +192,11 @@ def test_each_browser_of_a_member_gets_its_own_csrf_token(app, logged_in, entrep
     tokens = {CSRF.search(c.get("/invoices").get_data(as_text=True)).group(0)
               for c in (logged_in, other_browser)}  # fmt: skip
     assert len(tokens) == 2
+
+
+def test_nothing_is_kept_while_templates_reload(tmp_path):
+    """In debug mode a template changed on disk shows at the next request."""
+    app = committed_app(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path, DEBUG=True)
+    assert app.extensions["page_cache"].capacity == 0
+    kept = committed_app(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path)
+    assert kept.extensions["page_cache"].capacity == kept.config["PAGE_CACHE_BYTES"] > 0
