@@ -102,12 +102,9 @@ def seed(url: str) -> tuple[list[int], list]:
     return [first, *others], visitors
 
 
-# A cancellation answers "Cancel your booking?" (without it the portal only asks).
-BODIES = {"book": "", "cancel": "confirmed=1"}
-
-
 def _body(path: str) -> str:
-    return BODIES[path.rsplit("/", 1)[-1]]
+    """A cancellation answers "Cancel your booking?" (without it the portal only asks)."""
+    return "confirmed=1" if path.endswith("/cancel") else ""
 
 
 def _post(connection, path: str, visitor) -> tuple[float, int]:
