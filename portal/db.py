@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -127,6 +127,18 @@ def is_managed_by_models(name: str | None, type_: str, _parent_names=None) -> bo
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def flushed_values(instance, key: str) -> set:
+    """An attribute's values before and after the flush under way, for the flush hooks that
+    keep derived rows true (running totals, page tokens)."""
+    state = inspect(instance)
+    history = state.attrs[key].history
+    values = {*history.added, *history.deleted, *history.unchanged}
+    if not values and key not in state.dict:
+        # Expired since the last commit and unchanged: the row's value, read again.
+        values = {getattr(instance, key)}
+    return values - {None}
 
 
 def normalise_url(url: str) -> str:

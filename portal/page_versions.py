@@ -25,7 +25,7 @@ from sqlalchemy import BigInteger, Integer, bindparam, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, SessionTransaction, mapped_column
 
-from portal.db import Base
+from portal.db import Base, flushed_values
 
 # The coop's scope; a member's scope is their id.
 COOP = 0
@@ -137,17 +137,11 @@ def _attribute(model: type, column: str) -> str:
 
 def _values(instance, column: str) -> set:
     """A column's values before and after the flush."""
-    key = _attribute(type(instance), column)
-    state = inspect(instance)
-    history = state.attrs[key].history
-    values = {*history.added, *history.deleted, *history.unchanged}
-    if not values and key not in state.dict:
-        values = {getattr(instance, key)}  # expired since the last commit, and unchanged
-    return values - {None}
+    return flushed_values(instance, _attribute(type(instance), column))
 
 
 def _pending(session: Session) -> dict:
-    """The transaction's scopes so far: {"scopes": set, "parents": {(table, column): ids}}."""
+    """The transaction's scopes so far: {"scopes": members or COOP, "parents": {table: ids}}."""
     return session.info.setdefault(PENDING, {"scopes": set(), "parents": {}})
 
 
@@ -156,7 +150,7 @@ def _load_deleted_owners(session: Session, _flush, _instances) -> None:
     """A row about to be deleted has its owners read while it exists."""
     for instance in session.deleted:
         scope = scope_of(type(instance).__table__.name)
-        for column in (*scope.members, *filter(None, [scope.through])):
+        for column in (*scope.members, *([scope.through] if scope.through else [])):
             _values(instance, column)
 
 

@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.sql import visitors
 
+from portal.db import flushed_values
 from portal.expenses.models import Receipt
 from portal.money import from_cents
 from portal.projection import figures, months
@@ -128,16 +129,6 @@ def rebuild(session: Session, member_ids: Iterable[int]) -> None:
         refresh_months(connection, member_id, date.min, date.max)
 
 
-def _values(state, key: str) -> set:
-    """An attribute's values before and after the flush."""
-    history = state.attrs[key].history
-    values = {*history.added, *history.deleted, *history.unchanged}
-    if not values and key not in state.dict:
-        # Expired since the last commit and unchanged: the row's value, read again.
-        values = {getattr(state.obj(), key)}
-    return values - {None}
-
-
 @event.listens_for(Session, "before_flush")
 def _load_deleted_movements(session: Session, _flush: UOWTransaction, _instances) -> None:
     """A movement about to be deleted has its member and date read while its row exists."""
@@ -179,10 +170,10 @@ def _keep_running_totals(session: Session, _flush: UOWTransaction) -> None:
             state.attrs[key].history.has_changes() for key in _summed_attributes(type(instance))
         ):
             continue  # nothing the sums read has changed (a payment's paid_cents, sent_at)
-        dated = _values(state, movements.date)
+        dated = flushed_values(instance, movements.date)
         target = through_invoices if movements.through_invoice else days
         for key in movements.members:
-            for owner in _values(state, key):
+            for owner in flushed_values(instance, key):
                 target.setdefault(owner, set()).update(dated)
     if not (days or through_invoices):
         return
