@@ -253,11 +253,14 @@ def send_digests(session: Session, now: datetime) -> int:
     """Email each member one summary of what waits for it (kinds set to a daily summary),
     newest first, and take those out of the wait. A kind turned off since is dropped from
     the wait without email. Returns how many summaries were queued; run again, it sends
-    nothing more."""
+    nothing more, and two runs at once (two workers) never send one twice: on PostgreSQL
+    each takes the rows it reads, skipping those another run holds; SQLite's write lock (the
+    caller's `write_transaction`) runs them one after the other."""
     waiting = session.scalars(
         select(Notification)
         .where(Notification.awaits_digest.is_(True), Notification.created_at <= now)
         .order_by(Notification.member_id, Notification.id.desc())
+        .with_for_update(skip_locked=True)
     ).all()
     by_member: dict[int, list[Notification]] = {}
     for notification in waiting:
