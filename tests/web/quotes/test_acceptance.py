@@ -5,9 +5,11 @@ on the quote and its PDF), refusal with a reason, and an acceptance signed on pa
 import io
 from datetime import timedelta
 
+from babel.dates import format_datetime
 from PIL import Image
 from sqlalchemy import select
 
+from portal.dates import PARIS
 from portal.db import utcnow
 from portal.notifications.models import Notification, NotificationKind
 from portal.quotes.models import QuoteStatus
@@ -68,6 +70,11 @@ def test_accepting_records_name_time_and_address_and_tells_the_entrepreneur(
     assert told.member_id == entrepreneur.id and told.params["signed_by"] == "Jeanne Client"
     page = client.get(link(issued_quote)).text
     assert "Jeanne Client" in page and "127.0.0.1" in page
+    # The time of the answer reads like the quote's other dates, in Paris time.
+    answered = format_datetime(
+        issued_quote.answered_at, "d MMM y, HH:mm", tzinfo=PARIS, locale="fr"
+    )
+    assert f"le {answered}, depuis" in page
     assert 'action="' + link(issued_quote) + '/accept"' not in page
     text = pdf_text(client.get(link(issued_quote) + "/pdf").data)
     assert "Devis accepté par Jeanne Client" in text and "127.0.0.1" in text
