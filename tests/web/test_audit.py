@@ -175,7 +175,7 @@ def test_the_page_lists_filters_and_pages_events(client, db_session, admin, entr
     db_session.commit()
     login(client, admin.email)
     page = client.get("/admin/audit").text
-    assert "Journal d’audit" in page
+    assert "Journal d'audit" in page
     assert "62 événements" in page  # 60 + the receipt + the admin's own login
     assert "Page 1 sur 2" in page
     assert "Page 2 sur 2" in client.get("/admin/audit?page=2").text
