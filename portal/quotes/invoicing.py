@@ -64,7 +64,16 @@ def _lock(session: Session, quote: Quote, member: Member) -> Invoiced:
     return invoiced(session, quote)
 
 
-def _draft(session: Session, quote: Quote, member: Member, lines, today: date, notes: str):
+def _draft(
+    session: Session,
+    quote: Quote,
+    member: Member,
+    lines,
+    today: date,
+    notes: str,
+    *,
+    deposit: bool = False,
+):
     invoice, _created = create_invoice(
         session,
         member,
@@ -79,7 +88,7 @@ def _draft(session: Session, quote: Quote, member: Member, lines, today: date, n
         ),
     )
     invoice.origin = QuoteInvoice(
-        quote_id=quote.id, ceiling_incl_vat_cents=invoice.total_incl_vat_cents
+        quote_id=quote.id, ceiling_incl_vat_cents=invoice.total_incl_vat_cents, is_deposit=deposit
     )
     session.flush()
     return invoice
@@ -188,4 +197,4 @@ def invoice_deposit(
             ),
             field="amount",
         )
-    return _draft(session, quote, member, lines, today, "")
+    return _draft(session, quote, member, lines, today, "", deposit=True)

@@ -63,7 +63,7 @@ def facturx_data(invoice: Invoice) -> dict:
     data = {
         "BT-1": invoice.number,
         "BT-2": invoice.issue_date,
-        "BT-3": "381" if invoice.is_credit_note else "380",
+        "BT-3": _type_code(invoice),
         "BT-5": "EUR",
         "BT-9": invoice.due_date,
         "BT-23": _OPERATION_CODES[invoice.operation_type],
@@ -108,6 +108,14 @@ def facturx_data(invoice: Invoice) -> dict:
     if invoice.notes:
         data["BG-1"].append({"BT-22": invoice.notes[:1000]})
     return data
+
+
+def _type_code(invoice: Invoice) -> str:
+    """UNTDID 1001: a credit note 381, a deposit on a quote 386 (prepayment invoice), any
+    other invoice 380."""
+    if invoice.is_credit_note:
+        return "381"
+    return "386" if invoice.is_deposit else "380"
 
 
 def _facturx_line(line) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -280,6 +281,11 @@ class Invoice(InvoiceBalance, DraftRefusals, Base):
         """The quote it invoices (all of it, a deposit, or its balance), if any."""
         return self.origin.quote_id if self.origin else None
 
+    @property
+    def is_deposit(self) -> bool:
+        """A deposit on a quote (facture d'acompte)."""
+        return self.origin is not None and self.origin.is_deposit
+
     # What may be done with it: each predicate gives the reason for a refusal (None: allowed).
     # The services raise it, the pages and the API read it.
 
@@ -429,6 +435,9 @@ class QuoteInvoice(Base):
     # What the invoice was made for, incl. VAT: editing the draft never raises it above, so a
     # quote's invoices, each checked against what was left when made, never exceed its total.
     ceiling_incl_vat_cents: Mapped[int] = mapped_column(Integer)
+    # A deposit (facture d'acompte) rather than the whole quote or its balance: typed so on
+    # its PDF and in its Factur-X (386, a prepayment invoice).
+    is_deposit: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class InvoiceCounter(Base):

@@ -273,3 +273,66 @@ def test_running_totals_are_filled_from_the_movements_already_recorded(scratch_d
         ("2026-01", 0, 0, 10_000, 0, 2_000, 400, 180_000),
         ("2026-02", 2025, -3_000, -3_000, -600, 0, 0, 0),
     ]
+
+
+def test_deposits_made_before_are_marked_as_deposits(scratch_database):
+    """A quote's invoices written as deposits by the portal ("Acompte de 30 % sur le devis
+    ...") become deposits; its balance, and an invoice of the whole quote, do not."""
+    config = alembic_config("unused://")
+    config.attributes["connection"] = scratch_database
+    command.upgrade(config, "9b4d2e6f1a37")
+    run = scratch_database.execute
+    run(
+        text(
+            "INSERT INTO members (email, full_name, role, status, contract_hours_per_week, "
+            "hourly_gross_rate_cents, active, trusted_invoicing, created_at) VALUES "
+            "('e@example.org', 'E', 'entrepreneur', 'salarie', 0, 0, true, false, :at)"
+        ),
+        {"at": datetime(2026, 3, 4, 10, tzinfo=UTC)},
+    )
+    member_id = run(text("SELECT id FROM members")).scalar()
+    tables = Base.metadata.tables
+    customer_id = run(
+        tables["customers"].insert().values(member_id=member_id, name="Client")
+    ).inserted_primary_key[0]
+    common = dict(member_id=member_id, customer_id=customer_id)
+    descriptions = {
+        "deposit": "Acompte de 30\u00a0% sur le devis D2026-00001",
+        "balance": "Solde du devis D2026-00001 (TVA 20\u00a0%)",
+        "whole": "Conseil en stratégie",
+    }
+    ids = {}
+    for name, description in descriptions.items():
+        quote_id = run(
+            tables["quotes"].insert().values(
+                **common, status="draft", issue_date=date(2026, 3, 1),
+                valid_until=date(2026, 4, 1), operation_type="services",
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+        invoice_id = ids[name] = run(
+            tables["invoices"].insert().values(
+                **common, status="draft", issue_date=date(2026, 3, 5), due_date=date(2026, 4, 5),
+                total_excl_vat_cents=30_000, vat_cents=6_000, total_incl_vat_cents=36_000,
+            )
+        ).inserted_primary_key[0]  # fmt: skip
+        run(
+            tables["invoice_lines"].insert().values(
+                invoice_id=invoice_id, position=1, description=description, quantity=1,
+                unit="LS", unit_price_cents=30_000, discount_percent=0, vat_rate=20,
+                net_cents=30_000,
+            )
+        )  # fmt: skip
+        run(
+            text(
+                "INSERT INTO quote_invoices (invoice_id, quote_id, ceiling_incl_vat_cents) "
+                "VALUES (:invoice, :quote, 36000)"
+            ),
+            {"invoice": invoice_id, "quote": quote_id},
+        )
+    command.upgrade(config, "head")
+    marked = dict(run(text("SELECT invoice_id, is_deposit FROM quote_invoices")).all())
+    assert {name: bool(marked[ids[name]]) for name in ids} == {
+        "deposit": True,
+        "balance": False,
+        "whole": False,
+    }

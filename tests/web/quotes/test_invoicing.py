@@ -83,6 +83,9 @@ def test_a_deposit_by_percentage_then_the_balance_deducting_it(
     assert total == accepted_quote.total_incl_vat_cents
     page = logged_in.get(f"/quotes/{accepted_quote.id}").text
     assert "Reste à facturer\u00a0: 0,00\u00a0€ TTC" in page
+    assert "<h1>Facture d'acompte" in logged_in.get(f"/invoices/{deposit.id}").text
+    balance_page = logged_in.get(f"/invoices/{balance.id}").text
+    assert "<h1>Facture " in balance_page and "acompte" not in balance_page.split("<h1>")[1][:30]
 
 
 def test_a_deposit_by_amount_and_invoicing_beyond_the_total_is_refused(
