@@ -1,10 +1,17 @@
 """What the transfer pages read: a member's transfers, the support team's list of those in
-progress, and the members of the directory a transfer may go to."""
+progress and its yearly export of those validated, and the members of the directory a
+transfer may go to."""
+
+from collections.abc import Iterator
+from datetime import date
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from portal.directory.services import listed_members
+from portal.i18n import lazy_gettext as _l
+from portal.members.models import Member
+from portal.money import from_cents
 from portal.transfers.models import InternalTransfer, TransferStatus
 
 LIST_LIMIT = 200
@@ -49,6 +56,46 @@ def transfers_in_progress(session: Session) -> list[InternalTransfer]:
             .limit(LIST_LIMIT)
         )
     )
+
+
+EXPORT_HEADER = (
+    _l("Number"),
+    _l("Validated on"),
+    _l("Subcontractor"),
+    _l("Contractor"),
+    _l("Reverses"),
+    _l("Amount"),
+)
+
+
+def validated_export_rows(session: Session, year: int) -> Iterator[tuple]:
+    """The transfers validated in `year` (by their validation date), in number order, as
+    rows of `EXPORT_HEADER`: for the coop's books, where each is revenue for one member's
+    activity and an expense for the other's; a reversal is negative and names the original."""
+    subcontractor, contractor = aliased(Member), aliased(Member)
+    original = aliased(InternalTransfer)
+    rows = session.execute(
+        select(
+            InternalTransfer.number,
+            InternalTransfer.validated_on,
+            subcontractor.full_name,
+            contractor.full_name,
+            original.number,
+            InternalTransfer.amount_cents,
+        )
+        .join(subcontractor, subcontractor.id == InternalTransfer.subcontractor_id)
+        .join(contractor, contractor.id == InternalTransfer.contractor_id)
+        .outerjoin(original, original.id == InternalTransfer.reverses_id)
+        .where(
+            InternalTransfer.status == TransferStatus.VALIDATED,
+            InternalTransfer.validated_on >= date(year, 1, 1),
+            InternalTransfer.validated_on < date(year + 1, 1, 1),
+        )
+        .order_by(InternalTransfer.number_year, InternalTransfer.number_sequence)
+        .execution_options(yield_per=500)
+    )
+    for number, validated_on, by, to, reverses, amount_cents in rows:
+        yield number, validated_on, by, to, reverses, from_cents(amount_cents)
 
 
 def contractor_choices(session: Session, exclude_id: int, query: str = "") -> list:

@@ -20,9 +20,16 @@ from portal.transfers import services
 from portal.transfers.documents import pdf_filename, render_pdf
 from portal.transfers.forms import RefuseForm, TransferForm
 from portal.transfers.models import MENTION, InternalTransfer
-from portal.transfers.queries import contractor_choices, transfers_in_progress, transfers_of
+from portal.transfers.queries import (
+    EXPORT_HEADER,
+    contractor_choices,
+    transfers_in_progress,
+    transfers_of,
+    validated_export_rows,
+)
 from portal.web.access import staff_required
 from portal.web.confirm import asks, unconfirmed
+from portal.web.csv import csv_response
 from portal.web.files import made_pdf
 from portal.web.forms import flash_outcome, form_error
 from portal.web.htmx import redirect_after_post, render
@@ -223,4 +230,20 @@ def reverse(transfer_id: int):
 @bp.get("/staff/transfers")
 @staff_required
 def staff():
-    return render("transfers/staff.html", transfers=transfers_in_progress(db.session))
+    this_year = paris_today().year
+    return render(
+        "transfers/staff.html",
+        transfers=transfers_in_progress(db.session),
+        export_years=(this_year, this_year - 1),
+    )
+
+
+@bp.get("/staff/transfers.csv")
+@staff_required
+def export():
+    """The transfers validated in `?year=` (this year when missing or not a year)."""
+    year = request.args.get("year", type=int)
+    if year is None or not 2000 <= year <= 2100:
+        year = paris_today().year
+    rows = validated_export_rows(db.session, year)
+    return csv_response(f"internal-transfers-{year}.csv", EXPORT_HEADER, rows)

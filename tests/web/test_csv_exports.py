@@ -17,9 +17,12 @@ from portal.members.models import Role
 from portal.sales.customers import CustomerInput, create_customer
 from portal.sales.services import InvoiceInput, create_invoice
 from portal.sales.totals import LineInput
+from portal.transfers import services as transfers
+from portal.transfers.services import TransferInput, TransferLineInput
 from portal.web.csv import FORMULA_STARTS, csv_response, safe_cell
 from portal.workshops import services as workshops
 from tests.conftest import login
+from tests.helpers import list_in_directory
 from tests.web.test_expenses import TODAY, make_receipt
 from tests.web.test_meetings import schedule
 from tests.web.test_workshops import book
@@ -28,6 +31,7 @@ from tests.web.test_workshops import book
 # a note, a comment.
 HOSTILE = '=HYPERLINK("http://evil.example","x")'
 HOSTILE_TEXTS = ("+33 6 12", "-2+3", "@SUM(A1)", "\tTAB", "\rCR", HOSTILE)
+TRANSFERRED_ON = date(2026, 11, 20)
 
 # Every export of the portal, by endpoint: who downloads it, its path, its first header
 # cells in French.
@@ -48,6 +52,11 @@ EXPORTS = {
         "staff",
         "/meetings/{meeting}/answers.csv",
         ["Nom", "Adresse e-mail", "Réponse"],
+    ),
+    "transfers.export": (
+        "staff",
+        f"/staff/transfers.csv?year={TRANSFERRED_ON.year}",
+        ["Numéro", "Validé le", "Sous-traitant"],
     ),
 }
 
@@ -82,6 +91,15 @@ def hostile_coop(db_session, make_member):
     db_session.commit()
     book(db_session, workshop, member)
     meeting = schedule(db_session)
+    # An internal transfer from the member, validated.
+    contractor = make_member(email="louis@example.org", full_name="Louis Petit")
+    list_in_directory(db_session, contractor, "Graphisme")
+    lines = [TransferLineInput("Traduction", Decimal(500))]
+    transfer, _created = transfers.issue_transfer(
+        db_session, member, TransferInput(contractor, lines), TRANSFERRED_ON
+    )
+    transfers.accept_transfer(db_session, transfer, contractor, utcnow())
+    transfers.validate_transfer(db_session, transfer, staff, TRANSFERRED_ON, utcnow())
     meetings.answer_invitation(db_session, meeting, member, "maybe", "+1 -1", meeting.created_at)
     db_session.commit()
     return {"entrepreneur": member, "staff": staff, "workshop": workshop.id, "meeting": meeting.ref}

@@ -2,6 +2,7 @@
 accepts or refuses, the support team validates; each rule, each person told, and bad input
 refused with a message and nothing changed."""
 
+import csv
 import io
 from datetime import date
 from html import unescape
@@ -11,6 +12,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.notifications.models import Notification
@@ -36,6 +38,11 @@ def kinds_of(db_session, member) -> list[str]:
 
 def text(response) -> str:
     return unescape(response.text)
+
+
+def csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(response.text.lstrip("\ufeff")), delimiter=";"))
 
 
 def transfer_count(db_session) -> int:
@@ -326,6 +333,39 @@ def test_the_staff_page_lists_transfers_in_progress_those_to_validate_first(
     page = client.get("/staff/transfers").text
     assert page.index(f"/transfers/{second.id}") < page.index(f"/transfers/{waiting.id}")
     assert f'action="/transfers/{second.id}/validate"' in page
+
+
+def test_the_team_exports_the_transfers_validated_in_a_year_for_the_books(
+    client, db_session, validated_transfer, make_transfer, staff, contractor, entrepreneur
+):
+    reversal = services.reverse_transfer(db_session, validated_transfer, entrepreneur, LATER)
+    services.accept_transfer(db_session, reversal, contractor, utcnow())
+    services.validate_transfer(db_session, reversal, staff, LATER, utcnow())
+    last_year = make_transfer("50")
+    services.accept_transfer(db_session, last_year, contractor, utcnow())
+    services.validate_transfer(db_session, last_year, staff, date(2025, 12, 31), utcnow())
+    make_transfer("70")  # not validated: not in the books
+    db_session.commit()
+    login(client, staff.email)
+    page = client.get("/staff/transfers").text
+    this_year = paris_today().year
+    assert f'href="/staff/transfers.csv?year={this_year}"' in page
+    assert f'href="/staff/transfers.csv?year={this_year - 1}"' in page
+    assert csv_rows(client.get("/staff/transfers.csv?year=2026")) == [
+        ["Numéro", "Validé le", "Sous-traitant", "Donneur d'ordre", "Annule le transfert",
+         "Montant"],
+        ["TI2026-00001", "2026-11-26", "Camille Durand", "Louis Petit", "", "1200,00"],
+        ["TI2026-00002", "2026-11-28", "Camille Durand", "Louis Petit", "TI2026-00001",
+         "-1200,00"],
+    ]  # fmt: skip
+    [_header, row] = csv_rows(client.get("/staff/transfers.csv?year=2025"))
+    assert row[:2] == ["TI2025-00001", "2025-12-31"] and row[-1] == "50,00"
+    # A year that is not one: this year's.
+    default = csv_rows(client.get("/staff/transfers.csv?year=abc"))
+    assert default == csv_rows(client.get(f"/staff/transfers.csv?year={this_year}"))
+    client.post("/logout")
+    login(client, entrepreneur.email)
+    assert client.get("/staff/transfers.csv?year=2026").status_code == 403
 
 
 # --- cancelling by a reversing transfer ----------------------------------------------------
