@@ -186,14 +186,9 @@ def test_entrepreneurs_history_starts_with_their_status_from_the_day_they_joined
     assert "status_changes" not in inspect(scratch_database).get_table_names()
 
 
-def test_running_totals_are_filled_from_the_movements_already_recorded(scratch_database):
-    """The running totals' migration sums every member's history as the flush would have:
-    an invoice of last year, its credit note of this year (giving back last year's base and
-    what was paid), a payment, receipts approved and not, a payslip; drafts left out."""
-    config = alembic_config("unused://")
-    config.attributes["connection"] = scratch_database
-    command.upgrade(config, "6ad0d073f1b0")
-    run = scratch_database.execute
+def _member_and_customer(run) -> tuple[int, int]:
+    """An entrepreneur and a customer of theirs, written as rows (the schema of a revision
+    before the head): their ids."""
     run(
         text(
             "INSERT INTO members (email, full_name, role, status, contract_hours_per_week, "
@@ -203,10 +198,21 @@ def test_running_totals_are_filled_from_the_movements_already_recorded(scratch_d
         {"at": datetime(2025, 3, 4, 10, tzinfo=UTC)},
     )
     member_id = run(text("SELECT id FROM members")).scalar()
+    customers = Base.metadata.tables["customers"]
+    customer_id = run(customers.insert().values(member_id=member_id, name="Client"))
+    return member_id, customer_id.inserted_primary_key[0]
+
+
+def test_running_totals_are_filled_from_the_movements_already_recorded(scratch_database):
+    """The running totals' migration sums every member's history as the flush would have:
+    an invoice of last year, its credit note of this year (giving back last year's base and
+    what was paid), a payment, receipts approved and not, a payslip; drafts left out."""
+    config = alembic_config("unused://")
+    config.attributes["connection"] = scratch_database
+    command.upgrade(config, "6ad0d073f1b0")
+    run = scratch_database.execute
     tables = Base.metadata.tables
-    customer_id = run(
-        tables["customers"].insert().values(member_id=member_id, name="Client")
-    ).inserted_primary_key[0]
+    member_id, customer_id = _member_and_customer(run)
     invoices = tables["invoices"]
     common = dict(member_id=member_id, customer_id=customer_id)
     invoice_id = run(
@@ -282,19 +288,8 @@ def test_deposits_made_before_are_marked_as_deposits(scratch_database):
     config.attributes["connection"] = scratch_database
     command.upgrade(config, "9b4d2e6f1a37")
     run = scratch_database.execute
-    run(
-        text(
-            "INSERT INTO members (email, full_name, role, status, contract_hours_per_week, "
-            "hourly_gross_rate_cents, active, trusted_invoicing, created_at) VALUES "
-            "('e@example.org', 'E', 'entrepreneur', 'salarie', 0, 0, true, false, :at)"
-        ),
-        {"at": datetime(2026, 3, 4, 10, tzinfo=UTC)},
-    )
-    member_id = run(text("SELECT id FROM members")).scalar()
     tables = Base.metadata.tables
-    customer_id = run(
-        tables["customers"].insert().values(member_id=member_id, name="Client")
-    ).inserted_primary_key[0]
+    member_id, customer_id = _member_and_customer(run)
     common = dict(member_id=member_id, customer_id=customer_id)
     descriptions = {
         "deposit": "Acompte de 30\u00a0% sur le devis D2026-00001",
