@@ -18,6 +18,9 @@ from portal.sales.services import submit_invoice, validate_invoice
 from tests.web.quotes.test_quotes import pdf_text
 from tests.web.sales.test_einvoicing import assert_passes, schematrons  # noqa: F401
 
+PRECEDING = re.compile(
+    rb"<ram:InvoiceReferencedDocument>\s*<ram:IssuerAssignedID>([^<]+)</ram:IssuerAssignedID>"
+)
 TYPE_CODE = re.compile(rb"<rsm:ExchangedDocument>.*?<ram:TypeCode>(\d+)</ram:TypeCode>", re.S)
 
 
@@ -50,6 +53,9 @@ def test_a_deposit_and_its_balance_pass_both(
     assert deposit.is_deposit and not balance.is_deposit
     assert TYPE_CODE.search(facturx_xml(deposit)).group(1) == b"386"
     assert TYPE_CODE.search(facturx_xml(balance)).group(1) == b"380"
+    # The balance names the deposit it deducts, as a preceding invoice (BG-3).
+    assert PRECEDING.findall(facturx_xml(balance)) == [deposit.number.encode()]
+    assert PRECEDING.findall(facturx_xml(deposit)) == []
     deposit_pdf, balance_pdf = (pdf_text(invoice_pdf(invoice)) for invoice in (deposit, balance))
     assert deposit_pdf.startswith("Facture d'acompte") and balance_pdf.startswith("Facture ")
     assert "acompte" not in balance_pdf.split()[1]
