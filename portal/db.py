@@ -94,6 +94,19 @@ class UTCDateTime(TypeDecorator):
             value = value.replace(tzinfo=UTC)
         return value
 
+    def result_processor(self, dialect, coltype):
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # SQLite keeps the UTC time as text without its zone ("2026-03-31 08:00:00.000000"):
+        # read it as UTC in one parse. Parsing, then replacing the zone, cost four times as
+        # much, and a page of the change feed reads four hundred timestamps.
+        parse = datetime.fromisoformat
+
+        def process(value: str | None) -> datetime | None:
+            return parse(value + "+00:00") if value is not None else None
+
+        return process
+
 
 class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry their label for people: `DRAFT = "draft", _l("Draft")`.

@@ -301,9 +301,9 @@ def feed_page(
     has_more = len(rows) > limit
     rows = rows[:limit]
     wanted: dict[str, list[str]] = {}
-    for change in rows:
-        if change.op == "upsert":
-            wanted.setdefault(change.entity, []).append(change.entity_id)
+    for _seq, entity, entity_id, op, _at in rows:
+        if op == "upsert":
+            wanted.setdefault(entity, []).append(entity_id)
     representations: dict[tuple[str, str], dict | None] = {}
     for entity, ids in wanted.items():
         ids = list(dict.fromkeys(ids))
@@ -312,18 +312,18 @@ def feed_page(
             representations.update({(entity, i): found.get(i) for i in ids})
         elif entity in serializers:
             representations.update({(entity, i): serializers[entity](session, i) for i in ids})
+    # Rows unpacked in `changes_after`'s column order: reading a row's values by name cost as
+    # much as the rest of the item.
     items = [
         {
-            "seq": change.seq,
-            "entity": change.entity,
-            "id": change.entity_id,
-            "op": str(change.op),
-            "at": change.at.isoformat(),
-            "data": representations.get((change.entity, change.entity_id))
-            if change.op == "upsert"
-            else None,
+            "seq": seq,
+            "entity": entity,
+            "id": entity_id,
+            "op": str(op),
+            "at": at.isoformat(),
+            "data": representations.get((entity, entity_id)) if op == "upsert" else None,
         }
-        for change in rows
+        for seq, entity, entity_id, op, at in rows
     ]
     last = rows[-1].seq if rows else after
     return FeedPage(items=items, next=encode_cursor(last), has_more=has_more)

@@ -1,0 +1,27 @@
+"""Timestamps are stored in UTC and read back timezone-aware, whatever the database."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from portal.sync.models import Change, ChangeOp
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 3, 31, 8, 0, tzinfo=UTC),
+        datetime(2026, 3, 31, 8, 0, 0, 618691, tzinfo=UTC),
+        datetime(2026, 3, 31, 10, 0, 59, 1, tzinfo=timezone(timedelta(hours=2))),
+    ],
+)
+def test_a_timestamp_reads_back_as_the_same_utc_time(db_session, at):
+    change = Change(entity="test", entity_id="1", op=ChangeOp.UPSERT, at=at)
+    db_session.add(change)
+    db_session.flush()
+    read = db_session.execute(select(Change.at).where(Change.seq == change.seq)).scalar_one()
+    assert read == at
+    assert read.utcoffset() == timedelta(0)
+    # What the API writes of it (SQLite keeps the text without the zone).
+    assert read.isoformat() == at.astimezone(UTC).isoformat()
