@@ -103,7 +103,13 @@ class UTCDateTime(TypeDecorator):
         parse = datetime.fromisoformat
 
         def process(value: str | None) -> datetime | None:
-            return parse(value + "+00:00") if value is not None else None
+            if value is None:
+                return None
+            try:
+                return parse(value + "+00:00")
+            except ValueError:
+                # Text written with its zone (raw SQL given an aware datetime): as it says.
+                return parse(value).astimezone(UTC)
 
         return process
 
