@@ -115,6 +115,7 @@ INVOICE_COLUMNS = (
     Invoice.validated_at,
     Invoice.sent_at,
     QuoteInvoice.quote_id,
+    QuoteInvoice.is_deposit,
 )
 
 
@@ -191,7 +192,7 @@ def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
          issue_date, due_date, service_date, operation_type, purchase_order,
          total_excl_vat_cents, vat_cents, total_incl_vat_cents, paid_cents, credited_cents,
          refund_due_cents, refunded_cents, created_at, validated_at, sent_at,
-         quote_id) = row[: len(INVOICE_COLUMNS)]  # fmt: skip
+         quote_id, is_deposit) = row[: len(INVOICE_COLUMNS)]  # fmt: skip
         outstanding = outstanding_cents_for(
             status, kind, total_incl_vat_cents, paid_cents, credited_cents
         )
@@ -206,6 +207,7 @@ def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
             "customer": customer_representation(row[len(INVOICE_COLUMNS) :]),
             "credited_invoice_id": credited_invoice_id,
             "quote": quote_id,
+            "deposit": bool(is_deposit),
             "issue_date": iso(issue_date),
             "due_date": iso(due_date),
             "service_date": iso(service_date),

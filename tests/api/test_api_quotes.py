@@ -1,11 +1,13 @@
 """Quotes in the sync API: `GET /quotes/{id}` with the invoices' money rules, the entity
 `quote` in the feed, and invoices carrying the quote they come from."""
 
+from decimal import Decimal
+
 import jsonschema
 from sqlalchemy import select
 
 from portal.db import utcnow
-from portal.quotes.invoicing import invoice_quote
+from portal.quotes.invoicing import invoice_deposit, invoice_quote
 from portal.quotes.services import accept_quote
 from portal.sales.models import Invoice
 
@@ -74,4 +76,22 @@ def test_quotes_are_in_the_feed_and_invoices_carry_their_quote(
 
 
 def test_an_invoice_without_a_quote_says_null(client, bearer, issued_invoice):
-    assert client.get(f"/api/v1/invoices/{issued_invoice.id}", headers=bearer).json["quote"] is None
+    read = client.get(f"/api/v1/invoices/{issued_invoice.id}", headers=bearer).json
+    assert read["quote"] is None and read["deposit"] is False
+
+
+def test_a_deposit_invoice_says_so_and_its_balance_does_not(
+    client, bearer, db_session, issued_quote, entrepreneur
+):
+    accept_quote(
+        db_session, issued_quote, "Jeanne", True, "127.0.0.1", issued_quote.issue_date, utcnow()
+    )
+    today = issued_quote.issue_date
+    deposit = invoice_deposit(db_session, issued_quote, entrepreneur, today, Decimal(30))
+    balance = invoice_quote(db_session, issued_quote, entrepreneur, today)
+    db_session.commit()
+    invoices = {i["id"]: i["data"] for i in feed(client, bearer) if i["entity"] == "invoice"}
+    assert invoices[str(deposit.id)]["deposit"] is True
+    assert invoices[str(balance.id)]["deposit"] is False
+    read = client.get(f"/api/v1/invoices/{deposit.id}", headers=bearer).json
+    assert read["deposit"] is True and read["quote"] == issued_quote.id
