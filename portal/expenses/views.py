@@ -46,7 +46,7 @@ from portal.web.forms import form_error
 from portal.web.htmx import redirect_after_post, render, wants_fragment
 from portal.web.ids import id_arg
 from portal.web.page_cache import kept
-from portal.web.pages import page_arg
+from portal.web.pages import int_arg, page_arg
 
 bp = Blueprint("expenses", __name__, url_prefix="/receipts")
 
@@ -108,11 +108,6 @@ def _uploaded_bytes() -> bytes | None:
         upload.close()
 
 
-def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value is not None and low <= value <= high else default
-
-
 def _listed_member() -> Member:
     """Staff see any member's receipts with `?member=<id>`; an id of no member is a 404."""
     if not current_user.is_staff or not request.args.get("member", type=int):
@@ -129,8 +124,8 @@ def _listed_member() -> Member:
 def index():
     member = _listed_member()
     today = paris_today()
-    year = _int_arg("year", today.year, 2000, today.year)
-    month = _int_arg("month", None, 1, 12)
+    year = int_arg("year", today.year, 2000, today.year)
+    month = int_arg("month", None, 1, 12)
     category_id = id_arg("category")
     page = page_arg()
     receipts, has_more = queries.receipts_page(
@@ -157,7 +152,7 @@ def index():
 @login_required
 def export():
     member = _listed_member()
-    year = _int_arg("year", paris_today().year, 2000, 2100)
+    year = int_arg("year", paris_today().year, 2000, 2100)
     rows = queries.export_rows(db.session, member.id, year)
     return csv_response(f"receipts-{year}.csv", queries.EXPORT_HEADER, rows)
 

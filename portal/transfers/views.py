@@ -33,6 +33,7 @@ from portal.web.csv import csv_response
 from portal.web.files import made_pdf
 from portal.web.forms import flash_outcome, form_error
 from portal.web.htmx import redirect_after_post, render
+from portal.web.pages import int_arg
 from portal.web.redirects import safe_next
 
 bp = Blueprint("transfers", __name__)
@@ -242,8 +243,6 @@ def staff():
 @staff_required
 def export():
     """The transfers validated in `?year=` (this year when missing or not a year)."""
-    year = request.args.get("year", type=int)
-    if year is None or not 2000 <= year <= 2100:
-        year = paris_today().year
+    year = int_arg("year", paris_today().year, 2000, 2100)
     rows = validated_export_rows(db.session, year)
     return csv_response(f"internal-transfers-{year}.csv", EXPORT_HEADER, rows)

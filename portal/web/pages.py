@@ -1,4 +1,5 @@
-"""The page number of a paginated list, read from the query string the same way by every list."""
+"""Numbers read from the query string the same way by every page: a list's page number, a
+year or a month."""
 
 from flask import request
 
@@ -12,3 +13,10 @@ def page_arg(name: str = "page") -> int:
     text = request.args.get(name, "")
     digits = text.isascii() and text.isdigit() and len(text) <= len(str(MAX_PAGE))
     return int(text) if digits and 1 <= int(text) <= MAX_PAGE else 1
+
+
+def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    """The whole number in the query string's `name`, or `default` when it is missing,
+    malformed, or out of low..high."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else default
