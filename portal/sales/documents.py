@@ -6,12 +6,12 @@ from decimal import Decimal
 from facturx import generate_from_binary, generate_xml
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
 from sqlalchemy.orm import object_session
 from weasyprint import HTML
 
 from portal.money import from_cents
-from portal.sales.models import Invoice, OperationType, QuoteInvoice
+from portal.sales.models import Invoice, OperationType
+from portal.sales.queries import deducted_deposits
 from portal.sales.totals import compute_totals, stored_line_inputs
 
 FACTURX_LEVEL = "en16931"
@@ -107,33 +107,12 @@ def facturx_data(invoice: Invoice) -> dict:
     if invoice.is_credit_note and invoice.credited_invoice is not None:
         original = invoice.credited_invoice
         data["BG-3"] = [{"BT-25": original.number, "BT-26": original.issue_date}]
-    elif deposits := deducted_deposits(invoice):
+    elif deposits := deducted_deposits(object_session(invoice), invoice):
         # The balance of a quote names the deposit invoices it deducts (preceding invoices).
         data["BG-3"] = [{"BT-25": d.number, "BT-26": d.issue_date} for d in deposits]
     if invoice.notes:
         data["BG-1"].append({"BT-22": invoice.notes[:1000]})
     return data
-
-
-def deducted_deposits(invoice: Invoice) -> list[Invoice]:
-    """For the balance of a quote (an invoice from a quote that is no deposit): the quote's
-    deposit invoices issued, and not wholly credited, before it was, oldest first."""
-    if invoice.origin is None or invoice.is_deposit:
-        return []
-    return list(
-        object_session(invoice).scalars(
-            select(Invoice)
-            .join(QuoteInvoice, QuoteInvoice.invoice_id == Invoice.id)
-            .where(
-                QuoteInvoice.quote_id == invoice.origin.quote_id,
-                QuoteInvoice.is_deposit.is_(True),
-                Invoice.number.is_not(None),
-                Invoice.id < invoice.id,
-                Invoice.credited_cents < Invoice.total_incl_vat_cents,
-            )
-            .order_by(Invoice.id)
-        )
-    )
 
 
 def _type_code(invoice: Invoice) -> str:

@@ -20,6 +20,7 @@ from portal.sales.models import (
     InvoiceEventKind,
     InvoiceKind,
     InvoiceStatus,
+    QuoteInvoice,
 )
 
 OVERDUE = "overdue"
@@ -333,3 +334,24 @@ def export_rows(session: Session, filters: InvoiceFilters, today: date) -> Itera
 def _payment_methods(invoice: Invoice) -> str:
     """The methods of the invoice's payments, each once, in the order they came."""
     return ", ".join(dict.fromkeys(str(payment.method.label) for payment in invoice.payments))
+
+
+def deducted_deposits(session: Session, invoice: Invoice) -> list[Invoice]:
+    """For the balance of a quote (an invoice from a quote that is no deposit): the quote's
+    deposit invoices issued, and not wholly credited, before it was, oldest first."""
+    if invoice.origin is None or invoice.is_deposit:
+        return []
+    return list(
+        session.scalars(
+            select(Invoice)
+            .join(QuoteInvoice, QuoteInvoice.invoice_id == Invoice.id)
+            .where(
+                QuoteInvoice.quote_id == invoice.origin.quote_id,
+                QuoteInvoice.is_deposit.is_(True),
+                Invoice.number.is_not(None),
+                Invoice.id < invoice.id,
+                Invoice.credited_cents < Invoice.total_incl_vat_cents,
+            )
+            .order_by(Invoice.id)
+        )
+    )
