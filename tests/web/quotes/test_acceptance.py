@@ -144,13 +144,19 @@ def test_an_answered_or_expired_quote_cannot_be_answered_again(
     assert expired.status is QuoteStatus.VALIDATED
 
 
-def test_a_sent_quote_is_accepted_too(db_session, issued_quote):
+def test_a_sent_quote_is_accepted_too(client, db_session, issued_quote, entrepreneur):
     mark_quote_sent(db_session, issued_quote, utcnow())
     accept_quote(
         db_session, issued_quote, "Jeanne", True, "203.0.113.9", issued_quote.issue_date, utcnow()
     )
     assert issued_quote.status is QuoteStatus.ACCEPTED
     assert issued_quote.signed_from_ip == "203.0.113.9"
+    db_session.commit()
+    login(client, entrepreneur.email)
+    page = client.get(f"/quotes/{issued_quote.id}").text
+    # Sent and answered, dated like the quote's other dates.
+    for moment in (issued_quote.sent_at, issued_quote.answered_at):
+        assert format_datetime(moment, "d MMM y, HH:mm", tzinfo=PARIS, locale="fr") in page
 
 
 def _photo() -> bytes:
