@@ -157,6 +157,7 @@ def test_a_sent_quote_is_accepted_too(client, db_session, issued_quote, entrepre
     # Sent and answered, dated like the quote's other dates.
     for moment in (issued_quote.sent_at, issued_quote.answered_at):
         assert format_datetime(moment, "d MMM y, HH:mm", tzinfo=PARIS, locale="fr") in page
+        assert format_datetime(moment, "short", tzinfo=PARIS, locale="fr") not in page
 
 
 def _photo() -> bytes:
