@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from html import unescape
 
 import pytest
@@ -468,7 +468,11 @@ def test_deadline_after_start_is_refused(staff_client, db_session):
 def test_staff_edit_refuses_fewer_seats_than_confirmed(
     staff_client, db_session, make_workshop, make_member
 ):
-    workshop = make_workshop(seats=3)
+    # At 10:00 in Paris, whatever the hour the test runs: the form's end time is on its day.
+    starts_at = datetime.combine(utcnow().date() + timedelta(days=7), time(10), PARIS)
+    workshop = make_workshop(
+        seats=3, starts_at=starts_at.astimezone(UTC), ends_at=(starts_at + timedelta(hours=2))
+    )
     for member in (make_member(), make_member()):
         book(db_session, workshop, member)
     start = workshop.starts_at.astimezone(PARIS)
