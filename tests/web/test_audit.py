@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.audit.models import AuditEvent
 from portal.audit.services import EVENTS, purge, record, retention_cutoff
+from portal.dates import PARIS
 from portal.db import utcnow
 from portal.expenses import services as expenses
 from portal.members.models import MemberStatus
@@ -183,7 +184,7 @@ def test_the_page_lists_filters_and_pages_events(client, db_session, admin, entr
     assert "1 événement" in approvals and "receipt 7" in approvals
     by_member = client.get("/admin/audit", query_string={"member": "nadia"}).text
     assert "1 événement" in by_member  # the staff's approval, found by the actor's name
-    old = (now - timedelta(days=40)).astimezone(UTC).date()
+    old = (now - timedelta(days=40)).astimezone(PARIS).date()  # the filter reads Paris days
     in_range = client.get(
         "/admin/audit", query_string={"date_from": old.isoformat(), "date_to": old.isoformat()}
     ).text

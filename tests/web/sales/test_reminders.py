@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.coop.services import get_coop_settings
+from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.notifications.models import Notification, NotificationKind
@@ -278,7 +279,7 @@ def test_staff_see_every_overdue_invoice_with_days_late_and_last_reminder(
     remind(db_session, reminded, entrepreneur, today=date(2026, 11, 10))
     login(client, staff.email)
     page = unescape(client.get("/staff/invoices/overdue").text)
-    days = (date.today() - DUE).days
+    days = (paris_today() - DUE).days  # the page counts Paris days
     assert f"{days} jours de retard" in page
     assert page.count("1\u202f200,00\xa0€") == 2
     assert reminded.number in page and silent.number in page
