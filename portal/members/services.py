@@ -170,6 +170,16 @@ def put_entrepreneur(
     Staff accounts are not entrepreneurs and are refused; an email stays unique. A changed
     email is told to both the old and the new address (the login moves with it: its owner
     must know, and a mistyped one is noticed). `by` names who changed it in the audit trail."""
+    check_contract(
+        contract_hours_per_week=changes.get("contract_hours_per_week"),
+        hourly_gross_rate_cents=changes.get("hourly_gross_rate_cents"),
+    )
+    rate = changes.get("contribution_rate")
+    if rate is not None and not 0 <= rate < 1:
+        raise DomainError(
+            _l("The contribution rate is a fraction of revenue, from 0 to below 1."),
+            field="contribution_rate",
+        )
     created = member is None
     if created:
         member = create_member(
@@ -188,16 +198,6 @@ def put_entrepreneur(
             raise DomainError(_l("A member with this email already exists."), field="email")
         old_email, member.email = member.email, email
         _tell_email_changed(session, member, old_email, by)
-    check_contract(
-        contract_hours_per_week=changes.get("contract_hours_per_week"),
-        hourly_gross_rate_cents=changes.get("hourly_gross_rate_cents"),
-    )
-    rate = changes.get("contribution_rate")
-    if rate is not None and not 0 <= rate < 1:
-        raise DomainError(
-            _l("The contribution rate is a fraction of revenue, from 0 to below 1."),
-            field="contribution_rate",
-        )
     status = changes.get("status")
     if not created and status is not None and status != member.status:
         detail = f"{member.status.value if member.status else '-'} → {status.value}"
@@ -485,10 +485,11 @@ def decide_associate_request(
     _check_manage(member, by)
     if not request.pending:
         raise DomainError(_l("This request already has a decision."))
+    if decision is AssociateDecision.ACCEPTED and member.status is not MemberStatus.ASSOCIATE:
+        # First: it may refuse, and a refusal must leave the request undecided.
+        change_status(session, member, MemberStatus.ASSOCIATE, decided_on, by)
     request.decision = decision
     request.decided_on = decided_on
     request.decided_by_id = by.id
     record(session, "associate_decided", actor=by, subject=member, detail=decision.value)
-    if decision is AssociateDecision.ACCEPTED and member.status is not MemberStatus.ASSOCIATE:
-        change_status(session, member, MemberStatus.ASSOCIATE, decided_on, by)
     session.flush()

@@ -6,7 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.services import deactivate_member, reactivate_member
+from portal.errors import DomainError
 from portal.members.models import Member, MemberStatus, StatusChange
+from portal.members.services import put_entrepreneur
+from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
 from tests.helpers import write_headers
 
@@ -184,6 +187,16 @@ def test_an_hourly_rate_above_the_contract_limit_is_refused(
     assert response.json["error"]["field"] == "hourly_rate"
     db_session.expire_all()
     assert entrepreneur.hourly_gross_rate_cents == 1450
+
+
+def test_a_refused_contract_leaves_the_email_and_its_mail_untouched(db_session, entrepreneur):
+    """The service refuses before it changes anything, whoever calls it."""
+    with pytest.raises(DomainError, match="rate"):
+        put_entrepreneur(
+            db_session, entrepreneur, "new@example.org", hourly_gross_rate_cents=100_001
+        )
+    assert entrepreneur.email == "camille@example.org"
+    assert db_session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_a_status_changed_by_the_back_office_joins_the_dated_history(

@@ -14,13 +14,18 @@ from portal.auth.models import LoginSession, PasswordResetToken
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.members.models import (
+    AssociateDecision,
     AssociateRequest,
     Member,
     MemberStatus,
     Role,
     StatusChange,
 )
-from portal.members.services import ask_to_become_associate, update_contract
+from portal.members.services import (
+    ask_to_become_associate,
+    decide_associate_request,
+    update_contract,
+)
 from portal.outbox.models import OutboxMessage
 from tests.helpers import PASSWORD, count_queries, login
 
@@ -377,6 +382,19 @@ def test_a_refused_request_keeps_the_status_and_can_be_asked_again_later(
     db_session.expire_all()
     assert entrepreneur.status is MemberStatus.EMPLOYEE
     assert logged_in.post("/profile/associate", data={"message": ""}).status_code == 303
+
+
+def test_an_acceptance_whose_status_change_is_refused_leaves_the_request_undecided(
+    db_session, entrepreneur, staff
+):
+    request = ask_to_become_associate(db_session, entrepreneur, "", utcnow())
+    entrepreneur.role = Role.STAFF  # no status to change: the acceptance must be refused whole
+    with pytest.raises(DomainError, match="Only entrepreneurs"):
+        decide_associate_request(
+            db_session, request, AssociateDecision.ACCEPTED, date(2026, 6, 20), staff
+        )
+    assert request.pending and request.decided_by_id is None
+    assert audit(db_session, "associate_decided") == []
 
 
 def test_the_contract_service_keeps_its_limits_for_every_caller(db_session, entrepreneur, staff):
