@@ -32,12 +32,21 @@ def check_queue(app: Flask) -> None:
         raise QueueUnreachable(f"the queue at {queue.address} is not reachable: {reason}") from None
 
 
+class _Consumer(Consumer):
+    def start(self) -> None:
+        # Huey sets its signal handlers after starting its threads, which may already run the
+        # catch-up jobs: a SIGTERM in between (systemd stopping a worker just started) would
+        # kill the process mid-task. Set first, the signal waits for `run`'s loop.
+        self._set_signal_handlers()
+        super().start()
+
+
 def make_consumer(app: Flask, threads: int) -> Consumer:
     """Huey's consumer in threads. systemd's SIGTERM (and `make run`'s) lets the tasks under
     way end, for up to STOP_TIMEOUT_S; Ctrl-C on a worker run by hand interrupts them (a
     message interrupted mid-send is retried once its claim lapses)."""
     queue: TaskQueue = app.extensions["queue"]
-    return Consumer(
+    return _Consumer(
         queue.huey,
         workers=threads,
         worker_type="thread",

@@ -334,6 +334,24 @@ def test_the_worker_runs_until_sigterm_and_catches_up_on_the_daily_jobs(
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
+def test_the_worker_takes_sigterm_gracefully_before_its_threads_start(make_app, tmp_path):
+    """A worker stopped the moment it starts still lets its first tasks end: its graceful
+    handler is set before its scheduler and threads run anything."""
+    app = make_app("sqlite://", f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    consumer = make_consumer(app, 1)
+    handlers = []
+    consumer.scheduler.start = lambda: handlers.append(signal.getsignal(signal.SIGTERM))
+    for _worker, thread in consumer.worker_threads:
+        thread.start = lambda: None
+    before = {signum: signal.getsignal(signum) for signum in consumer._signal_actions}
+    try:
+        consumer.start()
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    assert handlers == [consumer._handle_signal]
+
+
 def test_the_worker_refuses_to_start_without_its_queue(committed_database, tmp_path):
     app = create_app(
         {
