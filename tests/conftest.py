@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from portal import create_app
 from portal.cli import upgrade_database
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member
 from tests.helpers import PASSWORD, login, reset_database
@@ -190,7 +190,7 @@ def staff(make_member):
 @pytest.fixture
 def coop(db_session):
     """The coop's legal identity, which validating an invoice needs."""
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     settings.legal_name = "Coopérative Test"
     settings.address = "12 rue de la Coopération\n69001 Lyon"
     settings.siren = "732829320"

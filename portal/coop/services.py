@@ -23,17 +23,31 @@ MAX_REMINDER_DAY = 365
 
 
 def get_coop_settings(session: Session) -> CoopSettings:
-    """The coop's single settings row, created with defaults on first use."""
+    """The coop's single settings row or, until the team saves any, the defaults unsaved: a
+    read never writes (a GET's or a daily task's read transaction cannot, on SQLite)."""
+    return session.get(CoopSettings, 1) or _default_settings()
+
+
+def coop_settings_for_update(session: Session) -> CoopSettings:
+    """The settings row to change, created with the defaults on the first change."""
     settings = session.get(CoopSettings, 1)
     if settings is None:
-        settings = CoopSettings(id=1)
+        settings = _default_settings()
         session.add(settings)
         session.flush()
     return settings
 
 
+def _default_settings() -> CoopSettings:
+    """What the row holds when first saved: its columns' defaults (set at the insert only)."""
+    columns = CoopSettings.__table__.columns
+    return CoopSettings(
+        **{column.key: column.default.arg for column in columns if column.default is not None}
+    )
+
+
 def update_coop_settings(session: Session, **fields) -> CoopSettings:
-    settings = get_coop_settings(session)
+    settings = coop_settings_for_update(session)
     for name, value in fields.items():
         if not hasattr(CoopSettings, name):
             raise AttributeError(name)
@@ -139,7 +153,7 @@ def update_contribution_settings(
         if not 0 <= cents <= MAX_AMOUNT_CENTS:
             raise DomainError(_l("An amount must be between 0 and 10,000,000 €."), field=field)
     fees = check_fixed_fees(fees)
-    settings = get_coop_settings(session)
+    settings = coop_settings_for_update(session)
     settings.contribution_scheme = scheme
     settings.contribution_basis = basis
     settings.contribution_yearly_minimum_cents = yearly_minimum_cents
@@ -196,7 +210,7 @@ def check_provisions(provisions: ProvisionSettings) -> None:
 def update_provisions(session: Session, provisions: ProvisionSettings) -> None:
     """Save what the coop provisions, once `check_provisions` accepts it; else nothing."""
     check_provisions(provisions)
-    settings = get_coop_settings(session)
+    settings = coop_settings_for_update(session)
     for name, value in asdict(provisions).items():
         setattr(settings, name, value)
     session.flush()

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.members.models import MemberStatus, Role
 from portal.members.services import create_member, member_by_email
 
@@ -44,7 +44,7 @@ DEMO_MEMBERS = (
 
 def seed_coop_and_members(session: Session) -> Iterator[str]:
     """The coop's legal identity when none is set, and each demo account that is missing."""
-    settings = get_coop_settings(session)
+    settings = coop_settings_for_update(session)
     if not settings.legal_name:
         settings.legal_name = "Coopérative Démo"
         settings.address = "12 rue de la Coopération\n69001 Lyon"

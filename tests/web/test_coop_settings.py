@@ -1,7 +1,13 @@
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from portal.coop.models import CoopSettings
-from portal.coop.services import contribution_rate_for, get_coop_settings
+from portal.coop.services import (
+    contribution_rate_for,
+    coop_settings_for_update,
+    get_coop_settings,
+)
 from tests.helpers import login
 
 VALID = {
@@ -22,6 +28,21 @@ VALID = {
 }
 
 
+def test_reading_the_settings_before_any_is_saved_writes_nothing(db_session):
+    """A GET's or a daily task's read transaction reads the settings: on SQLite it cannot
+    write (the worker's reminders failed on a fresh database while another task wrote)."""
+    settings = get_coop_settings(db_session)
+    assert settings.legal_form == "SCOP SA à capital variable"
+    assert settings.invoice_number_pattern == "F{year}-{number:05}"
+    assert settings.headcount == 20 and settings.work_accident_rate is None
+    assert not db_session.new and not db_session.dirty
+    db_session.flush()
+    assert db_session.scalar(select(func.count()).select_from(CoopSettings)) == 0
+    coop_settings_for_update(db_session).headcount = 12
+    db_session.flush()
+    assert get_coop_settings(db_session).headcount == 12
+
+
 def test_admin_saves_the_coop_identity(client, admin, db_session):
     login(client, admin.email)
     response = client.post("/admin/settings", data=VALID)
@@ -37,7 +58,7 @@ def test_admin_saves_the_coop_identity(client, admin, db_session):
 
 def test_invalid_identifiers_are_refused_and_nothing_changes(client, admin, db_session):
     login(client, admin.email)
-    before = get_coop_settings(db_session).legal_name
+    before = coop_settings_for_update(db_session).legal_name
     db_session.commit()
     response = client.post(
         "/admin/settings", data={**VALID, "siren": "123456789", "vat_number": "FR00732829320"}
@@ -46,7 +67,7 @@ def test_invalid_identifiers_are_refused_and_nothing_changes(client, admin, db_s
     assert "Un SIREN compte 9 chiffres" in response.text
     assert "Ce numéro de TVA n" in response.text
     db_session.expire_all()
-    assert get_coop_settings(db_session).legal_name == before
+    assert coop_settings_for_update(db_session).legal_name == before
 
 
 def test_contribution_rate_above_fifty_percent_is_refused(client, admin):
@@ -61,7 +82,7 @@ def test_share_capital_above_ten_million_euros_is_refused(client, admin, db_sess
     response = client.post("/admin/settings", data={**VALID, "share_capital": "30 000 000"})
     assert response.status_code == 200
     assert "10000000" in response.text
-    assert get_coop_settings(db_session).legal_name != VALID["legal_name"]
+    assert coop_settings_for_update(db_session).legal_name != VALID["legal_name"]
 
 
 def test_settings_page_is_for_admins_only(client, staff):
@@ -70,7 +91,7 @@ def test_settings_page_is_for_admins_only(client, staff):
 
 
 def test_member_contribution_rate_defaults_to_the_coop_rate(db_session, entrepreneur):
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     assert contribution_rate_for(entrepreneur, settings) == Decimal("0.10")
     entrepreneur.contribution_rate = Decimal("0.08")
     assert contribution_rate_for(entrepreneur, settings) == Decimal("0.08")
@@ -104,4 +125,4 @@ def test_work_accident_rate_below_the_legal_floor_is_refused(client, admin, db_s
     assert response.status_code == 200
     assert "Le taux accidents du travail doit être compris entre 0,5" in response.text
     db_session.expire_all()
-    assert get_coop_settings(db_session).work_accident_rate is None
+    assert coop_settings_for_update(db_session).work_accident_rate is None

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.coop.models import ContributionBand, ContributionBasis, ContributionScheme, FixedFee
-from portal.coop.services import get_coop_settings, update_contribution_settings
+from portal.coop.services import coop_settings_for_update, update_contribution_settings
 from portal.dates import paris_today
 from portal.errors import DomainError
 from portal.members.models import MemberStatus, Role
@@ -310,7 +310,7 @@ def test_admin_sets_a_banded_contribution_on_collected_revenue(client, admin, db
     response = client.post("/admin/contribution", data=CONTRIBUTION)
     assert response.status_code == 303
     db_session.expire_all()
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     assert settings.contribution_scheme is ContributionScheme.BANDED
     assert settings.contribution_basis is ContributionBasis.COLLECTED
     assert settings.contribution_yearly_minimum_cents == 216_000
@@ -356,7 +356,7 @@ def test_bad_contribution_settings_change_nothing(client, admin, db_session, cha
     assert response.status_code == 200
     assert message in response.text
     db_session.expire_all()
-    assert get_coop_settings(db_session).contribution_scheme is ContributionScheme.FLAT
+    assert coop_settings_for_update(db_session).contribution_scheme is ContributionScheme.FLAT
     assert db_session.scalar(select(func.count()).select_from(ContributionBand)) == 0
     assert db_session.scalar(select(func.count()).select_from(FixedFee)) == 0
 
@@ -385,7 +385,7 @@ def test_contribution_settings_are_for_admins(client, staff):
 
 def test_banded_scheme_and_fixed_fees_reach_the_projection(db_session, make_member):
     member = make_member(role=Role.ENTREPRENEUR)
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     settings.contribution_scheme = ContributionScheme.BANDED
     db_session.add_all(
         [

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from portal.coop.models import ContributionBand, ContributionBasis, ContributionScheme
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -123,7 +123,7 @@ def test_payment_share_excl_vat_is_rounded_to_the_cent(db_session, entrepreneur,
 
 
 def test_contribution_on_collected_revenue_follows_payments(db_session, entrepreneur, issue, pay):
-    get_coop_settings(db_session).contribution_basis = ContributionBasis.COLLECTED
+    coop_settings_for_update(db_session).contribution_basis = ContributionBasis.COLLECTED
     db_session.commit()
     invoice = issue(entrepreneur, "1000")
     pay(invoice, "600")
@@ -428,7 +428,7 @@ def credit(db_session, staff):
 def test_credit_note_on_a_paid_invoice_owes_the_money_back(
     db_session, entrepreneur, issue, pay, credit, basis
 ):
-    get_coop_settings(db_session).contribution_basis = basis
+    coop_settings_for_update(db_session).contribution_basis = basis
     db_session.commit()
     invoice = issue(entrepreneur, "1000")
     pay(invoice, "1200")
@@ -502,7 +502,7 @@ def test_no_refund_on_a_credit_note_of_an_unpaid_invoice_nor_on_an_invoice(
 
 
 def banded(db_session, *bands):
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     settings.contribution_scheme = ContributionScheme.BANDED
     db_session.add_all(
         ContributionBand(start_cents=start, rate=Decimal(rate)) for start, rate in bands

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from portal.coop.models import ContributionBasis
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.dates import paris_today
 from portal.db import utcnow
 from portal.projection.services import projection_for
@@ -67,7 +67,7 @@ class Ledger:
 def test_parts_add_up_and_the_margin_is_the_recomputed_one(
     db_session, coop, staff, make_member, basis, invoices, operations
 ):
-    get_coop_settings(db_session).contribution_basis = basis
+    coop_settings_for_update(db_session).contribution_basis = basis
     member = make_member(activities=("Conseil",))
     customer = create_customer(
         db_session, member, CustomerInput(name="Client SAS", siren="542107651")

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 
 from portal.coop.models import CoopSettings, FixedFee
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.dates import paris_today
 from portal.members.models import MemberStatus
 from portal.projection.records import record_balance
@@ -31,7 +31,7 @@ def cents(value: Decimal) -> Decimal:
 
 def saved(db_session) -> tuple:
     db_session.expire_all()
-    s = get_coop_settings(db_session)
+    s = coop_settings_for_update(db_session)
     return (
         s.reserve_rate,
         s.reserve_amount_cents,
@@ -105,7 +105,7 @@ def with_margin(db_session, entrepreneur):
 
 
 def set_provisions(db_session, **values):
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     for name, value in values.items():
         setattr(settings, name, value)
     db_session.commit()
@@ -174,4 +174,4 @@ def test_a_fresh_coop_row_keeps_the_standard_health_plan(db_session):
     row = CoopSettings(id=1)
     db_session.merge(row)
     db_session.flush()
-    assert get_coop_settings(db_session).health_plan_employer_cents == 2000
+    assert coop_settings_for_update(db_session).health_plan_employer_cents == 2000

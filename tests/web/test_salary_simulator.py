@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.dates import paris_today
 from portal.payroll import EmployerSettings, compute_payslip, max_gross_for_budget
 from tests.helpers import login
@@ -96,7 +96,7 @@ def test_empty_page_invites_to_type_an_amount(logged_in):
 
 
 def test_coop_headcount_and_rates_are_used(logged_in, db_session):
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     settings.headcount = 60
     settings.work_accident_rate = Decimal("0.03")
     settings.mobility_levy_rate = Decimal("0.02")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from portal import create_app
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.payroll import EmployerSettings, compute_payslip, max_gross_for_budget
 from portal.salary.commands import simulate_salary
 
@@ -76,7 +76,7 @@ def test_headcount_option_changes_the_rates(app):
 
 
 def test_headcount_and_rates_default_to_the_coop_settings(app, db_session):
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     settings.headcount = 60
     settings.work_accident_rate = Decimal("0.03")
     db_session.commit()

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import object_session
 
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.db import utcnow
 from portal.quotes.invoicing import invoice_deposit, invoice_quote
 from portal.quotes.services import accept_quote
@@ -25,7 +25,7 @@ TYPE_CODE = re.compile(rb"<rsm:ExchangedDocument>.*?<ram:TypeCode>(\d+)</ram:Typ
 
 
 def invoice_pdf(invoice) -> bytes:
-    seller, buyer = document_parties(invoice, get_coop_settings(object_session(invoice)))
+    seller, buyer = document_parties(invoice, coop_settings_for_update(object_session(invoice)))
     return render_pdf(invoice, seller, buyer)
 
 

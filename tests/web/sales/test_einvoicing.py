@@ -14,7 +14,7 @@ from facturx import generate_xml
 from lxml import etree
 from sqlalchemy import select
 
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.db import utcnow
 from portal.demo import seed_demo_data
 from portal.errors import DomainError
@@ -134,7 +134,7 @@ def test_the_customers_and_the_coops_own_addresses_are_used(
             einvoicing_address="542107651_factures",
         ),
     )
-    get_coop_settings(db_session).einvoicing_address = "732829320_ventes"
+    coop_settings_for_update(db_session).einvoicing_address = "732829320_ventes"
     invoice = make_invoice(for_customer=customer)
     submit_invoice(db_session, invoice, utcnow())
     validate_invoice(db_session, invoice, staff, date(2026, 11, 26), utcnow())

@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -201,7 +201,7 @@ def test_another_members_invoice_is_not_found(client, db_session, make_member, o
 
 
 def schedule(db_session, days: str) -> None:
-    get_coop_settings(db_session).reminder_days = days
+    coop_settings_for_update(db_session).reminder_days = days
     db_session.commit()
 
 
@@ -300,13 +300,13 @@ def test_admin_sets_the_reminder_days_and_the_electronic_address(client, admin, 
     data = {**SETTINGS, "reminder_days": " 7 ;30 ", "einvoicing_address": "732829320_ventes"}
     assert client.post("/admin/settings", data=data).status_code == 303
     db_session.expire_all()
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     assert settings.reminder_days == "7, 30"
     assert settings.einvoicing_address == "732829320_ventes"
     data = {**data, "reminder_days": ""}
     assert client.post("/admin/settings", data=data).status_code == 303
     db_session.expire_all()
-    assert get_coop_settings(db_session).reminder_days == ""  # empty: off
+    assert coop_settings_for_update(db_session).reminder_days == ""  # empty: off
 
 
 @pytest.mark.parametrize(
@@ -325,13 +325,13 @@ def test_admin_sets_the_reminder_days_and_the_electronic_address(client, admin, 
 def test_bad_reminder_days_or_address_are_refused_and_nothing_changes(
     client, admin, db_session, field, value, message
 ):
-    get_coop_settings(db_session).reminder_days = "10"
+    coop_settings_for_update(db_session).reminder_days = "10"
     db_session.commit()
     login(client, admin.email)
     response = client.post("/admin/settings", data={**SETTINGS, field: value})
     assert response.status_code == 200 and message in unescape(response.text)
     db_session.expire_all()
-    settings = get_coop_settings(db_session)
+    settings = coop_settings_for_update(db_session)
     assert (settings.reminder_days, settings.einvoicing_address) == ("10", "")
 
 

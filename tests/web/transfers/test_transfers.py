@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from portal.coop.services import get_coop_settings
+from portal.coop.services import coop_settings_for_update
 from portal.dates import paris_today
 from portal.db import utcnow
 from portal.errors import DomainError
@@ -158,7 +158,7 @@ def test_a_transfer_to_a_staff_member_is_refused(logged_in, db_session, staff):
 
 
 def test_a_transfer_above_the_coops_limit_is_refused(logged_in, db_session, contractor):
-    get_coop_settings(db_session).transfer_limit_cents = 500_000
+    coop_settings_for_update(db_session).transfer_limit_cents = 500_000
     db_session.commit()
     response = logged_in.post(
         "/transfers/new", data=new_form(contractor.id, ("a", "3000"), ("b", "2000,01"))
@@ -448,7 +448,7 @@ def test_the_coops_limit_is_a_setting(client, db_session, admin):
     saved = client.post("/admin/settings", data={**VALID, "transfer_limit": "5 000"})
     assert saved.status_code == 303
     db_session.expire_all()
-    assert get_coop_settings(db_session).transfer_limit_cents == 500_000
+    assert coop_settings_for_update(db_session).transfer_limit_cents == 500_000
 
 
 def test_the_pdf_carries_the_mention_for_both_members_only(
