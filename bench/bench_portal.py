@@ -76,6 +76,7 @@ def _seed(url: str) -> dict:
     from portal.projection import running_totals
     from portal.sales.models import Customer, Invoice, InvoiceCounter, InvoiceLine
     from portal.sales.numbering import SERIES, format_number
+    from portal.sync import documents
     from portal.sync.models import Change
     from portal.workshops.services import create_or_update_workshop
 
@@ -214,6 +215,9 @@ def _seed(url: str) -> dict:
         client, secret = create_client(session, "bench back office", "sync:read sync:write")
         # Inserted in bulk, around the flush that keeps the running totals: summed once.
         running_totals.rebuild(session, histories)
+        session.commit()
+        # The invoices' feed documents too (the bulk statements dropped them).
+        documents.rebuild(session, "invoice")
         session.commit()
         counted = session.scalar(select(func.count()).select_from(Invoice))
         assert counted == len(invoices)

@@ -27,7 +27,7 @@ from portal.sales.models import (
     Payment,
     QuoteInvoice,
 )
-from portal.sync.models import Change
+from portal.sync.models import Change, FeedDocument
 from portal.transfers.models import InternalTransfer, InternalTransferLine
 from portal.workshops.models import Booking, Workshop, WorkshopAudience
 
@@ -47,6 +47,7 @@ __all__ = [
     "Customer",
     "DirectoryCard",
     "ExpenseCategory",
+    "FeedDocument",
     "IdempotencyKey",
     "InternalTransfer",
     "InternalTransferLine",

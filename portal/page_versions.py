@@ -114,6 +114,7 @@ SCOPES: dict[str, Scope] = {
     "audit_events": UNSEEN,
     "calendar_feed_tokens": UNSEEN,
     "changes": UNSEEN,
+    "feed_documents": UNSEEN,
     "invoice_counters": UNSEEN,
     "login_failures": UNSEEN,
     "login_sessions": UNSEEN,

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import orjson
 from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
@@ -300,11 +301,16 @@ def feed_page(
     rows = changes_after(session, after, limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
+    # A kept document goes into the page as the JSON it is; the others are built here.
+    representations: dict[tuple[str, str], dict | orjson.Fragment | None] = {}
     wanted: dict[str, list[str]] = {}
-    for _seq, entity, entity_id, op, _at in rows:
-        if op == "upsert":
+    for _seq, entity, entity_id, op, _at, kept in rows:
+        if op != "upsert":
+            continue
+        if kept is not None:
+            representations[entity, entity_id] = orjson.Fragment(kept)
+        else:
             wanted.setdefault(entity, []).append(entity_id)
-    representations: dict[tuple[str, str], dict | None] = {}
     for entity, ids in wanted.items():
         ids = list(dict.fromkeys(ids))
         if entity in batch_serializers:
@@ -323,7 +329,7 @@ def feed_page(
             "at": at.isoformat(),
             "data": representations.get((entity, entity_id)) if op == "upsert" else None,
         }
-        for seq, entity, entity_id, op, at in rows
+        for seq, entity, entity_id, op, at, _kept in rows
     ]
     last = rows[-1].seq if rows else after
     return FeedPage(items=items, next=encode_cursor(last), has_more=has_more)

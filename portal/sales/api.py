@@ -36,6 +36,7 @@ from portal.sales.models import (
 )
 from portal.sales.parties import document_parties
 from portal.sales.services import record_payment, record_refund
+from portal.sync.documents import Source, keep
 from portal.web.files import made_pdf
 
 # Nested under the API's blueprint: /api/v1 and its token check (portal/blueprints.py).
@@ -227,6 +228,29 @@ def invoices_data(session: Session, entity_ids: list[str]) -> dict[str, dict]:
             "sent_at": iso(sent_at),
         }
     return invoices
+
+
+def _invoices_of(column):
+    return select(Invoice.id).where(column.in_(bindparam("keys", expanding=True)))
+
+
+# Each invoice's document is kept (portal/sync/documents.py): written again by every write
+# of what `invoices_data` shows, read as it is by the feed.
+keep(
+    "invoice",
+    invoices_data,
+    select(Invoice.id),
+    Source(Invoice),
+    Source(InvoiceLine, "invoice_id"),
+    Source(QuoteInvoice, "invoice_id"),
+    Source(
+        Customer,
+        shown=tuple(column.key for column in CUSTOMER_COLUMNS),
+        entity_ids=_invoices_of(Invoice.customer_id),
+    ),
+    Source(Member, shown=("email",), entity_ids=_invoices_of(Invoice.member_id)),
+    Source(Activity, shown=("name",), entity_ids=_invoices_of(Invoice.activity_id)),
+)
 
 
 def payment_representation(payment) -> dict:

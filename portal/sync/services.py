@@ -1,9 +1,9 @@
 """The change log the back office syncs from."""
 
-from sqlalchemy import Row, bindparam, event, insert, select, text
+from sqlalchemy import Row, and_, bindparam, event, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
-from portal.sync.models import Change, ChangeOp
+from portal.sync.models import Change, ChangeOp, FeedDocument
 
 # Any constant: the advisory lock that orders writers of the change log on PostgreSQL.
 _CHANGE_LOG_LOCK = 7_210_001
@@ -51,7 +51,11 @@ def _forget_pending_changes(session: Session, transaction: SessionTransaction) -
 
 # Built once, run without the ORM's result layer: the feed reads a page on every request.
 CHANGES_AFTER = (
-    select(Change.seq, Change.entity, Change.entity_id, Change.op, Change.at)
+    select(Change.seq, Change.entity, Change.entity_id, Change.op, Change.at, FeedDocument.data)
+    .outerjoin(
+        FeedDocument,
+        and_(FeedDocument.entity == Change.entity, FeedDocument.entity_id == Change.entity_id),
+    )
     .where(Change.seq > bindparam("after"))
     .order_by(Change.seq)
     .limit(bindparam("limit"))
@@ -60,5 +64,6 @@ CHANGES_AFTER = (
 
 def changes_after(session: Session, after: int, limit: int) -> list[Row]:
     """The log's rows after `after`, oldest first, as plain rows (`seq`, `entity`,
-    `entity_id`, `op`, `at`): read once, never changed, so not worth the ORM's objects."""
+    `entity_id`, `op`, `at`, and the entity's kept JSON document or None: see
+    `portal/sync/documents.py`): read once, never changed, so not worth the ORM's objects."""
     return session.connection().execute(CHANGES_AFTER, {"after": after, "limit": limit}).all()
