@@ -40,6 +40,22 @@ def test_how_is_this_computed_lists_the_steps(page: Page):
     expect(page.get_by_text("= Marge disponible maintenant")).to_be_visible()
 
 
+def test_the_details_that_follow_the_figures_move_no_button(page: Page):
+    """The chart and the latest movements arrive after the page has loaded: a button a thumb
+    may be about to tap stays where it was (a tap that lands on what moved in is lost)."""
+    held = []
+    page.route("**/home/details*", lambda route: held.append(route))  # answered once measured
+    with page.expect_request("**/home/details*"):
+        log_in(page, "camille@demo.coop")
+    link = page.get_by_role("link", name="Comment est-ce calculé\u202f?")
+    where = "(a) => a.getBoundingClientRect().top + window.scrollY"
+    before = link.evaluate(where)
+    [route] = held
+    route.continue_()
+    expect(page.get_by_role("img", name=re.compile("Chiffre d'affaires, dépenses"))).to_be_visible()
+    assert link.evaluate(where) == before
+
+
 def test_leo_still_supported_sees_what_his_activity_could_pay(page: Page):
     log_in(page, "leo@demo.coop")
     expect(page.get_by_role("heading", name=re.compile("Une fois salarié"))).to_be_visible()
