@@ -37,7 +37,7 @@ from portal.sync.models import FeedDocument
 
 Build = Callable[[Session, list[str]], dict[str, dict]]
 PENDING = "portal_feed_documents"
-# A dropped document is built on read; written by `rebuild` this many at a time.
+# How many documents `rebuild` builds and writes at a time.
 _CHUNK = 500
 
 
