@@ -7,6 +7,7 @@ again, so two requests never both take the last seat."""
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, select
@@ -25,7 +26,7 @@ from portal.workshops.models import (
     Workshop,
     WorkshopAudience,
 )
-from portal.workshops.queries import active_booking
+from portal.workshops.queries import SeatCount, active_booking, seat_counts
 
 WORKSHOP_FIELDS = frozenset(
     {
@@ -53,8 +54,42 @@ def workshop_by_ref(session: Session, ref: str) -> Workshop | None:
     return session.scalar(select(Workshop).where(Workshop.ref == ref))
 
 
-# Ids of the workshops locked by the session's current transaction (see `lock_workshop`).
-LOCKED_WORKSHOPS = "portal_locked_workshops"
+# The statements every booking runs, built once: building one costs about as much as
+# running it on SQLite.
+_LOCKED_WORKSHOP = (
+    select(Workshop)
+    .options(joinedload(Workshop.audience))
+    .where(Workshop.id == bindparam("workshop_id"))
+    .with_for_update(of=Workshop)
+    .execution_options(populate_existing=True)
+)
+_CONFIRMED = Booking.status == BookingStatus.CONFIRMED
+_WAITING = Booking.status == BookingStatus.WAITING
+_CONFIRMED_COUNT = (
+    select(func.count())
+    .select_from(Booking)
+    .where(Booking.workshop_id == bindparam("workshop_id"), _CONFIRMED)
+)
+# The seats taken and the waiting list's length, read under the lock; for a booking, with
+# the member's own active booking's status (None without one), in the same read.
+_SEATS = select(func.count().filter(_CONFIRMED), func.count().filter(_WAITING)).where(
+    Booking.workshop_id == bindparam("workshop_id"),
+    Booking.status != BookingStatus.CANCELLED,
+)
+_SEATS_AND_MINE = _SEATS.add_columns(
+    func.max(case((Booking.member_id == bindparam("member_id"), Booking.status)))
+)
+_FIRST_WAITING = (
+    select(Booking)
+    .options(joinedload(Booking.member))
+    .where(Booking.workshop_id == bindparam("workshop_id"), _WAITING)
+    .order_by(Booking.id)
+    .limit(bindparam("free"))
+)
+
+
+# In `session.info`: what the current transaction holds (see `_Held`).
+HELD = "portal_workshops_held"
 
 
 def lock_workshop(session: Session, workshop_id: int) -> Workshop | None:
@@ -63,54 +98,45 @@ def lock_workshop(session: Session, workshop_id: int) -> Workshop | None:
     it a second time. Its audience, which every booking checks, comes in the same statement
     (one round trip fewer while the row is locked); only the workshop's row is locked. On
     SQLite, under a late lock, this read FOR UPDATE is where the write lock is taken."""
-    workshop = session.get(
-        Workshop,
-        workshop_id,
-        with_for_update={"of": Workshop},
-        populate_existing=True,
-        options=[joinedload(Workshop.audience)],
-    )
+    workshop = session.scalars(_LOCKED_WORKSHOP, {"workshop_id": workshop_id}).unique().first()
     if workshop is not None:
-        _locked_ids(workshop).add(workshop.id)
+        _held(workshop).locked.add(workshop.id)
     return workshop
 
 
 def _lock(session: Session, workshop: Workshop) -> None:
     """Hold the workshop row until the transaction ends, and read its latest state."""
-    if workshop.id not in _locked_ids(workshop):
+    if workshop.id not in _held(workshop).locked:
         lock_workshop(session, workshop.id)
 
 
-def _locked_ids(workshop: Workshop) -> set[int]:
+@dataclass
+class _Held:
+    """What the session's current transaction holds: the workshops it locked, and the seats
+    its booking writes counted under those locks (true until it commits)."""
+
+    transaction: object
+    locked: set[int] = field(default_factory=set)
+    seats: dict[int, SeatCount] = field(default_factory=dict)
+
+
+def _held(workshop: Workshop) -> _Held:
     session = object_session(workshop)
     transaction = session.get_transaction() if session else None
     if transaction is None:
-        return set()
-    held = session.info.get(LOCKED_WORKSHOPS)
-    if held is None or held[0] is not transaction:
-        held = session.info[LOCKED_WORKSHOPS] = (transaction, set())
-    return held[1]
+        return _Held(None)
+    held = session.info.get(HELD)
+    if held is None or held.transaction is not transaction:
+        held = session.info[HELD] = _Held(transaction)
+    return held
 
 
-# The statements every booking runs, built once: building one costs about as much as
-# running it on SQLite.
-_CONFIRMED_COUNT = (
-    select(func.count())
-    .select_from(Booking)
-    .where(
-        Booking.workshop_id == bindparam("workshop_id"),
-        Booking.status == BookingStatus.CONFIRMED,
-    )
-)
-# One read under the lock for a booking: the seats taken and the member's own active
-# booking's status (None without one).
-_SEATS_TAKEN_AND_MINE = select(
-    func.count().filter(Booking.status == BookingStatus.CONFIRMED),
-    func.max(case((Booking.member_id == bindparam("member_id"), Booking.status))),
-).where(
-    Booking.workshop_id == bindparam("workshop_id"),
-    Booking.status != BookingStatus.CANCELLED,
-)
+def seats(session: Session, workshop: Workshop) -> SeatCount:
+    """The workshop's confirmed and waiting counts: as this transaction's last booking or
+    cancellation left them, under the workshop's lock (nothing to count again), else
+    counted."""
+    counted = _held(workshop).seats.get(workshop.id)
+    return counted or seat_counts(session, [workshop.id])[workshop.id]
 
 
 def confirmed_count(session: Session, workshop: Workshop) -> int:
@@ -231,8 +257,8 @@ def book_seat(
     _check_acting_for(member, by)
     _lock(session, workshop)
     refuse(workshop.booking_refusal(member, now))
-    confirmed, current = session.execute(
-        _SEATS_TAKEN_AND_MINE, {"workshop_id": workshop.id, "member_id": member.id}
+    confirmed, waiting, current = session.execute(
+        _SEATS_AND_MINE, {"workshop_id": workshop.id, "member_id": member.id}
     ).one()
     if current == BookingStatus.WAITING:
         raise DomainError(_l("You are already on the waiting list for this workshop."))
@@ -251,6 +277,7 @@ def book_seat(
     # stays as the last line of defence, without a savepoint to answer it politely.
     session.add(booking)
     session.flush()
+    _held(workshop).seats[workshop.id] = SeatCount(confirmed + has_seat, waiting + (not has_seat))
     record_change(session, "booking", booking.id)
     if has_seat:
         notifications.booking_confirmed(session, booking)
@@ -270,6 +297,7 @@ def cancel_booking(
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     session.flush()
+    _held(workshop).seats.pop(workshop.id, None)  # counted again if a seat was freed
     record_change(session, "booking", booking.id)
     if was_confirmed:
         promote_waiting(session, workshop, now)
@@ -284,22 +312,20 @@ def promote_waiting(
     now = now or utcnow()
     if workshop.is_cancelled or workshop.starts_at <= now:
         return []
-    free = workshop.seats - confirmed_count(session, workshop)
-    if free <= 0:
-        return []
-    promoted = list(
-        session.scalars(
-            select(Booking)
-            .options(joinedload(Booking.member))
-            .where(Booking.workshop_id == workshop.id, Booking.status == BookingStatus.WAITING)
-            .order_by(Booking.id)
-            .limit(free)
+    confirmed, waiting = session.execute(_SEATS, {"workshop_id": workshop.id}).one()
+    free = workshop.seats - confirmed
+    promoted = []
+    if free > 0 and waiting:
+        promoted = list(
+            session.scalars(_FIRST_WAITING, {"workshop_id": workshop.id, "free": free}).unique()
         )
+        for booking in promoted:
+            booking.status = BookingStatus.CONFIRMED
+            booking.confirmed_at = now
+        session.flush()
+    _held(workshop).seats[workshop.id] = SeatCount(
+        confirmed + len(promoted), waiting - len(promoted)
     )
-    for booking in promoted:
-        booking.status = BookingStatus.CONFIRMED
-        booking.confirmed_at = now
-    session.flush()
     for booking in promoted:
         record_change(session, "booking", booking.id)
         notifications.booking_promoted(session, booking)

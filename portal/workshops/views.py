@@ -52,19 +52,20 @@ def booking_panel(
     workshop: Workshop,
     message: str = "",
     error: bool = False,
-    outcome: tuple[Booking | None, int | None] | None = None,
+    outcome: tuple[Booking | None, int | None, queries.SeatCount] | None = None,
 ) -> dict:
     """Everything `_booking.html` shows for the current member; `outcome` is their active
-    booking and waiting-list position when the caller already knows them."""
+    booking, waiting-list position and the workshop's seats when the caller knows them."""
     if outcome is None:
         booking = queries.active_booking(db.session, workshop, current_user)
         position = queries.waiting_position(db.session, booking) if booking else None
+        count = queries.seat_counts(db.session, [workshop.id])[workshop.id]
     else:
-        booking, position = outcome
+        booking, position, count = outcome
     return {
         "workshop": workshop,
         "booking": booking,
-        "count": queries.seat_counts(db.session, [workshop.id])[workshop.id],
+        "count": count,
         "position": position,
         "message": message,
         "error": error,
@@ -135,12 +136,13 @@ def _booking_response(workshop: Workshop, action) -> Callable[[], Response]:
     the waiting list); htmx gets the booking panel in its new state (or with the refusal),
     a plain form post gets a flash message and a redirect back. The response is built once
     the booking is committed (the views' `commit="early"`): the workshop's lock is free by
-    then for the next booking."""
+    then for the next booking, and the panel shows the seats as the action left them."""
     outcome = None
     try:
         if request.form.get("member_id", str(current_user.id)) != str(current_user.id):
             raise DomainError(_("You can only book or cancel a seat for yourself."))
-        message, *outcome = action()
+        message, booking, position = action()
+        outcome = booking, position, services.seats(db.session, workshop)
         error = False
     except DomainError as refusal:
         message, error = str(refusal), True
@@ -171,7 +173,7 @@ def book(workshop_id: int):
         )
         if booking.status is BookingStatus.CONFIRMED:
             return _("Your seat is booked."), booking, None
-        position = queries.waiting_position(db.session, booking)
+        position = services.seats(db.session, workshop).waiting  # the last in line
         message = _(
             "The workshop is full: you are number %(position)d on the waiting list. "
             "We will email you if a seat comes free.",

@@ -205,6 +205,45 @@ def test_a_booking_reads_its_workshop_and_audience_in_one_statement(
         assert audience_reads[0].rstrip().endswith("FOR UPDATE OF workshops")
 
 
+def test_the_answer_shows_the_seats_its_booking_counted_under_the_lock(
+    app, make_workshop, make_member
+):
+    """The panel that answers a booking or a cancellation shows the seats as they stand
+    once it is done, from the count the booking made under the workshop's lock: nothing is
+    counted a second time."""
+    workshop = make_workshop(seats=1)
+    first, second = make_member(), make_member()
+    engine = app.extensions["database"].engine
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    clients = {}
+
+    def post(member, action: str, **data) -> str:
+        if member.id not in clients:
+            clients[member.id] = app.test_client()
+            login(clients[member.id], member.email)
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            url = f"/workshops/{workshop.id}/{action}"
+            return clients[member.id].post(url, data=data, headers=HX).text
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    def seat_counts() -> int:
+        return len([s for s in statements if "count(" in s.lower()])
+
+    assert "Complet" in post(first, "book") and seat_counts() == 1
+    page = unescape(post(second, "book"))
+    assert "Complet · 1 personne en attente" in page and seat_counts() == 1
+    page = post(first, "cancel", confirmed="1")  # the seat goes to the second
+    assert "Votre réservation est annulée." in page
+    assert "Complet" in page and "en attente" not in page and seat_counts() == 1
+
+
 def test_unknown_workshop_is_404(logged_in):
     assert logged_in.get("/workshops/999999").status_code == 404
     assert logged_in.post("/workshops/999999/book").status_code == 404
