@@ -18,6 +18,9 @@ def record_change(
     session.info.setdefault(PENDING_CHANGES, []).append((entity, str(entity_id), op))
 
 
+_APPEND = insert(Change)
+
+
 @event.listens_for(Session, "before_commit")
 def _append_pending_changes(session: Session) -> None:
     """Append the transaction's changes to the log just before it commits.
@@ -36,9 +39,10 @@ def _append_pending_changes(session: Session) -> None:
         session.flush()
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
     pending = session.info.pop(PENDING_CHANGES)
-    # A plain INSERT of many rows: the ORM's unit of work would cost more than the write.
-    session.execute(
-        insert(Change), [{"entity": e, "entity_id": id_, "op": op} for e, id_, op in pending]
+    # A plain INSERT of many rows on the session's connection: the ORM's unit of work, or
+    # even its bulk layer, would cost more than the write.
+    session.connection().execute(
+        _APPEND, [{"entity": e, "entity_id": id_, "op": op} for e, id_, op in pending]
     )
 
 
