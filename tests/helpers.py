@@ -24,6 +24,7 @@ from portal.db import db, make_engine, utcnow
 from portal.directory.services import CardInput, save_card
 from portal.members.models import Role
 from portal.members.services import create_member
+from portal.outbox.services import deliver_pending
 from portal.projection.months import add_months, first_of_month
 from portal.sales import services as sales
 from portal.sales.customers import CustomerInput, create_customer
@@ -47,6 +48,14 @@ def camera_photo(size: tuple[int, int] = (4000, 3000)) -> bytes:
 
 def login(client, email: str, password: str = PASSWORD, **extra):
     return client.post("/login", data={"email": email, "password": password, **extra})
+
+
+def delivered(db_session) -> None:
+    """Deliver what waits in the outbox, as the worker does once a request has answered: a
+    test's response is never closed, so nothing delivered its mail, and a notification's
+    mail is written only then."""
+    db_session.commit()
+    deliver_pending(db_session)
 
 
 def reset_database(url: str) -> None:

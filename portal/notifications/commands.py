@@ -5,7 +5,7 @@ from flask import Blueprint
 
 from portal.db import db, utcnow
 from portal.notifications.services import send_digests
-from portal.outbox.services import MAIL_QUEUED, deliver_pending
+from portal.outbox.services import deliver_pending, queued_mail
 from portal.transaction import write_transaction
 
 bp = Blueprint("notifications_commands", __name__, cli_group=None)
@@ -18,7 +18,7 @@ def send_digest():
     systemd timer; run again the same day, it sends nothing more."""
     with write_transaction(db.session):  # on SQLite: what it reads stays true until its commit
         count = send_digests(db.session, utcnow())
-        queued = db.session.info.pop(MAIL_QUEUED, [])
+        queued = queued_mail(db.session)
     # What cannot leave now stays in the outbox for `portal deliver-mail`.
     sent = deliver_pending(db.session, queued) if queued else 0
     click.echo(f"{count} summary email(s) queued, {sent} sent.")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_babel import force_locale, ngettext
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from portal.db import Page, utcnow
@@ -23,7 +23,13 @@ from portal.notifications.models import (
     NotificationSetting,
     display_params,
 )
-from portal.outbox.services import queue_email, render_email
+from portal.outbox.services import (
+    Email,
+    composer,
+    queue_composed_email,
+    queue_email,
+    render_email,
+)
 
 PER_PAGE = 30
 UNREAD_SHOWN = 99  # more shows as "99+"
@@ -53,7 +59,7 @@ def notify_all(
     """`notify` for several members at once: one query for their email settings."""
     members = list(members)
     deliveries = _deliveries(session, [m.id for m in members], kind)
-    notifications = []
+    notifications, emailed = [], []
     for member in members:
         delivery = deliveries.get(member.id, kind.default_delivery)
         notification = Notification(
@@ -67,8 +73,11 @@ def notify_all(
         session.add(notification)
         notifications.append(notification)
         if delivery is EmailDelivery.AT_ONCE:
-            _email(session, member, notification)
+            emailed.append((member.email, notification))
     session.flush()
+    for recipient, notification in emailed:
+        # Written when it is delivered (`_notification_email`), not by this request.
+        queue_composed_email(session, recipient, "notification", notification.id)
     return notifications
 
 
@@ -115,27 +124,36 @@ def document_returned(session: Session, kind: NotificationKind, link: str, docum
     )
 
 
+# Built once: every notifying request reads it.
+_EMAIL_SETTINGS = select(NotificationSetting.member_id, NotificationSetting.email).where(
+    NotificationSetting.kind == bindparam("kind"),
+    NotificationSetting.member_id.in_(bindparam("member_ids", expanding=True)),
+)
+
+
 def _deliveries(
     session: Session, member_ids: list[int], kind: NotificationKind
 ) -> dict[int, EmailDelivery]:
     if not member_ids:
         return {}
-    rows = session.execute(
-        select(NotificationSetting.member_id, NotificationSetting.email).where(
-            NotificationSetting.kind == kind, NotificationSetting.member_id.in_(member_ids)
-        )
-    )
+    rows = session.execute(_EMAIL_SETTINGS, {"kind": kind, "member_ids": member_ids})
     return dict(rows.all())
 
 
-def _email(session: Session, member: Member, notification: Notification) -> None:
-    kind = notification.kind
+@composer("notification")
+def _notification_email(session: Session, notification_id: int) -> Email | None:
+    """A notification's email, in its member's language; None once the notification is gone
+    (with its member)."""
+    notification = session.get(Notification, notification_id)
+    if notification is None:
+        return None
+    member = session.get(Member, notification.member_id)
     locale = member.locale or "fr"
     with force_locale(locale):
         subject = notification.text()
         shown = display_params(notification.params)
-    email = render_email(
-        kind.template,
+    return render_email(
+        notification.kind.template,
         locale,
         subject,
         member=member,
@@ -143,7 +161,6 @@ def _email(session: Session, member: Member, notification: Notification) -> None
         link=absolute_url(notification.link),
         settings_link=absolute_url(portal_path("notifications.settings")),
     )
-    queue_email(session, member.email, email.subject, email.text, email.html)
 
 
 # --- the member's list --------------------------------------------------------------------

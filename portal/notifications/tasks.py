@@ -2,7 +2,7 @@
 
 from portal.db import db, utcnow
 from portal.notifications.services import send_digests
-from portal.outbox.services import MAIL_QUEUED
+from portal.outbox.services import queued_mail
 from portal.outbox.tasks import deliver_messages
 from portal.tasks import periodic, say
 from portal.transaction import write_transaction
@@ -15,7 +15,7 @@ def send_digest() -> None:
     sends nothing more."""
     with write_transaction(db.session):  # on SQLite: what it reads stays true until its commit
         queued = send_digests(db.session, utcnow())
-        ids = db.session.info.pop(MAIL_QUEUED, [])
+        ids = queued_mail(db.session)
     say("digests_queued", queued=queued)
     if ids:
         deliver_messages.enqueue(ids)

@@ -10,7 +10,9 @@ class OutboxMessage(Base):
     """An email written in the same transaction as the change that caused it.
 
     Delivered after the commit (SMTP when configured, else written to the log), so a rolled
-    back request never sends mail and a failed delivery can be retried. A deliverer marks
+    back request never sends mail and a failed delivery can be retried. A message may be
+    written when it is claimed for delivery rather than when it is queued (`composer`): a
+    notification's, whose words the request that causes it need not pay for. A deliverer marks
     the message `claimed_at` before sending, so that two never send it twice; a claim older
     than `CLAIM_LAPSES_AFTER` (a deliverer that died) no longer counts."""
 
@@ -18,13 +20,18 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    # None until its composer writes them, in the transaction that claims it.
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
     # The same message in HTML, sent beside the text as its alternative.
     html: Mapped[str | None] = mapped_column(Text)
     # Where the reader's answer goes, when not to the portal's own address (an
     # entrepreneur's, on an invoice mailed to their customer).
     reply_to: Mapped[str | None] = mapped_column(String(254))
+    # What writes the message at delivery (`portal.outbox.services.composer`), from which
+    # row (a notification's id); None for a message written when queued.
+    composer: Mapped[str | None] = mapped_column(String(40))
+    composer_key: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -21,8 +21,8 @@ MAX_ATTEMPTS = 5
 # A claim this old belongs to a deliverer that died mid-send: the message is free again.
 CLAIM_LAPSES_AFTER = timedelta(minutes=10)
 SMTP_TIMEOUT_S = 10
-# In `session.info`: ids of the messages the current transaction queued, for the request to
-# deliver once it has committed and answered.
+# In `session.info`: the messages the current transaction queued, for the request to deliver
+# once it has committed and answered (`queued_mail`).
 MAIL_QUEUED = "portal_mail_queued"
 
 
@@ -86,8 +86,69 @@ def queue_email(
     )
     session.add(message)
     session.flush()
-    session.info.setdefault(MAIL_QUEUED, []).append(message.id)
+    session.info.setdefault(MAIL_QUEUED, []).append(message)
     return message
+
+
+def queued_mail(session: Session) -> list[int]:
+    """Ids of the messages the session's transaction queued, which it then forgets: for its
+    caller to deliver once the transaction has committed."""
+    queued = session.info.pop(MAIL_QUEUED, [])
+    if any(message.id is None for message in queued):
+        session.flush()
+    return [message.id for message in queued]
+
+
+# What writes a message when it is delivered (see `queue_composed_email`), by name: a
+# function of the session and the message's key giving its recipient's email, or None when
+# what it would tell is gone.
+Composer = Callable[[Session, int], Email | None]
+COMPOSERS: dict[str, Composer] = {}
+
+
+def composer(name: str) -> Callable[[Composer], Composer]:
+    """Register a module's composer (notifications register theirs): the outbox sits below
+    the modules that write mail and knows them only by name."""
+
+    def register(function: Composer) -> Composer:
+        COMPOSERS[name] = function
+        return function
+
+    return register
+
+
+def queue_composed_email(session: Session, recipient: str, name: str, key: int) -> OutboxMessage:
+    """Queue a message that the composer `name` writes from the row `key` when it is claimed
+    for delivery (in the worker, after the response): the request that causes it writes one
+    row and renders nothing. Once written, its words are kept, so every retry sends the
+    same."""
+    message = OutboxMessage(recipient=recipient, composer=name, composer_key=key)
+    session.add(message)  # written by the transaction's next flush, its commit's at the latest
+    session.info.setdefault(MAIL_QUEUED, []).append(message)
+    return message
+
+
+def _compose(session: Session, messages: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Write the claimed messages that wait for their words; those whose composer fails, or
+    finds nothing left to tell, are set aside (the first to be retried, the second given
+    up). Returns the messages ready to send."""
+    ready = []
+    for message in messages:
+        if message.body is not None:
+            ready.append(message)
+            continue
+        try:
+            email = COMPOSERS[message.composer](session, message.composer_key)
+        except Exception as error:
+            log.exception("writing mail %s to %s failed", message.id, message.recipient)
+            message.last_error, message.claimed_at = str(error)[:500], None
+            continue
+        if email is None:
+            message.last_error, message.attempts = "nothing left to tell", MAX_ATTEMPTS
+            continue
+        message.subject, message.body, message.html = email.subject, email.text, email.html
+        ready.append(message)
+    return ready
 
 
 def claim_messages(
@@ -133,7 +194,7 @@ def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
     each outcome. A failure is recorded and the claim released, for a later run to retry
     (up to MAX_ATTEMPTS)."""
     with write_transaction(session):
-        messages = claim_messages(session, utcnow(), ids)
+        messages = _compose(session, claim_messages(session, utcnow(), ids))
     sent = 0
     for message in messages:
         try:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from flask import Flask, Response, current_app, g
 
 from portal.db import db
-from portal.outbox.services import MAIL_QUEUED
+from portal.outbox.services import queued_mail
 from portal.outbox.tasks import deliver_messages
 from portal.transaction import writing_done
 
@@ -41,8 +41,8 @@ def commit_or_roll_back(response: Response) -> Response:
 
 
 def _commit(session) -> None:
-    queued = session.info.pop(MAIL_QUEUED, None)
     session.commit()
+    queued = queued_mail(session)
     if queued:
         g.setdefault(MAIL_TO_DELIVER, []).extend(queued)
 

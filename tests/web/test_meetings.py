@@ -18,7 +18,7 @@ from portal.meetings.models import Meeting, MeetingAttachment, MeetingRsvp
 from portal.members.models import MemberStatus, Role
 from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
-from tests.helpers import login
+from tests.helpers import delivered, login
 
 
 def schedule(db_session, days_from_now=7, now=None, **fields):
@@ -324,6 +324,7 @@ def test_reminder_goes_only_to_those_who_have_not_answered(
     staff_client(client, staff)
     invitations = db_session.scalar(select(func.max(OutboxMessage.id)))
     assert client.post(f"/meetings/{meeting.ref}/remind").status_code == 303
+    delivered(db_session)
     mail = db_session.scalars(select(OutboxMessage).where(OutboxMessage.id > invitations)).all()
     assert [m.recipient for m in mail] == [silent.email]
     assert f"/meetings/{meeting.ref}" in mail[0].body and "Rappel" in mail[0].subject

@@ -17,7 +17,7 @@ from portal.network.models import NetworkMessage, NetworkRequest, NetworkThread
 from portal.notifications.models import EmailDelivery, Notification, NotificationKind
 from portal.notifications.services import save_email_settings
 from portal.outbox.models import OutboxMessage
-from tests.helpers import login
+from tests.helpers import delivered, login
 
 Kind = NotificationKind
 
@@ -49,6 +49,7 @@ def told(db_session, member, kind=Kind.NETWORK_REQUEST) -> int:
 
 
 def mails_to(db_session, member) -> list[OutboxMessage]:
+    delivered(db_session)
     return list(
         db_session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == member.email))
     )

@@ -24,7 +24,7 @@ from portal.projection.records import record_payslip
 from portal.sales import services as sales
 from portal.sales.customers import CustomerInput, create_customer
 from portal.workshops import services as workshops
-from tests.helpers import PASSWORD, lines, login
+from tests.helpers import PASSWORD, delivered, lines, login
 from tests.unit.test_uploads import jpeg_with_gps
 from tests.web.test_outbox import Inbox, smtp_server
 
@@ -39,6 +39,7 @@ def notifications_of(db_session, member, kind=None) -> list[Notification]:
 
 
 def mail_to(db_session, member) -> list[OutboxMessage]:
+    delivered(db_session)
     return list(
         db_session.scalars(
             select(OutboxMessage)
@@ -380,7 +381,7 @@ def test_a_refund_on_a_credit_note_tells_its_entrepreneur(db_session, entreprene
     sales.record_refund(
         db_session, note, Decimal("400.00"), date(2026, 11, 29), staff, date(2026, 11, 30)
     )
-    db_session.commit()
+    delivered(db_session)
     [refunded] = notifications_of(db_session, entrepreneur, Kind.CREDIT_NOTE_REFUNDED)
     assert refunded.params == {
         "number": note.number,
@@ -512,10 +513,11 @@ def test_every_kind_has_its_text_and_html_mail_in_both_languages(app, db_session
     }
     at_once = {kind: services.EmailDelivery.AT_ONCE for kind in NotificationKind}
     services.save_email_settings(db_session, entrepreneur, at_once)  # staff kinds too
-    for locale in ("fr", "en"):
+    for locale in ("fr", "en"):  # written when delivered, in the member's language then
         entrepreneur.locale = locale
         for kind in NotificationKind:
             services.notify(db_session, entrepreneur, kind, "/", **params)
+        delivered(db_session)
     mails = mail_to(db_session, entrepreneur)
     assert len(mails) == 2 * len(NotificationKind)
     for mail in mails:

@@ -14,8 +14,18 @@ from sqlalchemy import func, select, text
 
 from portal import create_app
 from portal.db import db, utcnow
+from portal.notifications.models import NotificationKind
+from portal.notifications.services import notify
 from portal.outbox.models import OutboxMessage
-from portal.outbox.services import CLAIM_LAPSES_AFTER, claim_messages, deliver_pending, queue_email
+from portal.outbox.services import (
+    CLAIM_LAPSES_AFTER,
+    COMPOSERS,
+    MAX_ATTEMPTS,
+    claim_messages,
+    deliver_pending,
+    queue_composed_email,
+    queue_email,
+)
 from portal.transaction import write_transaction
 from tests.servers import (
     Inbox,
@@ -85,6 +95,88 @@ def test_a_message_that_cannot_be_sent_does_not_stop_the_next(smtp_app, db_sessi
         assert deliver_pending(db.session, [broken.id, fine.id]) == 1
     assert [envelope.rcpt_tos for envelope in inbox.received] == [["fine@example.org"]]
     assert broken.sent_at is None and broken.last_error and broken.claimed_at is None
+
+
+def test_a_notifications_mail_is_written_when_it_is_delivered_and_kept_for_its_retries(
+    smtp_app, db_session, app_context, entrepreneur
+):
+    """The notifying transaction writes a row and no words; the delivery writes them, in
+    the member's language as it is then, and keeps them: a retry sends the same mail."""
+    entrepreneur.locale = "fr"
+    db_session.commit()
+    notify(
+        db.session,
+        entrepreneur,
+        NotificationKind.BOOKING_CONFIRMED,
+        "/workshops/1",
+        title="Fixer ses prix",
+        starts_at=utcnow().isoformat(),
+    )
+    db.session.commit()
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert (message.subject, message.body, message.composer) == (None, None, "notification")
+    db.session.commit()
+    entrepreneur.locale = "en"  # changed before the mail left
+    db_session.commit()
+
+    smtp_app.config["SMTP_PORT"] = free_port()  # nobody listens there: the first try fails
+    assert deliver_pending(db.session) == 0
+    db.session.refresh(message)
+    assert message.last_error and message.sent_at is None
+    written = (message.subject, message.body, message.html)
+    assert "Fixer ses prix" in message.subject and "Hello" in message.body
+    entrepreneur.locale = "fr"
+    db_session.commit()
+    db.session.commit()
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        smtp_app.config["SMTP_PORT"] = port
+        assert deliver_pending(db.session) == 1
+    db.session.refresh(message)
+    assert (message.subject, message.body, message.html) == written  # not written again
+    sent = message_from_bytes(inbox.received[0].content, policy=policy.default)
+    assert sent["Subject"] == written[0]
+
+
+def test_a_mail_whose_composer_fails_waits_for_a_retry_and_does_not_stop_the_next(
+    db_session, app_context, monkeypatch
+):
+    def broken(session, key):
+        raise RuntimeError(f"no words for {key}")
+
+    monkeypatch.setitem(COMPOSERS, "broken", broken)
+    failing = queue_composed_email(db.session, "a@example.org", "broken", 7)
+    fine = queue_email(db.session, "b@example.org", "Subject", "Body")
+    db.session.commit()
+    assert deliver_pending(db.session) == 1
+    db.session.refresh(failing)
+    assert failing.body is None and failing.sent_at is None
+    assert failing.last_error == "no words for 7" and failing.claimed_at is None
+    assert failing.attempts == 1  # counted: it is given up after MAX_ATTEMPTS
+    assert fine.sent_at is not None
+
+
+def test_a_notifications_mail_is_given_up_once_its_member_is_gone(
+    db_session, app_context, make_member
+):
+    member = make_member()
+    notify(
+        db.session,
+        member,
+        NotificationKind.PAYSLIP_RECORDED,
+        "/",
+        period_month="2026-10",
+        net_cents=100,
+    )
+    db.session.commit()
+    db_session.delete(member)  # the notification goes with them; the queued row stays
+    db_session.commit()
+    assert deliver_pending(db.session) == 0
+    message = db.session.scalars(select(OutboxMessage)).one()
+    assert message.sent_at is None and message.attempts == MAX_ATTEMPTS
+    assert message.last_error == "nothing left to tell"
+    assert claim_messages(db.session, utcnow()) == []  # never tried again
 
 
 def test_without_smtp_a_mail_is_shown_on_the_console(db_session, app_context, caplog):

@@ -20,7 +20,7 @@ from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
 from portal.transfers import services
 from portal.transfers.models import InternalTransfer, TransferStatus
-from tests.helpers import login
+from tests.helpers import delivered, login
 
 LATER = date(2026, 11, 28)
 
@@ -75,6 +75,7 @@ def test_issuing_a_transfer_sums_its_lines_without_vat_and_tells_the_contractor(
     assert [line.amount_cents for line in transfer.lines] == [120_050, 9_950]
     assert transfer.status is TransferStatus.ISSUED and transfer.number is None
     assert kinds_of(db_session, contractor) == ["transfer_issued"]
+    delivered(db_session)
     mail = db_session.scalar(
         select(OutboxMessage).where(OutboxMessage.recipient == contractor.email)
     )
