@@ -65,11 +65,6 @@ _LOCKED_WORKSHOP = (
 )
 _CONFIRMED = Booking.status == BookingStatus.CONFIRMED
 _WAITING = Booking.status == BookingStatus.WAITING
-_CONFIRMED_COUNT = (
-    select(func.count())
-    .select_from(Booking)
-    .where(Booking.workshop_id == bindparam("workshop_id"), _CONFIRMED)
-)
 # The seats taken and the waiting list's length, read under the lock; for a booking, with
 # the member's own active booking's status (None without one), in the same read.
 _SEATS = select(func.count().filter(_CONFIRMED), func.count().filter(_WAITING)).where(
@@ -136,11 +131,9 @@ def seats(session: Session, workshop: Workshop) -> SeatCount:
     cancellation left them, under the workshop's lock (nothing to count again), else
     counted."""
     counted = _held(workshop).seats.get(workshop.id)
-    return counted or seat_counts(session, [workshop.id])[workshop.id]
-
-
-def confirmed_count(session: Session, workshop: Workshop) -> int:
-    return session.scalar(_CONFIRMED_COUNT, {"workshop_id": workshop.id})
+    if counted is not None:
+        return counted
+    return seat_counts(session, [workshop.id])[workshop.id]
 
 
 # --- Staff: create, edit, cancel -----------------------------------------------------------
@@ -189,7 +182,7 @@ def create_or_update_workshop(
     if not isinstance(seats, int) or seats < 1:
         raise DomainError(_l("A workshop has at least one seat."), field="seats")
     if not creating:
-        confirmed = confirmed_count(session, workshop)
+        confirmed, _waiting = session.execute(_SEATS, {"workshop_id": workshop.id}).one()
         if seats < confirmed:
             raise DomainError(
                 _l(
