@@ -3,6 +3,7 @@
 from sqlalchemy import Row, and_, bindparam, event, insert, select, text
 from sqlalchemy.orm import Session, SessionTransaction
 
+from portal.db import Base
 from portal.sync.models import Change, ChangeOp, FeedDocument
 
 # Any constant: the advisory lock that orders writers of the change log on PostgreSQL.
@@ -11,11 +12,16 @@ PENDING_CHANGES = "portal_pending_changes"
 
 
 def record_change(
-    session: Session, entity: str, entity_id: int | str, op: ChangeOp = ChangeOp.UPSERT
+    session: Session, entity: str, entity_id: int | str | Base, op: ChangeOp = ChangeOp.UPSERT
 ) -> None:
     """Note "this entity changed"; the log gets it when the caller's transaction commits,
-    in the same transaction as the write (see `_append_pending_changes`)."""
-    session.info.setdefault(PENDING_CHANGES, []).append((entity, str(entity_id), op))
+    in the same transaction as the write (see `_append_pending_changes`). A row not yet
+    flushed may stand for its id, read at the commit: its writer need not flush for it."""
+    session.info.setdefault(PENDING_CHANGES, []).append((entity, entity_id, op))
+
+
+def _entity_id(entity_id: int | str | Base) -> str:
+    return str(entity_id.id if isinstance(entity_id, Base) else entity_id)
 
 
 _APPEND = insert(Change)
@@ -30,19 +36,20 @@ def _append_pending_changes(session: Session) -> None:
     transaction-scoped advisory lock makes writers of the log commit one after another, in
     `seq` order; taken here, it is held for the inserts and the commit alone, not for the
     rest of the request (rendering the page included). SQLite has a single writer anyway.
-    What is left to flush is flushed first: a flush may take other transaction-scoped locks
-    (a member's running totals), always before this one, so two writers never wait on each
-    other's."""
+    What is left to flush is flushed first (the rows standing for their ids get them): a
+    flush may take other transaction-scoped locks (a member's running totals), always before
+    this one, so two writers never wait on each other's."""
     if not session.info.get(PENDING_CHANGES):
         return
+    session.flush()
     if session.get_bind().dialect.name == "postgresql":
-        session.flush()
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGE_LOG_LOCK})
     pending = session.info.pop(PENDING_CHANGES)
     # A plain INSERT of many rows on the session's connection: the ORM's unit of work, or
     # even its bulk layer, would cost more than the write.
     session.connection().execute(
-        _APPEND, [{"entity": e, "entity_id": id_, "op": op} for e, id_, op in pending]
+        _APPEND,
+        [{"entity": e, "entity_id": _entity_id(id_), "op": op} for e, id_, op in pending],
     )
 
 

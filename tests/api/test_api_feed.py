@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.api.serializers import SERIALIZERS, decimal_string, money
 from portal.api.services import decode_cursor, encode_cursor
 from portal.api.views import _feed_json
+from portal.sales.models import Customer
 from portal.sync.models import Change, ChangeOp
 from portal.sync.services import record_change
 
@@ -38,6 +39,21 @@ def test_a_change_reaches_the_log_with_its_commit_and_not_after_a_rollback(db_se
     db_session.commit()
     logged = db_session.execute(select(Change.entity_id, Change.op).where(Change.seq > start))
     assert logged.all() == [("30000002", ChangeOp.DELETE)]
+
+
+def test_a_row_not_yet_flushed_reaches_the_log_under_the_id_its_commit_gives_it(
+    db_session, make_member
+):
+    """A writer may note a new row before any flush: the log reads its id at the commit."""
+    start = _seq_now(db_session)
+    member = make_member()
+    customer = Customer(member_id=member.id, name="Boulangerie Dupin")
+    db_session.add(customer)
+    record_change(db_session, "customer", customer)
+    assert customer.id is None  # nothing flushed for the note
+    db_session.commit()
+    logged = db_session.execute(select(Change.entity, Change.entity_id).where(Change.seq > start))
+    assert ("customer", str(customer.id)) in logged.all()
 
 
 def test_feed_pages_every_change_once_in_order(client, bearer, make_member, db_session):
