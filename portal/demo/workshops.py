@@ -144,6 +144,7 @@ def seed_demo_workshops(session: Session) -> Iterator[str]:
             at = booked_at + timedelta(minutes=number)
             bookings.append(book_seat(session, workshop, member, by=member, now=at))
         if days < 0 and bookings:
+            session.flush()  # the bookings' ids
             marks = {b.id: Attendance.PRESENT for b in bookings}
             marks[bookings[-1].id] = Attendance.EXCUSED if days == -90 else Attendance.PRESENT
             record_attendance(session, workshop, marks, starts_at + timedelta(hours=hours))

@@ -16,6 +16,7 @@ from portal.db import Page, utcnow
 from portal.links import absolute_url, portal_path
 from portal.members.models import Member, Role
 from portal.notifications.models import (
+    EMAIL_COMPOSER,
     Audience,
     EmailDelivery,
     Notification,
@@ -56,10 +57,11 @@ def notify_staff(session: Session, kind: NotificationKind, link: str, /, **param
 def notify_all(
     session: Session, members: Iterable[Member], kind: NotificationKind, link: str, /, **params
 ) -> list[Notification]:
-    """`notify` for several members at once: one query for their email settings."""
+    """`notify` for several members at once: one query for their email settings. Written,
+    with the change that causes them, by the transaction's next flush."""
     members = list(members)
     deliveries = _deliveries(session, [m.id for m in members], kind)
-    notifications, emailed = [], []
+    notifications = []
     for member in members:
         delivery = deliveries.get(member.id, kind.default_delivery)
         notification = Notification(
@@ -73,11 +75,8 @@ def notify_all(
         session.add(notification)
         notifications.append(notification)
         if delivery is EmailDelivery.AT_ONCE:
-            emailed.append((member.email, notification))
-    session.flush()
-    for recipient, notification in emailed:
-        # Written when it is delivered (`_notification_email`), not by this request.
-        queue_composed_email(session, recipient, "notification", notification.id)
+            # Written when it is delivered (`_notification_email`), not by this request.
+            notification.email = queue_composed_email(session, member.email, EMAIL_COMPOSER)
     return notifications
 
 
@@ -124,10 +123,16 @@ def document_returned(session: Session, kind: NotificationKind, link: str, docum
     )
 
 
-# Built once: every notifying request reads it.
-_EMAIL_SETTINGS = select(NotificationSetting.member_id, NotificationSetting.email).where(
-    NotificationSetting.kind == bindparam("kind"),
-    NotificationSetting.member_id.in_(bindparam("member_ids", expanding=True)),
+# Built once: every notifying request reads it. Without flushing the change that notifies
+# first (settings are flushed when they change): it is written with its notifications, in
+# one flush.
+_EMAIL_SETTINGS = (
+    select(NotificationSetting.member_id, NotificationSetting.email)
+    .where(
+        NotificationSetting.kind == bindparam("kind"),
+        NotificationSetting.member_id.in_(bindparam("member_ids", expanding=True)),
+    )
+    .execution_options(autoflush=False)
 )
 
 
@@ -140,7 +145,7 @@ def _deliveries(
     return dict(rows.all())
 
 
-@composer("notification")
+@composer(EMAIL_COMPOSER)
 def _notification_email(session: Session, notification_id: int) -> Email | None:
     """A notification's email, in its member's language; None once the notification is gone
     (with its member)."""

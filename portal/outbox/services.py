@@ -117,11 +117,14 @@ def composer(name: str) -> Callable[[Composer], Composer]:
     return register
 
 
-def queue_composed_email(session: Session, recipient: str, name: str, key: int) -> OutboxMessage:
+def queue_composed_email(
+    session: Session, recipient: str, name: str, key: int | None = None
+) -> OutboxMessage:
     """Queue a message that the composer `name` writes from the row `key` when it is claimed
     for delivery (in the worker, after the response): the request that causes it writes one
     row and renders nothing. Once written, its words are kept, so every retry sends the
-    same."""
+    same. A key left None is the caller's to set before the flush (a relationship sets a
+    row's id not written yet)."""
     message = OutboxMessage(recipient=recipient, composer=name, composer_key=key)
     session.add(message)  # written by the transaction's next flush, its commit's at the latest
     session.info.setdefault(MAIL_QUEUED, []).append(message)

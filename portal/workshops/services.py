@@ -260,18 +260,18 @@ def book_seat(
 
     has_seat = confirmed < workshop.seats
     booking = Booking(
-        workshop_id=workshop.id,
-        member_id=member.id,
+        workshop=workshop,
+        member=member,
         status=BookingStatus.CONFIRMED if has_seat else BookingStatus.WAITING,
         created_at=now,
         confirmed_at=now if has_seat else None,
     )
     # Under the workshop's lock the check above sees every active booking: the unique index
-    # stays as the last line of defence, without a savepoint to answer it politely.
+    # stays as the last line of defence, without a savepoint to answer it politely. Written
+    # with the notification by the commit's flush: a flush costs as much as its rows.
     session.add(booking)
-    session.flush()
     _held(workshop).seats[workshop.id] = SeatCount(confirmed + has_seat, waiting + (not has_seat))
-    record_change(session, "booking", booking.id)
+    record_change(session, "booking", booking)
     if has_seat:
         notifications.booking_confirmed(session, booking)
     return booking

@@ -8,11 +8,13 @@ from html import unescape
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from portal.dates import PARIS
 from portal.db import utcnow
 from portal.errors import DomainError
 from portal.members.models import MemberStatus
+from portal.notifications.models import Notification
 from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
 from portal.workshops import queries, services
@@ -203,6 +205,35 @@ def test_a_booking_reads_its_workshop_and_audience_in_one_statement(
     assert "FROM workshops LEFT OUTER JOIN workshop_audiences" in audience_reads[0]
     if engine.dialect.name == "postgresql":  # the workshop's row only: audiences stay free
         assert audience_reads[0].rstrip().endswith("FOR UPDATE OF workshops")
+
+
+def test_a_booking_writes_its_seat_and_its_notification_in_one_flush(
+    app, logged_in, make_workshop, db_session
+):
+    """The booking, its notification and the email queued for it are written together by the
+    commit's flush: each flush costs a booking as much as its rows, under the workshop's
+    lock. The email still names its notification, and the change log the booking."""
+    workshop = make_workshop()
+    flushes = []
+
+    def count(session, _context):
+        flushes.append(sorted(type(instance).__name__ for instance in session.new))
+
+    event.listen(Session, "after_flush", count)
+    try:
+        response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    finally:
+        event.remove(Session, "after_flush", count)
+    assert "Votre place est réservée." in response.text
+    assert flushes == [["Booking", "Notification", "OutboxMessage"]]
+    booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
+    [notification] = db_session.scalars(
+        select(Notification).where(Notification.member_id == booking.member_id)
+    ).all()
+    message = db_session.scalar(select(OutboxMessage).order_by(OutboxMessage.id.desc()))
+    assert (message.composer, message.composer_key) == ("notification", notification.id)
+    logged = db_session.scalar(select(Change).order_by(Change.seq.desc()))
+    assert (logged.entity, logged.entity_id) == ("booking", str(booking.id))
 
 
 def test_the_answer_shows_the_seats_its_booking_counted_under_the_lock(
