@@ -37,7 +37,12 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.web.monitoring import init_monitoring
     from portal.web.page_cache import init_page_cache
     from portal.web.requests import PortalRequest
-    from portal.web.security import SessionInterface, add_security_headers, reject_nul_bytes
+    from portal.web.security import (
+        SessionInterface,
+        add_security_headers,
+        keep_checked_csrf_token,
+        reject_nul_bytes,
+    )
     from portal.web.static_files import init_static_files
     from portal.web.transactions import commit_or_roll_back
 
@@ -69,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_storage(app)
     init_api(app)
     app.before_request(reject_nul_bytes)
+    app.before_request(keep_checked_csrf_token)  # after Flask-WTF's check, set up above
     app.after_request(commit_or_roll_back)
     app.after_request(add_security_headers)
     register_blueprints(app)

@@ -1,7 +1,9 @@
 """Security headers and cookie flags for every response."""
 
-from flask import Flask, Response, abort, g, request, session
+from flask import Flask, Response, abort, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
+
+from portal.extensions import csrf
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -48,6 +50,15 @@ def renew_csrf_token() -> None:
     at login, so a token planted or seen before it is worth nothing after."""
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
+
+
+def keep_checked_csrf_token() -> None:
+    """A form in the answer to a post carries the token the post was just checked with
+    rather than a new signature of the same secret: tokens live as long as the session
+    (`WTF_CSRF_TIME_LIMIT` is None), so both are worth the same, and signing one costs a
+    booking's answer more than anything else in its panel. Runs after Flask-WTF's check."""
+    if g.get("csrf_valid") and current_app.config["WTF_CSRF_TIME_LIMIT"] is None:
+        g.csrf_token = csrf._get_csrf_token()  # where Flask-WTF found the token it checked
 
 
 def add_security_headers(response: Response) -> Response:

@@ -1,8 +1,10 @@
 """The security baseline: headers, cookies, CSRF, friendly errors, access to every route."""
 
 import re
+import time
 
 import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from werkzeug.routing import Rule
 from werkzeug.routing.converters import NumberConverter
 
@@ -200,6 +202,35 @@ def test_htmx_request_with_csrf_header_is_accepted(client, entrepreneur, csrf_on
     )
     assert response.status_code == 204
     assert response.headers["HX-Redirect"] == "/"
+
+
+class _TenMinutesAgo(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 600
+
+
+def test_the_answer_to_a_checked_post_carries_the_token_it_was_checked_with(
+    app, client, entrepreneur, csrf_on, monkeypatch
+):
+    """Tokens live as long as the session, so the answer's forms reuse the token the post
+    was checked with instead of signing the secret again; with a time limit, a new one."""
+    client.get("/login")
+    with client.session_transaction() as session:
+        secret = session["csrf_token"]
+    signed = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token", signer=_TenMinutesAgo)
+    token = signed.dumps(secret)  # as a page shown ten minutes ago carries it
+    wrong = {"csrf_token": token, "email": entrepreneur.email, "password": "not it"}
+    tokens = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+    answer = client.post("/login", data=wrong)
+    assert "incorrect" in answer.text
+    assert set(tokens.findall(answer.text)) == {token}
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 3600)
+    answer = client.post("/login", data=wrong)
+    assert "incorrect" in answer.text
+    [fresh] = set(tokens.findall(answer.text))
+    assert fresh != token
 
 
 def test_csrf_header_is_rendered_for_htmx_on_the_body(client, csrf_on):
