@@ -36,11 +36,28 @@ def asks(question, action, detail=None):
     return mark
 
 
+# In `app.extensions`: each form's URL and its view's question, matched once per process
+# (matching the URL costs a booking's answer more than the rest of its button), forgotten
+# all at once past `_MATCHED_MAX` URLs.
+_MATCHED = "portal_confirmations"
+_MATCHED_MAX = 4096
+
+
 def confirmation_for(url: str) -> Confirmation | None:
     """The question of the view a form posts to, if it asks one."""
+    path = url.partition("?")[0]
+    matched = current_app.extensions.setdefault(_MATCHED, {})
+    if path not in matched:
+        if len(matched) >= _MATCHED_MAX:
+            matched.clear()
+        matched[path] = _match(path)
+    return matched[path]
+
+
+def _match(path: str) -> Confirmation | None:
     adapter = current_app.url_map.bind("")
     try:
-        endpoint, _args = adapter.match(url.partition("?")[0], method="POST")
+        endpoint, _args = adapter.match(path, method="POST")
     except HTTPException:  # no such page, or a redirect to another URL
         return None
     return getattr(current_app.view_functions.get(endpoint), "confirmation", None)

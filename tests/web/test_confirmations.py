@@ -25,6 +25,7 @@ from portal.quotes.services import submit_quote
 from portal.sales import services as sales
 from portal.sales.models import Invoice, InvoiceStatus, Payment, Refund
 from portal.transfers.models import InternalTransfer, TransferStatus
+from portal.web import confirm
 from portal.workshops.models import Booking, BookingStatus, Workshop
 from tests.helpers import login
 from tests.web.quotes.conftest import make_quote  # noqa: F401 (fixture)
@@ -447,3 +448,28 @@ def test_leaving_the_waiting_list_asks_its_own_question(
     url = f"/workshops/{workshop.id}/cancel"
     asks(logged_in, url, "Quitter la liste d'attente\u202f? Vous y perdez votre place.")
     assert count(db_session, Booking, Booking.status == BookingStatus.WAITING) == 1
+
+
+def test_a_form_urls_question_is_matched_once_and_what_is_kept_stays_bounded(app, monkeypatch):
+    """Every button looks up its form's question (`confirmation_for`): matched once per URL
+    and process, with the same answer, and forgotten past a bound (URLs name objects)."""
+    matched = []
+
+    def match(path):
+        matched.append(path)
+        return real(path)
+
+    real = confirm._match
+    monkeypatch.setattr(confirm, "_match", match)
+    monkeypatch.setattr(confirm, "_MATCHED_MAX", 3)
+    app.extensions.pop(confirm._MATCHED, None)
+    with app.test_request_context():
+        question = confirm.confirmation_for("/workshops/1/cancel?next=/")
+        assert str(question.action) == "Yes, cancel"  # the cancellation view's, untranslated here
+        assert confirm.confirmation_for("/workshops/1/cancel") is question
+        assert confirm.confirmation_for("/workshops/1/book") is None
+        assert confirm.confirmation_for("/no/such/page") is None
+        assert matched == ["/workshops/1/cancel", "/workshops/1/book", "/no/such/page"]
+        for number in range(2, 9):
+            confirm.confirmation_for(f"/workshops/{number}/book")
+        assert len(app.extensions[confirm._MATCHED]) <= 3
