@@ -69,6 +69,16 @@ def reset_database(url: str) -> None:
 
 
 @contextmanager
+def listening(target, name: str, listener):
+    """SQLAlchemy's event `name` on `target` calls `listener` inside the block only."""
+    event.listen(target, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(target, name, listener)
+
+
+@contextmanager
 def count_queries(engine):
     """Count the SQL statements run inside the block: `with count_queries(e) as n: ...; n()`."""
     statements = []
@@ -76,11 +86,8 @@ def count_queries(engine):
     def record(*_args):
         statements.append(1)
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with listening(engine, "before_cursor_execute", record):
         yield lambda: len(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 # --- the sync API ----------------------------------------------------------------------------

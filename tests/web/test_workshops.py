@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from portal.outbox.models import OutboxMessage
 from portal.sync.models import Change
 from portal.workshops import queries, services
 from portal.workshops.models import Attendance, Booking, BookingStatus, Workshop
-from tests.helpers import login
+from tests.helpers import listening, login
 
 HX = {"HX-Request": "true"}
 
@@ -194,11 +194,8 @@ def test_a_booking_reads_its_workshop_and_audience_in_one_statement(
     def record(_connection, _cursor, statement, *_args):
         statements.append(statement)
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with listening(engine, "before_cursor_execute", record):
         response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert "Votre place est réservée." in response.text
     audience_reads = [s for s in statements if "workshop_audiences" in s]
     assert len(audience_reads) == 1
@@ -219,11 +216,8 @@ def test_a_booking_writes_its_seat_and_its_notification_in_one_flush(
     def count(session, _context):
         flushes.append(sorted(type(instance).__name__ for instance in session.new))
 
-    event.listen(Session, "after_flush", count)
-    try:
+    with listening(Session, "after_flush", count):
         response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
-    finally:
-        event.remove(Session, "after_flush", count)
     assert "Votre place est réservée." in response.text
     assert flushes == [["Booking", "Notification", "OutboxMessage"]]
     booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
@@ -257,12 +251,9 @@ def test_the_answer_shows_the_seats_its_booking_counted_under_the_lock(
             clients[member.id] = app.test_client()
             login(clients[member.id], member.email)
         statements.clear()
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with listening(engine, "before_cursor_execute", record):
             url = f"/workshops/{workshop.id}/{action}"
             return clients[member.id].post(url, data=data, headers=HX).text
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
 
     def seat_counts() -> int:
         return len([s for s in statements if "count(" in s.lower()])
