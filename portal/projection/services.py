@@ -111,6 +111,19 @@ def projections(
     their history. The per-activity breakdown, only the home page shows, is optional; so
     are the outstanding invoices, which a what-if does not show (without them the "if every
     outstanding invoice is paid" figures are the plain ones)."""
+    inputs = _inputs(session, members, today, terms, what_if, with_activities, with_outstanding)
+    return {member_id: compute.project(each) for member_id, each in inputs.items()}
+
+
+def _inputs(
+    session: Session,
+    members: Sequence[Member],
+    today: date,
+    terms: CoopTerms,
+    what_if: figures.WhatIf | None,
+    with_activities: bool,
+    with_outstanding: bool,
+) -> dict[int, figures.Inputs]:
     member_ids = [member.id for member in members]
     opening_by_member = openings(session, member_ids)
     since = _history_needed_since(members, opening_by_member, today, history=what_if is None)
@@ -120,22 +133,20 @@ def projections(
     activities = activity_totals(session, members, today.year) if with_activities else {}
     result = {}
     for member in members:
-        result[member.id] = compute.project(
-            figures.Inputs(
-                today=today,
-                start=_start(member),
-                contract=contract_of(member),
-                scheme=terms.scheme_for(member),
-                flows=tuple(flows[member.id]),
-                earlier_year_credits=tuple(earlier.get(member.id, ())),
-                opening=opening_by_member.get(member.id),
-                outstanding=outstanding.get(member.id, Decimal(0)),
-                activities=tuple(activities.get(member.id, ())),
-                last_paid_period=last_paid.get(member.id),
-                employer=terms.employer,
-                what_if=what_if or figures.WhatIf(),
-                provisions=terms.provisions,
-            )
+        result[member.id] = figures.Inputs(
+            today=today,
+            start=_start(member),
+            contract=contract_of(member),
+            scheme=terms.scheme_for(member),
+            flows=tuple(flows[member.id]),
+            earlier_year_credits=tuple(earlier.get(member.id, ())),
+            opening=opening_by_member.get(member.id),
+            outstanding=outstanding.get(member.id, Decimal(0)),
+            activities=tuple(activities.get(member.id, ())),
+            last_paid_period=last_paid.get(member.id),
+            employer=terms.employer,
+            what_if=what_if or figures.WhatIf(),
+            provisions=terms.provisions,
         )
     return result
 
@@ -161,26 +172,34 @@ def _history_needed_since(
 
 
 def projection_for(
-    session: Session,
-    member: Member,
-    today: date,
-    what_if: figures.WhatIf | None = None,
-    with_activities: bool = True,
+    session: Session, member: Member, today: date, with_activities: bool = True
 ) -> figures.Projection:
-    """One entrepreneur's projection; a what-if leaves out what its figures do not show:
-    the per-activity breakdown and the outstanding invoices. `with_activities=False`
-    leaves out the breakdown alone (the explanation does not show it)."""
+    """One entrepreneur's projection; `with_activities=False` leaves out the per-activity
+    breakdown (the explanation does not show it)."""
     terms = coop_terms(session)
-    complete = what_if is None
-    return projections(
+    return projections(session, [member], today, terms, with_activities=with_activities)[member.id]
+
+
+def what_if_inputs(session: Session, member: Member, today: date) -> figures.Inputs:
+    """What an entrepreneur's what-if projects from, whatever figures are typed: their
+    movements since the history it needs and the coop's terms, without what a what-if does
+    not show (the per-activity breakdown, the outstanding invoices). The same for every
+    what-if until a write changes them, so a page may keep them."""
+    return _inputs(
         session,
         [member],
         today,
-        terms,
-        what_if,
-        with_activities=complete and with_activities,
-        with_outstanding=complete,
+        coop_terms(session),
+        figures.WhatIf(),
+        with_activities=False,
+        with_outstanding=False,
     )[member.id]
+
+
+def project_what_if(inputs: figures.Inputs, what_if: figures.WhatIf) -> figures.Projection:
+    """The projection with other hours, another gross or more revenue, from the inputs
+    `what_if_inputs` read."""
+    return compute.project(replace(inputs, what_if=what_if))
 
 
 @dataclass(frozen=True)

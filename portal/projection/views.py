@@ -12,10 +12,15 @@ from portal.members.models import Member
 from portal.projection.chart import build_chart
 from portal.projection.forms import WhatIfForm
 from portal.projection.latest import latest_items
-from portal.projection.services import coop_runways, projection_for
+from portal.projection.services import (
+    coop_runways,
+    project_what_if,
+    projection_for,
+    what_if_inputs,
+)
 from portal.web.access import staff_required
 from portal.web.htmx import render
-from portal.web.page_cache import kept
+from portal.web.page_cache import kept, kept_value
 
 bp = Blueprint("projection", __name__)
 
@@ -95,7 +100,9 @@ def what_if():
     form = WhatIfForm(formdata=request.args)
     projection = None
     if request.args and form.validate():
-        projection = projection_for(db.session, member, paris_today(), form.what_if())
+        # Read once for all the figures the member tries, until a write changes them.
+        inputs = kept_value("what-if", lambda: what_if_inputs(db.session, member, paris_today()))
+        projection = project_what_if(inputs, form.what_if())
     return render(
         "projection/what_if.html",
         "projection/_what_if.html",

@@ -7,13 +7,18 @@ bookings close, a meeting starts) says until when it holds (`holds_until`).
 
 Each app process keeps its own pages, least recently used first out, within
 PAGE_CACHE_BYTES. Only GET pages of members who are not staff are kept (the team's pages
-count the whole coop's queues), never with a message waiting to be shown."""
+count the whole coop's queues), never with a message waiting to be shown.
+
+A page that is computed anew for each request (a what-if follows the figures typed) may keep
+what it computes from under the same tokens and day (`kept_value`)."""
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_babel import get_locale
@@ -64,10 +69,39 @@ class PageStore:
                 self.size -= len(dropped.body)
 
 
+class ValueStore:
+    """Values by key, the least recently used dropped first beyond `capacity` of them."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._values: OrderedDict[tuple, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> object | None:
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: object) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.capacity:
+                self._values.popitem(last=False)
+
+
+# Values kept per app process: one a member's what-if, say; a few hundred KB at most.
+KEPT_VALUES = 1_000
+
+
 def init_page_cache(app: Flask) -> None:
     # A developer editing templates (debug mode reloads them) sees each change at once.
     reloading = app.debug or app.config.get("TEMPLATES_AUTO_RELOAD")
-    app.extensions["page_cache"] = PageStore(0 if reloading else app.config["PAGE_CACHE_BYTES"])
+    capacity = 0 if reloading else app.config["PAGE_CACHE_BYTES"]
+    app.extensions["page_cache"] = PageStore(capacity)
+    app.extensions["kept_values"] = ValueStore(KEPT_VALUES if capacity else 0)
 
 
 def _key() -> tuple | None:
@@ -91,6 +125,25 @@ def _key() -> tuple | None:
         wants_fragment(),
         csrf,
     )
+
+
+T = TypeVar("T")
+
+
+def kept_value(name: str, compute: Callable[[], T]) -> T:
+    """What `compute` gives for the current member, kept as their pages are: under their
+    and the coop's page tokens and the day, so computed again once a write replaces them.
+    `compute` must read nothing else that changes (not the hour, not the request)."""
+    store: ValueStore = current_app.extensions["kept_values"]
+    versions = current_user.page_versions if store.capacity else None
+    if versions is None or current_user.is_staff:
+        return compute()
+    key = (name, current_user.id, *versions, paris_today())
+    value = store.get(key)
+    if value is None:
+        value = compute()
+        store.put(key, value)
+    return value
 
 
 def holds_until(*moments: datetime | None) -> None:

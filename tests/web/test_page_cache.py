@@ -32,6 +32,9 @@ PAGES = (
     ("/receipts", {}),
     ("/workshops", {}),
     ("/meetings/", {}),
+    # Computed for each request, from inputs kept under the same tokens (`kept_value`).
+    ("/what-if?hours=30&gross=&extra=", {"HX-Request": "true"}),
+    ("/what-if?gross=2000&extra=500", {}),
 )
 # Each client's own CSRF token, the one thing two renderings of a page may differ by.
 CSRF = re.compile(r'(name="csrf_token" value="|"X-CSRFToken": ")[^"]+')
@@ -138,6 +141,28 @@ def test_a_kept_page_is_served_without_its_view_until_a_write_changes_it(
     after = logged_in.get("/workshops")
     assert after.data != first.data
     assert kept_statements < len(statements)
+
+
+def test_a_what_if_reads_its_inputs_once_until_a_write_changes_them(
+    logged_in, db_session, statements, entrepreneur
+):
+    """Each what-if is computed for the figures typed, from the member's movements and the
+    coop's terms read once, until a write of the member's replaces their page token."""
+    hx = {"HX-Request": "true"}
+    first = logged_in.get("/what-if?gross=2000", headers=hx)
+    statements.clear()
+    other = logged_in.get("/what-if?gross=2500", headers=hx)
+    login_only = len(statements)  # the login's statements, the inputs kept
+    assert other.data != first.data
+    statements.clear()
+    logged_in.get("/what-if?gross=3000", headers=hx)
+    assert len(statements) == login_only
+    entrepreneur.contract_hours_per_week = 20  # a write of the member's own row
+    db_session.commit()
+    statements.clear()
+    again = logged_in.get("/what-if?gross=2000", headers=hx)
+    assert len(statements) > login_only
+    assert again.data != first.data  # the new contract's hours
 
 
 def test_a_statement_around_the_unit_of_work_changes_every_kept_page(logged_in, db_session):

@@ -18,7 +18,7 @@ from portal.members.models import MemberStatus
 from portal.projection import running_totals
 from portal.projection.figures import WhatIf
 from portal.projection.records import record_balance
-from portal.projection.services import projection_for
+from portal.projection.services import project_what_if, projection_for, what_if_inputs
 from portal.sales import services as sales
 from portal.sales.customers import create_customer
 from portal.sales.models import Invoice, Payment, Refund
@@ -266,7 +266,8 @@ def test_old_movements_inside_the_balance_leave_the_margin_alone(
     pay(issue(entrepreneur, "1000"), "1200")
     projection = projection_for(db_session, entrepreneur, TODAY)
     assert projection.margin == Decimal("1900.00")  # 1 000 + 1 000 − 100
-    what_if = projection_for(db_session, entrepreneur, TODAY, WhatIf(gross=Decimal(1800)))
+    inputs = what_if_inputs(db_session, entrepreneur, TODAY)
+    what_if = project_what_if(inputs, WhatIf(gross=Decimal(1800)))
     assert what_if.margin == projection.margin
 
 
