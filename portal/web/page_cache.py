@@ -39,57 +39,37 @@ class KeptPage:
         return Response(self.body, 200, headers=self.headers)
 
 
-class PageStore:
-    """Pages by key, the least recently used dropped first beyond `capacity` bytes."""
+class Store:
+    """Entries by key, the least recently used dropped first once their weights (`weight`:
+    a page's bytes, or 1 for each value) pass `capacity`."""
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, weight: Callable[[object], int] = lambda _entry: 1):
         self.capacity = capacity
+        self.weight = weight
         self.size = 0
-        self._pages: OrderedDict[tuple, KeptPage] = OrderedDict()
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()  # a threaded server's requests share the store
 
-    def get(self, key: tuple) -> KeptPage | None:
+    def get(self, key: tuple):
         with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-            return page
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
 
-    def put(self, key: tuple, page: KeptPage) -> None:
-        if len(page.body) > self.capacity:
+    def put(self, key: tuple, entry) -> None:
+        weight = self.weight(entry)
+        if weight > self.capacity:
             return
         with self._lock:
-            old = self._pages.pop(key, None)
+            old = self._entries.pop(key, None)
             if old is not None:
-                self.size -= len(old.body)
-            self._pages[key] = page
-            self.size += len(page.body)
+                self.size -= self.weight(old)
+            self._entries[key] = entry
+            self.size += weight
             while self.size > self.capacity:
-                _key, dropped = self._pages.popitem(last=False)
-                self.size -= len(dropped.body)
-
-
-class ValueStore:
-    """Values by key, the least recently used dropped first beyond `capacity` of them."""
-
-    def __init__(self, capacity: int):
-        self.capacity = capacity
-        self._values: OrderedDict[tuple, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> object | None:
-        with self._lock:
-            value = self._values.get(key)
-            if value is not None:
-                self._values.move_to_end(key)
-            return value
-
-    def put(self, key: tuple, value: object) -> None:
-        with self._lock:
-            self._values[key] = value
-            self._values.move_to_end(key)
-            while len(self._values) > self.capacity:
-                self._values.popitem(last=False)
+                _key, dropped = self._entries.popitem(last=False)
+                self.size -= self.weight(dropped)
 
 
 # Values kept per app process: one a member's what-if, say; a few hundred KB at most.
@@ -100,8 +80,8 @@ def init_page_cache(app: Flask) -> None:
     # A developer editing templates (debug mode reloads them) sees each change at once.
     reloading = app.debug or app.config.get("TEMPLATES_AUTO_RELOAD")
     capacity = 0 if reloading else app.config["PAGE_CACHE_BYTES"]
-    app.extensions["page_cache"] = PageStore(capacity)
-    app.extensions["kept_values"] = ValueStore(KEPT_VALUES if capacity else 0)
+    app.extensions["page_cache"] = Store(capacity, weight=lambda page: len(page.body))
+    app.extensions["kept_values"] = Store(KEPT_VALUES if capacity else 0)
 
 
 def _key() -> tuple | None:
@@ -134,7 +114,7 @@ def kept_value(name: str, compute: Callable[[], T]) -> T:
     """What `compute` gives for the current member, kept as their pages are: under their
     and the coop's page tokens and the day, so computed again once a write replaces them.
     `compute` must read nothing else that changes (not the hour, not the request)."""
-    store: ValueStore = current_app.extensions["kept_values"]
+    store: Store = current_app.extensions["kept_values"]
     versions = current_user.page_versions if store.capacity else None
     if versions is None or current_user.is_staff:
         return compute()
@@ -159,7 +139,7 @@ def kept(view):
 
     @wraps(view)
     def serve(*args, **kwargs):
-        store: PageStore = current_app.extensions["page_cache"]
+        store: Store = current_app.extensions["page_cache"]
         key = _key() if store.capacity else None
         if key is not None:
             page = store.get(key)
