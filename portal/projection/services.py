@@ -103,15 +103,11 @@ def projections(
     members: Sequence[Member],
     today: date,
     terms: CoopTerms,
-    what_if: figures.WhatIf | None = None,
     with_activities: bool = True,
-    with_outstanding: bool = True,
 ) -> dict[int, figures.Projection]:
     """The projection of each member, from a fixed number of aggregate queries whatever
-    their history. The per-activity breakdown, only the home page shows, is optional; so
-    are the outstanding invoices, which a what-if does not show (without them the "if every
-    outstanding invoice is paid" figures are the plain ones)."""
-    inputs = _inputs(session, members, today, terms, what_if, with_activities, with_outstanding)
+    their history. The per-activity breakdown, only the home page shows, is optional."""
+    inputs = _inputs(session, members, today, terms, with_activities=with_activities)
     return {member_id: compute.project(each) for member_id, each in inputs.items()}
 
 
@@ -120,16 +116,20 @@ def _inputs(
     members: Sequence[Member],
     today: date,
     terms: CoopTerms,
-    what_if: figures.WhatIf | None,
+    *,
     with_activities: bool,
-    with_outstanding: bool,
+    for_what_if: bool = False,
 ) -> dict[int, figures.Inputs]:
+    """What each member's projection computes from. A what-if's leave out what it does not
+    show: the history the chart and the sustainable salary need, and the outstanding
+    invoices (without them the "if every outstanding invoice is paid" figures are the plain
+    ones)."""
     member_ids = [member.id for member in members]
     opening_by_member = openings(session, member_ids)
-    since = _history_needed_since(members, opening_by_member, today, history=what_if is None)
+    since = _history_needed_since(members, opening_by_member, today, history=not for_what_if)
     flows, earlier = monthly_flows(session, member_ids, since, opening_by_member)
     last_paid = last_paid_periods(session, member_ids)
-    outstanding = outstanding_of(session, member_ids) if with_outstanding else {}
+    outstanding = {} if for_what_if else outstanding_of(session, member_ids)
     activities = activity_totals(session, members, today.year) if with_activities else {}
     result = {}
     for member in members:
@@ -145,7 +145,6 @@ def _inputs(
             activities=tuple(activities.get(member.id, ())),
             last_paid_period=last_paid.get(member.id),
             employer=terms.employer,
-            what_if=what_if or figures.WhatIf(),
             provisions=terms.provisions,
         )
     return result
@@ -185,15 +184,10 @@ def what_if_inputs(session: Session, member: Member, today: date) -> figures.Inp
     movements since the history it needs and the coop's terms, without what a what-if does
     not show (the per-activity breakdown, the outstanding invoices). The same for every
     what-if until a write changes them, so a page may keep them."""
-    return _inputs(
-        session,
-        [member],
-        today,
-        coop_terms(session),
-        figures.WhatIf(),
-        with_activities=False,
-        with_outstanding=False,
-    )[member.id]
+    terms = coop_terms(session)
+    return _inputs(session, [member], today, terms, with_activities=False, for_what_if=True)[
+        member.id
+    ]
 
 
 def project_what_if(inputs: figures.Inputs, what_if: figures.WhatIf) -> figures.Projection:
