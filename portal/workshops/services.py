@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy.orm import Session, aliased, joinedload, object_session
 
 from portal.db import utcnow
 from portal.errors import DomainError, refuse
@@ -26,7 +26,7 @@ from portal.workshops.models import (
     Workshop,
     WorkshopAudience,
 )
-from portal.workshops.queries import SeatCount, active_booking, seat_counts
+from portal.workshops.queries import SeatCount, seat_counts
 
 WORKSHOP_FIELDS = frozenset(
     {
@@ -73,6 +73,25 @@ _SEATS = select(func.count().filter(_CONFIRMED), func.count().filter(_WAITING)).
 )
 _SEATS_AND_MINE = _SEATS.add_columns(
     func.max(case((Booking.member_id == bindparam("member_id"), Booking.status)))
+)
+# For a cancellation: the member's active booking with the seats, in one read under the lock.
+_OTHER = aliased(Booking)
+
+
+def _counted(status: BookingStatus):
+    return (
+        select(func.count())
+        .where(_OTHER.workshop_id == Booking.workshop_id, _OTHER.status == status)
+        .scalar_subquery()
+    )
+
+
+_MINE_AND_SEATS = select(
+    Booking, _counted(BookingStatus.CONFIRMED), _counted(BookingStatus.WAITING)
+).where(
+    Booking.workshop_id == bindparam("workshop_id"),
+    Booking.member_id == bindparam("member_id"),
+    Booking.status != BookingStatus.CANCELLED,
 )
 _FIRST_WAITING = (
     select(Booking)
@@ -284,28 +303,36 @@ def cancel_booking(
     goes to the first person waiting, who is told by email."""
     _check_acting_for(member, by)
     _lock(session, workshop)
-    booking = active_booking(session, workshop, member)
+    booking, confirmed, waiting = session.execute(
+        _MINE_AND_SEATS, {"workshop_id": workshop.id, "member_id": member.id}
+    ).first() or (None, 0, 0)
     refuse(workshop.unbooking_refusal(booking, now))
     was_confirmed = booking.status is BookingStatus.CONFIRMED
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
-    session.flush()
-    _held(workshop).seats.pop(workshop.id, None)  # counted again if a seat was freed
-    record_change(session, "booking", booking.id)
-    if was_confirmed:
-        promote_waiting(session, workshop, now)
+    record_change(session, "booking", booking)
+    left = SeatCount(confirmed - was_confirmed, waiting - (not was_confirmed))
+    _held(workshop).seats[workshop.id] = left
+    if was_confirmed and left.waiting:
+        promote_waiting(session, workshop, now, left)
     return booking
 
 
 def promote_waiting(
-    session: Session, workshop: Workshop, now: datetime | None = None
+    session: Session,
+    workshop: Workshop,
+    now: datetime | None = None,
+    seats: SeatCount | None = None,
 ) -> list[Booking]:
     """Give free seats to the waiting list in the order people asked, and tell each one.
-    The caller holds the workshop's lock. Nobody is promoted once the workshop has started."""
+    The caller holds the workshop's lock, and passes the `seats` it counted under it if it
+    did. Nobody is promoted once the workshop has started."""
     now = now or utcnow()
     if workshop.is_cancelled or workshop.starts_at <= now:
         return []
-    confirmed, waiting = session.execute(_SEATS, {"workshop_id": workshop.id}).one()
+    if seats is None:
+        seats = SeatCount(*session.execute(_SEATS, {"workshop_id": workshop.id}).one())
+    confirmed, waiting = seats.confirmed, seats.waiting
     free = workshop.seats - confirmed
     promoted = []
     if free > 0 and waiting:

@@ -230,6 +230,28 @@ def test_a_booking_writes_its_seat_and_its_notification_in_one_flush(
     assert (logged.entity, logged.entity_id) == ("booking", str(booking.id))
 
 
+def test_a_cancellation_reads_its_booking_and_the_seats_in_one_statement(
+    app, logged_in, make_workshop
+):
+    """Under the workshop's lock, every read costs the next booking its wait: the member's
+    booking and the seats it frees come together."""
+    workshop = make_workshop()
+    logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
+    engine = app.extensions["database"].engine
+    statements = []
+
+    def record(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with listening(engine, "before_cursor_execute", record):
+        url = f"/workshops/{workshop.id}/cancel"
+        page = logged_in.post(url, data={"confirmed": "1"}, headers=HX).text
+    assert "Votre réservation est annulée." in page
+    assert "1 place restante" not in page and "10 places restantes" in page
+    reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM bookings" in s]
+    assert len(reads) == 1
+
+
 def test_the_answer_shows_the_seats_its_booking_counted_under_the_lock(
     app, make_workshop, make_member
 ):
