@@ -123,16 +123,13 @@ def document_returned(session: Session, kind: NotificationKind, link: str, docum
     )
 
 
-# Built once: every notifying request reads it. Without flushing the change that notifies
-# first (settings are flushed when they change): it is written with its notifications, in
-# one flush.
-_EMAIL_SETTINGS = (
-    select(NotificationSetting.member_id, NotificationSetting.email)
-    .where(
-        NotificationSetting.kind == bindparam("kind"),
-        NotificationSetting.member_id.in_(bindparam("member_ids", expanding=True)),
-    )
-    .execution_options(autoflush=False)
+# Built once: every notifying request reads it, on the session's connection (plain rows, no
+# objects: the ORM's layer would cost as much as the read). So without flushing the change
+# that notifies first (settings are flushed when they change): it is written with its
+# notifications, in one flush.
+_EMAIL_SETTINGS = select(NotificationSetting.member_id, NotificationSetting.email).where(
+    NotificationSetting.kind == bindparam("kind"),
+    NotificationSetting.member_id.in_(bindparam("member_ids", expanding=True)),
 )
 
 
@@ -141,7 +138,7 @@ def _deliveries(
 ) -> dict[int, EmailDelivery]:
     if not member_ids:
         return {}
-    rows = session.execute(_EMAIL_SETTINGS, {"kind": kind, "member_ids": member_ids})
+    rows = session.connection().execute(_EMAIL_SETTINGS, {"kind": kind, "member_ids": member_ids})
     return dict(rows.all())
 
 
