@@ -25,20 +25,20 @@ MAX_REMINDER_DAY = 365
 def get_coop_settings(session: Session) -> CoopSettings:
     """The coop's single settings row or, until the team saves any, the defaults unsaved: a
     read never writes (a GET's or a daily task's read transaction cannot, on SQLite)."""
-    return session.get(CoopSettings, 1) or _default_settings()
+    return session.get(CoopSettings, 1) or default_coop_settings()
 
 
 def coop_settings_for_update(session: Session) -> CoopSettings:
     """The settings row to change, created with the defaults on the first change."""
     settings = session.get(CoopSettings, 1)
     if settings is None:
-        settings = _default_settings()
+        settings = default_coop_settings()
         session.add(settings)
         session.flush()
     return settings
 
 
-def _default_settings() -> CoopSettings:
+def default_coop_settings() -> CoopSettings:
     """What the row holds when first saved: its columns' defaults (set at the insert only)."""
     columns = CoopSettings.__table__.columns
     return CoopSettings(

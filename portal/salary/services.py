@@ -13,6 +13,7 @@ from flask_babel import LazyString, format_date, format_decimal, gettext
 from sqlalchemy.orm import Session
 
 from portal.coop.models import CoopSettings
+from portal.coop.services import default_coop_settings, get_coop_settings
 from portal.dates import paris_today
 from portal.errors import DomainError
 from portal.i18n import lazy_gettext as _l
@@ -27,7 +28,6 @@ from portal.payroll import (
 )
 
 DEFAULT_HOURS_PER_WEEK = Decimal(35)
-DEFAULT_HEADCOUNT = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +40,14 @@ class Simulation:
 
 
 def payroll_settings(coop: CoopSettings | None, headcount: int | None = None) -> EmployerSettings:
-    """The coop's payroll settings, `headcount` overriding the coop's; defaults without a coop.
+    """The coop's payroll settings, `headcount` overriding the coop's; without a coop, the
+    defaults its settings row holds when first saved (what the home page's projection reads
+    until then).
 
     A headcount of 0 (not counted yet) computes as the smallest band, which starts at 1.
     """
     if coop is None:
-        coop = CoopSettings(headcount=DEFAULT_HEADCOUNT, mobility_levy_rate=Decimal(0))
+        coop = default_coop_settings()
     if headcount is None:
         headcount = coop.headcount
     employer_share, employee_share = (
@@ -57,7 +59,8 @@ def payroll_settings(coop: CoopSettings | None, headcount: int | None = None) ->
             headcount=max(headcount, 1),
             work_accident_rate=coop.work_accident_rate,
             mobility_levy_rate=coop.mobility_levy_rate or Decimal(0),
-            # An unsaved settings row has no shares yet: the rates file's plan.
+            # Settings built for a check (`check_payroll_settings`) have no shares: the rates
+            # file's plan.
             health_plan_employer=None if employer_share is None else from_cents(employer_share),
             health_plan_employee=None if employer_share is None else from_cents(employee_share),
         )
@@ -66,8 +69,8 @@ def payroll_settings(coop: CoopSettings | None, headcount: int | None = None) ->
 
 
 def coop_payroll_settings(session: Session, headcount: int | None = None) -> EmployerSettings:
-    """The saved coop settings, read without creating the row (the simulator writes nothing)."""
-    return payroll_settings(session.get(CoopSettings, 1), headcount)
+    """The coop's settings as every page reads them: the saved row, or its defaults unsaved."""
+    return payroll_settings(get_coop_settings(session), headcount)
 
 
 def check_payroll_settings(

@@ -208,3 +208,15 @@ def test_full_contract_hours_show_as_a_plain_number(client, make_member):
     member = make_member(contract_hours_per_week=Decimal("40.00"))
     login(client, member.email)
     assert re.search(r'name="hours_per_week"[^>]*value="40"', client.get("/simulator").text)
+
+
+def test_until_the_coop_saves_its_settings_the_simulator_reads_their_defaults(
+    logged_in, db_session
+):
+    """As the home page's projection does: the same lines before the first save of the
+    coop's settings and after a save that keeps the defaults (the health plan's included)."""
+    url = "/simulator?mode=gross&amount=2500&hours_per_week=35"
+    unsaved = logged_in.get(url, headers=HTMX).text
+    coop_settings_for_update(db_session)
+    db_session.commit()
+    assert logged_in.get(url, headers=HTMX).text == unsaved
