@@ -272,7 +272,7 @@ class Notification(Base):
     # Its email, when the member wants one at once: written when it is delivered, by the
     # outbox's composer of this name, from this notification's id, which the relationship
     # gives the message in the flush that writes them both. A deleted notification leaves
-    # its message untouched (given up when claimed: nothing left to tell).
+    # its message untouched (deleted when claimed: nothing left to tell).
     email: Mapped[OutboxMessage | None] = relationship(
         primaryjoin=lambda: and_(
             foreign(OutboxMessage.composer_key) == Notification.id,

@@ -132,9 +132,10 @@ def queue_composed_email(
 
 
 def _compose(session: Session, messages: list[OutboxMessage]) -> list[OutboxMessage]:
-    """Write the claimed messages that wait for their words; those whose composer fails, or
-    finds nothing left to tell, are set aside (the first to be retried, the second given
-    up). Returns the messages ready to send."""
+    """Write the claimed messages that wait for their words. One whose composer fails is set
+    aside for a retry; one whose composer finds nothing left to tell (its notification went
+    with its member) is deleted: no failure for the operator to look into, and no address
+    kept for a message that will never be written. Returns the messages ready to send."""
     ready = []
     for message in messages:
         if message.body is not None:
@@ -147,7 +148,7 @@ def _compose(session: Session, messages: list[OutboxMessage]) -> list[OutboxMess
             message.last_error, message.claimed_at = str(error)[:500], None
             continue
         if email is None:
-            message.last_error, message.attempts = "nothing left to tell", MAX_ATTEMPTS
+            session.delete(message)
             continue
         message.subject, message.body, message.html = email.subject, email.text, email.html
         ready.append(message)
