@@ -189,8 +189,9 @@ def claim_messages(
 
 
 def deliver_pending(session: Session, ids: list[int] | None = None) -> int:
-    """Send the messages in `ids`, or every one waiting (retries included), by SMTP when
-    `SMTP_HOST` is set, else into the log. Returns how many were sent.
+    """Send the messages in `ids`, or those waiting (retries included: the oldest 100 a run,
+    the rest at the next), by SMTP when `SMTP_HOST` is set, else into the log. Returns how
+    many were sent.
 
     Runs outside any request's transaction (after the response, or from the CLI) and
     commits its own short transactions: claim, then send with no transaction open (a slow
