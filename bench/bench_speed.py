@@ -200,8 +200,9 @@ def report(results: list[dict]) -> str:
         "nothing is written, so home, details, invoices, receipts, workshops and meetings are "
         "served from the pages each app process keeps (`portal/web/page_cache.py`) after its "
         "first request, as a member reopening the app between two writes gets them; live "
-        "totals are computed each time, and so is the what-if, from the member's movements "
-        "and the coop's terms kept the same way (`kept_value`). The sync feed's target is 3 times "
+        "totals are computed each time, and so is the what-if's salary, from the member's "
+        "movements, the coop's terms and the months of margin they make, kept the same way "
+        "(`kept_value`). The sync feed's target is 3 times "
         f"its rate when issue 20 was filed, {FEED_SHARE_AT_FILING:.1%} of the empty page's "
         "in that run (205 against 2,343 req/s), so 3 times that share.",
         "",

@@ -323,38 +323,73 @@ def _runway(
     return Runway(RUNWAY_HORIZON, beyond=True)
 
 
-def project(inputs: Inputs) -> Projection:
-    """The projection of one entrepreneur on `inputs.today`."""
+@dataclass(frozen=True)
+class Ledger:
+    """The margin month by month as the movements (and a what-if's extra revenue) make it:
+    what a projection computes before the salary, the same whatever hours or gross a
+    what-if tries. `years`: each year's cumulative contribution base and months in; the
+    totals are of the movements after the opening balance (all of them without one);
+    `months` end with the current one."""
+
+    segments: tuple[_Segment, ...]
+    years: dict[int, tuple[Decimal, int]]
+    balance: Decimal
+    collected: Decimal
+    contribution: Decimal
+    expenses: Decimal
+    fees: Decimal
+    fee_months: int
+    salaries: Decimal
+    months: tuple[Month, ...]
+
+
+def build_ledger(inputs: Inputs) -> Ledger:
     flows = list(inputs.flows)
-    what_if = inputs.what_if
-    if what_if.extra_revenue:
-        current = first_of_month(inputs.today)
+    if inputs.what_if.extra_revenue:
         flows.append(
             MonthFlows(
-                month=current,
+                month=first_of_month(inputs.today),
                 after_opening=True,
-                invoiced=what_if.extra_revenue,
-                collected=what_if.extra_revenue,
+                invoiced=inputs.what_if.extra_revenue,
+                collected=inputs.what_if.extra_revenue,
             )
         )
-    has_data = bool(inputs.flows or inputs.opening or inputs.outstanding)
     segments = _segments(inputs, flows)
     years = _charge(segments, inputs)
     _balances(segments, inputs.opening)
-    balance = segments[-1].balance if segments else ZERO
-    provisions = inputs.provisions
-    # The margin available: what the balance holds less the safety reserve.
-    reserve = provisions.reserve(balance)
-    margin = balance - reserve
     after = [segment for segment in segments if segment.flows.after_opening]
 
     def total(attribute: str) -> Decimal:
         return sum((getattr(segment.flows, attribute) for segment in after), ZERO)
 
-    collected, expenses, salaries = total("collected"), total("expenses"), total("salary_cost")
-    contribution = sum((segment.contribution for segment in after), ZERO)
-    fees = sum((segment.fees for segment in after), ZERO)
-    fee_months = sum(1 for segment in after if segment.fees)
+    current = first_of_month(inputs.today)
+    return Ledger(
+        segments=tuple(segments),
+        years=years,
+        balance=segments[-1].balance if segments else ZERO,
+        collected=total("collected"),
+        contribution=sum((segment.contribution for segment in after), ZERO),
+        expenses=total("expenses"),
+        fees=sum((segment.fees for segment in after), ZERO),
+        fee_months=sum(1 for segment in after if segment.fees),
+        salaries=total("salary_cost"),
+        months=tuple(month for month in _months(segments) if month.month <= current),
+    )
+
+
+def project(inputs: Inputs, ledger: Ledger | None = None) -> Projection:
+    """The projection of one entrepreneur on `inputs.today`; from `ledger` when the caller
+    has the one these inputs make (a what-if of other hours or another gross reuses its
+    member's), never changed here."""
+    ledger = ledger or build_ledger(inputs)
+    segments, years, balance = ledger.segments, ledger.years, ledger.balance
+    has_data = bool(inputs.flows or inputs.opening or inputs.outstanding)
+    collected, expenses, salaries = ledger.collected, ledger.expenses, ledger.salaries
+    contribution, fees, fee_months = ledger.contribution, ledger.fees, ledger.fee_months
+    provisions = inputs.provisions
+    # The margin available: what the balance holds less the safety reserve.
+    reserve = provisions.reserve(balance)
+    margin = balance - reserve
 
     salary, sustainable = _salary(inputs, segments)
     due = salary.due
@@ -383,7 +418,7 @@ def project(inputs: Inputs) -> Projection:
     margin_if_paid = balance_if_paid - provisions.reserve(balance_if_paid)
     remaining_if_paid = margin_if_paid - due_cost if due_cost is not None else None
 
-    months = [month for month in _months(segments) if month.month <= first_of_month(inputs.today)]
+    months = ledger.months
     year_months = [month for month in months if month.month.year == this_year]
     year_flows = [s.flows for s in segments if s.flows.month.year == this_year]
 

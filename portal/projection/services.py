@@ -179,21 +179,29 @@ def projection_for(
     return projections(session, [member], today, terms, with_activities=with_activities)[member.id]
 
 
-def what_if_inputs(session: Session, member: Member, today: date) -> figures.Inputs:
+@dataclass(frozen=True)
+class WhatIfBasis:
     """What an entrepreneur's what-if projects from, whatever figures are typed: their
     movements since the history it needs and the coop's terms, without what a what-if does
-    not show (the per-activity breakdown, the outstanding invoices). The same for every
-    what-if until a write changes them, so a page may keep them."""
+    not show (the per-activity breakdown, the outstanding invoices), and the ledger they
+    make. The same for every what-if until a write changes them, so a page may keep it."""
+
+    inputs: figures.Inputs
+    ledger: compute.Ledger
+
+
+def what_if_basis(session: Session, member: Member, today: date) -> WhatIfBasis:
     terms = coop_terms(session)
-    return _inputs(session, [member], today, terms, with_activities=False, for_what_if=True)[
-        member.id
-    ]
+    inputs = _inputs(session, [member], today, terms, with_activities=False, for_what_if=True)
+    return WhatIfBasis(inputs[member.id], compute.build_ledger(inputs[member.id]))
 
 
-def project_what_if(inputs: figures.Inputs, what_if: figures.WhatIf) -> figures.Projection:
-    """The projection with other hours, another gross or more revenue, from the inputs
-    `what_if_inputs` read."""
-    return compute.project(replace(inputs, what_if=what_if))
+def project_what_if(basis: WhatIfBasis, what_if: figures.WhatIf) -> figures.Projection:
+    """The projection with other hours, another gross or more revenue. Other hours or
+    another gross change only the salary: the months are the basis's ledger; more revenue
+    changes the months too."""
+    ledger = None if what_if.extra_revenue else basis.ledger
+    return compute.project(replace(basis.inputs, what_if=what_if), ledger)
 
 
 @dataclass(frozen=True)

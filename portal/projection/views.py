@@ -16,7 +16,7 @@ from portal.projection.services import (
     coop_runways,
     project_what_if,
     projection_for,
-    what_if_inputs,
+    what_if_basis,
 )
 from portal.web.access import staff_required
 from portal.web.htmx import render
@@ -101,8 +101,8 @@ def what_if():
     projection = None
     if request.args and form.validate():
         # Read once for all the figures the member tries, until a write changes them.
-        inputs = kept_value("what-if", lambda: what_if_inputs(db.session, member, paris_today()))
-        projection = project_what_if(inputs, form.what_if())
+        basis = kept_value("what-if", lambda: what_if_basis(db.session, member, paris_today()))
+        projection = project_what_if(basis, form.what_if())
     return render(
         "projection/what_if.html",
         "projection/_what_if.html",

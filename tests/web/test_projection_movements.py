@@ -1,6 +1,7 @@
 """The projection from real invoices, payments, credit notes and receipts, created through
 the sales and expenses services, and the home page's fixed number of queries."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,10 +16,10 @@ from portal.errors import DomainError
 from portal.expenses import services as expenses
 from portal.expenses.models import ExpenseCategory, PaidBy
 from portal.members.models import MemberStatus
-from portal.projection import running_totals
+from portal.projection import compute, running_totals
 from portal.projection.figures import WhatIf
 from portal.projection.records import record_balance
-from portal.projection.services import project_what_if, projection_for, what_if_inputs
+from portal.projection.services import project_what_if, projection_for, what_if_basis
 from portal.sales import services as sales
 from portal.sales.customers import create_customer
 from portal.sales.models import Invoice, Payment, Refund
@@ -266,9 +267,31 @@ def test_old_movements_inside_the_balance_leave_the_margin_alone(
     pay(issue(entrepreneur, "1000"), "1200")
     projection = projection_for(db_session, entrepreneur, TODAY)
     assert projection.margin == Decimal("1900.00")  # 1 000 + 1 000 − 100
-    inputs = what_if_inputs(db_session, entrepreneur, TODAY)
-    what_if = project_what_if(inputs, WhatIf(gross=Decimal(1800)))
+    basis = what_if_basis(db_session, entrepreneur, TODAY)
+    what_if = project_what_if(basis, WhatIf(gross=Decimal(1800)))
     assert what_if.margin == projection.margin
+
+
+def test_a_what_if_of_other_hours_or_gross_reuses_the_months_its_basis_keeps(
+    db_session, entrepreneur, issue, pay, monkeypatch
+):
+    """Only more revenue changes the months: other hours or another gross project from the
+    ledger the member's what-if basis keeps, to the figures a projection from scratch gives."""
+    pay(issue(entrepreneur, "3000", on=TODAY - timedelta(days=70)), "3600")
+    pay(issue(entrepreneur, "1000"), "1200")
+    basis = what_if_basis(db_session, entrepreneur, TODAY)
+    built = []
+    build = compute.build_ledger
+    monkeypatch.setattr(compute, "build_ledger", lambda inputs: built.append(1) or build(inputs))
+    for what_if, months_built in (
+        (WhatIf(hours_per_week=Decimal(30)), 0),
+        (WhatIf(gross=Decimal(1800)), 0),
+        (WhatIf(extra_revenue=Decimal(1000)), 1),
+    ):
+        built.clear()
+        projection = project_what_if(basis, what_if)
+        assert len(built) == months_built
+        assert projection == compute.project(replace(basis.inputs, what_if=what_if))
 
 
 def test_home_page_queries_do_not_grow_with_history(
