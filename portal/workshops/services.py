@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.orm import Session, aliased, joinedload, object_session
+from sqlalchemy import bindparam, case, func, select, true
+from sqlalchemy.orm import Session, joinedload, object_session
 
 from portal.db import utcnow
 from portal.errors import DomainError, refuse
@@ -75,23 +75,15 @@ _SEATS_AND_MINE = _SEATS.add_columns(
     func.max(case((Booking.member_id == bindparam("member_id"), Booking.status)))
 )
 # For a cancellation: the member's active booking with the seats, in one read under the lock.
-_OTHER = aliased(Booking)
-
-
-def _counted(status: BookingStatus):
-    return (
-        select(func.count())
-        .where(_OTHER.workshop_id == Booking.workshop_id, _OTHER.status == status)
-        .scalar_subquery()
+_SEATS_COUNTED = _SEATS.subquery()
+_MINE_AND_SEATS = (
+    select(Booking, *_SEATS_COUNTED.c)
+    .join_from(Booking, _SEATS_COUNTED, true())
+    .where(
+        Booking.workshop_id == bindparam("workshop_id"),
+        Booking.member_id == bindparam("member_id"),
+        Booking.status != BookingStatus.CANCELLED,
     )
-
-
-_MINE_AND_SEATS = select(
-    Booking, _counted(BookingStatus.CONFIRMED), _counted(BookingStatus.WAITING)
-).where(
-    Booking.workshop_id == bindparam("workshop_id"),
-    Booking.member_id == bindparam("member_id"),
-    Booking.status != BookingStatus.CANCELLED,
 )
 _FIRST_WAITING = (
     select(Booking)
@@ -313,7 +305,7 @@ def cancel_booking(
     record_change(session, "booking", booking)
     left = SeatCount(confirmed - was_confirmed, waiting - (not was_confirmed))
     _held(workshop).seats[workshop.id] = left
-    if was_confirmed and left.waiting:
+    if was_confirmed:
         promote_waiting(session, workshop, now, left)
     return booking
 
