@@ -2,7 +2,8 @@
 named by their content, cached for a year and precompressed, served by WhiteNoise.
 
 At start-up each file of static/ gets a copy beside it named by its content's hash
-(`css/portal.css` → `css/portal.1a2b3c4d5e6f.css`) with its brotli and gzip versions
+(`css/portal.css` → `css/portal.1a2b3c4d5e6f.css`; our scripts and stylesheets minified,
+by rjsmin and rcssmin) with its brotli and gzip versions
 (`.br`, `.gz`, WhiteNoise's compressor at its strongest levels); a copy already on disk is
 not written again, and none is ever removed, so a page served before a deploy still finds
 the files it names. `url_for("static", filename="css/portal.css")` gives the hashed name,
@@ -22,6 +23,8 @@ import re
 import tempfile
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from flask import Flask, Response, current_app
 from flask_compress import Compress
 from whitenoise import WhiteNoise
@@ -35,6 +38,10 @@ BUILT = re.compile(r"\.[0-9a-f]{12}(\.[^./]+)?(\.gz|\.br)?$")
 HASH_IN_NAME = re.compile(r"\.[0-9a-f]{12}(?=(\.[^./]+)?$)")
 # Files whose `/static/...` references are rewritten to the hashed names.
 REWRITTEN = (".webmanifest",)
+# Our own scripts and stylesheets are served without their comments and spaces (a third
+# fewer bytes once compressed); the files in static/ stay as written. A vendored `.min.js`
+# is served as it came.
+MINIFIERS = {".js": rjsmin.jsmin, ".css": rcssmin.cssmin}
 COMPRESSED_TYPES = [
     "text/html",
     "text/css",
@@ -110,6 +117,9 @@ def build(folder: Path, url_path: str) -> dict[str, str]:
     # Plain files first: the rewritten ones name them.
     for name in sorted(sources, key=lambda name: name.endswith(REWRITTEN)):
         content = (folder / name).read_bytes()
+        minify = MINIFIERS.get(Path(name).suffix)
+        if minify and not name.endswith(".min.js"):
+            content = minify(content.decode()).encode()
         if name.endswith(REWRITTEN):
             text = content.decode()
             for source, hashed in names.items():

@@ -36,6 +36,11 @@ def hashed(client, filename: str) -> str:
         return url_for("static", filename=filename)
 
 
+def served(client, filename: str) -> bytes:
+    """The bytes the file is served as under its hashed name (ours minified)."""
+    return (STATIC / hashed(client, filename).removeprefix("/static/")).read_bytes()
+
+
 def static_urls(html: str) -> list[str]:
     """Every static file a page makes the browser fetch: stylesheet, scripts, icons (the
     sprite's fragment aside), the web manifest."""
@@ -119,7 +124,7 @@ def test_static_files_are_sent_precompressed_as_the_client_asks(client, accept, 
 
 
 def test_byte_ranges_of_a_static_file_are_served(client):
-    source = (STATIC / "css/portal.css").read_bytes()
+    source = served(client, "css/portal.css")
     url = hashed(client, "css/portal.css")
     first = fetch(client, url, Range="bytes=0-99")
     assert first.status_code == 206
@@ -138,11 +143,11 @@ def test_a_stale_hashed_name_from_an_older_page_gets_todays_file_never_kept(clie
     stylesheet, to revalidate on each use, so no cache keeps it under that name."""
     response = fetch(client, "/static/css/portal.0123456789ab.css")
     assert response.status_code == 200
-    assert response.data == (STATIC / "css/portal.css").read_bytes()
+    assert response.data == served(client, "css/portal.css")
     assert response.headers["Cache-Control"] == "no-cache"
     ranged = fetch(client, "/static/css/portal.0123456789ab.css", Range="bytes=0-9")
     assert ranged.status_code == 206
-    assert ranged.data == (STATIC / "css/portal.css").read_bytes()[:10]
+    assert ranged.data == served(client, "css/portal.css")[:10]
 
 
 def test_an_unknown_static_file_is_not_found(client):
@@ -153,15 +158,16 @@ def test_an_unknown_static_file_is_not_found(client):
 def test_build_keeps_older_copies_and_writes_a_new_one_for_new_content(tmp_path):
     (tmp_path / "css").mkdir()
     style = tmp_path / "css" / "site.css"
-    style.write_text("body { color: black; }\n" * 50)
+    style.write_text("/* The site's colours. */\n" + "body { color: black; }\n" * 50)
     (tmp_path / "app.webmanifest").write_text('{"icons": [{"src": "/static/css/site.css"}]}')
     first = build(tmp_path, "/static")
     again = build(tmp_path, "/static")
     assert again == first
     old = tmp_path / first["css/site.css"]
-    assert old.read_bytes() == style.read_bytes()
-    assert brotli.decompress(Path(f"{old}.br").read_bytes()) == style.read_bytes()
-    assert gzip.decompress(Path(f"{old}.gz").read_bytes()) == style.read_bytes()
+    assert old.read_bytes() == b"body{color:black}" * 50  # minified, the source untouched
+    assert style.read_text().startswith("/* The site's colours. */")
+    assert brotli.decompress(Path(f"{old}.br").read_bytes()) == old.read_bytes()
+    assert gzip.decompress(Path(f"{old}.gz").read_bytes()) == old.read_bytes()
     manifest = (tmp_path / first["app.webmanifest"]).read_text()
     assert f"/static/{first['css/site.css']}" in manifest
 
@@ -170,3 +176,15 @@ def test_build_keeps_older_copies_and_writes_a_new_one_for_new_content(tmp_path)
     assert second["css/site.css"] != first["css/site.css"]
     assert second["app.webmanifest"] != first["app.webmanifest"]  # it names the new one
     assert old.exists()  # an older page still finds it
+
+
+def test_our_scripts_and_stylesheets_are_served_minified_and_vendored_ones_as_they_came(client):
+    """Comments and spaces are for the people who read static/, not for a phone's data plan;
+    a vendored `.min.js` is served byte for byte."""
+    for name in ("css/portal.css", "js/confirm.js", "js/offline.js", "js/receipt-queue.js"):
+        source, sent = (STATIC / name).read_text(), served(client, name).decode()
+        assert "/*" in source or "//" in source
+        assert "/*" not in sent and "\n  " not in sent, name
+        assert len(sent) < len(source) * 0.8, name
+    assert served(client, "vendor/htmx.min.js") == (STATIC / "vendor/htmx.min.js").read_bytes()
+
