@@ -103,7 +103,11 @@ def main() -> None:
         "apple-touch-icon.png": draw(shapes, 180, full_bleed=True, face_scale=0.85),
     }
     for name, icon in icons.items():
-        icon.save(STATIC / name, optimize=True)
+        # In 64 colours: the flat shapes and their smoothed edges look the same (no pixel
+        # further off than with 256), in a third of the bytes (a phone's first visit fetches
+        # the Apple icon; the service worker, all four).
+        palette = icon.quantize(64, method=Image.Quantize.FASTOCTREE)
+        palette.save(STATIC / name, optimize=True)
         print(f"static/{name}")
 
 

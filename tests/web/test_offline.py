@@ -49,8 +49,9 @@ def test_a_maskable_and_an_apple_icon_are_opaque_full_squares(client):
     apple = re.search(r'rel="apple-touch-icon" href="([^"]+)"', page).group(1)
     assert apple == hashed(client, "apple-touch-icon.png")
     for src, size in ((apple, (180, 180)), (hashed(client, "icon-maskable-512.png"), (512, 512))):
-        image = Image.open(io.BytesIO(fetch(client, src).data))
-        assert image.size == size and image.mode == "RGB"
+        image = Image.open(io.BytesIO(fetch(client, src).data)).convert("RGBA")
+        assert image.size == size
+        assert image.getextrema()[3] == (255, 255)  # no pixel lets the ground through
         assert image.getpixel((0, 0)) == image.getpixel((size[0] // 2, 4))  # the brand green
 
 
