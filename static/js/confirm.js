@@ -6,6 +6,8 @@
 // after htmx swaps the page.
 (function () {
   "use strict";
+  // Every page loads this script: it tells the stylesheet that JavaScript runs (`.js`).
+  document.documentElement.classList.add("js");
   var pending = null; // {form, submitter} while the dialog is open
 
   function dialog() {

@@ -5,6 +5,8 @@
 // answer, the form simply stays to type.
 (function () {
   "use strict";
+  if (self.portalReading) return; // swapped in again by htmx: already listening
+  self.portalReading = true;
 
   function readingInput(element) {
     return element && element.matches && element.matches("input[type=file][data-read-url]")

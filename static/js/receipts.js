@@ -1,9 +1,11 @@
 // Receipt capture: camera or file on one input, photos scaled down before they are sent, a
 // preview, an upload progress bar, and a clear message when the upload fails (the form, and what was typed, stay on the page).
-// Delegated from the document, so it works after htmx swaps the page.
+// Loaded by the receipt pages (templates/expenses/_scripts.html); delegated from the
+// document, so it works after htmx swaps a page.
 (function () {
   "use strict";
-  document.documentElement.classList.add("js");
+  if (self.portalReceipts) return; // swapped in again by htmx: already listening
+  self.portalReceipts = true;
 
   function uploadForm(element) {
     return element && element.closest ? element.closest("form.upload-form") : null;

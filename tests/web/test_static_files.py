@@ -14,6 +14,7 @@ from flask import url_for
 
 from portal.web.static_files import build
 from tests.helpers import login
+from tests.web.test_expenses import make_receipt
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
 DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda body: body}
@@ -85,7 +86,7 @@ def test_a_repeat_visit_downloads_only_the_page(client, entrepreneur):
     assert page.headers["Cache-Control"] == "no-store"
     urls = static_urls(page.text)
     names = {url.rsplit("/", 1)[-1].split(".")[0] for url in urls}
-    assert {"portal", "htmx", "receipts", "icons", "icon", "manifest"} <= names
+    assert {"portal", "htmx", "confirm", "offline", "icons", "icon", "manifest"} <= names
     for url in urls:
         response = fetch(client, url)
         assert response.status_code == 200, url
@@ -188,3 +189,17 @@ def test_our_scripts_and_stylesheets_are_served_minified_and_vendored_ones_as_th
         assert len(sent) < len(source) * 0.8, name
     assert served(client, "vendor/htmx.min.js") == (STATIC / "vendor/htmx.min.js").read_bytes()
 
+
+def test_the_receipt_scripts_load_on_the_receipt_pages_alone(client, entrepreneur, app, db_session):
+    """Capture, reading and the photo's zoom are for the receipt pages: the home page's first
+    visit does without them (issue 20's 30 KB)."""
+    with app.app_context():
+        receipt = make_receipt(db_session, entrepreneur)
+    login(client, entrepreneur.email)
+    scripts = {"js/receipts.js", "js/reading.js"}
+    for path in ("/", "/invoices", "/receipts"):
+        named = set(static_urls(client.get(path).text))
+        assert not {hashed(client, name) for name in scripts} & named, path
+    for path in ("/receipts/new", f"/receipts/{receipt.id}", f"/receipts/{receipt.id}/edit"):
+        named = set(static_urls(client.get(path).text))
+        assert {hashed(client, name) for name in scripts} <= named, path
