@@ -130,7 +130,25 @@ def visit_bytes(browser: harness.Browser) -> dict:
     rows["chart and details (htmx, after load)"] = (len(details), encoding, False)
     first = sum(size for size, _encoding, _kept in rows.values())
     repeat = sum(size for size, _encoding, kept in rows.values() if not kept)
-    return {"rows": rows, "first": first, "repeat": repeat, "statics_kept": statics_kept}
+    return {
+        "rows": rows,
+        "first": first,
+        "repeat": repeat,
+        "statics_kept": statics_kept,
+        "offline": offline_bytes(browser, headers, urls),
+    }
+
+
+def offline_bytes(browser: harness.Browser, headers: dict, fetched: list[str]) -> int:
+    """What the installable app downloads once the page has loaded, for use without a
+    connection (README, "On the phone"): the service worker, the files it keeps at install
+    that the page did not fetch, the offline page, and the new-receipt form."""
+    total = len(_get(browser, "/sw.js", headers)[2])
+    worker = _get(browser, "/sw.js", {"Cookie": browser.cookie})[2]  # to read, uncompressed
+    kept = json.loads(re.search(rb"var STATIC_FILES = (\[.*?\]);", worker).group(1))
+    for path in [url for url in kept if url not in fetched] + ["/offline", "/receipts/new"]:
+        total += len(_get(browser, path, headers)[2])
+    return total
 
 
 def measure(url: str, label: str, client: dict, folder: Path) -> dict:
@@ -241,6 +259,12 @@ def report(results: list[dict]) -> str:
         f"| {_yes(sizes['first'] < FIRST_VISIT_TARGET)} |",
         f"| **repeat visit** | **{sizes['repeat']:,}** | target: no static file again "
         f"| {_yes(sizes['statics_kept'])} |",
+        "",
+        f"Then, once the page has loaded, the installable app downloads {sizes['offline']:,} "
+        "bytes more in the background, once per release, for use without a connection: the "
+        "service worker, the static files it keeps that the home page did not ask for (the "
+        "receipt pages' scripts, the home-screen icons), the offline page and the "
+        "new-receipt form.",
     ]
     return "\n".join(lines) + "\n"
 
