@@ -6,6 +6,7 @@ members book seats and the support team validates invoices, then started again.
 Needs Debian's nginx, openssl and PostgreSQL server: without them the test is skipped, which
 fails the run in CI (.ci/run installs them)."""
 
+import contextlib
 import json
 import re
 import shutil
@@ -366,7 +367,11 @@ def test_both_app_servers_serve_and_one_dies_without_losing_or_doubling_anything
 
     def keep_reading() -> None:
         while not killed.is_set():
-            reader.get("/workshops")
+            # A read the kill cuts mid-answer fails, as a write may.
+            with contextlib.suppress(
+                requests.ConnectionError, requests.exceptions.ChunkedEncodingError
+            ):
+                reader.get("/workshops")
         for _ in range(20):
             after_kill.append(reader.get("/workshops").status_code)
 
