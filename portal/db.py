@@ -9,9 +9,10 @@ import enum
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 
 from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, inspect
+from sqlalchemy import DateTime, Enum, MetaData, create_engine, event, insert, inspect
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -146,6 +147,24 @@ def is_managed_by_models(name: str | None, type_: str, _parent_names=None) -> bo
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def insert_rows(session: Session, model: type, rows: list[dict]) -> list[int]:
+    """Write `model`'s rows by one statement through the session (whose hooks keep the page
+    tokens true, as a flush's do) without the ORM's unit of work, which costs a request
+    twice its rows; returns their ids, in order. Rows given as such are the session's to
+    read again, not objects it holds."""
+    if not rows:
+        return []
+    if len(rows) == 1:  # one execution: executemany's batching costs more for one row
+        return [session.scalars(_returning_ids(model), rows[0]).one()]
+    return list(session.scalars(_returning_ids(model, sort=True), rows))
+
+
+@cache
+def _returning_ids(model: type, sort: bool = False):
+    table = model.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=sort)
 
 
 def flushed_values(instance, key: str) -> set:

@@ -177,10 +177,25 @@ def _note_flushed_scopes(session: Session, _flush) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_scopes(state: ORMExecuteState) -> None:
     """An UPDATE, DELETE or INSERT statement through the session changes rows the flush
-    never sees, of members it does not name: the coop's token, unless no page reads them."""
-    writes = state.is_update or state.is_delete or state.is_insert
-    if writes and scope_of(state.statement.table.name) != UNSEEN:
-        _pending(state.session)["scopes"].add(COOP)
+    never sees: an INSERT of rows given as parameters names their members (a booking, a
+    notification); any other, of members it does not name, replaces the coop's token,
+    unless no page reads its rows."""
+    if not (state.is_update or state.is_delete or state.is_insert):
+        return
+    scope = scope_of(state.statement.table.name)
+    if scope == UNSEEN:
+        return
+    scopes = _pending(state.session)["scopes"]
+    rows = state.parameters
+    rows = rows if isinstance(rows, list) else [rows or {}]
+    named = state.is_insert and scope.members and not scope.parent
+    if named and all(column in row for row in rows for column in scope.members):
+        members = (row[column] for row in rows for column in scope.members)
+        scopes.update(member for member in members if member is not None)
+        if scope.coop:
+            scopes.add(COOP)
+    else:
+        scopes.add(COOP)
 
 
 @cache

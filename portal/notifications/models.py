@@ -7,14 +7,13 @@ import enum
 from datetime import datetime
 
 from flask_babel import format_date, format_datetime
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, and_
-from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, LabelledEnum, UTCDateTime, str_enum, utcnow
 from portal.formats import money_text
 from portal.i18n import gettext
 from portal.i18n import lazy_gettext as _l
-from portal.outbox.models import OutboxMessage
 
 
 def N_(message: str) -> str:
@@ -269,17 +268,6 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Waiting for the member's daily summary (`portal send-digest`).
     awaits_digest: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Its email, when the member wants one at once: written when it is delivered, by the
-    # outbox's composer of this name, from this notification's id, which the relationship
-    # gives the message in the flush that writes them both. A deleted notification leaves
-    # its message untouched (deleted when claimed: nothing left to tell).
-    email: Mapped[OutboxMessage | None] = relationship(
-        primaryjoin=lambda: and_(
-            foreign(OutboxMessage.composer_key) == Notification.id,
-            OutboxMessage.composer == EMAIL_COMPOSER,
-        ),
-        passive_deletes="all",
-    )
 
     def text(self) -> str:
         """The notification's sentence in the reader's language (`display_params`)."""

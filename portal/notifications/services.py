@@ -12,7 +12,7 @@ from flask_babel import force_locale, ngettext
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from portal.db import Page, utcnow
+from portal.db import Page, insert_rows, utcnow
 from portal.links import absolute_url, portal_path
 from portal.members.models import Member, Role
 from portal.notifications.models import (
@@ -27,7 +27,7 @@ from portal.notifications.models import (
 from portal.outbox.services import (
     Email,
     composer,
-    queue_composed_email,
+    queue_composed_emails,
     queue_email,
     render_email,
 )
@@ -36,14 +36,12 @@ PER_PAGE = 30
 UNREAD_SHOWN = 99  # more shows as "99+"
 
 
-def notify(
-    session: Session, member: Member, kind: NotificationKind, link: str, /, **params
-) -> Notification:
+def notify(session: Session, member: Member, kind: NotificationKind, link: str, /, **params) -> int:
     """Tell `member` about `kind` in the app, and by email as they chose. `link` is a path
     in the portal (`portal.links.portal_path`); `params` are JSON values the kind's text
-    and email templates name."""
-    [notification] = notify_all(session, [member], kind, link, **params)
-    return notification
+    and email templates name. Returns the notification's id."""
+    [notification_id] = notify_all(session, [member], kind, link, **params)
+    return notification_id
 
 
 def notify_staff(session: Session, kind: NotificationKind, link: str, /, **params) -> None:
@@ -56,28 +54,38 @@ def notify_staff(session: Session, kind: NotificationKind, link: str, /, **param
 
 def notify_all(
     session: Session, members: Iterable[Member], kind: NotificationKind, link: str, /, **params
-) -> list[Notification]:
-    """`notify` for several members at once: one query for their email settings. Written,
-    with the change that causes them, by the transaction's next flush."""
+) -> list[int]:
+    """`notify` for several members at once: one read of their email settings, one
+    statement writing the notifications, one queueing their emails (a booking's request
+    pays for rows, not for the ORM's unit of work). Returns the notifications' ids."""
     members = list(members)
-    deliveries = _deliveries(session, [m.id for m in members], kind)
-    notifications = []
-    for member in members:
-        delivery = deliveries.get(member.id, kind.default_delivery)
-        notification = Notification(
-            member_id=member.id,
-            kind=kind,
-            params=params,
-            link=link,
-            created_at=utcnow(),
-            awaits_digest=delivery is EmailDelivery.DAILY,
-        )
-        session.add(notification)
-        notifications.append(notification)
-        if delivery is EmailDelivery.AT_ONCE:
-            # Written when it is delivered (`_notification_email`), not by this request.
-            notification.email = queue_composed_email(session, member.email, EMAIL_COMPOSER)
-    return notifications
+    if not members:
+        return []
+    if any(member.id is None for member in members):
+        session.flush()  # a member created by this transaction
+    settings = _deliveries(session, [member.id for member in members], kind)
+    deliveries = [settings.get(member.id, kind.default_delivery) for member in members]
+    now = utcnow()
+    rows = [
+        {
+            "member_id": member.id,
+            "kind": kind,
+            "params": params,
+            "link": link,
+            "created_at": now,
+            "awaits_digest": delivery is EmailDelivery.DAILY,
+        }
+        for member, delivery in zip(members, deliveries, strict=True)
+    ]
+    ids = insert_rows(session, Notification, rows)
+    # Written when it is delivered (`_notification_email`), not by this request.
+    emails = [
+        (member.email, notification_id)
+        for member, delivery, notification_id in zip(members, deliveries, ids, strict=True)
+        if delivery is EmailDelivery.AT_ONCE
+    ]
+    queue_composed_emails(session, EMAIL_COMPOSER, emails)
+    return ids
 
 
 # --- A document's validation (an invoice, a quote) ------------------------------------------
@@ -124,9 +132,8 @@ def document_returned(session: Session, kind: NotificationKind, link: str, docum
 
 
 # Built once: every notifying request reads it, on the session's connection (plain rows, no
-# objects: the ORM's layer would cost as much as the read). So without flushing the change
-# that notifies first (settings are flushed when they change): it is written with its
-# notifications, in one flush.
+# objects: the ORM's layer would cost as much as the read), so without flushing the change
+# that notifies first (settings are flushed when they change).
 _EMAIL_SETTINGS = select(NotificationSetting.member_id, NotificationSetting.email).where(
     NotificationSetting.kind == bindparam("kind"),
     NotificationSetting.member_id.in_(bindparam("member_ids", expanding=True)),

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from portal.db import utcnow
+from portal.db import insert_rows, utcnow
 from portal.outbox.models import OutboxAttachment, OutboxMessage
 from portal.transaction import write_transaction
 
@@ -21,8 +21,8 @@ MAX_ATTEMPTS = 5
 # A claim this old belongs to a deliverer that died mid-send: the message is free again.
 CLAIM_LAPSES_AFTER = timedelta(minutes=10)
 SMTP_TIMEOUT_S = 10
-# In `session.info`: the messages the current transaction queued, for the request to deliver
-# once it has committed and answered (`queued_mail`).
+# In `session.info`: the ids of the messages the current transaction queued, for the request
+# to deliver once it has committed and answered (`queued_mail`).
 MAIL_QUEUED = "portal_mail_queued"
 
 
@@ -86,20 +86,17 @@ def queue_email(
     )
     session.add(message)
     session.flush()
-    session.info.setdefault(MAIL_QUEUED, []).append(message)
+    session.info.setdefault(MAIL_QUEUED, []).append(message.id)
     return message
 
 
 def queued_mail(session: Session) -> list[int]:
     """Ids of the messages the session's transaction queued, which it then forgets: for its
     caller to deliver once the transaction has committed."""
-    queued = session.info.pop(MAIL_QUEUED, [])
-    if any(message.id is None for message in queued):
-        session.flush()
-    return [message.id for message in queued]
+    return session.info.pop(MAIL_QUEUED, [])
 
 
-# What writes a message when it is delivered (see `queue_composed_email`), by name: a
+# What writes a message when it is delivered (see `queue_composed_emails`), by name: a
 # function of the session and the message's key giving its recipient's email, or None when
 # what it would tell is gone.
 Composer = Callable[[Session, int], Email | None]
@@ -117,18 +114,23 @@ def composer(name: str) -> Callable[[Composer], Composer]:
     return register
 
 
-def queue_composed_email(
-    session: Session, recipient: str, name: str, key: int | None = None
-) -> OutboxMessage:
-    """Queue a message that the composer `name` writes from the row `key` when it is claimed
-    for delivery (in the worker, after the response): the request that causes it writes one
-    row and renders nothing. Once written, its words are kept, so every retry sends the
-    same. A key left None is the caller's to set before the flush (a relationship sets a
-    row's id not written yet)."""
-    message = OutboxMessage(recipient=recipient, composer=name, composer_key=key)
-    session.add(message)  # written by the transaction's next flush, its commit's at the latest
-    session.info.setdefault(MAIL_QUEUED, []).append(message)
-    return message
+def queue_composed_emails(
+    session: Session, name: str, messages: list[tuple[str, int]]
+) -> list[int]:
+    """Queue messages that the composer `name` writes, each from the row of its key, when
+    they are claimed for delivery (in the worker, after the response): the request that
+    causes them writes their rows, by one statement, and renders nothing. Once written, a
+    message's words are kept, so every retry sends the same. `messages`: (recipient, key)
+    pairs; returns the messages' ids."""
+    if not messages:
+        return []
+    rows = [
+        {"recipient": recipient, "composer": name, "composer_key": key}
+        for recipient, key in messages
+    ]
+    ids = insert_rows(session, OutboxMessage, rows)
+    session.info.setdefault(MAIL_QUEUED, []).extend(ids)
+    return ids
 
 
 def _compose(session: Session, messages: list[OutboxMessage]) -> list[OutboxMessage]:

@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, select, true
-from sqlalchemy.orm import Session, joinedload, object_session
+from sqlalchemy import bindparam, case, func, select, true, update
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.db import utcnow
+from portal.db import insert_rows, utcnow
 from portal.errors import DomainError, refuse
 from portal.i18n import lazy_gettext as _l
 from portal.members.models import Member, MemberStatus
@@ -84,6 +85,11 @@ _MINE_AND_SEATS = (
         Booking.member_id == bindparam("member_id"),
         Booking.status != BookingStatus.CANCELLED,
     )
+)
+_CANCEL_BOOKING = (
+    update(Booking.__table__)
+    .where(Booking.__table__.c.id == bindparam("booking_id"))
+    .values(status=BookingStatus.CANCELLED, cancelled_at=bindparam("now"))
 )
 _FIRST_WAITING = (
     select(Booking)
@@ -270,19 +276,25 @@ def book_seat(
         raise DomainError(_l("You already have a seat at this workshop."))
 
     has_seat = confirmed < workshop.seats
-    booking = Booking(
-        workshop=workshop,
-        member=member,
-        status=BookingStatus.CONFIRMED if has_seat else BookingStatus.WAITING,
-        created_at=now,
-        confirmed_at=now if has_seat else None,
-    )
+    values = {
+        "workshop_id": workshop.id,
+        "member_id": member.id,
+        "status": BookingStatus.CONFIRMED if has_seat else BookingStatus.WAITING,
+        "attendance": None,
+        "created_at": now,
+        "confirmed_at": now if has_seat else None,
+        "cancelled_at": None,
+    }
     # Under the workshop's lock the check above sees every active booking: the unique index
-    # stays as the last line of defence, without a savepoint to answer it politely. Written
-    # with the notification by the commit's flush: a flush costs as much as its rows.
+    # stays as the last line of defence, without a savepoint to answer it politely. The row
+    # is written by one statement, as its notification is: the ORM's unit of work would
+    # cost a booking twice its rows, under the lock. The session then holds it as if read.
+    [booking_id] = insert_rows(session, Booking, [values])
+    booking = Booking(id=booking_id, **values)
+    make_transient_to_detached(booking)
     session.add(booking)
     _held(workshop).seats[workshop.id] = SeatCount(confirmed + has_seat, waiting + (not has_seat))
-    record_change(session, "booking", booking)
+    record_change(session, "booking", booking.id)
     if has_seat:
         notifications.booking_confirmed(session, booking)
     return booking
@@ -300,9 +312,11 @@ def cancel_booking(
     ).first() or (None, 0, 0)
     refuse(workshop.unbooking_refusal(booking, now))
     was_confirmed = booking.status is BookingStatus.CONFIRMED
-    booking.status = BookingStatus.CANCELLED
-    booking.cancelled_at = now
-    record_change(session, "booking", booking)
+    # One statement, as the booking's (see `book_seat`); the booking read shows it.
+    session.execute(_CANCEL_BOOKING, {"booking_id": booking.id, "now": now})
+    set_committed_value(booking, "status", BookingStatus.CANCELLED)
+    set_committed_value(booking, "cancelled_at", now)
+    record_change(session, "booking", booking.id)
     left = SeatCount(confirmed - was_confirmed, waiting - (not was_confirmed))
     _held(workshop).seats[workshop.id] = left
     if was_confirmed:

@@ -23,7 +23,7 @@ from portal.outbox.services import (
     claim_messages,
     deliver_pending,
     outbox_counts,
-    queue_composed_email,
+    queue_composed_emails,
     queue_email,
 )
 from portal.transaction import write_transaction
@@ -146,11 +146,11 @@ def test_a_mail_whose_composer_fails_waits_for_a_retry_and_does_not_stop_the_nex
         raise RuntimeError(f"no words for {key}")
 
     monkeypatch.setitem(COMPOSERS, "broken", broken)
-    failing = queue_composed_email(db.session, "a@example.org", "broken", 7)
+    [failing_id] = queue_composed_emails(db.session, "broken", [("a@example.org", 7)])
     fine = queue_email(db.session, "b@example.org", "Subject", "Body")
     db.session.commit()
     assert deliver_pending(db.session) == 1
-    db.session.refresh(failing)
+    failing = db.session.get(OutboxMessage, failing_id)
     assert failing.body is None and failing.sent_at is None
     assert failing.last_error == "no words for 7" and failing.claimed_at is None
     assert failing.attempts == 1  # counted: it is given up after MAX_ATTEMPTS

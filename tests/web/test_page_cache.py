@@ -12,12 +12,15 @@ from datetime import timedelta
 import pytest
 from flask_babel import force_locale
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import event, update
+from sqlalchemy import event, insert, select, update
 
 from portal.coop.services import update_coop_settings
 from portal.db import SEARCH_OBJECTS, Base, db, utcnow
 from portal.errors import DomainError
-from portal.page_versions import SCOPES
+from portal.notifications.models import Notification
+from portal.notifications.models import NotificationKind as Kind
+from portal.notifications.services import notify
+from portal.page_versions import COOP, SCOPES, PageVersion
 from portal.workshops import services as workshops
 from portal.workshops.models import Workshop
 from tests.helpers import committed_app, login
@@ -172,6 +175,38 @@ def test_a_statement_around_the_unit_of_work_changes_every_kept_page(logged_in, 
     db_session.commit()
     page = logged_in.get("/workshops").data
     assert b"Vendre" in page and b"Fixer ses prix" not in page
+
+
+def test_rows_written_by_one_statement_change_the_pages_of_the_members_they_name(
+    logged_in, db_session, entrepreneur, make_member
+):
+    """A notification is written by one INSERT around the unit of work (`db.insert_rows`):
+    its member's kept pages show it, while another member's token and the coop's stay (their
+    pages stay kept). A statement whose rows are not given replaces the coop's."""
+    other = make_member(email="other@example.org")
+    _workshop(db_session)  # the coop's token exists
+    logged_in.get("/")
+
+    def tokens() -> dict:
+        db_session.expire_all()
+        return dict(db_session.execute(select(PageVersion.scope, PageVersion.version)).all())
+
+    before = tokens()
+    notify(db_session, entrepreneur, Kind.INVOICE_PAID, "/", number="F-1", customer="C")
+    db_session.commit()
+    after = tokens()
+    assert after[entrepreneur.id] != before.get(entrepreneur.id)
+    assert (after[COOP], after.get(other.id)) == (before[COOP], before.get(other.id))
+    assert '<span class="count" aria-hidden="true">1</span>' in logged_in.get("/").text
+
+    db_session.execute(insert(Notification.__table__).values(**_notification(other)))
+    db_session.commit()
+    assert tokens()[COOP] != after[COOP]
+
+
+def _notification(member) -> dict:
+    return {"member_id": member.id, "kind": Kind.INVOICE_PAID, "params": {}, "link": "/",
+            "created_at": utcnow(), "awaits_digest": False}  # fmt: skip
 
 
 def test_a_workshops_page_holds_only_until_its_bookings_close(logged_in, db_session):

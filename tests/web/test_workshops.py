@@ -204,22 +204,36 @@ def test_a_booking_reads_its_workshop_and_audience_in_one_statement(
         assert audience_reads[0].rstrip().endswith("FOR UPDATE OF workshops")
 
 
-def test_a_booking_writes_its_seat_and_its_notification_in_one_flush(
+def test_a_booking_writes_its_rows_by_statements_around_the_unit_of_work(
     app, logged_in, make_workshop, db_session
 ):
-    """The booking, its notification and the email queued for it are written together by the
-    commit's flush: each flush costs a booking as much as its rows, under the workshop's
-    lock. The email still names its notification, and the change log the booking."""
+    """The booking, its notification and the email queued for it are each written by one
+    `INSERT` (`db.insert_rows`), under the workshop's lock: the ORM's flush would cost a
+    booking twice its rows. The email still names its notification, the change log the
+    booking; and a cancellation is one `UPDATE`."""
     workshop = make_workshop()
-    flushes = []
+    engine = app.extensions["database"].engine
+    flushed, written = [], []
 
-    def count(session, _context):
-        flushes.append(sorted(type(instance).__name__ for instance in session.new))
+    def flush(session, _context):
+        flushed.extend(session.new | session.dirty)
 
-    with listening(Session, "after_flush", count):
+    def record(_connection, _cursor, statement, *_args):
+        if statement.lstrip().startswith(("INSERT", "UPDATE")):
+            written.append(" ".join(statement.split()[:3]))
+
+    with (
+        listening(Session, "after_flush", flush),
+        listening(engine, "before_cursor_execute", record),
+    ):
         response = logged_in.post(f"/workshops/{workshop.id}/book", headers=HX)
     assert "Votre place est réservée." in response.text
-    assert flushes == [["Booking", "Notification", "OutboxMessage"]]
+    assert flushed == []
+    assert written[:3] == [
+        "INSERT INTO bookings",
+        "INSERT INTO notifications",
+        "INSERT INTO outbox_messages",
+    ]
     booking = db_session.scalar(select(Booking).where(Booking.workshop_id == workshop.id))
     [notification] = db_session.scalars(
         select(Notification).where(Notification.member_id == booking.member_id)
@@ -228,6 +242,21 @@ def test_a_booking_writes_its_seat_and_its_notification_in_one_flush(
     assert (message.composer, message.composer_key) == ("notification", notification.id)
     logged = db_session.scalar(select(Change).order_by(Change.seq.desc()))
     assert (logged.entity, logged.entity_id) == ("booking", str(booking.id))
+
+    written.clear()
+    with (
+        listening(Session, "after_flush", flush),
+        listening(engine, "before_cursor_execute", record),
+    ):
+        url = f"/workshops/{workshop.id}/cancel"
+        assert (
+            "Votre réservation est annulée."
+            in logged_in.post(url, data={"confirmed": "1"}, headers=HX).text
+        )
+    assert flushed == []
+    assert written[0] == "UPDATE bookings SET"
+    db_session.refresh(booking)
+    assert booking.status is BookingStatus.CANCELLED and booking.cancelled_at is not None
 
 
 def test_a_cancellation_reads_its_booking_and_the_seats_in_one_statement(
