@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 from huey import Huey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from huey.exceptions import ResultTimeout, TaskException, TaskLockedException
+from huey.storage import SqliteStorage
 
 from portal.dates import PARIS
 from portal.db import db
@@ -168,6 +169,24 @@ def init_queue(app: Flask, modules) -> None:
     app.extensions["queue"] = TaskQueue(app, [value for value in tasks if isinstance(value, Task)])
 
 
+class QueueFile(SqliteStorage):
+    """The queue's SQLite file, in WAL mode (Huey's) and synchronous=NORMAL: an enqueue is
+    not synced to the disk on its own (it cost a booking's request 0.45 ms, 0.08 without,
+    paid after its answer by the app server). A crash of the app loses nothing; a power cut
+    may lose the last enqueues, never the file: the outbox's minute sweep sends the mail,
+    the daily jobs are queued again when the worker starts, a reading not answered in time
+    leaves the receipt to be typed."""
+
+    def _create_connection(self):
+        connection = super()._create_connection()
+        connection.execute("pragma synchronous=NORMAL")
+        return connection
+
+
+class QueueOnFile(SqliteHuey):
+    storage_class = QueueFile
+
+
 def make_huey(url: str, immediate: bool = False) -> Huey:
     """Huey on `sqlite:///<file>`, `redis://...` (or `rediss://`, `unix://`) or
     `postgresql://...`."""
@@ -175,7 +194,7 @@ def make_huey(url: str, immediate: bool = False) -> Huey:
     if immediate:
         return SqliteHuey("portal", immediate=True)  # in memory: no storage is touched
     if scheme == "sqlite":
-        return SqliteHuey("portal", filename=url.removeprefix("sqlite:///"), utc=True)
+        return QueueOnFile("portal", filename=url.removeprefix("sqlite:///"), utc=True)
     if scheme in ("redis", "rediss", "unix"):
         return RedisHuey("portal", url=url, utc=True)
     if scheme in ("postgresql", "postgres", "postgresql+psycopg"):

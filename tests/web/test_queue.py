@@ -246,6 +246,19 @@ def test_with_the_worker_down_the_request_answers_and_the_sweep_sends_later(
     assert message.sent_at is not None and message.attempts == 1
 
 
+def test_the_queue_file_syncs_at_checkpoints_not_on_every_enqueue(make_app, tmp_path):
+    """WAL with synchronous=NORMAL: an enqueue is written without waiting for the disk
+    (a request paid a sync for each), and the file stays whole whatever stops."""
+    app = make_app(f"sqlite:///{tmp_path / 'portal.sqlite3'}", f"sqlite:///{tmp_path / 'q.db'}")
+    with app.app_context():
+        deliver_messages.enqueue([1])
+        storage = app.extensions["queue"].huey.storage
+        connection = storage.conn
+        assert connection.execute("pragma journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("pragma synchronous").fetchone()[0] == 1  # NORMAL
+        assert storage.queue_size() == 1
+
+
 def test_with_the_queue_unreachable_the_request_still_answers(
     make_app, committed_database, tmp_path, caplog
 ):
