@@ -7,7 +7,7 @@ from portal.links import portal_path
 from portal.members.models import Member
 from portal.notifications.models import NotificationKind as Kind
 from portal.notifications.services import notify, notify_all
-from portal.workshops.models import Booking, BookingStatus, Workshop
+from portal.workshops.models import ACTIVE, Booking, Workshop
 
 
 def _facts(workshop: Workshop) -> tuple[str, dict]:
@@ -32,7 +32,7 @@ def _booked(session: Session, workshop: Workshop) -> list[Member]:
         session.scalars(
             select(Member)
             .join(Booking, Booking.member_id == Member.id)
-            .where(Booking.workshop_id == workshop.id, Booking.status != BookingStatus.CANCELLED)
+            .where(Booking.workshop_id == workshop.id, ACTIVE)
             .order_by(Booking.id)
         )
     )

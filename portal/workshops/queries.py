@@ -14,7 +14,14 @@ from portal.i18n import lazy_gettext as _l
 from portal.ical import CalendarEvent
 from portal.links import public_url
 from portal.members.models import Member
-from portal.workshops.models import Booking, BookingStatus, Workshop, WorkshopAudience
+from portal.workshops.models import (
+    ACTIVE,
+    COUNTED,
+    Booking,
+    BookingStatus,
+    Workshop,
+    WorkshopAudience,
+)
 
 # How far back the personal calendar feed reaches.
 FEED_HISTORY = timedelta(days=180)
@@ -24,7 +31,7 @@ FEED_HISTORY = timedelta(days=180)
 _ACTIVE_BOOKING = select(Booking).where(
     Booking.workshop_id == bindparam("workshop_id"),
     Booking.member_id == bindparam("member_id"),
-    Booking.status != BookingStatus.CANCELLED,
+    ACTIVE,
 )
 _AHEAD = aliased(Booking)  # the waiting bookings up to one's own, to count them
 _WAITING_POSITIONS = (
@@ -45,7 +52,7 @@ _SEAT_COUNTS = (
     select(Booking.workshop_id, Booking.status, func.count())
     .where(
         Booking.workshop_id.in_(bindparam("workshop_ids", expanding=True)),
-        Booking.status != BookingStatus.CANCELLED,
+        COUNTED,
     )
     .group_by(Booking.workshop_id, Booking.status)
 )
@@ -96,7 +103,7 @@ def bookings_by_workshop(
         select(Booking).where(
             Booking.member_id == member.id,
             Booking.workshop_id.in_(list(workshop_ids)),
-            Booking.status != BookingStatus.CANCELLED,
+            ACTIVE,
         )
     )
     return {booking.workshop_id: booking for booking in bookings}
@@ -115,7 +122,7 @@ def upcoming_for(session: Session, member: Member, now: datetime) -> list[Worksh
     booked = exists().where(
         Booking.workshop_id == Workshop.id,
         Booking.member_id == member.id,
-        Booking.status != BookingStatus.CANCELLED,
+        ACTIVE,
     )
     query = (
         select(Workshop)
@@ -132,7 +139,7 @@ def bookings_of(session: Session, member: Member) -> list[Booking]:
         select(Booking)
         .join(Booking.workshop)
         .options(joinedload(Booking.workshop))
-        .where(Booking.member_id == member.id, Booking.status != BookingStatus.CANCELLED)
+        .where(Booking.member_id == member.id, ACTIVE)
         .order_by(Workshop.starts_at.desc())
     )
     return list(session.scalars(query))
@@ -214,7 +221,7 @@ def calendar_events_for(session: Session, member: Member) -> list[CalendarEvent]
         .options(joinedload(Booking.workshop))
         .where(
             Booking.member_id == member.id,
-            Booking.status != BookingStatus.CANCELLED,
+            ACTIVE,
             Workshop.ends_at > utcnow() - FEED_HISTORY,
         )
     )

@@ -21,6 +21,8 @@ from portal.members.models import Member, MemberStatus
 from portal.sync.services import record_change
 from portal.workshops import notifications
 from portal.workshops.models import (
+    ACTIVE,
+    COUNTED,
     Attendance,
     Booking,
     BookingStatus,
@@ -70,7 +72,7 @@ _WAITING = Booking.status == BookingStatus.WAITING
 # the member's own active booking's status (None without one), in the same read.
 _SEATS = select(func.count().filter(_CONFIRMED), func.count().filter(_WAITING)).where(
     Booking.workshop_id == bindparam("workshop_id"),
-    Booking.status != BookingStatus.CANCELLED,
+    COUNTED,
 )
 _SEATS_AND_MINE = _SEATS.add_columns(
     func.max(case((Booking.member_id == bindparam("member_id"), Booking.status)))
@@ -83,7 +85,7 @@ _MINE_AND_SEATS = (
     .where(
         Booking.workshop_id == bindparam("workshop_id"),
         Booking.member_id == bindparam("member_id"),
-        Booking.status != BookingStatus.CANCELLED,
+        ACTIVE,
     )
 )
 _CANCEL_BOOKING = (
