@@ -30,6 +30,7 @@ PAGE_TARGET = 0.50
 FIRST_VISIT_TARGET = 30_000
 ACCEPT = {"Accept-Encoding": "gzip, deflate, br, zstd"}  # what Chromium sends
 
+EMPTY_PAGE = "control: empty logged-in page, before the first page"
 BOOKING = "book / cancel a seat (htmx POST)"
 WRITE_BEFORE = "control: empty write, just before the booking"
 WRITE_AFTER = "control: empty write, just after the booking"
@@ -174,14 +175,17 @@ def measure(url: str, label: str, client: dict, folder: Path) -> dict:
         writers = [{"Cookie": b.cookie, "X-CSRFToken": b.csrf_token} for b in bookers]
         form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
         empty_write = [{"method": "POST", "path": "/bench/write", "headers": form, "body": ""}]
-        load = {
-            "control: empty logged-in page": harness.run_wrk(
-                base, [{"path": "/bench/empty"}], own, CLIENTS, SECONDS
-            ),
-        }
+        empty_page = [{"path": "/bench/empty"}]
+        # This machine's speed drifts within a minute: each page is read against the empty
+        # page measured just before and just after it, as the booking against the empty write.
+        floors = [harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS)]
+        load = {EMPTY_PAGE: floors[0]}
+        page_floors = {}
         for name, requests in _pages(workshop_id).items():
             if name != BOOKING:
                 load[name] = harness.run_wrk(base, requests, own, CLIENTS, SECONDS)
+                floors.append(harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS))
+                page_floors[name] = (floors[-2].per_second + floors[-1].per_second) / 2
         # The booking between two empty writes: this machine's speed drifts within a minute,
         # so its floor is the mean of the writes measured just before and just after it.
         load[WRITE_BEFORE] = harness.run_wrk(base, empty_write, writers, CLIENTS, SECONDS)
@@ -189,10 +193,14 @@ def measure(url: str, label: str, client: dict, folder: Path) -> dict:
             base, _pages(workshop_id)[BOOKING], writers, CLIENTS, SECONDS
         )
         load[WRITE_AFTER] = harness.run_wrk(base, empty_write, writers, CLIENTS, SECONDS)
+        page_floors[BOOKING] = (load[WRITE_BEFORE].per_second + load[WRITE_AFTER].per_second) / 2
         bearer = [{"Authorization": f"Bearer {_token(base, client)}"}]
+        floors.append(harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS))
         load[FEED] = harness.run_wrk(base, FEED_PAGES, bearer, CLIENTS, SECONDS)
+        floors.append(harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS))
+        page_floors[FEED] = (floors[-2].per_second + floors[-1].per_second) / 2
         sizes = visit_bytes(heavy)
-    return {"label": label, "load": load, "sizes": sizes}
+    return {"label": label, "load": load, "floors": page_floors, "empty": floors, "sizes": sizes}
 
 
 def _postgres_copy(url: str) -> dict:
@@ -212,8 +220,10 @@ def report(results: list[dict]) -> str:
         f"office); gunicorn, {harness.PRODUCTION_WORKERS} sync workers, serving "
         f"`bench/floor.py` (the portal plus its two empty requests); `wrk`, {CLIENTS} "
         f"connections, {SECONDS} s per row, on the same 2 cores. Each page's throughput is "
-        "a share of the empty logged-in page's, a booking's of the empty write's (the mean "
-        "of the two measured just before and just after it), in the same run. wrk asks "
+        "a share of the empty logged-in page's, a booking's of the empty write's: its floor, "
+        "the mean of the two measured just before and just after it, in the same run (the "
+        "machine's speed drifts within a minute; the floor's rows between the pages are "
+        "summed up under the table). wrk asks "
         "for no compression. wrk repeats the same requests while "
         "nothing is written, so home, details, invoices, receipts, workshops and meetings are "
         "served from the pages each app process keeps (`portal/web/page_cache.py`) after its "
@@ -224,24 +234,36 @@ def report(results: list[dict]) -> str:
         f"its rate when issue 20 was filed, {FEED_SHARE_AT_FILING:.1%} of the empty page's "
         "in that run (205 against 2,343 req/s), so 3 times that share.",
         "",
-        "| database | page | req/s | p50 ms | p95 ms | failed | vs floor | target | on target |",
-        "|---|---|---:|---:|---:|---:|---:|---:|:---:|",
+        "| database | page | req/s | p50 ms | p95 ms | failed | floor req/s | vs floor "
+        "| target | on target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for result in results:
         load = result["load"]
-        page_floor = load["control: empty logged-in page"].per_second
         write_floor = (load[WRITE_BEFORE].per_second + load[WRITE_AFTER].per_second) / 2
         for name, figures in load.items():
             control = name.startswith("control")
-            floor = write_floor if (name == BOOKING or "write" in name) else page_floor
+            if control:
+                floor = write_floor if "write" in name else load[EMPTY_PAGE].per_second
+            else:
+                floor = result["floors"][name]
             share = figures.per_second / floor
             target = FEED_TARGET if name == FEED else PAGE_TARGET
             verdict = "—" if control else _yes(share >= target and not figures.failures)
             lines.append(
                 f"| {result['label']} | {name} | {figures.per_second:,.0f} "
                 f"| {figures.p50_ms:.1f} | {figures.p95_ms:.1f} | {figures.failures} "
-                f"| {share:.0%} | {'—' if control else f'≥ {target:.0%}'} | {verdict} |"
+                f"| {'—' if control else f'{floor:,.0f}'} | {share:.0%} "
+                f"| {'—' if control else f'≥ {target:.0%}'} | {verdict} |"
             )
+    lines.append("")
+    for result in results:
+        rates = [figures.per_second for figures in result["empty"]]
+        lines.append(
+            f"{result['label']}: the empty logged-in page, measured {len(rates)} times, before the "
+            f"first page and after each, served {min(rates):,.0f} to {max(rates):,.0f} req/s "
+            f"({', '.join(f'{rate:,.0f}' for rate in rates)})."
+        )
     sizes = results[0]["sizes"]
     lines += [
         "",
