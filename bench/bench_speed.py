@@ -176,18 +176,21 @@ def measure(url: str, label: str, client: dict, folder: Path) -> dict:
         form = {"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true"}
         empty_write = [{"method": "POST", "path": "/bench/write", "headers": form, "body": ""}]
         empty_page = [{"path": "/bench/empty"}]
-        # This machine's speed drifts within a minute: each page is read against the empty
-        # page measured just before and just after it, as the booking against the empty write.
         floors = [harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS)]
         load = {EMPTY_PAGE: floors[0]}
         page_floors = {}
+
+        def floor_after(name: str) -> None:
+            """The empty page again, just after `name`: this machine's speed drifts within
+            a minute, so a row's floor is the mean of the ones just before and after it."""
+            floors.append(harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS))
+            page_floors[name] = (floors[-2].per_second + floors[-1].per_second) / 2
+
         for name, requests in _pages(workshop_id).items():
             if name != BOOKING:
                 load[name] = harness.run_wrk(base, requests, own, CLIENTS, SECONDS)
-                floors.append(harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS))
-                page_floors[name] = (floors[-2].per_second + floors[-1].per_second) / 2
-        # The booking between two empty writes: this machine's speed drifts within a minute,
-        # so its floor is the mean of the writes measured just before and just after it.
+                floor_after(name)
+        # The booking's floor is the empty write, measured just before and just after it.
         load[WRITE_BEFORE] = harness.run_wrk(base, empty_write, writers, CLIENTS, SECONDS)
         load[BOOKING] = harness.run_wrk(
             base, _pages(workshop_id)[BOOKING], writers, CLIENTS, SECONDS
@@ -197,8 +200,7 @@ def measure(url: str, label: str, client: dict, folder: Path) -> dict:
         bearer = [{"Authorization": f"Bearer {_token(base, client)}"}]
         floors.append(harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS))
         load[FEED] = harness.run_wrk(base, FEED_PAGES, bearer, CLIENTS, SECONDS)
-        floors.append(harness.run_wrk(base, empty_page, own, CLIENTS, SECONDS))
-        page_floors[FEED] = (floors[-2].per_second + floors[-1].per_second) / 2
+        floor_after(FEED)
         sizes = visit_bytes(heavy)
     return {"label": label, "load": load, "floors": page_floors, "empty": floors, "sizes": sizes}
 
@@ -239,14 +241,13 @@ def report(results: list[dict]) -> str:
         "|---|---|---:|---:|---:|---:|---:|---:|---:|:---:|",
     ]
     for result in results:
-        load = result["load"]
-        write_floor = (load[WRITE_BEFORE].per_second + load[WRITE_AFTER].per_second) / 2
+        load, floors = result["load"], result["floors"]
         for name, figures in load.items():
             control = name.startswith("control")
             if control:
-                floor = write_floor if "write" in name else load[EMPTY_PAGE].per_second
+                floor = floors[BOOKING] if "write" in name else load[EMPTY_PAGE].per_second
             else:
-                floor = result["floors"][name]
+                floor = floors[name]
             share = figures.per_second / floor
             target = FEED_TARGET if name == FEED else PAGE_TARGET
             verdict = "—" if control else _yes(share >= target and not figures.failures)
