@@ -110,3 +110,38 @@ def test_search_index_exists_where_expected(scenario):
             text("SELECT sql FROM sqlite_master WHERE name = 'meeting_search'")
         ).scalar_one()
         assert "fts5" in found
+
+
+def _renote(session, meeting, notes: str) -> None:
+    services.publish_notes(session, meeting, notes, [], datetime.now(UTC))
+    session.commit()
+
+
+def test_search_excerpt_comes_from_where_the_words_are_in_long_notes_on_both_databases(scenario):
+    session, member, _outsider, (january, _february, _assembly) = scenario
+    filler = " ".join(["Point divers sans rapport."] * 80)  # about 2,000 characters
+    _renote(session, january, f"{filler} Le budget des salons est voté. {filler}")
+    (hit,) = search_notes(session, "budget salons", member.id)
+    assert "<mark>budget</mark>" in hit.snippet and "<mark>salons</mark>" in hit.snippet
+    # Words far apart: the meeting matches both, its excerpt shows one.
+    _renote(session, january, f"Le budget. {filler} {filler} Les salons.")
+    (hit,) = search_notes(session, "budget salons", member.id)
+    assert "<mark>" in hit.snippet
+
+
+@pytest.fixture
+def postgresql_scenario(committed_database):
+    yield from _scenario(committed_database("postgresql"))
+
+
+@pytest.mark.postgres
+def test_postgresql_excerpt_falls_back_to_the_whole_notes_when_a_word_only_looks_like_a_match(
+    postgresql_scenario,
+):
+    # PostgreSQL reads "www.budgetaire.fr" as one host name, not as "budgetaire": the part of
+    # the notes around it holds no match, so the excerpt is taken from the whole notes.
+    session, member, _outsider, (january, _february, _assembly) = postgresql_scenario
+    filler = " ".join(["Point divers sans rapport."] * 40)
+    _renote(session, january, f"Voir www.budgetaire.fr pour tout. {filler} Le budget est voté.")
+    (hit,) = search_notes(session, "budget", member.id)
+    assert "<mark>budget</mark> est voté" in hit.snippet
