@@ -84,6 +84,21 @@ def _postgres_admin(url, statement: str) -> None:
     engine.dispose()
 
 
+def _drop_database(url, name: str) -> None:
+    """FORCE ends our connections, but not an autovacuum worker (freshly restored tables draw
+    one): PostgreSQL then refuses a role that is not superuser; the worker soon moves on."""
+    from sqlalchemy.exc import ProgrammingError
+
+    for attempt in range(20):
+        try:
+            _postgres_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except ProgrammingError:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
+
+
 def _postgresql(folder: Path, scratch: str) -> dict:
     from sqlalchemy.engine import make_url
 
@@ -93,13 +108,13 @@ def _postgresql(folder: Path, scratch: str) -> dict:
     bench_portal._seed(scratch)
     parsed = make_url(scratch)
     name = f"{parsed.database}_restore"
-    _postgres_admin(parsed, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _drop_database(parsed, name)
     _postgres_admin(parsed, f'CREATE DATABASE "{name}"')
     try:
         target = parsed.set(database=name).render_as_string(hide_password=False)
         return _measure(scratch, target, folder)
     finally:
-        _postgres_admin(parsed, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(parsed, name)
 
 
 def _row(kind: str, figures: dict) -> str:
