@@ -25,6 +25,7 @@ _HEADLINE = f"StartSel={_OPEN}, StopSel={_CLOSE}, MaxWords=24, MinWords=8, MaxFr
 _STEM = re.compile(r"'((?:[^']|'')*)'")
 # The excerpt (24 words at most) is picked from this much text around the best match.
 _SPAN, _BEFORE, _AFTER = 200, 60, 200
+_ANCHORS = 200  # places tried at most, so that long notes full of one word cost no more
 # Markdown's marks in an excerpt of the notes' source, which people read as plain text: a
 # heading's or a list's marks at the start of a line, emphasis, code, and a link's or an
 # image's target (its text stays).
@@ -139,12 +140,15 @@ def _around(notes: str, stems: list[re.Pattern]) -> str:
     no word does."""
     # (A rare letter lower-cases to two, İ, shifting what follows by one: near enough.)
     lowered = notes.lower()
-    found = sorted((match.start(), stem) for stem in stems for match in stem.finditer(lowered))
+    found = sorted(
+        ((match.start(), stem) for stem in stems for match in stem.finditer(lowered)),
+        key=lambda place: place[0],  # two stems may begin the same word ("budget", "bud")
+    )
     if not found:
         return notes
     best, most = found[0][0], 1
     wanted = len(stems)
-    for n, (anchor, _stem) in enumerate(found):
+    for n, (anchor, _stem) in enumerate(found[:_ANCHORS]):
         if most == wanted:
             break
         # The next few words found, enough to hold each stem more than once.

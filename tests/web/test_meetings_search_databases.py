@@ -123,6 +123,9 @@ def test_search_excerpt_comes_from_where_the_words_are_in_long_notes_on_both_dat
     _renote(session, january, f"{filler} Le budget des salons est voté. {filler}")
     (hit,) = search_notes(session, "budget salons", member.id)
     assert "<mark>budget</mark>" in hit.snippet and "<mark>salons</mark>" in hit.snippet
+    # Two words of the query that begin the same word of the notes.
+    (hit,) = search_notes(session, "budget bud", member.id)
+    assert "<mark>budget</mark>" in hit.snippet
     # Words far apart: the meeting matches both, its excerpt shows one.
     _renote(session, january, f"Le budget. {filler} {filler} Les salons.")
     (hit,) = search_notes(session, "budget salons", member.id)
