@@ -441,7 +441,7 @@ def _line_amounts(
     for rule in rules:
         base = bases[rule.base_index]
         if base is not None:
-            lines.append((rule, base, (base * rule.rate).quantize(CENT, ROUND_HALF_UP)))
+            lines.append((rule, base, _money(base * rule.rate)))
     return lines
 
 
@@ -476,7 +476,7 @@ def _general_reduction(
 def _employer_cost(gross: Decimal, situation: _Situation) -> Decimal:
     """gross + employer contributions after the general reduction, as compute_payslip has it."""
     amounts = _line_amounts(gross, situation, situation.employer_rules)
-    before = sum((amount for _rule, _base, amount in amounts), ZERO)
+    before = sum((amount for _, _, amount in amounts), ZERO)
     return gross + before - _general_reduction(gross, situation, before)[1]
 
 
