@@ -90,6 +90,12 @@
         problems.push(`target overlaps another: "${name}" and "${(targets[j].innerText || "").trim().slice(0, 40)}"`);
     });
   });
+  // What the markup hides stays hidden: a style that gives it a display shows it anyway (the
+  // meeting's answer form showed its hidden Enter-key button as an empty box).
+  for (const el of document.querySelectorAll('[hidden]')) {
+    if (el.getClientRects().length && !el.closest('.visually-hidden'))
+      problems.push(`hidden yet shown: ${el.tagName.toLowerCase()}${el.className ? '.' + el.className : ''}${el.name ? ' name=' + el.name : ''}`);
+  }
   // A disclosure shows its arrow: without it "Nouveau client" reads as plain text.
   for (const summary of document.querySelectorAll('summary')) {
     const marker = getComputedStyle(summary, '::before').content;

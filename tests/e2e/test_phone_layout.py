@@ -51,6 +51,7 @@ NAMED = (
 # - a scrolling region the keyboard cannot reach (axe: scrollable-region-focusable);
 # - a link or button under 24 px, or under 44 px and touching another (WCAG 2.2, 2.5.8; a
 #   link inside a sentence is exempt);
+# - an element the markup hides (`hidden`) shown by a style;
 # - in French, ":", ";", "?" or "!" without the non-breaking space before it;
 # - a code instead of words: a unit code ("12 HUR"), an ISO date or month, raw Markdown.
 PAGE_PROBLEMS = (Path(__file__).parent / "page_problems.js").read_text()
