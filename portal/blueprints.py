@@ -27,7 +27,6 @@ from portal.meetings.api import bp as meetings_api
 from portal.meetings.views import bp as meetings
 from portal.members.api import bp as members_api
 from portal.members.commands import bp as members_commands
-from portal.network.activity import add_activity_section
 from portal.network.views import bp as network
 from portal.notifications import tasks as notifications_tasks
 from portal.notifications.commands import bp as notifications_commands
@@ -49,7 +48,6 @@ from portal.sales.sending_views import bp as sending
 from portal.sales.views import bp as sales
 from portal.settings.views import bp as coop
 from portal.transfers.api import bp as transfers_api
-from portal.transfers.queries import transfers_in_progress
 from portal.transfers.views import bp as transfers
 from portal.web.offline import bp as offline
 from portal.web.views import bp as web
@@ -71,12 +69,6 @@ for module_api in (
     # Bearer tokens, never the session cookie, authenticate the API: no CSRF token.
     csrf.exempt(module_api)
     api.register_blueprint(module_api)
-
-# The support team's network page shows the internal transfers in progress beside the
-# requests (the network knows nothing of transfers; both meet here, where everything does).
-add_activity_section(
-    "network/_transfers.html", lambda session: {"transfers": transfers_in_progress(session)}
-)
 
 PAGES = (
     web,
