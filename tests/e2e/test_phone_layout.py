@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
@@ -55,6 +56,16 @@ NAMED = (
 # - in French, ":", ";", "?" or "!" without the non-breaking space before it;
 # - a code instead of words: a unit code ("12 HUR"), an ISO date or month, raw Markdown.
 PAGE_PROBLEMS = (Path(__file__).parent / "page_problems.js").read_text()
+# And axe-core's rules for WCAG 2.2 A and AA, with its best practices (landmarks named once,
+# one level-one heading...), on each page of the demo coop.
+AXE = Axe()
+AXE_RULES = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
 # Where each shape of page is shot at 390 px as it is crawled, for people to look at (never
 # compared): git ignores the folder.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "phone"
@@ -103,6 +114,9 @@ def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
             problems.append(f"{path}: {width} px wide")
         problems.extend(f"{path}: {problem}" for problem in page.evaluate(PAGE_PROBLEMS))
         if data == "demo":
+            for rule in AXE.run(page, options=AXE_RULES).response["violations"]:
+                targets = ", ".join(str(node["target"]) for node in rule["nodes"][:3])
+                problems.append(f"{path}: axe {rule['id']} ({rule['help']}): {targets}")
             name = re.sub(r"[^a-z0-9_]+", "-", shape(path)).strip("-") or "home"
             shot = SCREENSHOTS / email.split("@")[0] / f"{name}.jpeg"
             if shots.setdefault(name, path) == path:  # the first page of each shape
