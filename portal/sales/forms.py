@@ -209,8 +209,13 @@ class DocumentForm(FlaskForm):
     # created customer is named.
     quick_customer_open = False
     customer_created = ""
+    # "Choose a customer" is the choice 0: left there, the draft is refused with a message,
+    # its lines kept (it used to reach the customer's look-up, a 404).
     customer_id = SelectField(
-        _l("Customer"), coerce=id_choice, validate_choice=False, validators=[InputRequired()]
+        _l("Customer"),
+        coerce=id_choice,
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose a customer"))],
     )
     activity_id = SelectField(_l("Activity"), validate_choice=False)
     operation_type = SelectField(

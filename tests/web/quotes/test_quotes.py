@@ -94,6 +94,7 @@ def test_bad_input_is_refused_with_a_french_message_and_nothing_saved(
         ({"lines-0-vat_rate": "19"}, "taux de TVA"),
         ({"lines-0-quantity": "deux"}, "Saisissez un nombre"),
         ({"issue_date": "hier"}, "date"),
+        ({"customer_id": "0"}, '<p class="error" id="customer_id-error">Choisissez un client'),
     ]
     for overrides, message in cases:
         response = logged_in.post("/quotes/new", data=form(customer, **overrides))

@@ -83,6 +83,16 @@ def test_bad_input_is_refused_with_a_french_message(
     assert count(db_session) == 0
 
 
+def test_an_invoice_without_a_customer_is_refused_with_a_message_its_lines_kept(
+    logged_in, customer, db_session
+):
+    response = logged_in.post("/invoices/new", data=form(customer, customer_id="0"))
+    assert response.status_code == 200
+    assert '<p class="error" id="customer_id-error">Choisissez un client</p>' in response.text
+    assert 'value="Traduction"' in response.text
+    assert count(db_session) == 0
+
+
 def test_a_line_number_in_superscript_digits_is_ignored_not_a_500(logged_in, customer, db_session):
     data = form(customer, **{"lines-²-description": "x", "lines-¹-quantity": "3"})
     response = logged_in.post("/invoices/new", data=data)
