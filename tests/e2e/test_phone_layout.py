@@ -172,3 +172,36 @@ def test_invoices_show_on_the_first_screen_and_a_card_opens_wherever_tapped(
     page.wait_for_url(re.compile(r"/invoices/\d+$"))
     page.goto(f"{live_server}/invoices?q=a")
     expect(page.get_by_label("Client ou numéro")).to_be_visible()
+
+
+# Forms sent empty, each as its member would (the browser's own checks off, as a phone that
+# ignores them): the answer names what is wrong, and axe finds nothing in it either.
+EMPTY_FORMS = (
+    ("camille@demo.coop", "/invoices/new", "Enregistrer le brouillon"),
+    ("camille@demo.coop", "/quotes/new", "Enregistrer le brouillon"),
+    ("camille@demo.coop", "/receipts/new", "Enregistrer"),
+    ("camille@demo.coop", "/customers/new", "Enregistrer"),
+    ("camille@demo.coop", "/network/new", "Envoyer au réseau"),
+    ("camille@demo.coop", "/transfers/new", "Envoyer le transfert"),
+    ("equipe@demo.coop", "/workshops/new", "Enregistrer"),
+    ("equipe@demo.coop", "/meetings/new", "Programmer et inviter"),
+)
+
+
+@pytest.mark.parametrize("email, path, button", EMPTY_FORMS)
+def test_a_form_sent_empty_says_what_is_wrong_accessibly(
+    page: Page, live_server, email, path, button
+):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(f"{live_server}/")
+    page.goto(live_server + path)
+    page.evaluate("() => document.querySelectorAll('form').forEach(f => f.noValidate = true)")
+    page.locator("main").get_by_role("button", name=button, exact=True).click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[aria-invalid=true]").first).to_be_visible()
+    violations = AXE.run(page, options=AXE_RULES).response["violations"]
+    assert not [(rule["id"], [node["target"] for node in rule["nodes"]]) for rule in violations]
+    assert not page.evaluate(PAGE_PROBLEMS)
