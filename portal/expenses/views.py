@@ -291,8 +291,12 @@ def show(receipt_id: int):
 @login_required
 def edit(receipt_id: int):
     receipt = receipt_or_404(receipt_id)
-    if receipt.member_id != current_user.id or receipt.refusal_to_change():
+    if receipt.member_id != current_user.id:
         abort(404)
+    refusal = receipt.refusal_to_edit()
+    if refusal:  # sent meanwhile (from another tab, another phone): say so, on the receipt
+        flash(str(refusal), "error")
+        return redirect_after_post(url_for("expenses.show", receipt_id=receipt.id))
     form = _receipt_form(obj=receipt, idempotency_key=receipt.idempotency_key)
     if not form.is_submitted():
         form.amount.data = from_cents(receipt.amount_cents)

@@ -483,8 +483,20 @@ def test_an_approved_receipt_is_immutable(app, client, db_session, entrepreneur,
             with pytest.raises(DomainError):
                 action()
     login(client, entrepreneur.email)
-    assert client.get(f"/receipts/{receipt.id}/edit").status_code == 404
-    assert client.post(f"/receipts/{receipt.id}/edit", data={}).status_code == 404
+    # Its edit form, opened or sent from a page left open, leads to the receipt, which says why.
+    for send in (
+        lambda: client.get(f"/receipts/{receipt.id}/edit"),
+        lambda: client.post(f"/receipts/{receipt.id}/edit", data={"supplier": "Autre"}),
+    ):
+        response = send()
+        assert response.status_code == 303
+        assert response.location == f"/receipts/{receipt.id}"
+        page = client.get(response.location).text
+        assert page.count("flash-error") == 1
+        assert "Cette dépense a été envoyée" in page
+        assert "elle ne peut plus être modifiée." in page
+    db_session.expire_all()
+    assert db_session.get(Receipt, receipt.id).supplier != "Autre"
 
 
 def test_the_database_layer_refuses_changes_to_an_approved_receipt(
