@@ -1,4 +1,5 @@
-"""No page or form answers a 500, whatever is typed or pasted into it.
+"""No page or form answers a 500, whatever is typed or pasted into it; no form sent as its
+page filled it answers a 404.
 
 The demo coop is crawled as an entrepreneur, a member of the support team and an admin, from
 the home page through every link; each form found (one per endpoint and set of fields) is
@@ -146,3 +147,29 @@ def test_no_page_or_form_answers_a_500_to_hostile_input(app, client, db_session,
             assert login(client, email, DEMO_PASSWORD).status_code == 303
     assert sent > 500
     assert failures == []
+
+
+@pytest.mark.parametrize("email", ["camille@demo.coop", "equipe@demo.coop", "admin@demo.coop"])
+def test_no_form_sent_as_its_page_filled_it_answers_page_not_found(app, client, db_session, email):
+    """A form sent untouched (a select left on its "Choose..." option, a page left open while
+    its row changed state) answers with a message, never "page not found". Found this way:
+    an invoice saved with no customer chosen was a 404, its lines lost."""
+    with app.app_context():
+        list(seed_demo_data(db_session))
+        db_session.commit()
+    assert login(client, email, DEMO_PASSWORD).status_code == 303
+    forms, _failures = forms_and_failures(app, client)
+    not_found = []
+    for (method, _endpoint_name, _names), (action, values) in forms.items():
+        if method == "post":
+            response = client.post(action, data=values)
+        else:
+            response = client.get(action.split("?")[0], query_string=values)
+        with response:
+            response.get_data()
+        if response.status_code == 404:
+            not_found.append(f"{method} {action}")
+        if client.get("/").status_code != 200:  # a form logged out or changed the password
+            assert login(client, email, DEMO_PASSWORD).status_code == 303
+    assert len(forms) >= 15, sorted(forms)
+    assert not_found == []
