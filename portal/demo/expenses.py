@@ -34,12 +34,21 @@ DEMO_RECEIPTS = (
 )
 
 
+def till_font(size: int) -> ImageFont.FreeTypeFont:
+    """A till's monospace type where the system has it (Pillow's own font draws no accents:
+    "Bureau Vallée" came out with a box for its "é")."""
+    try:
+        return ImageFont.truetype("DejaVuSansMono.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
 def receipt_photo(supplier: str, on: date, amount: str, vat: dict[str, str]) -> bytes:
     """A phone-photo-like picture of a till receipt, drawn for the demo."""
     image = Image.new("RGB", (900, 1400), (214, 208, 196))
     draw = ImageDraw.Draw(image)
     draw.rectangle((120, 60, 780, 1340), fill=(252, 251, 247))
-    big, small = ImageFont.load_default(size=46), ImageFont.load_default(size=32)
+    big, small = till_font(38), till_font(28)
     lines = [(supplier, big), (on.strftime("%d/%m/%Y  12:%M"), small), ("", small)]
     lines += [
         (f"TVA {Decimal(rate) * 100:g} %   {value} EUR", small) for rate, value in vat.items()
