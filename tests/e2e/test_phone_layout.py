@@ -19,6 +19,7 @@ from portal.db import db
 from portal.demo import DEMO_PASSWORD, seed_demo_data
 from tests.crawl import NOT_PAGES, crawl, shape
 from tests.e2e.conftest import PHONE
+from tests.e2e.test_login_journey import log_in
 from tests.servers import serve
 
 # Files and exports, which the browser would download, besides what is never a page.
@@ -66,6 +67,17 @@ AXE_RULES = {
     },
     "resultTypes": ["violations"],
 }
+
+
+def axe_problems(page: Page) -> list[str]:
+    """axe's violations on the page as it stands, in words, with their first elements."""
+    return [
+        f"axe {rule['id']} ({rule['help']}): "
+        + ", ".join(str(node["target"]) for node in rule["nodes"][:3])
+        for rule in AXE.run(page, options=AXE_RULES).response["violations"]
+    ]
+
+
 # Where each shape of page is shot at 390 px as it is crawled, for people to look at (never
 # compared): git ignores the folder.
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "phone"
@@ -114,9 +126,7 @@ def test_every_page_fits_a_phone_screen(page: Page, request, email, data):
             problems.append(f"{path}: {width} px wide")
         problems.extend(f"{path}: {problem}" for problem in page.evaluate(PAGE_PROBLEMS))
         if data == "demo":
-            for rule in AXE.run(page, options=AXE_RULES).response["violations"]:
-                targets = ", ".join(str(node["target"]) for node in rule["nodes"][:3])
-                problems.append(f"{path}: axe {rule['id']} ({rule['help']}): {targets}")
+            problems.extend(f"{path}: {problem}" for problem in axe_problems(page))
             name = re.sub(r"[^a-z0-9_]+", "-", shape(path)).strip("-") or "home"
             shot = SCREENSHOTS / email.split("@")[0] / f"{name}.jpeg"
             if shots.setdefault(name, path) == path:  # the first page of each shape
@@ -192,16 +202,12 @@ EMPTY_FORMS = (
 def test_a_form_sent_empty_says_what_is_wrong_accessibly(
     page: Page, live_server, email, path, button
 ):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Adresse e-mail").fill(email)
-    page.get_by_label("Mot de passe", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
+    log_in(page, email)
     page.wait_for_url(f"{live_server}/")
-    page.goto(live_server + path)
+    page.goto(path)
     page.evaluate("() => document.querySelectorAll('form').forEach(f => f.noValidate = true)")
     page.locator("main").get_by_role("button", name=button, exact=True).click()
     page.wait_for_load_state("networkidle")
     expect(page.locator("[aria-invalid=true]").first).to_be_visible()
-    violations = AXE.run(page, options=AXE_RULES).response["violations"]
-    assert not [(rule["id"], [node["target"] for node in rule["nodes"]]) for rule in violations]
+    assert not axe_problems(page)
     assert not page.evaluate(PAGE_PROBLEMS)

@@ -118,12 +118,33 @@ def forms_and_failures(app, client) -> tuple[dict, list[str]]:
     return forms, failures
 
 
-@pytest.mark.parametrize("email", ["camille@demo.coop", "equipe@demo.coop", "admin@demo.coop"])
-def test_no_page_or_form_answers_a_500_to_hostile_input(app, client, db_session, email):
+def _log_in_to_the_demo(app, client, db_session, email: str) -> None:
     with app.app_context():
         list(seed_demo_data(db_session))
         db_session.commit()
     assert login(client, email, DEMO_PASSWORD).status_code == 303
+
+
+def _send(client, method: str, action: str, data: dict) -> int:
+    """The form sent as a browser sends it; its status, once the answer is read whole."""
+    if method == "post":
+        response = client.post(action, data=data)
+    else:
+        # As a browser does, the form's fields replace the action's query.
+        response = client.get(action.split("?")[0], query_string=data)
+    with response:
+        response.get_data()
+    return response.status_code
+
+
+def _stay_logged_in(client, email: str) -> None:
+    if client.get("/").status_code != 200:  # a form logged out or changed the password
+        assert login(client, email, DEMO_PASSWORD).status_code == 303
+
+
+@pytest.mark.parametrize("email", ["camille@demo.coop", "equipe@demo.coop", "admin@demo.coop"])
+def test_no_page_or_form_answers_a_500_to_hostile_input(app, client, db_session, email):
+    _log_in_to_the_demo(app, client, db_session, email)
     forms, failures = forms_and_failures(app, client)
     assert len(forms) >= 15, sorted(forms)  # the crawl reached the portal's forms
     sent = 0
@@ -132,19 +153,11 @@ def test_no_page_or_form_answers_a_500_to_hostile_input(app, client, db_session,
             if name == "csrf_token":
                 continue
             for hostile in HOSTILE:
-                data = {**values, name: hostile}
-                if method == "post":
-                    response = client.post(action, data=data)
-                else:
-                    # As a browser does, the form's fields replace the action's query.
-                    response = client.get(action.split("?")[0], query_string=data)
-                with response:
-                    response.get_data()
+                status = _send(client, method, action, {**values, name: hostile})
                 sent += 1
-                if response.status_code >= 500:
+                if status >= 500:
                     failures.append(f"{method} {action} {name}={hostile[:20]!r}: 500")
-        if client.get("/").status_code != 200:  # a form logged out or changed the password
-            assert login(client, email, DEMO_PASSWORD).status_code == 303
+        _stay_logged_in(client, email)
     assert sent > 500
     assert failures == []
 
@@ -154,22 +167,12 @@ def test_no_form_sent_as_its_page_filled_it_answers_page_not_found(app, client, 
     """A form sent untouched (a select left on its "Choose..." option, a page left open while
     its row changed state) answers with a message, never "page not found". Found this way:
     an invoice saved with no customer chosen was a 404, its lines lost."""
-    with app.app_context():
-        list(seed_demo_data(db_session))
-        db_session.commit()
-    assert login(client, email, DEMO_PASSWORD).status_code == 303
+    _log_in_to_the_demo(app, client, db_session, email)
     forms, _failures = forms_and_failures(app, client)
     not_found = []
     for (method, _endpoint_name, _names), (action, values) in forms.items():
-        if method == "post":
-            response = client.post(action, data=values)
-        else:
-            response = client.get(action.split("?")[0], query_string=values)
-        with response:
-            response.get_data()
-        if response.status_code == 404:
+        if _send(client, method, action, values) == 404:
             not_found.append(f"{method} {action}")
-        if client.get("/").status_code != 200:  # a form logged out or changed the password
-            assert login(client, email, DEMO_PASSWORD).status_code == 303
+        _stay_logged_in(client, email)
     assert len(forms) >= 15, sorted(forms)
     assert not_found == []
